@@ -1,0 +1,31 @@
+/** The `sluice` command line. Each command group lives in its own file in this folder. */
+import { Command, CommanderError } from 'commander';
+import { SluiceError, errorMessage } from '../errors.ts';
+import { devClusterCommand } from './dev-cluster.ts';
+
+export function program(): Command {
+  return new Command('sluice')
+    .description(
+      'Sluice: Kubernetes-native CI/CD. GitOps delivery, progressive delivery, pipelines.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .addCommand(devClusterCommand())
+    .addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 timed out.');
+}
+
+/** Runs the CLI; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const cmd = program().exitOverride();
+  try {
+    await cmd.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`error: ${errorMessage(err)}\n`);
+    return err instanceof SluiceError ? err.exitCode : 1;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Builds the dev cluster's binaries from Go modules, once, and caches them.
+ *
+ * Each tool is built into `<root>/bin/<tool>/<version>.partial-<pid>` and renamed into place
+ * only when every binary is there, so an interrupted build never leaves a half cache behind.
+ * `go build -v` names each package as it compiles; we count them for progress.
+ */
+import { createWriteStream } from 'node:fs';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execFile, tail } from '../util/exec.ts';
+import { formatDuration, type Progress } from '../util/progress.ts';
+import { DevClusterError } from './errors.ts';
+import { cacheRoot } from './paths.ts';
+import { TOOLS, type Tool, type ToolName } from './tools.ts';
+
+export type ToolPaths = Record<ToolName, string>;
+
+/** Rough first-build times on a 2-core machine, so people know what they wait for. */
+const EXPECTED: Record<ToolName, string> = {
+  kubernetes: '~20 min',
+  etcd: '~2 min',
+  kwok: '~2 min',
+  helm: '~3 min',
+  kustomize: '~1 min',
+};
+
+export function toolBinDir(tool: Tool, root = cacheRoot()): string {
+  return join(root, 'bin', tool.name, `v${tool.version}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function isBuilt(tool: Tool, root = cacheRoot()): Promise<boolean> {
+  const dir = toolBinDir(tool, root);
+  for (const b of tool.binaries) if (!(await exists(join(dir, b)))) return false;
+  return true;
+}
+
+async function requireGo(): Promise<string> {
+  try {
+    const r = await execFile('go', ['version'], { timeoutMs: 30_000 });
+    if (r.code === 0) return r.stdout.trim();
+  } catch {
+    // fall through to the error below
+  }
+  throw new DevClusterError('GoMissing', 'Go is not installed (no `go` on the PATH)', {
+    hint: 'the dev cluster builds Kubernetes from source once; install Go 1.26+ (https://go.dev/doc/install or `apt-get install golang`) and run again',
+  });
+}
+
+function buildArgs(tool: Tool, outDir: string): { args: string[] } {
+  const ldflags = ['-s', '-w', ...tool.ldflags].join(' ');
+  if (tool.wrapperGoMod !== undefined) {
+    return {
+      args: [
+        'build',
+        '-v',
+        '-mod=mod',
+        '-trimpath',
+        '-ldflags',
+        ldflags,
+        '-o',
+        `${outDir}/`,
+        ...tool.packages,
+      ],
+    };
+  }
+  return {
+    args: [
+      'install',
+      '-v',
+      '-trimpath',
+      '-ldflags',
+      ldflags,
+      ...tool.packages.map((p) => `${p}@v${tool.version}`),
+    ],
+  };
+}
+
+/** Builds one tool; resolves when its binaries are in the cache. */
+export async function buildTool(tool: Tool, progress: Progress, root = cacheRoot()): Promise<void> {
+  const workDir = join(root, 'build', `${tool.name}-v${tool.version}`);
+  const logPath = join(workDir, 'build.log');
+  const finalDir = toolBinDir(tool, root);
+  const partialDir = `${finalDir}.partial-${process.pid}`;
+  await mkdir(workDir, { recursive: true });
+  await rm(partialDir, { recursive: true, force: true });
+  await mkdir(partialDir, { recursive: true });
+  if (tool.wrapperGoMod !== undefined) {
+    // `go build -mod=mod` adds the dependencies this go.mod leaves out; go.sum is kept between builds.
+    await writeFile(join(workDir, 'go.mod'), tool.wrapperGoMod);
+  }
+
+  progress.step(
+    `building ${tool.name} v${tool.version} (${tool.binaries.join(', ')}), first time ${EXPECTED[tool.name]}`,
+  );
+  const log = createWriteStream(logPath);
+  const started = Date.now();
+  let packages = 0;
+  let lastReport = started;
+  const { args } = buildArgs(tool, partialDir);
+  const env: NodeJS.ProcessEnv = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
+  if (tool.wrapperGoMod === undefined) env['GOBIN'] = partialDir;
+  let result;
+  try {
+    result = await execFile('go', args, {
+      cwd: tool.wrapperGoMod === undefined ? root : workDir,
+      env,
+      onOutput: (chunk) => {
+        log.write(chunk);
+        for (const line of chunk.toString('utf8').split('\n')) {
+          if (line.length > 0 && !line.startsWith('go: ')) packages++;
+        }
+        const now = Date.now();
+        if (now - lastReport >= 30_000) {
+          lastReport = now;
+          progress.detail(
+            `${tool.name}: compiled ${packages} packages, ${formatDuration(now - started)}`,
+          );
+        }
+      },
+    });
+  } finally {
+    await new Promise<void>((r) => log.end(r));
+  }
+  const missing = [];
+  for (const b of tool.binaries) if (!(await exists(join(partialDir, b)))) missing.push(b);
+  if (result.code !== 0 || missing.length > 0) {
+    await rm(partialDir, { recursive: true, force: true });
+    const text = await readFile(logPath, 'utf8').catch(() => result.stderr);
+    throw new DevClusterError(
+      'BuildFailed',
+      `building ${tool.name} v${tool.version} failed (go ${args[0]} exited ${result.code ?? result.signal})\n` +
+        `--- last lines of ${logPath} ---\n${tail(text, 25)}`,
+      {
+        logPath,
+        hint: `read the full log at ${logPath}; a network error means the Go module proxy was unreachable, so retry`,
+      },
+    );
+  }
+  await rm(finalDir, { recursive: true, force: true });
+  await rename(partialDir, finalDir);
+  progress.detail(`${tool.name} built in ${formatDuration(Date.now() - started)}`);
+}
+
+/** Makes sure every tool is built; returns the directory of each. */
+export async function ensureTools(progress: Progress, root = cacheRoot()): Promise<ToolPaths> {
+  const paths: Partial<ToolPaths> = {};
+  let goChecked = false;
+  for (const tool of TOOLS) {
+    if (!(await isBuilt(tool, root))) {
+      if (!goChecked) {
+        progress.step(`using ${await requireGo()}`);
+        goChecked = true;
+      }
+      await buildTool(tool, progress, root);
+    }
+    paths[tool.name] = toolBinDir(tool, root);
+  }
+  return paths as ToolPaths;
+}
+
+/** The path of one binary ("kubectl", "helm"...) in the cache, or undefined if not built. */
+export async function binaryPath(binary: string, root = cacheRoot()): Promise<string | undefined> {
+  const tool = TOOLS.find((t) => t.binaries.includes(binary));
+  if (!tool) return undefined;
+  const p = join(toolBinDir(tool, root), binary);
+  return (await exists(p)) ? p : undefined;
+}

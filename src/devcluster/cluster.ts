@@ -1,0 +1,394 @@
+/**
+ * `sluice dev-cluster up | down | status`: a real Kubernetes control plane on 127.0.0.1.
+ *
+ * etcd, kube-apiserver, kube-controller-manager and kube-scheduler run as plain processes with
+ * generated certificates and RBAC on; kwok plays the kubelet for fake nodes, so pods get
+ * scheduled and turn Running/Ready, and Deployments report availability.
+ * Every port is picked free at start, so two clusters run side by side.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { formatDuration, type Progress } from '../util/progress.ts';
+import { ensureTools, type ToolPaths } from './build.ts';
+import { DevClusterError } from './errors.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { createNodes, readyNodes } from './nodes.ts';
+import { freePorts, portTaken, probe } from './net.ts';
+import { clusterPaths, validateClusterName, type ClusterPaths } from './paths.ts';
+import { generatePki, SERVICE_CIDR, type Pki } from './pki.ts';
+import {
+  isRunning,
+  startComponent,
+  stopComponent,
+  waitReady,
+  type RunningComponent,
+} from './process.ts';
+import { readState, writeState, type ClusterState } from './state.ts';
+import { KUBERNETES_VERSION } from './tools.ts';
+
+export interface UpOptions {
+  name: string;
+  nodes: number;
+  /** Fixed port for kube-apiserver; default: any free port. */
+  apiPort?: number;
+  progress: Progress;
+}
+
+export interface UpResult {
+  state: ClusterState;
+  /** False when the cluster was already running and `up` only reported it. */
+  started: boolean;
+}
+
+export function exportLine(kubeconfig: string): string {
+  return `export KUBECONFIG=${kubeconfig}`;
+}
+
+function checkName(name: string): void {
+  const problem = validateClusterName(name);
+  if (problem) throw new DevClusterError('InvalidName', problem, { hint: 'pick another --name' });
+}
+
+/** Whether every component of a recorded cluster still runs. */
+export async function componentHealth(
+  state: ClusterState,
+): Promise<Array<{ component: RunningComponent; running: boolean }>> {
+  return Promise.all(
+    state.components.map(async (c) => ({
+      component: c,
+      running: await isRunning(c.pid, c.binary),
+    })),
+  );
+}
+
+export async function up(options: UpOptions): Promise<UpResult> {
+  checkName(options.name);
+  const paths = clusterPaths(options.name);
+  const existing = await readState(paths.state);
+  if (existing) {
+    const health = await componentHealth(existing);
+    if (health.every((h) => h.running)) return { state: existing, started: false };
+    const dead = health.filter((h) => !h.running).map((h) => h.component.name);
+    options.progress.step(
+      `cluster "${options.name}" is broken (${dead.join(', ')} not running): starting it again`,
+    );
+    await stopAll(existing.components);
+  }
+  if (options.apiPort !== undefined && (await portTaken(options.apiPort))) {
+    throw new DevClusterError(
+      'PortInUse',
+      `port ${options.apiPort} on 127.0.0.1 is already in use`,
+      {
+        hint: 'stop what listens there (`ss -ltnp`), or leave out --api-port to use a free port',
+      },
+    );
+  }
+  const tools = await ensureTools(options.progress);
+  const started = Date.now();
+  options.progress.step(
+    `starting cluster "${options.name}" (Kubernetes v${KUBERNETES_VERSION}, ${options.nodes} kwok nodes)`,
+  );
+  await rm(paths.dir, { recursive: true, force: true });
+  await Promise.all([paths.pki, paths.data, paths.logs].map((d) => mkdir(d, { recursive: true })));
+  const [etcdClient, etcdPeer, controllerManager, scheduler, kwok, picked] = await freePorts(6);
+  const ports = {
+    etcdClient: etcdClient!,
+    etcdPeer: etcdPeer!,
+    apiserver: options.apiPort ?? picked!,
+    controllerManager: controllerManager!,
+    scheduler: scheduler!,
+    kwok: kwok!,
+  };
+  const pki = await generatePki(paths.pki, options.name);
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const state: ClusterState = {
+    name: options.name,
+    createdAt: new Date().toISOString(),
+    kubernetesVersion: `v${KUBERNETES_VERSION}`,
+    server,
+    kubeconfig: paths.kubeconfig,
+    nodes: options.nodes,
+    ports,
+    components: [],
+  };
+  try {
+    await startControlPlane({ state, paths, pki, tools, progress: options.progress });
+  } catch (err) {
+    await stopAll(state.components);
+    throw err;
+  }
+  await writeState(paths.state, state);
+  options.progress.detail(
+    `ready in ${formatDuration(Date.now() - started)}; logs in ${paths.logs}`,
+  );
+  return { state, started: true };
+}
+
+interface StartContext {
+  state: ClusterState;
+  paths: ClusterPaths;
+  pki: Pki;
+  tools: ToolPaths;
+  progress: Progress;
+}
+
+async function startControlPlane(ctx: StartContext): Promise<void> {
+  const { state, paths, pki, tools, progress } = ctx;
+  const { ports } = state;
+  const log = (n: string): string => join(paths.logs, `${n}.log`);
+  const kubeconfigs = join(paths.dir, 'kubeconfigs');
+  await mkdir(kubeconfigs, { recursive: true });
+  const writeComponentConfig = async (user: string, client: Pki['admin']): Promise<string> => {
+    const path = join(kubeconfigs, `${user}.yaml`);
+    await writeKubeconfig(path, {
+      clusterName: state.name,
+      server: state.server,
+      caCert: pki.caCert,
+      user,
+      client,
+      embed: false,
+    });
+    return path;
+  };
+  await writeKubeconfig(paths.kubeconfig, {
+    clusterName: state.name,
+    server: state.server,
+    caCert: pki.caCert,
+    user: 'sluice-admin',
+    client: pki.admin,
+    embed: true,
+  });
+  const [cmConfig, schedConfig, kwokConfig] = await Promise.all([
+    writeComponentConfig('kube-controller-manager', pki.controllerManager),
+    writeComponentConfig('kube-scheduler', pki.scheduler),
+    writeComponentConfig('kwok', pki.kwok),
+  ]);
+
+  progress.detail('etcd');
+  const etcdUrl = `http://127.0.0.1:${ports['etcdClient']}`;
+  const peerUrl = `http://127.0.0.1:${ports['etcdPeer']}`;
+  const etcd = startComponent(
+    'etcd',
+    join(tools.etcd, 'etcd'),
+    [
+      '--name=sluice',
+      `--data-dir=${join(paths.data, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=sluice=${peerUrl}`,
+      // A dev cluster trades durability for speed: its data dies with it anyway.
+      '--unsafe-no-fsync=true',
+      '--quota-backend-bytes=8589934592',
+      '--log-level=warn',
+    ],
+    log('etcd'),
+  );
+  state.components.push(etcd);
+  await waitReady(
+    etcd,
+    async () => (await probe(`${etcdUrl}/health`)).body.includes('"health":"true"'),
+    30_000,
+  );
+
+  progress.detail('kube-apiserver');
+  const apiserver = startComponent(
+    'kube-apiserver',
+    join(tools.kubernetes, 'kube-apiserver'),
+    [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${ports['apiserver']}`,
+      `--cert-dir=${paths.pki}`,
+      `--tls-cert-file=${pki.apiserver.cert}`,
+      `--tls-private-key-file=${pki.apiserver.key}`,
+      `--client-ca-file=${pki.caCert}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki.serviceAccountPub}`,
+      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--authorization-mode=Node,RBAC',
+      '--endpoint-reconciler-type=none',
+      '--allow-privileged=true',
+      '--max-requests-inflight=1000',
+      '--max-mutating-requests-inflight=500',
+      '--profiling=false',
+    ],
+    log('kube-apiserver'),
+  );
+  state.components.push(apiserver);
+  const adminTls = { ca: pki.caCert, cert: pki.admin.cert, key: pki.admin.key };
+  await waitReady(
+    apiserver,
+    async () => (await probe(`${state.server}/readyz`, adminTls)).status === 200,
+    90_000,
+  );
+
+  progress.detail('kube-controller-manager, kube-scheduler, kwok');
+  const common = (config: string, port: number): string[] => [
+    `--kubeconfig=${config}`,
+    `--authentication-kubeconfig=${config}`,
+    `--authorization-kubeconfig=${config}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    '--leader-elect=false',
+  ];
+  const cm = startComponent(
+    'kube-controller-manager',
+    join(tools.kubernetes, 'kube-controller-manager'),
+    [
+      ...common(cmConfig, ports['controllerManager']!),
+      `--cluster-name=sluice-${state.name}`,
+      `--service-account-private-key-file=${pki.serviceAccountKey}`,
+      `--root-ca-file=${pki.caCert}`,
+      `--cluster-signing-cert-file=${pki.caCert}`,
+      `--cluster-signing-key-file=${pki.caKey}`,
+      '--use-service-account-credentials=true',
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--kube-api-qps=200',
+      '--kube-api-burst=400',
+      '--concurrent-deployment-syncs=20',
+      '--concurrent-replicaset-syncs=20',
+    ],
+    log('kube-controller-manager'),
+  );
+  state.components.push(cm);
+  const sched = startComponent(
+    'kube-scheduler',
+    join(tools.kubernetes, 'kube-scheduler'),
+    common(schedConfig, ports['scheduler']!),
+    log('kube-scheduler'),
+  );
+  state.components.push(sched);
+  const kwok = startComponent(
+    'kwok',
+    join(tools.kwok, 'kwok'),
+    [
+      `--kubeconfig=${kwokConfig}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--manage-nodes-with-label-selector=',
+      '--manage-single-node=',
+      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
+      '--disregard-status-with-label-selector=',
+      '--cidr=10.244.0.0/16',
+      '--node-ip=10.0.0.1',
+      '--node-lease-duration-seconds=40',
+      `--server-address=127.0.0.1:${ports['kwok']}`,
+    ],
+    log('kwok'),
+  );
+  state.components.push(kwok);
+  await Promise.all([
+    waitReady(
+      cm,
+      async () =>
+        (await probe(`https://127.0.0.1:${ports['controllerManager']}/healthz`)).status === 200,
+      60_000,
+    ),
+    waitReady(
+      sched,
+      async () => (await probe(`https://127.0.0.1:${ports['scheduler']}/healthz`)).status === 200,
+      60_000,
+    ),
+    waitReady(
+      kwok,
+      async () => (await probe(`http://127.0.0.1:${ports['kwok']}/healthz`)).status === 200,
+      60_000,
+    ),
+  ]);
+
+  progress.detail(`${state.nodes} kwok nodes`);
+  const kc = new KubeConfig();
+  kc.loadFromFile(paths.kubeconfig);
+  await createNodes(kc, state.nodes);
+  const core = kc.makeApiClient(CoreV1Api);
+  // Pods can be created only once the namespace's default ServiceAccount exists.
+  await waitReady(
+    kwok,
+    async () => {
+      if ((await readyNodes(kc)) < state.nodes) return false;
+      await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+      return true;
+    },
+    60_000,
+  );
+}
+
+async function stopAll(components: readonly RunningComponent[]): Promise<void> {
+  // Reverse start order: nodes' agent and controllers first, etcd last.
+  for (const c of [...components].reverse()) await stopComponent(c);
+}
+
+export interface DownResult {
+  name: string;
+  stopped: string[];
+  existed: boolean;
+}
+
+export async function down(name: string): Promise<DownResult> {
+  checkName(name);
+  const paths = clusterPaths(name);
+  const state = await readState(paths.state);
+  const stopped: string[] = [];
+  if (state) {
+    for (const c of [...state.components].reverse()) {
+      if (await isRunning(c.pid, c.binary)) stopped.push(`${c.name} (pid ${c.pid})`);
+      await stopComponent(c);
+    }
+  }
+  // Give the kernel a moment to release the ports before the directory goes.
+  await sleep(10);
+  const existed = state !== undefined;
+  await rm(paths.dir, { recursive: true, force: true });
+  return { name, stopped, existed };
+}
+
+export interface ComponentStatus {
+  name: string;
+  pid: number;
+  running: boolean;
+  log: string;
+}
+
+export interface ClusterStatus {
+  name: string;
+  running: boolean;
+  server: string;
+  kubeconfig: string;
+  kubernetesVersion: string;
+  createdAt: string;
+  nodes: number;
+  components: ComponentStatus[];
+}
+
+export async function status(name: string): Promise<ClusterStatus> {
+  checkName(name);
+  const paths = clusterPaths(name);
+  const state = await readState(paths.state);
+  if (!state) {
+    throw new DevClusterError('NotRunning', `dev cluster "${name}" is not running`, {
+      hint: `start it with \`sluice dev-cluster up --name ${name}\``,
+    });
+  }
+  const health = await componentHealth(state);
+  return {
+    name: state.name,
+    running: health.every((h) => h.running),
+    server: state.server,
+    kubeconfig: state.kubeconfig,
+    kubernetesVersion: state.kubernetesVersion,
+    createdAt: state.createdAt,
+    nodes: state.nodes,
+    components: health.map((h) => ({
+      name: h.component.name,
+      pid: h.component.pid,
+      running: h.running,
+      log: h.component.log,
+    })),
+  };
+}

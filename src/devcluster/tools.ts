@@ -1,0 +1,152 @@
+/**
+ * The binaries a dev cluster needs, each pinned to one version and built from Go modules.
+ *
+ * Kubernetes is the one that needs care: `k8s.io/kubernetes` replaces its staging modules with
+ * relative paths, which Go ignores in a dependency. The wrapper module restores them by replacing
+ * every `k8s.io/<staging>` with the published `v0.<minor>.<patch>` release of the same tag.
+ * etcd's server module has relative replaces too, so it also gets a wrapper. kwok, helm and
+ * kustomize install cleanly with `go install pkg@version`.
+ */
+
+export type ToolName = 'kubernetes' | 'etcd' | 'kwok' | 'helm' | 'kustomize';
+
+export interface Tool {
+  name: ToolName;
+  version: string;
+  /** Binaries the build leaves in the tool's bin directory. */
+  binaries: readonly string[];
+  /** Go packages to build (main packages). */
+  packages: readonly string[];
+  /** go.mod of the wrapper module, or undefined to `go install pkg@version` directly. */
+  wrapperGoMod?: string;
+  ldflags: readonly string[];
+}
+
+export const KUBERNETES_VERSION = '1.36.3';
+export const ETCD_VERSION = '3.6.16';
+export const KWOK_VERSION = '0.8.0';
+export const HELM_VERSION = '3.22.0';
+export const KUSTOMIZE_VERSION = '5.8.3';
+
+/** The `./staging/src/k8s.io/*` replaces of k8s.io/kubernetes' go.mod at the pinned tag. */
+const KUBERNETES_STAGING = [
+  'api',
+  'apiextensions-apiserver',
+  'apimachinery',
+  'apiserver',
+  'cli-runtime',
+  'client-go',
+  'cloud-provider',
+  'cluster-bootstrap',
+  'code-generator',
+  'component-base',
+  'component-helpers',
+  'controller-manager',
+  'cri-api',
+  'cri-client',
+  'cri-streaming',
+  'csi-translation-lib',
+  'dynamic-resource-allocation',
+  'endpointslice',
+  'externaljwt',
+  'kms',
+  'kube-aggregator',
+  'kube-controller-manager',
+  'kube-proxy',
+  'kube-scheduler',
+  'kubectl',
+  'kubelet',
+  'metrics',
+  'mount-utils',
+  'pod-security-admission',
+  'sample-apiserver',
+  'sample-cli-plugin',
+  'sample-controller',
+  'streaming',
+] as const;
+
+export function kubernetesGoMod(version: string): string {
+  const [, minor, patch] = version.split('.');
+  const staging = KUBERNETES_STAGING.map(
+    (m) => `\tk8s.io/${m} => k8s.io/${m} v0.${minor}.${patch}`,
+  ).join('\n');
+  return [
+    'module sluice.dev/devcluster/kubernetes',
+    '',
+    'go 1.26.0',
+    '',
+    `require k8s.io/kubernetes v${version}`,
+    '',
+    'replace (',
+    staging,
+    ')',
+    '',
+  ].join('\n');
+}
+
+/** The -X flags `hack/lib/version.sh` stamps, so `kubectl version` reports the real release. */
+export function kubernetesLdflags(version: string): string[] {
+  const [major, minor] = version.split('.');
+  const vars: Record<string, string> = {
+    gitVersion: `v${version}`,
+    gitMajor: major ?? '1',
+    gitMinor: minor ?? '0',
+    gitTreeState: 'clean',
+    buildDate: '2026-01-01T00:00:00Z',
+  };
+  return ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version'].flatMap((pkg) =>
+    Object.entries(vars).map(([k, v]) => `-X ${pkg}.${k}=${v}`),
+  );
+}
+
+export const TOOLS: readonly Tool[] = [
+  {
+    name: 'etcd',
+    version: ETCD_VERSION,
+    binaries: ['etcd'],
+    packages: ['go.etcd.io/etcd/server/v3'],
+    wrapperGoMod: [
+      'module sluice.dev/devcluster/etcd',
+      '',
+      'go 1.26.0',
+      '',
+      `require go.etcd.io/etcd/server/v3 v${ETCD_VERSION}`,
+      '',
+    ].join('\n'),
+    ldflags: [],
+  },
+  {
+    name: 'kubernetes',
+    version: KUBERNETES_VERSION,
+    binaries: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'],
+    packages: [
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+      'k8s.io/kubernetes/cmd/kube-scheduler',
+      'k8s.io/kubernetes/cmd/kubectl',
+    ],
+    wrapperGoMod: kubernetesGoMod(KUBERNETES_VERSION),
+    ldflags: kubernetesLdflags(KUBERNETES_VERSION),
+  },
+  {
+    name: 'kwok',
+    version: KWOK_VERSION,
+    binaries: ['kwok'],
+    packages: ['sigs.k8s.io/kwok/cmd/kwok'],
+    ldflags: [],
+  },
+  {
+    name: 'helm',
+    version: HELM_VERSION,
+    binaries: ['helm'],
+    packages: ['helm.sh/helm/v3/cmd/helm'],
+    ldflags: [],
+  },
+  {
+    name: 'kustomize',
+    version: KUSTOMIZE_VERSION,
+    binaries: ['kustomize'],
+    packages: ['sigs.k8s.io/kustomize/kustomize/v5'],
+    ldflags: [],
+  },
+];
