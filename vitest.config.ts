@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // cluster started for the whole run by test/e2e/global-setup.ts; a fresh namespace per test).
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {

@@ -6,7 +6,7 @@
  * `go build -v` names each package as it compiles; we count them for progress.
  */
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile, tail } from '../util/exec.ts';
 import { formatDuration, type Progress } from '../util/progress.ts';
@@ -131,6 +131,9 @@ export async function buildTool(tool: Tool, progress: Progress, root = cacheRoot
   } finally {
     await new Promise<void>((r) => log.end(r));
   }
+  if (result.code === 0 && tool.assets) {
+    await copyAssets(tool.assets, partialDir, env, logPath);
+  }
   const missing = [];
   for (const b of tool.binaries) if (!(await exists(join(partialDir, b)))) missing.push(b);
   if (result.code !== 0 || missing.length > 0) {
@@ -149,6 +152,35 @@ export async function buildTool(tool: Tool, progress: Progress, root = cacheRoot
   await rm(finalDir, { recursive: true, force: true });
   await rename(partialDir, finalDir);
   progress.detail(`${tool.name} built in ${formatDuration(Date.now() - started)}`);
+}
+
+/** Concatenates the YAML files of some directories of a Go module into one file. */
+async function copyAssets(
+  assets: NonNullable<Tool['assets']>,
+  outDir: string,
+  env: NodeJS.ProcessEnv,
+  logPath: string,
+): Promise<void> {
+  const r = await execFile('go', ['mod', 'download', '-json', assets.module], { env });
+  if (r.code !== 0) {
+    throw new DevClusterError(
+      'BuildFailed',
+      `could not download ${assets.module}: ${tail(r.stderr, 5)}`,
+      { logPath },
+    );
+  }
+  const { Dir } = JSON.parse(r.stdout) as { Dir: string };
+  const docs: string[] = [];
+  for (const d of assets.dirs) {
+    const files = (await readdir(join(Dir, d)))
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .sort();
+    for (const f of files)
+      docs.push(
+        `# from ${assets.module}/${d}/${f}\n${(await readFile(join(Dir, d, f), 'utf8')).trim()}\n`,
+      );
+  }
+  await writeFile(join(outDir, assets.file), docs.join('---\n'));
 }
 
 /** Makes sure every tool is built; returns the directory of each. */

@@ -269,12 +269,11 @@ async function startControlPlane(ctx: StartContext): Promise<void> {
     join(tools.kwok, 'kwok'),
     [
       `--kubeconfig=${kwokConfig}`,
+      `--config=${join(tools.kwok, 'kwok-stages.yaml')}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--manage-nodes-with-label-selector=',
       '--manage-single-node=',
-      '--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom',
-      '--disregard-status-with-label-selector=',
       '--cidr=10.244.0.0/16',
       '--node-ip=10.0.0.1',
       '--node-lease-duration-seconds=40',

@@ -20,13 +20,18 @@ export interface Tool {
   /** go.mod of the wrapper module, or undefined to `go install pkg@version` directly. */
   wrapperGoMod?: string;
   ldflags: readonly string[];
+  /**
+   * Files copied out of the tool's Go module after the build, concatenated into one file in the
+   * bin directory (kwok's Stage manifests, which v0.8 no longer embeds).
+   */
+  assets?: { module: string; dirs: readonly string[]; file: string };
 }
 
 export const KUBERNETES_VERSION = '1.36.3';
 export const ETCD_VERSION = '3.6.16';
 export const KWOK_VERSION = '0.8.0';
 export const HELM_VERSION = '3.22.0';
-export const KUSTOMIZE_VERSION = '5.8.3';
+export const KUSTOMIZE_VERSION = '5.8.2';
 
 /** The `./staging/src/k8s.io/*` replaces of k8s.io/kubernetes' go.mod at the pinned tag. */
 const KUBERNETES_STAGING = [
@@ -131,9 +136,19 @@ export const TOOLS: readonly Tool[] = [
   {
     name: 'kwok',
     version: KWOK_VERSION,
-    binaries: ['kwok'],
+    binaries: ['kwok', 'kwok-stages.yaml'],
     packages: ['sigs.k8s.io/kwok/cmd/kwok'],
     ldflags: [],
+    // The stages kwokctl uses by default: nodes turn Ready and keep a Lease; pods run fast.
+    assets: {
+      module: `sigs.k8s.io/kwok@v${KWOK_VERSION}`,
+      dirs: [
+        'kustomize/stage/node/fast',
+        'kustomize/stage/node/heartbeat-with-lease',
+        'kustomize/stage/pod/fast',
+      ],
+      file: 'kwok-stages.yaml',
+    },
   },
   {
     name: 'helm',

@@ -19,7 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const reuse = process.env['SLUICE_E2E_KUBECONFIG'];
   if (reuse) {
     project.provide('kubeconfig', reuse);
-    return async () => undefined;
+    return () => Promise.resolve();
   }
   const name = `e2e-${process.pid}`;
   const { state } = await up({ name, nodes: 3, progress: consoleProgress() });

@@ -1,31 +1,30 @@
 /**
- * Helpers for tests against the dev cluster: clients for the run's cluster and a fresh
+ * Helpers for tests against the dev cluster: a client for the run's cluster and a fresh
  * namespace per test, deleted afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import { afterEach, beforeEach, inject } from 'vitest';
+import { afterAll, afterEach, beforeEach, inject } from 'vitest';
+import { Kube } from '../../src/kube/api.ts';
 
-export interface Cluster {
-  kc: KubeConfig;
-  kubeconfigPath: string;
-  core: CoreV1Api;
-  apps: AppsV1Api;
-  objects: KubernetesObjectApi;
+let shared: Promise<Kube> | undefined;
+
+/** The kubeconfig of the run's dev cluster. */
+export function kubeconfigPath(): string {
+  return inject('kubeconfig');
 }
 
-export function cluster(): Cluster {
-  const kubeconfigPath = inject('kubeconfig');
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  return {
-    kc,
-    kubeconfigPath,
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    objects: KubernetesObjectApi.makeApiClient(kc),
-  };
+/** One client per test file, closed after the file. */
+export function kube(): Promise<Kube> {
+  if (!shared) {
+    shared = Kube.connect(kubeconfigPath());
+    afterAll(async () => {
+      const k = await shared;
+      shared = undefined;
+      await k?.close();
+    });
+  }
+  return shared;
 }
 
 /** A unique name with a readable prefix: `smoke-3f9a1c`. */
@@ -39,14 +38,17 @@ export function uniqueName(prefix: string): string {
  */
 export function useNamespace(prefix = 'test'): () => string {
   let current = '';
+  const client = kube();
   beforeEach(async () => {
-    const c = cluster();
     current = uniqueName(prefix);
-    await c.core.createNamespace({ body: { metadata: { name: current } } });
+    await (
+      await client
+    ).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: current } });
   });
   afterEach(async () => {
-    const c = cluster();
-    await c.core.deleteNamespace({ name: current }).catch(() => undefined);
+    await (
+      await client
+    ).delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: current } });
   });
   return () => current;
 }
@@ -68,7 +70,7 @@ export async function eventually<T>(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
       );
     }
     await sleep(100);

@@ -1,0 +1,249 @@
+/**
+ * Typed operations on any kind of object: get, list, watch, apply (server-side), create, patch,
+ * delete. Paths come from discovery; every error names the object it was about.
+ *
+ * @example
+ * const kube = await Kube.connect(kubeconfigPath);
+ * await kube.apply(deployment, { fieldManager: 'sluice', force: true });
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient, type ClientOptions, type Query } from './client.ts';
+import { Discovery, resourcePath, type ResourceInfo } from './discovery.ts';
+import { isNotFound } from './errors.ts';
+import { formatRef, refOf, type KubeList, type KubeObject } from './types.ts';
+
+export interface ApplyOptions {
+  fieldManager: string;
+  /** Take over fields owned by other managers (like `kubectl apply --server-side --force-conflicts`). */
+  force?: boolean;
+  /** Validate and default on the server, persist nothing. */
+  dryRun?: boolean;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  dryRun?: boolean;
+  /** Only delete this exact object (guards against deleting a re-created one). */
+  uid?: string;
+}
+
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export class Kube {
+  readonly client: KubeClient;
+  readonly discovery: Discovery;
+
+  constructor(client: KubeClient) {
+    this.client = client;
+    this.discovery = new Discovery(client);
+  }
+
+  static async connect(
+    kubeconfig?: string | KubeConfig,
+    options: ClientOptions = {},
+  ): Promise<Kube> {
+    const client =
+      typeof kubeconfig === 'string' || kubeconfig === undefined
+        ? await KubeClient.fromKubeconfig(kubeconfig, options)
+        : await KubeClient.fromKubeConfig(kubeconfig, options);
+    return new Kube(client);
+  }
+
+  private async info(
+    obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+  ): Promise<ResourceInfo> {
+    return this.discovery.resolve(obj.apiVersion, obj.kind, formatRef(refOf(obj)));
+  }
+
+  /** The live object, or undefined if it does not exist. */
+  async get<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<T | undefined> {
+    const meta = { name, ...(namespace ? { namespace } : {}) };
+    const info = await this.info({ apiVersion, kind, metadata: meta });
+    try {
+      return await this.client.request<T>({
+        method: 'GET',
+        path: resourcePath(info, namespace, name),
+        verb: 'get',
+        object: formatRef({
+          group: info.group,
+          kind,
+          namespace: info.namespaced ? (namespace ?? '') : '',
+          name,
+        }),
+      });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions = {},
+  ): Promise<KubeList<T>> {
+    const info = await this.discovery.resolve(apiVersion, kind);
+    const list = await this.client.request<KubeList<T>>({
+      method: 'GET',
+      path: resourcePath(info, options.namespace),
+      verb: 'list',
+      query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+    });
+    // Lists leave apiVersion/kind off their items; put them back so items are whole objects.
+    for (const item of list.items) {
+      item.apiVersion = apiVersion;
+      item.kind = kind;
+    }
+    return list;
+  }
+
+  /** Server-side apply. Returns the object as the server stored it (or would, on dry-run). */
+  async apply<T extends KubeObject = KubeObject>(
+    obj: KubeObject,
+    options: ApplyOptions,
+  ): Promise<T> {
+    const info = await this.info(obj);
+    const query: Query = {
+      fieldManager: options.fieldManager,
+      force: options.force ? true : undefined,
+      dryRun: options.dryRun ? 'All' : undefined,
+    };
+    return this.client.request<T>({
+      method: 'PATCH',
+      path: resourcePath(info, obj.metadata.namespace, obj.metadata.name),
+      verb: options.dryRun ? 'dryrun' : 'apply',
+      query,
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+      object: formatRef(refOf(obj)),
+    });
+  }
+
+  async create<T extends KubeObject = KubeObject>(
+    obj: KubeObject,
+    options: { dryRun?: boolean; fieldManager?: string } = {},
+  ): Promise<T> {
+    const info = await this.info(obj);
+    return this.client.request<T>({
+      method: 'POST',
+      path: resourcePath(info, obj.metadata.namespace),
+      verb: options.dryRun ? 'dryrun' : 'create',
+      query: { dryRun: options.dryRun ? 'All' : undefined, fieldManager: options.fieldManager },
+      body: obj,
+      object: formatRef(refOf(obj)),
+    });
+  }
+
+  /** JSON merge patch (RFC 7386): `{ spec: { replicas: 2 } }`; `null` removes a field. */
+  async mergePatch<T extends KubeObject = KubeObject>(
+    target: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+    patch: unknown,
+    options: { subresource?: 'status'; fieldManager?: string } = {},
+  ): Promise<T> {
+    const info = await this.info(target);
+    const path =
+      resourcePath(info, target.metadata.namespace, target.metadata.name) +
+      (options.subresource ? `/${options.subresource}` : '');
+    return this.client.request<T>({
+      method: 'PATCH',
+      path,
+      verb: 'patch',
+      query: { fieldManager: options.fieldManager },
+      body: patch,
+      contentType: 'application/merge-patch+json',
+      object: formatRef(refOf(target)),
+    });
+  }
+
+  /** Replaces the object (PUT); fails with 409 if its resourceVersion is stale. */
+  async update<T extends KubeObject = KubeObject>(
+    obj: KubeObject,
+    options: { subresource?: 'status' } = {},
+  ): Promise<T> {
+    const info = await this.info(obj);
+    return this.client.request<T>({
+      method: 'PUT',
+      path:
+        resourcePath(info, obj.metadata.namespace, obj.metadata.name) +
+        (options.subresource ? `/${options.subresource}` : ''),
+      verb: 'update',
+      body: obj,
+      object: formatRef(refOf(obj)),
+    });
+  }
+
+  /** Deletes the object; resolves false if it was already gone. */
+  async delete(
+    target: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
+    options: DeleteOptions = {},
+  ): Promise<boolean> {
+    const info = await this.info(target);
+    try {
+      await this.client.request({
+        method: 'DELETE',
+        path: resourcePath(info, target.metadata.namespace, target.metadata.name),
+        verb: 'delete',
+        query: { dryRun: options.dryRun ? 'All' : undefined },
+        body: {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          propagationPolicy: options.propagationPolicy ?? 'Background',
+          ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+        },
+        object: formatRef(refOf(target)),
+      });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Watches a kind from `resourceVersion` on. Ends when the server closes the stream (the caller
+   * re-lists or re-watches) or when `signal` aborts.
+   */
+  async *watch<T extends KubeObject = KubeObject>(
+    apiVersion: string,
+    kind: string,
+    options: ListOptions & {
+      resourceVersion?: string;
+      signal?: AbortSignal;
+      timeoutSeconds?: number;
+    } = {},
+  ): AsyncGenerator<WatchEvent<T>> {
+    const info = await this.discovery.resolve(apiVersion, kind);
+    yield* this.client.stream<WatchEvent<T>>({
+      method: 'GET',
+      path: resourcePath(info, options.namespace),
+      verb: 'watch',
+      query: {
+        watch: true,
+        allowWatchBookmarks: true,
+        resourceVersion: options.resourceVersion,
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        timeoutSeconds: options.timeoutSeconds,
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
