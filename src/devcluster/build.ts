@@ -68,7 +68,8 @@ function buildArgs(tool: Tool, outDir: string): { args: string[] } {
         '-ldflags',
         ldflags,
         '-o',
-        `${outDir}/`,
+        // One package: name the binary (Go would call go.etcd.io/etcd/server/v3 "server").
+        tool.packages.length === 1 ? join(outDir, tool.binaries[0] ?? tool.name) : `${outDir}/`,
         ...tool.packages,
       ],
     };
@@ -141,7 +142,8 @@ export async function buildTool(tool: Tool, progress: Progress, root = cacheRoot
     const text = await readFile(logPath, 'utf8').catch(() => result.stderr);
     throw new DevClusterError(
       'BuildFailed',
-      `building ${tool.name} v${tool.version} failed (go ${args[0]} exited ${result.code ?? result.signal})\n` +
+      `building ${tool.name} v${tool.version} failed (go ${args[0]} exited ${result.code ?? result.signal}` +
+        `${missing.length > 0 ? `; missing: ${missing.join(', ')}` : ''})\n` +
         `--- last lines of ${logPath} ---\n${tail(text, 25)}`,
       {
         logPath,

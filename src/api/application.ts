@@ -1,0 +1,295 @@
+/**
+ * The Application resource (sluice.dev/v1alpha1): "this path of this Git repo, rendered with
+ * plain YAML, Kustomize or Helm, must run in that cluster and namespace". Field names follow
+ * Argo CD's Application so manifests and habits carry over.
+ *
+ * The schemas below are the single source of truth: the TypeScript types are derived from them
+ * and `npm run gen:crds` writes deploy/crds/applications.sluice.dev.yaml from them.
+ */
+import { Type, type Static } from 'typebox';
+import type { KubeObject, ObjectMeta } from '../kube/types.ts';
+import { StringEnum, StringMap } from './schema.ts';
+
+export const GROUP = 'sluice.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'Application';
+
+const Opt = Type.Optional;
+
+export const HelmSourceSchema = Type.Object(
+  {
+    valueFiles: Opt(
+      Type.Array(Type.String(), { description: 'values files, relative to the chart directory' }),
+    ),
+    values: Opt(
+      Type.String({ description: 'inline values.yaml content, applied after valueFiles' }),
+    ),
+    parameters: Opt(
+      Type.Array(
+        Type.Object({
+          name: Type.String(),
+          value: Type.String(),
+          forceString: Opt(Type.Boolean()),
+        }),
+        { description: 'like `helm template --set name=value`' },
+      ),
+    ),
+    releaseName: Opt(Type.String({ description: 'defaults to the Application name' })),
+    skipCrds: Opt(Type.Boolean()),
+  },
+  { description: 'render a Helm chart that lives in the repository' },
+);
+
+export const KustomizeSourceSchema = Type.Object(
+  {
+    images: Opt(
+      Type.Array(Type.String(), {
+        description:
+          'image overrides, as in `kustomize edit set image`: `name=newName:tag`, `name:tag` or `name@digest`',
+      }),
+    ),
+    namePrefix: Opt(Type.String()),
+    nameSuffix: Opt(Type.String()),
+    commonLabels: Opt(StringMap()),
+    commonAnnotations: Opt(StringMap()),
+  },
+  { description: 'render with `kustomize build`' },
+);
+
+export const DirectorySourceSchema = Type.Object(
+  {
+    recurse: Opt(Type.Boolean({ description: 'include subdirectories' })),
+    include: Opt(
+      Type.String({ description: 'glob of files to include, e.g. `*.yaml` or `{a.yaml,b.json}`' }),
+    ),
+    exclude: Opt(Type.String({ description: 'glob of files to leave out' })),
+  },
+  { description: 'plain YAML and JSON manifests' },
+);
+
+export const ApplicationSourceSchema = Type.Object({
+  repoURL: Type.String({
+    description: 'Git repository: https://, ssh (git@host:org/repo.git, ssh://) or file://',
+  }),
+  targetRevision: Opt(
+    Type.String({ description: 'branch, tag, or full or short commit SHA; default HEAD' }),
+  ),
+  path: Opt(Type.String({ description: 'directory inside the repository; default the root' })),
+  helm: Opt(HelmSourceSchema),
+  kustomize: Opt(KustomizeSourceSchema),
+  directory: Opt(DirectorySourceSchema),
+});
+
+export const SyncPolicySchema = Type.Object({
+  automated: Opt(
+    Type.Object({
+      prune: Opt(Type.Boolean({ description: 'delete resources that left Git' })),
+      selfHeal: Opt(Type.Boolean({ description: 'revert changes made in the cluster' })),
+      enabled: Opt(
+        Type.Boolean({
+          description: 'false pauses automated sync (set by rollback); default true',
+        }),
+      ),
+    }),
+  ),
+  syncOptions: Opt(
+    Type.Array(Type.String(), { description: 'CreateNamespace=true, PruneLast=true, ...' }),
+  ),
+  retry: Opt(
+    Type.Object({
+      limit: Opt(
+        Type.Integer({ description: 'retries after a failed sync; default 5, -1 forever' }),
+      ),
+      backoff: Opt(
+        Type.Object({
+          duration: Opt(Type.String({ description: 'first wait, e.g. 5s' })),
+          factor: Opt(Type.Number()),
+          maxDuration: Opt(Type.String({ description: 'longest wait, e.g. 3m' })),
+        }),
+      ),
+    }),
+  ),
+});
+
+export const IgnoreDifferenceSchema = Type.Object({
+  group: Opt(Type.String()),
+  kind: Type.String(),
+  name: Opt(Type.String()),
+  namespace: Opt(Type.String()),
+  jsonPointers: Opt(Type.Array(Type.String())),
+  managedFieldsManagers: Opt(Type.Array(Type.String())),
+});
+
+export const ApplicationSpecSchema = Type.Object({
+  project: Opt(Type.String()),
+  source: ApplicationSourceSchema,
+  destination: Type.Object({
+    server: Opt(
+      Type.String({
+        description: 'API server URL; https://kubernetes.default.svc is the local cluster',
+      }),
+    ),
+    name: Opt(
+      Type.String({
+        description: 'cluster name (a Secret labelled sluice.dev/secret-type=cluster)',
+      }),
+    ),
+    namespace: Opt(
+      Type.String({ description: 'namespace for namespaced objects that do not set one' }),
+    ),
+  }),
+  syncPolicy: Opt(SyncPolicySchema),
+  ignoreDifferences: Opt(Type.Array(IgnoreDifferenceSchema)),
+  dependsOn: Opt(
+    Type.Array(Type.Object({ name: Type.String(), namespace: Opt(Type.String()) }), {
+      description: 'Applications that must be Synced and Healthy first',
+    }),
+  ),
+  revisionHistoryLimit: Opt(
+    Type.Integer({ minimum: 1, description: 'history entries kept; default 10' }),
+  ),
+});
+
+export const SYNC_STATUSES = ['Synced', 'OutOfSync', 'Unknown'] as const;
+export const HEALTH_STATUSES = [
+  'Healthy',
+  'Progressing',
+  'Degraded',
+  'Suspended',
+  'Missing',
+  'Unknown',
+] as const;
+export const OPERATION_PHASES = ['Running', 'Succeeded', 'Failed', 'Error', 'Terminating'] as const;
+export const RESULT_ACTIONS = [
+  'created',
+  'configured',
+  'unchanged',
+  'pruned',
+  'failed',
+  'skipped',
+  'pruneSkipped',
+] as const;
+export const HOOK_TYPES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'] as const;
+
+const ResourceRefFields = {
+  group: Type.String(),
+  version: Type.String(),
+  kind: Type.String(),
+  namespace: Opt(Type.String()),
+  name: Type.String(),
+};
+
+export const ResourceStatusSchema = Type.Object({
+  ...ResourceRefFields,
+  status: Opt(StringEnum(SYNC_STATUSES)),
+  health: Opt(Type.Object({ status: StringEnum(HEALTH_STATUSES), message: Opt(Type.String()) })),
+  hook: Opt(StringEnum(HOOK_TYPES)),
+  hookPhase: Opt(Type.String()),
+  requiresPruning: Opt(Type.Boolean()),
+});
+
+export const ResourceResultSchema = Type.Object({
+  ...ResourceRefFields,
+  action: StringEnum(RESULT_ACTIONS),
+  message: Opt(Type.String()),
+  hook: Opt(StringEnum(HOOK_TYPES)),
+  hookPhase: Opt(Type.String()),
+  syncWave: Opt(Type.Integer()),
+});
+
+export const ConditionSchema = Type.Object({
+  type: Type.String(),
+  status: StringEnum(['True', 'False', 'Unknown'] as const),
+  reason: Opt(Type.String()),
+  message: Opt(Type.String()),
+  lastTransitionTime: Opt(Type.String()),
+  observedGeneration: Opt(Type.Integer()),
+});
+
+export const HistoryEntrySchema = Type.Object({
+  id: Type.Integer(),
+  revision: Type.String(),
+  deployedAt: Type.String(),
+  initiatedBy: Type.String({ description: 'automated, or the user/CLI that asked' }),
+  source: Opt(ApplicationSourceSchema),
+});
+
+export const OperationStateSchema = Type.Object({
+  phase: StringEnum(OPERATION_PHASES),
+  message: Opt(Type.String()),
+  startedAt: Type.String(),
+  finishedAt: Opt(Type.String()),
+  initiatedBy: Opt(Type.String()),
+  retryCount: Opt(Type.Integer()),
+  syncResult: Opt(
+    Type.Object({
+      revision: Type.String(),
+      resources: Type.Array(ResourceResultSchema),
+    }),
+  ),
+});
+
+export const InventoryEntrySchema = Type.Object({ ...ResourceRefFields });
+
+export const ApplicationStatusSchema = Type.Object({
+  observedGeneration: Opt(Type.Integer()),
+  sync: Opt(
+    Type.Object({
+      status: StringEnum(SYNC_STATUSES),
+      revision: Opt(Type.String()),
+      comparedTo: Opt(Type.Object({ source: ApplicationSourceSchema })),
+    }),
+  ),
+  health: Opt(Type.Object({ status: StringEnum(HEALTH_STATUSES), message: Opt(Type.String()) })),
+  conditions: Opt(Type.Array(ConditionSchema)),
+  resources: Opt(Type.Array(ResourceStatusSchema)),
+  inventory: Opt(
+    Type.Array(InventoryEntrySchema, { description: 'every object applied, for pruning' }),
+  ),
+  operationState: Opt(OperationStateSchema),
+  history: Opt(Type.Array(HistoryEntrySchema)),
+  reconciledAt: Opt(Type.String()),
+});
+
+/** A manual sync or rollback asked for by the CLI (like Argo CD's `operation` field). */
+export const OperationSchema = Type.Object({
+  sync: Opt(
+    Type.Object({
+      revision: Opt(Type.String({ description: 'commit to sync to; default the target revision' })),
+      prune: Opt(Type.Boolean()),
+      historyId: Opt(Type.Integer({ description: 'rollback: re-apply this history entry' })),
+    }),
+  ),
+  initiatedBy: Opt(Type.Object({ username: Opt(Type.String()), automated: Opt(Type.Boolean()) })),
+  requestedAt: Opt(Type.String()),
+});
+
+export type HelmSource = Static<typeof HelmSourceSchema>;
+export type KustomizeSource = Static<typeof KustomizeSourceSchema>;
+export type DirectorySource = Static<typeof DirectorySourceSchema>;
+export type ApplicationSource = Static<typeof ApplicationSourceSchema>;
+export type SyncPolicy = Static<typeof SyncPolicySchema>;
+export type IgnoreDifference = Static<typeof IgnoreDifferenceSchema>;
+export type ApplicationSpec = Static<typeof ApplicationSpecSchema>;
+export type ApplicationStatus = Static<typeof ApplicationStatusSchema>;
+export type ResourceStatus = Static<typeof ResourceStatusSchema>;
+export type ResourceResult = Static<typeof ResourceResultSchema>;
+export type HistoryEntry = Static<typeof HistoryEntrySchema>;
+export type OperationState = Static<typeof OperationStateSchema>;
+export type Operation = Static<typeof OperationSchema>;
+export type InventoryEntry = Static<typeof InventoryEntrySchema>;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+export type ResultAction = (typeof RESULT_ACTIONS)[number];
+export type HookType = (typeof HOOK_TYPES)[number];
+export type AppCondition = Static<typeof ConditionSchema>;
+
+export interface Application extends KubeObject {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta & { name: string; namespace: string };
+  spec: ApplicationSpec;
+  operation?: Operation;
+  status?: ApplicationStatus;
+}
