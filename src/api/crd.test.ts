@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { Value } from 'typebox/value';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ApplicationSpecSchema } from './application.ts';
+import { applicationCrd } from './crd.ts';
+
+function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
+  else if (node && typeof node === 'object') {
+    visit(node as Record<string, unknown>);
+    Object.values(node).forEach((n) => walk(n, visit));
+  }
+}
+
+describe('Application CRD', () => {
+  it('deploy/crds is up to date with the schemas (run `npm run gen:crds`)', async () => {
+    const file = parse(await readFile('deploy/crds/applications.sluice.dev.yaml', 'utf8')) as unknown;
+    expect(file).toEqual(applicationCrd());
+  });
+
+  it('is a structural schema: no patternProperties, $ref or TypeBox markers', () => {
+    walk(applicationCrd(), (n) => {
+      expect(n).not.toHaveProperty('patternProperties');
+      expect(n).not.toHaveProperty('$ref');
+      expect(n).not.toHaveProperty('$id');
+    });
+  });
+
+  it('accepts the Application of the design document and rejects a missing repoURL', () => {
+    const spec = {
+      project: 'default',
+      source: { repoURL: 'https://git.example.com/org/deploy.git', targetRevision: 'main', path: 'apps/guestbook', kustomize: { images: ['ghcr.io/org/guestbook:3f2a9c1'] } },
+      destination: { server: 'https://kubernetes.default.svc', namespace: 'guestbook' },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'], retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } },
+      ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+      dependsOn: [{ name: 'database' }],
+    };
+    expect(Value.Check(ApplicationSpecSchema, spec)).toBe(true);
+    expect(Value.Check(ApplicationSpecSchema, { ...spec, source: { path: 'x' } })).toBe(false);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Installing Sluice's CRDs (`sluice install-crds`) and checking them when the controller starts.
+ * Each CRD carries a hash of its schema, so a controller can tell an outdated CRD from a current one.
+ */
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SluiceError } from '../errors.ts';
+import type { Kube } from '../kube/api.ts';
+import type { Condition, KubeObject } from '../kube/types.ts';
+import type { Progress } from '../util/progress.ts';
+import { allCrds } from './crd.ts';
+
+const HASH_ANNOTATION = 'sluice.dev/schema-hash';
+const CRD_API = 'apiextensions.k8s.io/v1';
+const CRD_KIND = 'CustomResourceDefinition';
+
+function withHash(crd: KubeObject): KubeObject {
+  const hash = createHash('sha256').update(JSON.stringify(crd.spec)).digest('hex').slice(0, 16);
+  return { ...crd, metadata: { ...crd.metadata, annotations: { ...crd.metadata.annotations, [HASH_ANNOTATION]: hash } } };
+}
+
+function established(crd: KubeObject | undefined): boolean {
+  const conditions = (crd?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+  return conditions.some((c) => c.type === 'Established' && c.status === 'True');
+}
+
+/** Applies every CRD and waits until the API server serves them. */
+export async function installCrds(kube: Kube, progress: Progress, timeoutMs = 60_000): Promise<string[]> {
+  const names: string[] = [];
+  for (const crd of allCrds().map(withHash)) {
+    const name = crd.metadata.name ?? '';
+    progress.step(`applying CustomResourceDefinition ${name}`);
+    await kube.apply(crd, { fieldManager: 'sluice', force: true });
+    const deadline = Date.now() + timeoutMs;
+    while (!established(await kube.get(CRD_API, CRD_KIND, undefined, name))) {
+      if (Date.now() > deadline) {
+        throw new SluiceError('CrdNotEstablished', `CustomResourceDefinition/${name}: not Established after ${timeoutMs / 1000}s`, {
+          hint: 'inspect it with `kubectl describe crd ' + name + '`',
+        });
+      }
+      await sleep(100);
+    }
+    names.push(name);
+  }
+  kube.discovery.invalidate();
+  return names;
+}
+
+/** Throws a clear error unless every CRD is installed, Established and current. */
+export async function checkCrds(kube: Kube): Promise<void> {
+  for (const want of allCrds().map(withHash)) {
+    const name = want.metadata.name ?? '';
+    const live = await kube.get(CRD_API, CRD_KIND, undefined, name);
+    if (!live) {
+      throw new SluiceError('CrdMissing', `CustomResourceDefinition/${name} is not installed`, { hint: 'run `sluice install-crds` first' });
+    }
+    if (!established(live)) {
+      throw new SluiceError('CrdNotEstablished', `CustomResourceDefinition/${name} is not Established yet`, { hint: 'wait a moment and retry' });
+    }
+    if (live.metadata.annotations?.[HASH_ANNOTATION] !== want.metadata.annotations?.[HASH_ANNOTATION]) {
+      throw new SluiceError('CrdOutdated', `CustomResourceDefinition/${name} differs from this version of Sluice`, {
+        hint: 'run `sluice install-crds` to update it',
+      });
+    }
+  }
+}
