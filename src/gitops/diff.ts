@@ -1,0 +1,140 @@
+/**
+ * Step 4 of a reconcile: is each desired object in sync with the cluster?
+ *
+ * Like Flux, the desired object is server-side-applied in dry-run mode and the result (defaults
+ * filled in, other managers' fields kept) is compared with the live object, so defaulted fields
+ * never show as drift. Unlike Flux, results are memoized on (hash of the desired object, live
+ * resourceVersion): when neither changed, deciding costs no API request at all.
+ */
+import { createHash } from 'node:crypto';
+import { createTwoFilesPatch } from 'diff';
+import { stringify } from 'yaml';
+import type { IgnoreDifference } from '../api/application.ts';
+import type { Kube } from '../kube/api.ts';
+import { formatRef, type KubeObject } from '../kube/types.ts';
+import { FIELD_MANAGER } from './annotations.ts';
+import { maskSecretPair } from './mask.ts';
+import { ignoredPointers, jsonEqual, normalize, rulesFor } from './normalize.ts';
+import type { DesiredResource } from './preflight.ts';
+
+export interface ResourceDiff {
+  resource: DesiredResource;
+  live: KubeObject | undefined;
+  /** What the server would store (dry-run result); undefined when it could not be predicted. */
+  predicted: KubeObject | undefined;
+  inSync: boolean;
+  /** The dry-run failed: the message names the object. */
+  error?: string;
+}
+
+interface Memo {
+  desiredHash: string;
+  liveVersion: string;
+  predicted: KubeObject;
+}
+
+export function hashObject(obj: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(obj)).digest('base64url');
+}
+
+/** Memoized dry-run results, shared by every app of a controller. */
+export class DiffCache {
+  private readonly memo = new Map<string, Memo>();
+  readonly stats = { hits: 0, dryRuns: 0 };
+
+  lookup(key: string, desiredHash: string, liveVersion: string): KubeObject | undefined {
+    const m = this.memo.get(key);
+    if (m && m.desiredHash === desiredHash && m.liveVersion === liveVersion) {
+      this.stats.hits++;
+      return m.predicted;
+    }
+    return undefined;
+  }
+
+  store(key: string, desiredHash: string, liveVersion: string, predicted: KubeObject): void {
+    this.memo.set(key, { desiredHash, liveVersion, predicted });
+  }
+
+  forget(key: string): void {
+    this.memo.delete(key);
+  }
+
+  get size(): number {
+    return this.memo.size;
+  }
+}
+
+export function inSync(
+  predicted: KubeObject,
+  live: KubeObject,
+  rules: readonly IgnoreDifference[] | undefined,
+  resource: DesiredResource,
+): boolean {
+  const pointers = ignoredPointers(rulesFor(rules, resource.ref), live);
+  return jsonEqual(normalize(predicted, pointers), normalize(live, pointers));
+}
+
+export interface DiffContext {
+  kube: Kube;
+  cache: DiffCache;
+  ignoreDifferences: readonly IgnoreDifference[] | undefined;
+  /** Live object of a resource (from the watch cache, or a GET). */
+  live: (r: DesiredResource) => Promise<KubeObject | undefined>;
+  /** Namespaces that do not exist yet but this sync will create (dry-run would 404 in them). */
+  pendingNamespaces: ReadonlySet<string>;
+}
+
+/** Diffs one desired resource; never throws (a failed dry-run becomes `error`). */
+export async function diffResource(r: DesiredResource, ctx: DiffContext): Promise<ResourceDiff> {
+  const live = await ctx.live(r);
+  if (r.crdPending || (r.namespaced && ctx.pendingNamespaces.has(r.ref.namespace))) {
+    // Cannot be dry-run before its CRD / namespace exists; it is created during the sync.
+    return { resource: r, live, predicted: undefined, inSync: false };
+  }
+  const desiredHash = hashObject(r.object);
+  const liveVersion = live?.metadata.resourceVersion ?? '';
+  let predicted = live ? ctx.cache.lookup(r.key, desiredHash, liveVersion) : undefined;
+  if (!predicted) {
+    try {
+      predicted = await ctx.kube.apply(r.object, {
+        fieldManager: FIELD_MANAGER,
+        force: true,
+        dryRun: true,
+      });
+      ctx.cache.stats.dryRuns++;
+      if (live) ctx.cache.store(r.key, desiredHash, liveVersion, predicted);
+    } catch (err) {
+      return {
+        resource: r,
+        live,
+        predicted: undefined,
+        inSync: false,
+        error: err instanceof Error ? err.message : String(err),
+      };
+    }
+  }
+  return {
+    resource: r,
+    live,
+    predicted,
+    inSync: live !== undefined && inSync(predicted, live, ctx.ignoreDifferences, r),
+  };
+}
+
+/** A unified diff of live -> desired for people, with Secret values masked. Empty when equal. */
+export function renderDiff(
+  d: ResourceDiff,
+  rules: readonly IgnoreDifference[] | undefined,
+): string {
+  const pointers = ignoredPointers(rulesFor(rules, d.resource.ref), d.live);
+  const desired = normalize(d.predicted ?? d.resource.object, pointers);
+  const live = d.live ? normalize(d.live, pointers) : undefined;
+  const masked = maskSecretPair(desired, live);
+  const name = formatRef(d.resource.ref);
+  const a = masked.live ? stringify(masked.live, { sortMapEntries: true }) : '';
+  const b = masked.desired ? stringify(masked.desired, { sortMapEntries: true }) : '';
+  if (a === b) return '';
+  return createTwoFilesPatch(`live/${name}`, `desired/${name}`, a, b, undefined, undefined, {
+    context: 3,
+  });
+}
