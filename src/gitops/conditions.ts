@@ -1,0 +1,55 @@
+/** Condition bookkeeping for Application status (Ready / Reconciling / Stalled), kstatus style. */
+import type { AppCondition } from '../api/application.ts';
+
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+
+/** Reasons a Ready condition can carry; each failure has its own (after Flux). */
+export type Reason =
+  | 'Succeeded'
+  | 'Progressing'
+  | 'OutOfSync'
+  | 'Syncing'
+  | 'SyncFailed'
+  | 'SourceFailed'
+  | 'RenderFailed'
+  | 'PreflightFailed'
+  | 'EmptyRender'
+  | 'DependencyNotReady'
+  | 'InvalidSpec'
+  | 'Degraded'
+  | 'AutoSyncPaused'
+  | 'Deleting'
+  | 'PruneFailed';
+
+/** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
+export function setCondition(
+  conditions: AppCondition[],
+  type: ConditionType,
+  status: 'True' | 'False' | 'Unknown',
+  reason: Reason,
+  message: string,
+  now: string,
+): AppCondition[] {
+  const old = conditions.find((c) => c.type === type);
+  const next: AppCondition = {
+    type,
+    status,
+    reason,
+    message,
+    lastTransitionTime: old && old.status === status ? (old.lastTransitionTime ?? now) : now,
+  };
+  return [...conditions.filter((c) => c.type !== type), next].sort((a, b) =>
+    a.type.localeCompare(b.type),
+  );
+}
+
+export function removeCondition(conditions: AppCondition[], type: ConditionType): AppCondition[] {
+  return conditions.filter((c) => c.type !== type);
+}
+
+export function getCondition(
+  conditions: readonly AppCondition[] | undefined,
+  type: ConditionType,
+): AppCondition | undefined {
+  return conditions?.find((c) => c.type === type);
+}

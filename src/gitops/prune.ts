@@ -1,0 +1,63 @@
+/**
+ * Step 6: delete what left Git. Candidates are the previous inventory (and any object the watch
+ * cache still sees with this app's tracking id) minus the current plan. An object is kept when
+ * it carries `Prune=false`, or when its tracking id now names another app (it was adopted).
+ * The delete is guarded by the live object's uid, so a re-created object is never hit.
+ */
+import type { InventoryEntry, ResourceResult } from '../api/application.ts';
+import { errorMessage } from '../errors.ts';
+import type { Kube } from '../kube/api.ts';
+import { formatRef, type ObjectRef } from '../kube/types.ts';
+import {
+  objectSyncOptions,
+  optionDisabled,
+  TRACKING_ANNOTATION,
+  trackingId,
+} from './annotations.ts';
+
+export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
+
+export function apiVersionOf(e: InventoryEntry): string {
+  return e.group ? `${e.group}/${e.version}` : e.version;
+}
+
+export async function pruneOne(
+  kube: Kube,
+  entry: InventoryEntry,
+  app: { namespace: string; name: string },
+  policy: PropagationPolicy,
+): Promise<ResourceResult> {
+  const ref: ObjectRef = {
+    group: entry.group,
+    kind: entry.kind,
+    namespace: entry.namespace ?? '',
+    name: entry.name,
+  };
+  const base = { ...entry };
+  try {
+    const live = await kube.get(apiVersionOf(entry), entry.kind, entry.namespace, entry.name);
+    if (!live) return { ...base, action: 'pruned', message: 'already gone' };
+    const owner = live.metadata.annotations?.[TRACKING_ANNOTATION];
+    if (owner !== trackingId(app.namespace, app.name, ref)) {
+      return {
+        ...base,
+        action: 'pruneSkipped',
+        message: `${formatRef(ref)} is now tracked by ${owner ?? 'nobody'}; not deleted`,
+      };
+    }
+    if (optionDisabled(objectSyncOptions(live), 'Prune')) {
+      return {
+        ...base,
+        action: 'pruneSkipped',
+        message: 'Prune=false: left in place (delete it by hand if it should go)',
+      };
+    }
+    await kube.delete(live, {
+      propagationPolicy: policy,
+      ...(live.metadata.uid ? { uid: live.metadata.uid } : {}),
+    });
+    return { ...base, action: 'pruned', message: 'deleted: no longer in Git' };
+  } catch (err) {
+    return { ...base, action: 'failed', message: `prune failed: ${errorMessage(err)}` };
+  }
+}
