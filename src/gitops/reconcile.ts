@@ -62,6 +62,8 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
   synced?: SyncOutcome;
   statusWritten: boolean;
+  /** The Application as the server returned it after this reconcile's last write. */
+  updated?: Application;
 }
 
 /** What the comparison found (steps 1-4). */
@@ -105,6 +107,8 @@ export function automatedEnabled(app: Application): boolean {
 
 export class Reconciler {
   private readonly deps: ReconcilerDeps;
+  /** Per app, the object returned by its most recent write (handed to the caller in the result). */
+  private readonly lastWrite = new Map<string, Application>();
   /** Self-heal attempts per app, to back off from a fight with another actor. */
   private readonly heals = new Map<string, { count: number; last: number }>();
 
@@ -248,6 +252,19 @@ export class Reconciler {
 
   /** The outer layer. `app` is the object as last seen; the status is patched at the end. */
   async reconcile(app: Application, options: ReconcileOptions = {}): Promise<ReconcileResult> {
+    const key = `${app.metadata.namespace}/${app.metadata.name}`;
+    this.lastWrite.delete(key);
+    const result = await this.reconcileOnce(app, options);
+    const updated = this.lastWrite.get(key);
+    this.lastWrite.delete(key);
+    if (updated) result.updated = updated;
+    return result;
+  }
+
+  private async reconcileOnce(
+    app: Application,
+    options: ReconcileOptions,
+  ): Promise<ReconcileResult> {
     if (app.metadata.deletionTimestamp) return this.finalize(app);
     const now = this.now().toISOString();
     const status: ApplicationStatus = structuredClone(app.status ?? {});
@@ -560,7 +577,10 @@ export class Reconciler {
   }
 
   private async clearOperation(app: Application): Promise<void> {
-    await this.deps.kube.mergePatch(app, { operation: null });
+    this.lastWrite.set(
+      `${app.metadata.namespace}/${app.metadata.name}`,
+      await this.deps.kube.mergePatch<Application>(app, { operation: null }),
+    );
   }
 
   /** Writes status only when it differs from what the object already has. */
@@ -569,7 +589,12 @@ export class Reconciler {
       JSON.stringify({ ...s, reconciledAt: undefined });
     if (stripTimes(app.status) === stripTimes(status)) return false;
     status.reconciledAt = this.now().toISOString();
-    await this.deps.kube.mergePatch(app, { status }, { subresource: 'status' });
+    const written = await this.deps.kube.mergePatch<Application>(
+      app,
+      { status },
+      { subresource: 'status' },
+    );
+    this.lastWrite.set(`${app.metadata.namespace}/${app.metadata.name}`, written);
     return true;
   }
 

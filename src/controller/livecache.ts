@@ -1,0 +1,122 @@
+/**
+ * The controller's view of what it manages: one watch-backed informer per kind in use (started
+ * the first time an app needs that kind), limited by label to the objects Sluice manages. It
+ * answers `get` from memory (zero API requests), indexes objects by the app that tracks them,
+ * and reports every change so the owning app is reconciled within milliseconds (self-heal).
+ */
+import type { InventoryEntry } from '../api/application.ts';
+import type { Kube } from '../kube/api.ts';
+import { Informer } from '../kube/informer.ts';
+import { groupOf, versionOf, type KubeObject } from '../kube/types.ts';
+import { appOfTrackingId, MANAGED_SELECTOR, TRACKING_ANNOTATION } from '../gitops/annotations.ts';
+import type { LiveState } from '../gitops/live.ts';
+
+export type ChangeHandler = (
+  app: { namespace: string; name: string },
+  obj: KubeObject,
+  type: 'added' | 'modified' | 'deleted',
+) => void;
+
+export class LiveCache implements LiveState {
+  private readonly kube: Kube;
+  private readonly informers = new Map<string, { informer: Informer; ready: Promise<void> }>();
+  private readonly byApp = new Map<string, Map<string, InventoryEntry>>();
+  private readonly onChange: ChangeHandler;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(
+    kube: Kube,
+    onChange: ChangeHandler,
+    onError: (err: unknown) => void = () => undefined,
+  ) {
+    this.kube = kube;
+    this.onChange = onChange;
+    this.onError = onError;
+  }
+
+  /** Kinds watched so far. */
+  get kinds(): string[] {
+    return [...this.informers.keys()];
+  }
+
+  get objectCount(): number {
+    let n = 0;
+    for (const { informer } of this.informers.values()) n += informer.size;
+    return n;
+  }
+
+  private async informerFor(apiVersion: string, kind: string): Promise<Informer | undefined> {
+    // One informer per group+kind (any version serves the same objects).
+    const info = await this.kube.discovery.find(apiVersion, kind);
+    if (!info) return undefined;
+    const key = `${info.group}/${kind}`;
+    let entry = this.informers.get(key);
+    if (!entry) {
+      // Namespaces are few and often not ours (the destination may pre-exist): watch them all.
+      const all = info.group === '' && kind === 'Namespace';
+      const informer = new Informer(this.kube, {
+        apiVersion,
+        kind,
+        onError: this.onError,
+        ...(all ? {} : { labelSelector: MANAGED_SELECTOR }),
+      });
+      informer.on((type, obj, old) => this.index(type, obj, old));
+      entry = { informer, ready: informer.start() };
+      this.informers.set(key, entry);
+    }
+    await entry.ready;
+    return entry.informer;
+  }
+
+  private index(
+    type: 'added' | 'modified' | 'deleted',
+    obj: KubeObject,
+    old: KubeObject | undefined,
+  ): void {
+    const id = obj.metadata.annotations?.[TRACKING_ANNOTATION];
+    const oldId = old?.metadata.annotations?.[TRACKING_ANNOTATION];
+    const objKey = `${groupOf(obj.apiVersion)}/${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+    if (oldId && oldId !== id) {
+      const prev = appOfTrackingId(oldId);
+      if (prev) this.byApp.get(`${prev.namespace}/${prev.name}`)?.delete(objKey);
+    }
+    const app = appOfTrackingId(id ?? oldId);
+    if (!app) return;
+    const appKey = `${app.namespace}/${app.name}`;
+    if (type === 'deleted') this.byApp.get(appKey)?.delete(objKey);
+    else {
+      let m = this.byApp.get(appKey);
+      if (!m) this.byApp.set(appKey, (m = new Map()));
+      m.set(objKey, {
+        group: groupOf(obj.apiVersion),
+        version: versionOf(obj.apiVersion),
+        kind: obj.kind,
+        ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+        name: obj.metadata.name ?? '',
+      });
+    }
+    this.onChange(app, obj, type);
+  }
+
+  async get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined> {
+    const informer = await this.informerFor(apiVersion, kind);
+    const obj = informer?.get(namespace, name);
+    // The managed label may be missing (removed by hand): fall back to the API so drift shows.
+    if (!obj && informer?.options.labelSelector)
+      return this.kube.get(apiVersion, kind, namespace, name);
+    return obj;
+  }
+
+  trackedBy(appNamespace: string, appName: string): InventoryEntry[] {
+    return [...(this.byApp.get(`${appNamespace}/${appName}`)?.values() ?? [])];
+  }
+
+  stop(): void {
+    for (const { informer } of this.informers.values()) informer.stop();
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Helpers for GitOps tests: real Git repositories in temp dirs (file:// URLs), a controller
+ * scoped to the test's namespace, and Applications.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
+import {
+  API_VERSION,
+  KIND,
+  type Application,
+  type ApplicationSpec,
+} from '../../src/api/application.ts';
+import { installCrds } from '../../src/api/install.ts';
+import { Controller } from '../../src/controller/controller.ts';
+import type { Kube } from '../../src/kube/api.ts';
+import { execFile } from '../../src/util/exec.ts';
+import { silentLogger } from '../../src/util/log.ts';
+import { silentProgress } from '../../src/util/progress.ts';
+import { eventually, uniqueName } from './harness.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+export interface TestRepo {
+  dir: string;
+  url: string;
+  /** Writes (or, with null, deletes) files and commits; returns the new commit SHA. */
+  commit(files: Record<string, string | null>, message?: string): Promise<string>;
+  git(...args: string[]): Promise<string>;
+}
+
+export async function createRepo(files: Record<string, string | null>): Promise<TestRepo> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-repo-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const git = async (...args: string[]): Promise<string> => {
+    const r = await execFile(
+      'git',
+      [
+        '-c',
+        'user.name=Test',
+        '-c',
+        'user.email=test@example.com',
+        '-c',
+        'commit.gpgsign=false',
+        ...args,
+      ],
+      { cwd: dir },
+    );
+    if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  await git('init', '-q', '-b', 'main');
+  const commit = async (
+    changes: Record<string, string | null>,
+    message = 'change',
+  ): Promise<string> => {
+    for (const [path, content] of Object.entries(changes)) {
+      const full = join(dir, path);
+      if (content === null) await rm(full, { force: true });
+      else {
+        await mkdir(dirname(full), { recursive: true });
+        await writeFile(full, content);
+      }
+    }
+    await git('add', '-A');
+    await git('commit', '-q', '--allow-empty', '-m', message);
+    return git('rev-parse', 'HEAD');
+  };
+  await commit(files, 'initial');
+  return { dir, url: `file://${dir}`, commit, git };
+}
+
+let crdsInstalled: Promise<unknown> | undefined;
+
+/** A controller that only looks at Applications in `namespace`; stopped after the test. */
+export async function startController(
+  kube: Kube,
+  namespace: string,
+  options: { waitTimeoutMs?: number } = {},
+): Promise<Controller> {
+  crdsInstalled ??= installCrds(kube, silentProgress);
+  await crdsInstalled;
+  const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-ctrl-'));
+  const controller = new Controller({
+    kube,
+    namespace,
+    appNamespaces: [namespace],
+    cacheDir,
+    leaderElection: { enabled: false },
+    waitTimeoutMs: options.waitTimeoutMs ?? 30_000,
+    log: process.env['SLUICE_TEST_LOG'] ? undefined : silentLogger,
+  });
+  await controller.start();
+  cleanups.push(async () => {
+    await controller.stop();
+    await rm(cacheDir, { recursive: true, force: true });
+  });
+  return controller;
+}
+
+export function application(namespace: string, name: string, spec: ApplicationSpec): Application {
+  return { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, spec };
+}
+
+export async function getApp(
+  kube: Kube,
+  namespace: string,
+  name: string,
+): Promise<Application | undefined> {
+  return kube.get<Application>(API_VERSION, KIND, namespace, name);
+}
+
+/** Waits until the app's status satisfies `check`; the error shows the last status seen. */
+export async function waitApp(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  what: string,
+  check: (a: Application) => boolean,
+  timeoutMs = 30_000,
+): Promise<Application> {
+  let last: Application | undefined;
+  try {
+    return await eventually(
+      what,
+      async () => {
+        last = await getApp(kube, namespace, name);
+        return last && check(last) ? last : undefined;
+      },
+      timeoutMs,
+    );
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}\nlast status: ${JSON.stringify(last?.status, null, 1)}`,
+    );
+  }
+}
+
+export const syncedHealthy = (a: Application): boolean =>
+  a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy';
+
+export function appName(prefix = 'app'): string {
+  return uniqueName(prefix);
+}
+
+export const configMap = (name: string, data: Record<string, string>, extra = ''): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${extra}data:\n${Object.entries(
+    data,
+  )
+    .map(([k, v]) => `  ${k}: "${v}"`)
+    .join('\n')}\n`;
+
+export const deployment = (
+  name: string,
+  replicas = 2,
+  image = 'nginx:1.27',
+): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: { app: ${name} }
+  template:
+    metadata:
+      labels: { app: ${name} }
+    spec:
+      containers:
+        - name: main
+          image: ${image}
+`;
