@@ -16,7 +16,7 @@ import { installCrds } from '../../src/api/install.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { execFile } from '../../src/util/exec.ts';
-import { silentLogger } from '../../src/util/log.ts';
+import { createLogger, silentLogger } from '../../src/util/log.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { eventually, uniqueName } from './harness.ts';
 
@@ -92,7 +92,7 @@ export async function startController(
     cacheDir,
     leaderElection: { enabled: false },
     waitTimeoutMs: options.waitTimeoutMs ?? 30_000,
-    log: process.env['SLUICE_TEST_LOG'] ? undefined : silentLogger,
+    log: process.env['SLUICE_TEST_LOG'] ? createLogger('debug') : silentLogger,
   });
   await controller.start();
   cleanups.push(async () => {

@@ -1,0 +1,79 @@
+/**
+ * Running helm and kustomize: the binaries `sluice dev-cluster build` caches, a deadline shared
+ * by the whole render, and temporary directories that live outside the checkout and are removed
+ * whatever happens.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binaryPath } from '../devcluster/build.ts';
+import { execFile, type ExecResult } from '../util/exec.ts';
+import { RenderError } from './errors.ts';
+
+export type ToolBinary = 'helm' | 'kustomize';
+
+/** The cached binary, or ToolMissing. */
+export async function requireBinary(name: ToolBinary): Promise<string> {
+  const p = await binaryPath(name);
+  if (p === undefined) {
+    throw new RenderError('ToolMissing', `${name} is not installed in Sluice's tool cache`, {
+      hint: 'run `npx sluice dev-cluster build` (builds helm and kustomize once, then caches them)',
+    });
+  }
+  return p;
+}
+
+/** Milliseconds left before `deadline`, or RenderTimeout when none are. */
+export function remaining(deadline: number, what: string): number {
+  const ms = deadline - Date.now();
+  if (ms <= 0) throw timeoutError(what);
+  return ms;
+}
+
+function timeoutError(what: string): RenderError {
+  return new RenderError('RenderTimeout', `${what} did not finish in time and was stopped`, {
+    hint: 'the render timeout (default 90s) was reached; check for a chart or kustomization that is very large or loops, or retry when the machine is less busy',
+  });
+}
+
+export interface RunOptions {
+  /** What is running, for messages: `helm template for apps/web`. */
+  what: string;
+  deadline: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Runs a tool; resolves with its output whatever its exit code, throws on timeout. */
+export async function runTool(
+  binary: string,
+  args: readonly string[],
+  opts: RunOptions,
+): Promise<ExecResult> {
+  const timeoutMs = remaining(opts.deadline, opts.what);
+  let result: ExecResult;
+  try {
+    result = await execFile(binary, args, {
+      timeoutMs,
+      ...(opts.env === undefined ? {} : { env: opts.env }),
+      ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+    });
+  } catch (err) {
+    throw new RenderError('ToolMissing', `could not start ${binary}: ${String(err)}`, {
+      cause: err,
+      hint: 'run `npx sluice dev-cluster build` to rebuild the cached tools',
+    });
+  }
+  if (result.timedOut) throw timeoutError(opts.what);
+  return result;
+}
+
+/** Runs `fn` with a fresh directory under os.tmpdir(), removed afterwards. */
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `sluice-${prefix}-`));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
