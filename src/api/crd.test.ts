@@ -15,7 +15,9 @@ function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void 
 
 describe('Application CRD', () => {
   it('deploy/crds is up to date with the schemas (run `npm run gen:crds`)', async () => {
-    const file = parse(await readFile('deploy/crds/applications.sluice.dev.yaml', 'utf8')) as unknown;
+    const file = parse(
+      await readFile('deploy/crds/applications.sluice.dev.yaml', 'utf8'),
+    ) as unknown;
     expect(file).toEqual(applicationCrd());
   });
 
@@ -30,9 +32,18 @@ describe('Application CRD', () => {
   it('accepts the Application of the design document and rejects a missing repoURL', () => {
     const spec = {
       project: 'default',
-      source: { repoURL: 'https://git.example.com/org/deploy.git', targetRevision: 'main', path: 'apps/guestbook', kustomize: { images: ['ghcr.io/org/guestbook:3f2a9c1'] } },
+      source: {
+        repoURL: 'https://git.example.com/org/deploy.git',
+        targetRevision: 'main',
+        path: 'apps/guestbook',
+        kustomize: { images: ['ghcr.io/org/guestbook:3f2a9c1'] },
+      },
       destination: { server: 'https://kubernetes.default.svc', namespace: 'guestbook' },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'], retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['CreateNamespace=true'],
+        retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } },
+      },
       ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
       dependsOn: [{ name: 'database' }],
     };

@@ -4,7 +4,14 @@
  */
 import { Type } from 'typebox';
 import type { KubeObject } from '../kube/types.ts';
-import { ApplicationSpecSchema, ApplicationStatusSchema, GROUP, KIND, OperationSchema, VERSION } from './application.ts';
+import {
+  ApplicationSpecSchema,
+  ApplicationStatusSchema,
+  GROUP,
+  KIND,
+  OperationSchema,
+  VERSION,
+} from './application.ts';
 import { toOpenAPI } from './schema.ts';
 
 export const APPLICATION_CRD_NAME = `applications.${GROUP}`;
@@ -27,7 +34,14 @@ export function applicationCrd(): KubeObject {
     spec: {
       group: GROUP,
       scope: 'Namespaced',
-      names: { plural: 'applications', singular: 'application', kind: KIND, listKind: `${KIND}List`, shortNames: ['app', 'apps'], categories: ['sluice'] },
+      names: {
+        plural: 'applications',
+        singular: 'application',
+        kind: KIND,
+        listKind: `${KIND}List`,
+        shortNames: ['app', 'apps'],
+        categories: ['sluice'],
+      },
       versions: [
         {
           name: VERSION,

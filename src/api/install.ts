@@ -16,16 +16,27 @@ const CRD_KIND = 'CustomResourceDefinition';
 
 function withHash(crd: KubeObject): KubeObject {
   const hash = createHash('sha256').update(JSON.stringify(crd.spec)).digest('hex').slice(0, 16);
-  return { ...crd, metadata: { ...crd.metadata, annotations: { ...crd.metadata.annotations, [HASH_ANNOTATION]: hash } } };
+  return {
+    ...crd,
+    metadata: {
+      ...crd.metadata,
+      annotations: { ...crd.metadata.annotations, [HASH_ANNOTATION]: hash },
+    },
+  };
 }
 
 function established(crd: KubeObject | undefined): boolean {
-  const conditions = (crd?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+  const conditions =
+    (crd?.['status'] as { conditions?: Condition[] } | undefined)?.conditions ?? [];
   return conditions.some((c) => c.type === 'Established' && c.status === 'True');
 }
 
 /** Applies every CRD and waits until the API server serves them. */
-export async function installCrds(kube: Kube, progress: Progress, timeoutMs = 60_000): Promise<string[]> {
+export async function installCrds(
+  kube: Kube,
+  progress: Progress,
+  timeoutMs = 60_000,
+): Promise<string[]> {
   const names: string[] = [];
   for (const crd of allCrds().map(withHash)) {
     const name = crd.metadata.name ?? '';
@@ -34,9 +45,13 @@ export async function installCrds(kube: Kube, progress: Progress, timeoutMs = 60
     const deadline = Date.now() + timeoutMs;
     while (!established(await kube.get(CRD_API, CRD_KIND, undefined, name))) {
       if (Date.now() > deadline) {
-        throw new SluiceError('CrdNotEstablished', `CustomResourceDefinition/${name}: not Established after ${timeoutMs / 1000}s`, {
-          hint: 'inspect it with `kubectl describe crd ' + name + '`',
-        });
+        throw new SluiceError(
+          'CrdNotEstablished',
+          `CustomResourceDefinition/${name}: not Established after ${timeoutMs / 1000}s`,
+          {
+            hint: 'inspect it with `kubectl describe crd ' + name + '`',
+          },
+        );
       }
       await sleep(100);
     }
@@ -52,15 +67,27 @@ export async function checkCrds(kube: Kube): Promise<void> {
     const name = want.metadata.name ?? '';
     const live = await kube.get(CRD_API, CRD_KIND, undefined, name);
     if (!live) {
-      throw new SluiceError('CrdMissing', `CustomResourceDefinition/${name} is not installed`, { hint: 'run `sluice install-crds` first' });
+      throw new SluiceError('CrdMissing', `CustomResourceDefinition/${name} is not installed`, {
+        hint: 'run `sluice install-crds` first',
+      });
     }
     if (!established(live)) {
-      throw new SluiceError('CrdNotEstablished', `CustomResourceDefinition/${name} is not Established yet`, { hint: 'wait a moment and retry' });
+      throw new SluiceError(
+        'CrdNotEstablished',
+        `CustomResourceDefinition/${name} is not Established yet`,
+        { hint: 'wait a moment and retry' },
+      );
     }
-    if (live.metadata.annotations?.[HASH_ANNOTATION] !== want.metadata.annotations?.[HASH_ANNOTATION]) {
-      throw new SluiceError('CrdOutdated', `CustomResourceDefinition/${name} differs from this version of Sluice`, {
-        hint: 'run `sluice install-crds` to update it',
-      });
+    if (
+      live.metadata.annotations?.[HASH_ANNOTATION] !== want.metadata.annotations?.[HASH_ANNOTATION]
+    ) {
+      throw new SluiceError(
+        'CrdOutdated',
+        `CustomResourceDefinition/${name} differs from this version of Sluice`,
+        {
+          hint: 'run `sluice install-crds` to update it',
+        },
+      );
     }
   }
 }

@@ -1,6 +1,8 @@
 /** The `sluice` command line. Each command group lives in its own file in this folder. */
 import { Command, CommanderError } from 'commander';
 import { SluiceError, errorMessage } from '../errors.ts';
+import { appCommand } from './app/index.ts';
+import { controllerCommand, installCrdsCommand } from './controller.ts';
 import { devClusterCommand } from './dev-cluster.ts';
 
 export function program(): Command {
@@ -10,6 +12,9 @@ export function program(): Command {
     )
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
+    .addCommand(appCommand())
+    .addCommand(controllerCommand())
+    .addCommand(installCrdsCommand())
     .addCommand(devClusterCommand())
     .addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 timed out.');
 }

@@ -10,6 +10,7 @@ import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { errorMessage } from '../errors.ts';
+import { REFRESH_ANNOTATION } from '../gitops/annotations.ts';
 import { credentialsFor, REPO_SECRET_SELECTOR } from '../gitops/credentials.ts';
 import { DiffCache } from '../gitops/diff.ts';
 import { Reconciler } from '../gitops/reconcile.ts';
@@ -21,8 +22,6 @@ import { createLogger, type Logger } from '../util/log.ts';
 import { LeaderElector } from './leader.ts';
 import { LiveCache } from './livecache.ts';
 import { WorkQueue, type ItemFlags } from './queue.ts';
-
-export const REFRESH_ANNOTATION = 'sluice.dev/refresh';
 
 export interface ControllerOptions {
   kube: Kube;

@@ -19,6 +19,8 @@ export const MANAGED_LABEL = 'sluice.dev/managed';
 export const MANAGED_SELECTOR = `${MANAGED_LABEL}=true`;
 export const FIELD_MANAGER = 'sluice';
 export const FINALIZER = 'sluice.dev/resources-finalizer';
+/** Changing this annotation on an Application makes the controller fetch its source now. */
+export const REFRESH_ANNOTATION = 'sluice.dev/refresh';
 
 export type DeletePolicy = 'BeforeHookCreation' | 'HookSucceeded' | 'HookFailed';
 

@@ -7,7 +7,12 @@ import { request } from './testutil.ts';
 const SHA = '3f2a9c1e0b7d4a5f6c8e9d0a1b2c3d4e5f6a7b8c';
 
 function result(name: string): RenderResult {
-  const obj: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { a: '1' } };
+  const obj: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name },
+    data: { a: '1' },
+  };
   return { tool: 'directory', objects: [obj] };
 }
 
@@ -38,7 +43,12 @@ describe('renderCacheKey', () => {
   it('starts with the commit and path and does not depend on key order or path spelling', () => {
     expect(key.startsWith(`${SHA}:apps/web:`)).toBe(true);
     const reordered = request('./apps/web/', { helm: { valueFiles: ['values-prod.yaml'] } });
-    expect(renderCacheKey(SHA, { ...reordered, source: { helm: reordered.source.helm ?? {}, repoURL: 'https://other' } })).toBe(key);
+    expect(
+      renderCacheKey(SHA, {
+        ...reordered,
+        source: { helm: reordered.source.helm ?? {}, repoURL: 'https://other' },
+      }),
+    ).toBe(key);
     expect(renderCacheKey(SHA, request('', {}))).toBe(renderCacheKey(SHA, request('.', {})));
   });
 
@@ -47,11 +57,33 @@ describe('renderCacheKey', () => {
       renderCacheKey('0000000000000000000000000000000000000000', base),
       renderCacheKey(SHA, { ...base, path: 'apps/api' }),
       renderCacheKey(SHA, request('apps/web', { helm: { valueFiles: ['values-dev.yaml'] } })),
-      renderCacheKey(SHA, request('apps/web', { helm: { valueFiles: ['values-prod.yaml'], values: 'a: 1' } })),
-      renderCacheKey(SHA, request('apps/web', { helm: { valueFiles: ['values-prod.yaml'], skipCrds: true } })),
-      renderCacheKey(SHA, request('apps/web', { helm: { valueFiles: ['values-prod.yaml'], releaseName: 'x' } })),
-      renderCacheKey(SHA, request('apps/web', { helm: { valueFiles: ['values-prod.yaml'], parameters: [{ name: 'a', value: 'b' }] } })),
-      renderCacheKey(SHA, request('apps/web', { helm: { valueFiles: ['values-prod.yaml'], parameters: [{ name: 'a', value: 'b', forceString: true }] } })),
+      renderCacheKey(
+        SHA,
+        request('apps/web', { helm: { valueFiles: ['values-prod.yaml'], values: 'a: 1' } }),
+      ),
+      renderCacheKey(
+        SHA,
+        request('apps/web', { helm: { valueFiles: ['values-prod.yaml'], skipCrds: true } }),
+      ),
+      renderCacheKey(
+        SHA,
+        request('apps/web', { helm: { valueFiles: ['values-prod.yaml'], releaseName: 'x' } }),
+      ),
+      renderCacheKey(
+        SHA,
+        request('apps/web', {
+          helm: { valueFiles: ['values-prod.yaml'], parameters: [{ name: 'a', value: 'b' }] },
+        }),
+      ),
+      renderCacheKey(
+        SHA,
+        request('apps/web', {
+          helm: {
+            valueFiles: ['values-prod.yaml'],
+            parameters: [{ name: 'a', value: 'b', forceString: true }],
+          },
+        }),
+      ),
       renderCacheKey(SHA, { ...base, appName: 'other' }),
       renderCacheKey(SHA, { ...base, namespace: 'other' }),
       renderCacheKey(SHA, { ...base, kubeVersion: '1.30.0' }),
@@ -69,9 +101,13 @@ describe('renderCacheKey', () => {
 
   it('lets apps that cannot be Helm share renders across app names and namespaces', () => {
     const a = request('apps/web', { directory: { recurse: true } });
-    expect(renderCacheKey(SHA, { ...a, appName: 'x', namespace: 'y' })).toBe(renderCacheKey(SHA, a));
+    expect(renderCacheKey(SHA, { ...a, appName: 'x', namespace: 'y' })).toBe(
+      renderCacheKey(SHA, a),
+    );
     const k = request('apps/web', { kustomize: {} });
-    expect(renderCacheKey(SHA, { ...k, appName: 'x', kubeVersion: '1.2.3' })).toBe(renderCacheKey(SHA, k));
+    expect(renderCacheKey(SHA, { ...k, appName: 'x', kubeVersion: '1.2.3' })).toBe(
+      renderCacheKey(SHA, k),
+    );
     // Without an explicit tool the path might hold a chart: the release name matters.
     const auto = request('apps/web');
     expect(renderCacheKey(SHA, { ...auto, appName: 'x' })).not.toBe(renderCacheKey(SHA, auto));
@@ -104,7 +140,11 @@ describe('RenderCache', () => {
       calls++;
       return d.promise;
     };
-    const all = Promise.all([cache.get('k', produce), cache.get('k', produce), cache.get('k', produce)]);
+    const all = Promise.all([
+      cache.get('k', produce),
+      cache.get('k', produce),
+      cache.get('k', produce),
+    ]);
     d.resolve(result('a'));
     const [a, b, c] = await all;
     expect(calls).toBe(1);

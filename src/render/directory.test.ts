@@ -50,7 +50,9 @@ describe('directory apps', () => {
   it('exclude wins over include', async () => {
     const noNested = await render(app({ recurse: true, exclude: 'nested/**' }));
     expect(noNested.objects).toHaveLength(7);
-    const noJson = await render(app({ recurse: true, include: '*', exclude: '{*.json,list.yaml}' }));
+    const noJson = await render(
+      app({ recurse: true, include: '*', exclude: '{*.json,list.yaml}' }),
+    );
     expect(names(noJson.objects)).toEqual([
       'ConfigMap/settings',
       'Service/web',
@@ -69,7 +71,9 @@ describe('directory apps', () => {
   });
 
   it('renders zero objects (not an error) from a directory without manifests', async () => {
-    const { tool, objects } = await render(request('directory/empty', { directory: { recurse: true } }));
+    const { tool, objects } = await render(
+      request('directory/empty', { directory: { recurse: true } }),
+    );
     expect(tool).toBe('directory');
     expect(objects).toEqual([]);
   });
@@ -123,9 +127,11 @@ describe('directory errors', () => {
   it('MalformedManifest for broken JSON with line:col, and for a nameless List item', async () => {
     const json = await rejection(render(request('directory/bad-json')));
     expect(json['code']).toBe('MalformedManifest');
-    expect(json.message).toMatch(/^directory\/bad-json\/broken\.json, line 5:1: invalid JSON/);
+    expect(json.message).toMatch(/^directory\/bad-json\/broken\.json, line 5:3: invalid JSON/);
     const item = await rejection(render(request('directory/bad-list-item')));
-    expect(item.message).toContain('directory/bad-list-item/list.yaml document 1 (line 1), item 2 (line 8)');
+    expect(item.message).toContain(
+      'directory/bad-list-item/list.yaml document 1 (line 1), item 2 (line 8)',
+    );
     expect(item.message).toContain('`metadata.name`');
   });
 });

@@ -33,7 +33,7 @@ function repoPath(ctx: RenderContext, rel: string): string {
   return ctx.appPath === '.' ? rel : `${ctx.appPath}/${rel}`;
 }
 
-/** A symlink's target when it is a file inside the repository; undefined to skip it. */
+/** Whether to read a symlinked file: yes inside the repository, no when dangling; throws when it leaves. */
 async function symlinkedFile(ctx: RenderContext, abs: string, rel: string): Promise<boolean> {
   let target: string;
   try {
@@ -66,7 +66,8 @@ async function walk(
     const rel = prefix + e.name;
     const abs = join(dir, e.name);
     if (e.isDirectory()) {
-      if (opts.recurse === true && !e.name.startsWith('.')) await walk(ctx, abs, `${rel}/`, opts, out);
+      if (opts.recurse === true && !e.name.startsWith('.'))
+        await walk(ctx, abs, `${rel}/`, opts, out);
     } else if (selectFile(rel, opts)) {
       if (e.isFile() || (e.isSymbolicLink() && (await symlinkedFile(ctx, abs, rel)))) out.push(rel);
     }

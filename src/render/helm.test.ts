@@ -88,7 +88,10 @@ describe('helm arguments', () => {
     const obj = (hook?: string): KubeObject => ({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'p', ...(hook === undefined ? {} : { annotations: { 'helm.sh/hook': hook } }) },
+      metadata: {
+        name: 'p',
+        ...(hook === undefined ? {} : { annotations: { 'helm.sh/hook': hook } }),
+      },
     });
     expect(isTestHook(obj('test'))).toBe(true);
     expect(isTestHook(obj('test-success'))).toBe(true);
@@ -135,7 +138,9 @@ describe('helm charts (real helm)', () => {
     const prod = await render(web({ valueFiles: ['values-prod.yaml'] }));
     const deploy = find(prod.objects, 'Deployment', 'shop-web');
     expect(field(deploy, 'spec', 'replicas')).toBe(4);
-    expect(field(deploy, 'spec', 'template', 'spec', 'containers', 0, 'image')).toBe('nginx:1.27.3');
+    expect(field(deploy, 'spec', 'template', 'spec', 'containers', 0, 'image')).toBe(
+      'nginx:1.27.3',
+    );
     expect(config(prod.objects)['greeting']).toBe('hello from prod');
 
     const inline = await render(
@@ -169,12 +174,20 @@ describe('helm charts (real helm)', () => {
   });
 
   it('uses releaseName, skipCrds, --kube-version and --api-versions', async () => {
-    const { objects } = await render(web({ releaseName: 'blue', skipCrds: true }, {
-      kubeVersion: '1.33.0',
-      apiVersions: ['monitoring.coreos.com/v1'],
-    }));
+    const { objects } = await render(
+      web(
+        { releaseName: 'blue', skipCrds: true },
+        {
+          kubeVersion: '1.33.0',
+          apiVersions: ['monitoring.coreos.com/v1'],
+        },
+      ),
+    );
     expect(names(objects)).not.toContain('CustomResourceDefinition/widgets.example.com');
-    expect(config(objects, 'blue')).toMatchObject({ kubeVersion: 'v1.33.0', monitoring: 'enabled' });
+    expect(config(objects, 'blue')).toMatchObject({
+      kubeVersion: 'v1.33.0',
+      monitoring: 'enabled',
+    });
     const plain = await render(request('helm/web'));
     expect(config(plain.objects)['monitoring']).toBeUndefined();
   });
@@ -189,7 +202,9 @@ describe('helm errors', () => {
   });
 
   it('ValuesFileNotFound naming the missing file from the repository root', async () => {
-    const err = await rejection(render(web({ valueFiles: ['values-prod.yaml', 'values-staging.yaml'] })));
+    const err = await rejection(
+      render(web({ valueFiles: ['values-prod.yaml', 'values-staging.yaml'] })),
+    );
     expect(err['code']).toBe('ValuesFileNotFound');
     expect(err['file']).toBe('helm/web/values-staging.yaml');
     expect(err.message).toBe(
@@ -235,7 +250,9 @@ describe('helm errors', () => {
   });
 
   it('MalformedManifest names the template that rendered a bad object', async () => {
-    const err = await rejection(render(web({ parameters: [{ name: 'brokenObject', value: 'true' }] })));
+    const err = await rejection(
+      render(web({ parameters: [{ name: 'brokenObject', value: 'true' }] })),
+    );
     expect(err['code']).toBe('MalformedManifest');
     expect(err['file']).toBe('helm/web/templates/broken.yaml');
     expect(err.message).toMatch(

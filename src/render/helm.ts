@@ -68,7 +68,10 @@ export function helmTemplateArgs(input: HelmTemplateInput): string[] {
   for (const f of input.valueFiles) args.push('-f', f);
   if (input.inlineValuesFile !== undefined) args.push('-f', input.inlineValuesFile);
   for (const p of input.helm.parameters ?? []) {
-    args.push(p.forceString === true ? '--set-string' : '--set', `${p.name}=${escapeSetValue(p.value)}`);
+    args.push(
+      p.forceString === true ? '--set-string' : '--set',
+      `${p.name}=${escapeSetValue(p.value)}`,
+    );
   }
   if (input.kubeVersion) args.push('--kube-version', input.kubeVersion);
   for (const v of input.apiVersions ?? []) args.push('--api-versions', v);
@@ -123,7 +126,8 @@ async function resolveValuesFile(ctx: RenderContext, entry: string): Promise<str
   } catch {
     throw valuesError(ctx, shown, `does not exist (listed as "${entry}")`);
   }
-  if (!isInside(ctx.root, real)) throw valuesError(ctx, shown, 'is a symlink leading outside the repository');
+  if (!isInside(ctx.root, real))
+    throw valuesError(ctx, shown, 'is a symlink leading outside the repository');
   if (!(await stat(real)).isFile()) throw valuesError(ctx, shown, 'is not a file');
   return real;
 }
@@ -163,10 +167,12 @@ async function failure(
   const useful = stderr.replace(/^Use --debug flag.*$/gm, '');
   return new RenderError(
     'HelmFailed',
-    `${what} failed (exit ${code}):\n${indent(quoteStderr(useful, {
-      [rootPrefix]: '',
-      ...(inline === undefined ? {} : { [inline]: 'spec.source.helm.values' }),
-    }))}`,
+    `${what} failed (exit ${code}):\n${indent(
+      quoteStderr(useful, {
+        [rootPrefix]: '',
+        ...(inline === undefined ? {} : { [inline]: 'spec.source.helm.values' }),
+      }),
+    )}`,
     { file: ctx.appPath, hint },
   );
 }
@@ -186,10 +192,14 @@ function sourceToFile(ctx: RenderContext): (source: string) => string {
  */
 export async function renderHelm(ctx: RenderContext, req: RenderRequest): Promise<KubeObject[]> {
   if (!(await exists(join(ctx.appDir, 'Chart.yaml')))) {
-    throw new RenderError('ChartNotFound', `${ctx.appPath} has no Chart.yaml: it is not a Helm chart`, {
-      file: ctx.appPath,
-      hint: 'point spec.source.path at the chart directory (the one holding Chart.yaml), or remove spec.source.helm to render plain manifests',
-    });
+    throw new RenderError(
+      'ChartNotFound',
+      `${ctx.appPath} has no Chart.yaml: it is not a Helm chart`,
+      {
+        file: ctx.appPath,
+        hint: 'point spec.source.path at the chart directory (the one holding Chart.yaml), or remove spec.source.helm to render plain manifests',
+      },
+    );
   }
   const helm = req.source.helm ?? {};
   const valueFiles: string[] = [];
@@ -209,7 +219,12 @@ export async function renderHelm(ctx: RenderContext, req: RenderRequest): Promis
       ...(req.kubeVersion === undefined ? {} : { kubeVersion: req.kubeVersion }),
       ...(req.apiVersions === undefined ? {} : { apiVersions: req.apiVersions }),
     });
-    const r = await runTool(binary, args, { what, deadline: ctx.deadline, env: helmEnv(home), cwd: home });
+    const r = await runTool(binary, args, {
+      what,
+      deadline: ctx.deadline,
+      env: helmEnv(home),
+      cwd: home,
+    });
     if (r.code !== 0) throw await failure(ctx, what, String(r.code ?? r.signal), r.stderr, inline);
     const objects = parseYaml(r.stdout, {
       origin: `${what} output`,

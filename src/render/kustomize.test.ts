@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../kube/types.ts';
 import { detectTool, render } from './index.ts';
 import {
   hasOverrides,
@@ -10,14 +11,22 @@ import { field, find, names, rejection, request } from './testutil.ts';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
-function image(objects: Parameters<typeof find>[0], container: number): unknown {
-  return field(find(objects, 'Deployment', objects.find((o) => o.kind === 'Deployment')?.metadata.name ?? ''), 'spec', 'template', 'spec', 'containers', container, 'image');
+/** The image of container `i` of the one Deployment. */
+function image(objects: readonly KubeObject[], i: number): unknown {
+  const deploy = objects.find((o) => o.kind === 'Deployment');
+  return field(deploy, 'spec', 'template', 'spec', 'containers', i, 'image');
 }
 
 describe('parseImageOverride (kustomize edit set image formats)', () => {
   it.each([
-    ['nginx=reg.example.com/nginx:1.27', { name: 'nginx', newName: 'reg.example.com/nginx', newTag: '1.27' }],
-    [`nginx=reg.example.com/nginx@${DIGEST}`, { name: 'nginx', newName: 'reg.example.com/nginx', digest: DIGEST }],
+    [
+      'nginx=reg.example.com/nginx:1.27',
+      { name: 'nginx', newName: 'reg.example.com/nginx', newTag: '1.27' },
+    ],
+    [
+      `nginx=reg.example.com/nginx@${DIGEST}`,
+      { name: 'nginx', newName: 'reg.example.com/nginx', digest: DIGEST },
+    ],
     ['nginx:1.27', { name: 'nginx', newTag: '1.27' }],
     [`nginx@${DIGEST}`, { name: 'nginx', digest: DIGEST }],
     ['nginx=reg.example.com/nginx', { name: 'nginx', newName: 'reg.example.com/nginx' }],
@@ -114,7 +123,10 @@ describe('kustomize apps (real kustomize)', () => {
     const { objects } = await render(
       request('kustomize/base', {
         kustomize: {
-          images: ['shop=registry.example.com/shop:2.0.0', `envoyproxy/envoy=mirror.example.com/envoy@${DIGEST}`],
+          images: [
+            'shop=registry.example.com/shop:2.0.0',
+            `envoyproxy/envoy=mirror.example.com/envoy@${DIGEST}`,
+          ],
           namePrefix: 'blue-',
           nameSuffix: '-v2',
           commonLabels: { team: 'payments', canary: 'y' },
@@ -137,7 +149,9 @@ describe('kustomize apps (real kustomize)', () => {
 
   it('layers overrides over an overlay (prefixes add up)', async () => {
     const { objects } = await render(
-      request('kustomize/overlays/dev', { kustomize: { namePrefix: 'x-', images: ['registry.example.com/shop:3.1.0'] } }),
+      request('kustomize/overlays/dev', {
+        kustomize: { namePrefix: 'x-', images: ['registry.example.com/shop:3.1.0'] },
+      }),
     );
     expect(names(objects)).toEqual(['Service/x-dev-shop', 'Deployment/x-dev-shop']);
     expect(image(objects, 0)).toBe('registry.example.com/shop:3.1.0');
@@ -154,7 +168,9 @@ describe('kustomize errors', () => {
   it("KustomizeFailed quotes kustomize's stderr, with paths relative to the repository", async () => {
     const err = await rejection(render(request('kustomize/broken')));
     expect(err['code']).toBe('KustomizeFailed');
-    expect(err.message).toMatch(/^kustomize build kustomize\/broken failed \(exit 1\):\n {2}Error: /);
+    expect(err.message).toMatch(
+      /^kustomize build kustomize\/broken failed \(exit 1\):\n {2}Error: /,
+    );
     expect(err.message).toContain('kustomize/broken/does-not-exist.yaml');
     expect(err.message).not.toContain(process.cwd());
     expect(err['hint']).toContain('kustomize build kustomize/broken');
@@ -162,7 +178,9 @@ describe('kustomize errors', () => {
   });
 
   it('KustomizeFailed through the overrides overlay names the app, not temporary paths', async () => {
-    const err = await rejection(render(request('kustomize/broken', { kustomize: { namePrefix: 'x-' } })));
+    const err = await rejection(
+      render(request('kustomize/broken', { kustomize: { namePrefix: 'x-' } })),
+    );
     expect(err['code']).toBe('KustomizeFailed');
     expect(err.message).toContain('does-not-exist.yaml');
     expect(err.message).not.toMatch(/sluice-kustomize-/);
@@ -175,7 +193,9 @@ describe('kustomize errors', () => {
   });
 
   it('KustomizeFailed for an unparseable image override, before running anything', async () => {
-    const err = await rejection(render(request('kustomize/base', { kustomize: { images: ['shop'] } })));
+    const err = await rejection(
+      render(request('kustomize/base', { kustomize: { images: ['shop'] } })),
+    );
     expect(err['code']).toBe('KustomizeFailed');
     expect(err.message).toContain('invalid image override "shop"');
   });

@@ -210,7 +210,10 @@ export async function renderKustomize(
     const appRef = relative(overlay, ctx.appDir).split(sep).join('/');
     const kustomization = overlayKustomization(appRef, k, images);
     // JSON is YAML, and every string in it is quoted: `y` stays a string for kustomize's YAML 1.1.
-    await writeFile(join(overlay, 'kustomization.yaml'), `${JSON.stringify(kustomization, null, 2)}\n`);
+    await writeFile(
+      join(overlay, 'kustomization.yaml'),
+      `${JSON.stringify(kustomization, null, 2)}\n`,
+    );
     return build(ctx, overlay, {
       [rootPrefix]: '',
       [appRef]: ctx.appPath,

@@ -7,7 +7,8 @@ import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { RenderError } from './errors.ts';
 import type { RenderContext, RenderRequest } from './types.ts';
 
-const PATH_HINT = 'check spec.source.path and spec.source.targetRevision: the path must exist at that revision';
+const PATH_HINT =
+  'check spec.source.path and spec.source.targetRevision: the path must exist at that revision';
 
 /** True when `p` is `root` or below it (both real, absolute paths). */
 export function isInside(root: string, p: string): boolean {
@@ -59,10 +60,14 @@ export async function locateApp(req: RenderRequest, deadline: number): Promise<R
   }
   const appDir = await realDir(join(root, appPath));
   if (appDir === undefined) {
-    throw new RenderError('PathNotFound', `app path "${appPath}" does not exist in the repository`, {
-      hint: PATH_HINT,
-      file: appPath,
-    });
+    throw new RenderError(
+      'PathNotFound',
+      `app path "${appPath}" does not exist in the repository`,
+      {
+        hint: PATH_HINT,
+        file: appPath,
+      },
+    );
   }
   if (!isInside(root, appDir)) {
     throw new RenderError(

@@ -43,7 +43,8 @@ describe('parseYaml', () => {
   });
 
   it('keeps a kind that ends in List but has no items array (a CRD kind)', () => {
-    const text = 'apiVersion: todo.example.com/v1\nkind: TodoList\nmetadata: {name: mine}\nspec: {}\n';
+    const text =
+      'apiVersion: todo.example.com/v1\nkind: TodoList\nmetadata: {name: mine}\nspec: {}\n';
     expect(names(parseYaml(text, { origin: 'x.yaml' }))).toEqual(['TodoList/mine']);
   });
 
@@ -64,7 +65,8 @@ describe('parseYaml', () => {
       c: '2024-01-02',
       d: '1',
     });
-    const merged = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n  labels: &l {team: a}\n  annotations:\n    <<: *l\n    x: y\n';
+    const merged =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n  labels: &l {team: a}\n  annotations:\n    <<: *l\n    x: y\n';
     expect(parseYaml(merged, { origin: 'x.yaml' })[0]?.metadata.annotations).toEqual({
       team: 'a',
       x: 'y',
@@ -73,14 +75,19 @@ describe('parseYaml', () => {
 
   it('reports YAML syntax errors with file, document and line:col', () => {
     const err = parseError(() =>
-      parseYaml(`${cm('ok')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n    bad: 1\n`, {
-        origin: 'apps/web/cm.yaml',
-        file: 'apps/web/cm.yaml',
-      }),
+      parseYaml(
+        `${cm('ok')}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n    bad: 1\n`,
+        {
+          origin: 'apps/web/cm.yaml',
+          file: 'apps/web/cm.yaml',
+        },
+      ),
     );
     expect(err.code).toBe('MalformedManifest');
     expect(err.file).toBe('apps/web/cm.yaml');
-    expect(err.message).toMatch(/^apps\/web\/cm\.yaml document 2, line 9:9: invalid YAML: Nested mappings/);
+    expect(err.message).toMatch(
+      /^apps\/web\/cm\.yaml document 2, line 9:9: invalid YAML: Nested mappings/,
+    );
     expect(err.hint).toMatch(/YAML syntax/);
   });
 
@@ -99,7 +106,8 @@ describe('parseYaml', () => {
   });
 
   it('names a bad List item by its index and line', () => {
-    const text = 'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {}\n';
+    const text =
+      'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {}\n';
     const err = parseError(() => parseYaml(text, { origin: 'l.yaml', file: 'l.yaml' }));
     expect(err.message).toContain('l.yaml document 1 (line 1), item 1 (line 4)');
     expect(err.message).toContain('`metadata.name` (or `metadata.generateName`) is missing');
@@ -122,15 +130,24 @@ describe('parseYaml', () => {
 
 describe('parseJson', () => {
   it('reads one object or one List; null is nothing', () => {
-    expect(names(parseJson('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}', { origin: 'a.json' }))).toEqual(['ConfigMap/a']);
-    const list = '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}]}';
+    expect(
+      names(
+        parseJson('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}', {
+          origin: 'a.json',
+        }),
+      ),
+    ).toEqual(['ConfigMap/a']);
+    const list =
+      '{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}}]}';
     expect(names(parseJson(list, { origin: 'a.json' }))).toEqual(['Secret/s']);
     expect(parseJson('null', { origin: 'a.json' })).toEqual([]);
   });
 
   it('reports syntax errors with line:col', async () => {
     const err = await rejection(
-      Promise.resolve().then(() => parseJson('{\n  "a": 1,\n}\n', { origin: 'x.json', file: 'x.json' })),
+      Promise.resolve().then(() =>
+        parseJson('{\n  "a": 1,\n}\n', { origin: 'x.json', file: 'x.json' }),
+      ),
     );
     expect(err['code']).toBe('MalformedManifest');
     expect(err.message).toMatch(/^x\.json, line 3:1: invalid JSON: /);
@@ -142,5 +159,20 @@ describe('parseJson', () => {
       '`metadata.name` (or `metadata.generateName`) is missing or not a string',
     ]);
     expect(objectProblems({ apiVersion: 'v1', kind: 'X', metadata: { name: 'a' } })).toEqual([]);
+  });
+});
+
+describe('parseYaml safety', () => {
+  it('refuses an alias bomb instead of expanding it', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]',
+      'e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]',
+    ].join('\n');
+    const err = parseError(() => parseYaml(bomb, { origin: 'bomb.yaml', file: 'bomb.yaml' }));
+    expect(err.code).toBe('MalformedManifest');
+    expect(err.message).toContain('bomb.yaml document 1: cannot expand YAML aliases');
   });
 });

@@ -99,7 +99,11 @@ function collect(
     const items = value['items'];
     if (items === null || items === undefined) return; // an empty List
     if (!Array.isArray(items))
-      throw malformed(`${place.label}: a ${String(value['kind'])} whose items is not a sequence`, place, opts);
+      throw malformed(
+        `${place.label}: a ${String(value['kind'])} whose items is not a sequence`,
+        place,
+        opts,
+      );
     items.forEach((item: unknown, i) => {
       const itemPlace = { ...place, label: `${place.label}, item ${i + 1}${itemLine(i)}` };
       collect(item, itemPlace, opts, out, () => '');
@@ -108,11 +112,7 @@ function collect(
   }
   const problems = objectProblems(value);
   if (problems.length > 0) {
-    throw malformed(
-      `${place.label}${describeFound(value)}: ${problems.join('; ')}`,
-      place,
-      opts,
-    );
+    throw malformed(`${place.label}${describeFound(value)}: ${problems.join('; ')}`, place, opts);
   }
   out.push(value as KubeObject);
 }
@@ -154,6 +154,16 @@ function placeOf(n: number, opts: ParseOptions, source: string | undefined): Doc
   return { label: `${opts.origin} document ${n}`, file: opts.file };
 }
 
+/** The document's value; alias bombs (`&a [*b, *b, ...]`) are refused, not expanded. */
+function toJS(doc: Document.Parsed, opts: ParseOptions, place: DocPlace): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw malformed(`${place.label}: cannot expand YAML aliases: ${why}`, place, opts);
+  }
+}
+
 /**
  * Parses multi-document YAML into objects.
  *
@@ -173,7 +183,7 @@ export function parseYaml(text: string, opts: ParseOptions): KubeObject[] {
     const n = i + 1;
     const error = yamlError(doc, n, opts);
     if (error) throw error;
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    const value = toJS(doc, opts, placeOf(n, opts, undefined));
     if (value === null || value === undefined) return; // empty or `~` document
     const source = opts.sourceToFile ? sourceOf(doc) : undefined;
     const base = placeOf(n, opts, source);

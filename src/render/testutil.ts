@@ -53,7 +53,7 @@ export async function rejection(p: Promise<unknown>): Promise<Error & Record<str
     await p;
   } catch (err) {
     if (err instanceof Error) return err as Error & Record<string, unknown>;
-    throw new Error(`rejected with a non-Error: ${String(err)}`);
+    throw new Error(`rejected with a non-Error: ${String(err)}`, { cause: err });
   }
   throw new Error('expected a rejection, but the promise resolved');
 }

@@ -73,10 +73,14 @@ export function fetchFailure(
   }
   const kind = classifyStderr(result.stderr);
   if (kind === 'HostKey') {
-    return new SourceError('AuthFailed', `repo ${repoURL}: ssh host key verification failed${quote}`, {
-      repoURL,
-      hint: "the server's host key differs from the one recorded on first contact; if the change is expected, delete the mirror's known_hosts file",
-    });
+    return new SourceError(
+      'AuthFailed',
+      `repo ${repoURL}: ssh host key verification failed${quote}`,
+      {
+        repoURL,
+        hint: "the server's host key differs from the one recorded on first contact; if the change is expected, delete the mirror's known_hosts file",
+      },
+    );
   }
   if (kind === 'AuthFailed') {
     return new SourceError('AuthFailed', `repo ${repoURL}: authentication failed${quote}`, {

@@ -38,7 +38,10 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function httpAuth(repo: ParsedRepoURL, creds: RepoCredentials): Pick<GitAuth, 'config' | 'secrets'> {
+function httpAuth(
+  repo: ParsedRepoURL,
+  creds: RepoCredentials,
+): Pick<GitAuth, 'config' | 'secrets'> {
   const config: Array<[string, string]> = [];
   const secrets: string[] = [];
   // Credentials written in the URL itself (https://user:token@host/...) are used, never passed on.
@@ -93,7 +96,8 @@ export async function prepareAuth(
   if (repo.scheme === 'http' || repo.scheme === 'https') {
     return { ...httpAuth(repo, c), env: {}, cleanup: () => Promise.resolve() };
   }
-  if (repo.scheme !== 'ssh') return { config: [], env: {}, secrets: [], cleanup: () => Promise.resolve() };
+  if (repo.scheme !== 'ssh')
+    return { config: [], env: {}, secrets: [], cleanup: () => Promise.resolve() };
   const secrets = repo.password !== undefined ? [repo.password] : [];
   const key = c.sshPrivateKey;
   if (key === undefined || key.trim() === '') {

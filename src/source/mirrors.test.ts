@@ -29,7 +29,10 @@ beforeAll(async () => {
   const t = await tempDir('repo');
   cleanup.push(t.remove);
   repo = await TestRepo.init(join(t.path, 'deploy'));
-  first = await repo.commit({ 'app/deploy.yaml': 'kind: Deployment\n', 'README.md': '# hi\n' }, 'first');
+  first = await repo.commit(
+    { 'app/deploy.yaml': 'kind: Deployment\n', 'README.md': '# hi\n' },
+    'first',
+  );
   await repo.git('tag', 'v1');
   second = await repo.commit({ 'app/svc.yaml': 'kind: Service\n' }, 'second: add service');
   await repo.git('tag', '-a', '-m', 'release 2', 'v2');
@@ -47,7 +50,10 @@ describe('GitMirrors.resolve on a file:// repository', () => {
     expect(await m.resolve(repo.url)).toEqual({ sha: second, ref: 'refs/heads/main' });
     expect(await m.resolve(repo.url, 'HEAD')).toEqual({ sha: second, ref: 'refs/heads/main' });
     expect(await m.resolve(repo.url, 'main')).toEqual({ sha: second, ref: 'refs/heads/main' });
-    expect(await m.resolve(repo.url, 'release-1')).toEqual({ sha: first, ref: 'refs/heads/release-1' });
+    expect(await m.resolve(repo.url, 'release-1')).toEqual({
+      sha: first,
+      ref: 'refs/heads/release-1',
+    });
     expect(await m.resolve(repo.url, 'v1')).toEqual({ sha: first, ref: 'refs/tags/v1' });
     // An annotated tag is peeled to its commit.
     expect(await m.resolve(repo.url, 'v2')).toEqual({ sha: second, ref: 'refs/tags/v2' });
@@ -107,7 +113,9 @@ describe('GitMirrors.resolve on a file:// repository', () => {
 
   it('coalesces concurrent first resolutions into one clone', async () => {
     const m = await newMirrors();
-    await Promise.all(Array.from({ length: 5 }, () => m.resolve(repo.url, 'v1', { refresh: true })));
+    await Promise.all(
+      Array.from({ length: 5 }, () => m.resolve(repo.url, 'v1', { refresh: true })),
+    );
     expect(m.stats).toMatchObject({ clones: 1, fetches: 1 });
   });
 
@@ -139,7 +147,9 @@ describe('GitMirrors.resolve on a file:// repository', () => {
     const m = await newMirrors();
     const err = await rejection(m.resolve('file:///nonexistent/sluice/repo.git'));
     expect(err.code).toBe('RepoUnreachable');
-    expect(err.message).toContain('repo file:///nonexistent/sluice/repo.git: cannot fetch: git said:');
+    expect(err.message).toContain(
+      'repo file:///nonexistent/sluice/repo.git: cannot fetch: git said:',
+    );
   });
 
   it('reports a closed port as unreachable, quickly', async () => {

@@ -31,7 +31,13 @@ import {
   type ResolvedRevision,
 } from './revision.ts';
 import { extractTree, pruneTreeDir } from './trees.ts';
-import { gitTransportURL, mirrorName, normalizeRepoURL, parseRepoURL, type ParsedRepoURL } from './url.ts';
+import {
+  gitTransportURL,
+  mirrorName,
+  normalizeRepoURL,
+  parseRepoURL,
+  type ParsedRepoURL,
+} from './url.ts';
 
 export interface GitMirrorsOptions {
   /** Directory that holds mirrors and trees (created if missing). */
@@ -269,7 +275,11 @@ export class GitMirrors {
     }
   }
 
-  private async notFound(t: Target, rev: string, why: 'ambiguous' | undefined): Promise<SourceError> {
+  private async notFound(
+    t: Target,
+    rev: string,
+    why: 'ambiguous' | undefined,
+  ): Promise<SourceError> {
     if (why === 'ambiguous') {
       return new SourceError(
         'RevisionNotFound',
@@ -295,10 +305,14 @@ export class GitMirrors {
 
   private checkSha(t: Target, sha: string): string {
     if (isFullSha(sha)) return sha.toLowerCase();
-    throw new SourceError('RevisionNotFound', `repo ${t.repoURL}: "${sha}" is not a full commit SHA`, {
-      repoURL: t.repoURL,
-      hint: 'pass the SHA returned by resolve()',
-    });
+    throw new SourceError(
+      'RevisionNotFound',
+      `repo ${t.repoURL}: "${sha}" is not a full commit SHA`,
+      {
+        repoURL: t.repoURL,
+        hint: 'pass the SHA returned by resolve()',
+      },
+    );
   }
 
   private context(t: Target): MirrorContext {

@@ -37,7 +37,8 @@ const DEFAULT_PORTS: Record<RepoScheme, string> = {
 const SCHEMES = new Set<string>(['https', 'http', 'ssh', 'git', 'file']);
 
 // scheme://[userinfo@]host[:port][/path]; git+ssh:// and ssh+git:// are old aliases of ssh://.
-const SCHEME_URL = /^([a-z][a-z0-9+.-]*):\/\/(?:([^/?#]*)@)?(\[[0-9a-f:.]+\]|[^:/?#[\]]*)(?::(\d*))?(.*)$/i;
+const SCHEME_URL =
+  /^([a-z][a-z0-9+.-]*):\/\/(?:([^/?#]*)@)?(\[[0-9a-f:.]+\]|[^:/?#[\]]*)(?::(\d*))?(.*)$/i;
 // [user@]host:path, where the host has no slash (otherwise git reads it as a local path).
 const SCP_URL = /^(?:([^/]*)@)?(\[[0-9a-f:.]+\]|[^@/:[\]]+):(.*)$/i;
 
@@ -105,14 +106,23 @@ export function parseRepoURL(url: string): ParsedRepoURL {
   if (s && !text.startsWith('/') && !text.startsWith('.')) {
     const [, userinfo, host = '', path = ''] = s;
     if (host.startsWith('-') || path === '') throw invalid(text, 'missing or invalid host or path');
-    return { scheme: 'ssh', scpLike: true, ...splitUserinfo(userinfo), host: host.toLowerCase(), path };
+    return {
+      scheme: 'ssh',
+      scpLike: true,
+      ...splitUserinfo(userinfo),
+      host: host.toLowerCase(),
+      path,
+    };
   }
-  if (text.startsWith('/')) throw invalid(text, `a local path needs the file:// scheme (file://${text})`);
+  if (text.startsWith('/'))
+    throw invalid(text, `a local path needs the file:// scheme (file://${text})`);
   throw invalid(text, 'not a repository URL');
 }
 
 function hostPort(p: ParsedRepoURL): string {
-  return p.port !== undefined && p.port !== DEFAULT_PORTS[p.scheme] ? `${p.host}:${p.port}` : p.host;
+  return p.port !== undefined && p.port !== DEFAULT_PORTS[p.scheme]
+    ? `${p.host}:${p.port}`
+    : p.host;
 }
 
 /**

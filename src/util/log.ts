@@ -21,11 +21,20 @@ function format(fields: Record<string, unknown> | undefined): string {
     .join('');
 }
 
-export function createLogger(level: Level = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  level: Level = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const log = (l: Level) => (msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[l] >= ORDER[level]) write(`${new Date().toISOString()} ${l.padEnd(5)} ${msg}${format(fields)}\n`);
+    if (ORDER[l] >= ORDER[level])
+      write(`${new Date().toISOString()} ${l.padEnd(5)} ${msg}${format(fields)}\n`);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
-export const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

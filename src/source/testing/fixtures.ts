@@ -27,7 +27,9 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 /** A temp directory, removed by the returned function. */
-export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
+export async function tempDir(
+  prefix: string,
+): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `sluice-${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }

@@ -1,0 +1,68 @@
+/** Shared by the `sluice app` commands: reading Applications and waiting on them. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { userInfo } from 'node:os';
+import { API_VERSION, KIND, type Application } from '../../api/application.ts';
+import { SluiceError } from '../../errors.ts';
+import type { Kube } from '../../kube/api.ts';
+
+export async function getApp(kube: Kube, namespace: string, name: string): Promise<Application> {
+  const app = await kube.get<Application>(API_VERSION, KIND, namespace, name);
+  if (!app) {
+    throw new SluiceError('AppNotFound', `Application ${namespace}/${name} not found`, {
+      hint: `list them with \`sluice app list -N ${namespace}\`, or create it with \`sluice app create ${name} ...\``,
+      exitCode: 3,
+    });
+  }
+  return app;
+}
+
+export function appRef(
+  namespace: string,
+  name: string,
+): Pick<Application, 'apiVersion' | 'kind' | 'metadata'> {
+  return { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace } };
+}
+
+export function username(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'cli';
+  }
+}
+
+export class TimeoutError extends SluiceError {
+  constructor(what: string, seconds: number) {
+    super('Timeout', `timed out after ${seconds}s waiting for ${what}`, {
+      exitCode: 4,
+      hint: 'raise --timeout, or look at `sluice app get` to see what it waits on',
+    });
+  }
+}
+
+/** Polls the app until `done` returns true; `onChange` sees every new state. */
+export async function waitFor(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  what: string,
+  timeoutSeconds: number,
+  done: (app: Application) => boolean,
+  onChange?: (app: Application) => void,
+): Promise<Application> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let lastVersion = '';
+  for (;;) {
+    const app = await getApp(kube, namespace, name);
+    if (app.metadata.resourceVersion !== lastVersion) {
+      lastVersion = app.metadata.resourceVersion ?? '';
+      onChange?.(app);
+    }
+    if (done(app)) return app;
+    if (Date.now() > deadline) throw new TimeoutError(what, timeoutSeconds);
+    await sleep(250);
+  }
+}
+
+export const shortSha = (s: string | undefined): string =>
+  s && /^[0-9a-f]{40}$/.test(s) ? s.slice(0, 7) : (s ?? '');
