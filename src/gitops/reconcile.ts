@@ -357,15 +357,13 @@ export class Reconciler {
       };
       status.operationState = op;
       status.inventory = this.nextInventory(cmp, outcome);
-      if (outcome.phase === 'Succeeded') {
-        status.history = this.appendHistory(
-          app,
-          status,
-          cmp.revision,
-          op.initiatedBy ?? 'automated',
-        );
-        if (decision.selfHeal) this.noteHeal(app);
+      // History records deployments: a new revision, or what a person asked for (not self-heal).
+      const lastDeployed = status.history?.at(-1)?.revision;
+      if (outcome.phase === 'Succeeded' && (manual || lastDeployed !== cmp.revision)) {
+        const by = op.initiatedBy ?? 'automated';
+        status.history = this.appendHistory(app, status, cmp.revision, by);
       }
+      if (outcome.phase === 'Succeeded' && decision.selfHeal) this.noteHeal(app);
       if (manual) await this.clearOperation(app);
     } else if (cmp.pruneCandidates.length === 0 && !cmp.outOfSync) {
       status.inventory = cmp.plan.resources.map(inventoryEntry);

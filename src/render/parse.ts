@@ -172,21 +172,18 @@ function toJS(doc: Document.Parsed, opts: ParseOptions, place: DocPlace): unknow
 export function parseYaml(text: string, opts: ParseOptions): KubeObject[] {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { lineCounter, merge: true });
-  // A stream that is not YAML at all (a lone `...`?) comes back as an empty document list.
-  const list = Array.isArray(docs) ? docs : [];
   const out: KubeObject[] = [];
   const lineAt = (offset: number | undefined): string =>
     offset === undefined || opts.file === undefined
       ? ''
       : ` (line ${lineCounter.linePos(offset).line})`;
-  list.forEach((doc, i) => {
+  Array.from(docs).forEach((doc, i) => {
     const n = i + 1;
     const error = yamlError(doc, n, opts);
     if (error) throw error;
-    const value = toJS(doc, opts, placeOf(n, opts, undefined));
+    const base = placeOf(n, opts, opts.sourceToFile ? sourceOf(doc) : undefined);
+    const value = toJS(doc, opts, base);
     if (value === null || value === undefined) return; // empty or `~` document
-    const source = opts.sourceToFile ? sourceOf(doc) : undefined;
-    const base = placeOf(n, opts, source);
     const place = { ...base, label: `${base.label}${lineAt(doc.contents?.range[0])}` };
     const items = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
     const itemLine = (k: number): string =>
