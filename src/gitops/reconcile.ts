@@ -27,7 +27,7 @@ import type { RenderCache } from '../render/index.ts';
 import { render, renderCacheKey } from '../render/index.ts';
 import type { GitMirrors, RepoCredentials } from '../source/index.ts';
 import { mapLimit } from '../util/semaphore.ts';
-import { FINALIZER } from './annotations.ts';
+import { FINALIZER, objectSyncOptions, optionDisabled } from './annotations.ts';
 import { getCondition, setCondition, type Reason } from './conditions.ts';
 import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
 import { parseDuration } from './duration.ts';
@@ -73,6 +73,8 @@ export interface Comparison {
   diffs: Map<string, ResourceDiff>;
   pruneCandidates: InventoryEntry[];
   outOfSync: boolean;
+  /** Some desired object differs from the cluster (not only things left to prune). */
+  drifted: boolean;
 }
 
 export class ComparisonError extends SluiceError {
@@ -220,9 +222,15 @@ export class Reconciler {
     ]) {
       if (!wanted.has(entryKey(e))) candidates.set(entryKey(e), e);
     }
-    const pruneCandidates = [...candidates.values()];
-    const outOfSync = list.some((d) => !d.inSync) || pruneCandidates.length > 0;
-    return { revision, plan, diffs, pruneCandidates, outOfSync };
+    // Objects already gone need no pruning; objects marked Prune=false are left alone on purpose.
+    const pruneCandidates: InventoryEntry[] = [];
+    for (const c of candidates.values()) {
+      const live = await this.deps.live.get(apiVersionOf(c), c.kind, c.namespace, c.name);
+      if (live && !optionDisabled(objectSyncOptions(live), 'Prune')) pruneCandidates.push(c);
+    }
+    const drifted = list.some((d) => !d.inSync);
+    const outOfSync = drifted || pruneCandidates.length > 0;
+    return { revision, plan, diffs, pruneCandidates, outOfSync, drifted };
   }
 
   // ---- step 7: health ------------------------------------------------------------------------------
@@ -370,7 +378,10 @@ export class Reconciler {
     }
 
     // steps 7-8: health and status
-    const synced = outcome ? outcome.phase === 'Succeeded' : !cmp.outOfSync;
+    const unpruned = outcome?.resources.some(
+      (r) => r.action === 'pruneSkipped' && r.message?.includes('prune is off'),
+    );
+    const synced = outcome ? outcome.phase === 'Succeeded' && !unpruned : !cmp.outOfSync;
     const health = await this.health(cmp.plan);
     status.sync = {
       status: synced ? 'Synced' : 'OutOfSync',
@@ -477,6 +488,10 @@ export class Reconciler {
     if (!cmp.outOfSync) return { sync: false, selfHeal: false, paused: false };
     const automated = app.spec.syncPolicy?.automated;
     if (!automated) return { sync: false, selfHeal: false, paused: false };
+    // Only leftovers to prune, and prune is off: a sync could not change anything.
+    if (!cmp.drifted && !automated.prune && app.status?.sync?.revision === cmp.revision) {
+      return { sync: false, selfHeal: false, paused: false };
+    }
     if (automated.enabled === false) return { sync: false, selfHeal: false, paused: true };
     const last = app.status?.operationState;
     const lastRevision = last?.syncResult?.revision;
@@ -491,7 +506,9 @@ export class Reconciler {
       return { sync: true, selfHeal: false, paused: false };
     }
     // Same revision already synced: only live drift is left; revert it only with selfHeal.
+    const specChanged = (app.metadata.generation ?? 0) !== (app.status?.observedGeneration ?? -1);
     const newRevision =
+      specChanged ||
       lastRevision !== cmp.revision ||
       app.status?.sync?.revision !== cmp.revision ||
       last?.phase !== 'Succeeded';
