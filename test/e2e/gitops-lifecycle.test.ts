@@ -84,9 +84,9 @@ describe('application lifecycle', () => {
     );
     expect(await k.get('v1', 'ConfigMap', ns(), 'b')).toBeUndefined();
     expect(await k.get('v1', 'ConfigMap', ns(), 'c')).toBeDefined();
-    expect(
-      pruned.status?.operationState?.syncResult?.resources.find((r) => r.name === 'c')?.action,
-    ).toBe('pruneSkipped');
+    // Prune=false: left alone on purpose, so it neither blocks Synced nor gets deleted.
+    expect(pruned.status?.sync?.status).toBe('Synced');
+    expect(pruned.status?.resources?.some((r) => r.name === 'c')).toBe(false);
   });
 
   it('keeps history, rolls back to an earlier revision and pauses automated sync until resumed', async () => {
