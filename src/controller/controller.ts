@@ -165,10 +165,10 @@ export class Controller {
   }
 
   private stopLeading(): void {
-    this.log.error('lost the leader Lease: stopping work');
+    // Queued keys are dropped by handle(); if the Lease comes back, startLeading re-queues all.
+    this.log.error('lost the leader Lease: stopping work until it is ours again');
     this.leading = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
-    void this.queue.stop();
   }
 
   /** Marks an app for a source refresh (webhook, CLI); runs at once. */

@@ -45,7 +45,10 @@ export class LiveCache implements LiveState {
     return n;
   }
 
+  private stopped = false;
+
   private async informerFor(apiVersion: string, kind: string): Promise<Informer | undefined> {
+    if (this.stopped) return undefined;
     // One informer per group+kind (any version serves the same objects).
     const info = await this.kube.discovery.find(apiVersion, kind);
     if (!info) return undefined;
@@ -117,6 +120,7 @@ export class LiveCache implements LiveState {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const { informer } of this.informers.values()) informer.stop();
   }
 }

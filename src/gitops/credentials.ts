@@ -31,7 +31,12 @@ export function credentialsFor(
   for (const s of secrets) {
     const url = field(s, 'url');
     if (!url) continue;
-    const prefix = normalizeRepoURL(url);
+    let prefix: string;
+    try {
+      prefix = normalizeRepoURL(url);
+    } catch {
+      continue; // a Secret with a malformed url matches nothing
+    }
     if (target !== prefix && !target.startsWith(`${prefix}/`)) continue;
     if (best && best.len >= prefix.length) continue;
     const creds: RepoCredentials = {};

@@ -170,10 +170,20 @@ export class KubeClient {
    * the stream or `signal` aborts. Not bounded by the in-flight limit: watches are long-lived.
    */
   async *stream<T>(spec: RequestSpec): AsyncGenerator<T> {
-    const res = await this.send(spec, 0);
+    // The signal is not handed to undici: aborting a request in flight and later closing the
+    // agent makes undici throw an uncaught error. We end the stream ourselves instead.
+    const { signal, ...rest } = spec;
+    if (signal?.aborted) return;
+    const res = await this.send(rest, 0);
     this.count(spec.verb, res.statusCode);
-    if (res.statusCode < 200 || res.statusCode >= 300)
+    if (res.statusCode < 200 || res.statusCode >= 300) {
       throw toApiError(res.statusCode, await res.body.text(), spec.object);
+    }
+    // Once we stop reading, a late error on the body (closed, client gone) must go nowhere.
+    res.body.on('error', () => undefined);
+    const onAbort = (): void => void res.body.destroy();
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     let buffered = '';
     try {
       for await (const chunk of res.body) {
@@ -186,13 +196,17 @@ export class KubeClient {
         }
       }
     } catch (err) {
-      if (spec.signal?.aborted) return;
+      if (signal?.aborted) return;
       throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      res.body.destroy();
     }
   }
 
+  /** Closes every connection, ending watches still open (their readers see the stream end). */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy().catch(() => undefined);
   }
 }
 

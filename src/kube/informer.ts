@@ -138,6 +138,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           needList = false;
           onSynced();
         }
+        if (this.stopped) return;
         const events = this.kube.watch<T>(apiVersion, kind, {
           resourceVersion: this.resourceVersion,
           signal: this.abort.signal,

@@ -39,13 +39,23 @@ export function scrub(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+// Lines git prints after every ssh or local transport failure, which hide the one that matters.
+const BOILERPLATE: readonly RegExp[] = [
+  /^(fatal: )?Could not read from remote repository\.?$/i,
+  /^Please make sure you have the correct access rights$/i,
+  /^and the repository exists\.?$/i,
+  /^Cloning into /i,
+  /^warning: redirecting to /i,
+];
+
 /** git's last meaningful stderr lines, joined for a one-line message. */
 export function gitSays(stderr: string, secrets: readonly string[], lines = 3): string {
-  const kept = stderr
+  const all = stderr
     .split(/\r?\n|\r/)
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(Cloning into|warning: redirecting)/i.test(l));
-  return scrub(kept.slice(-lines).join(' | '), secrets);
+    .filter((l) => l !== '');
+  const kept = all.filter((l) => !BOILERPLATE.some((p) => p.test(l)));
+  return scrub((kept.length > 0 ? kept : all).slice(-lines).join(' | '), secrets);
 }
 
 const UNREACHABLE_HINT =
@@ -59,10 +69,10 @@ const UNREACHABLE_HINT =
 export function fetchFailure(
   repoURL: string,
   result: ExecResult,
-  secrets: readonly string[],
+  auth: { secrets: readonly string[]; hasCredentials: boolean },
   timeoutMs: number,
 ): SourceError {
-  const said = gitSays(result.stderr, secrets);
+  const said = gitSays(result.stderr, auth.secrets);
   const quote = said === '' ? '' : `: git said: ${said}`;
   if (result.timedOut) {
     return new SourceError(
@@ -83,7 +93,10 @@ export function fetchFailure(
     );
   }
   if (kind === 'AuthFailed') {
-    return new SourceError('AuthFailed', `repo ${repoURL}: authentication failed${quote}`, {
+    const why = auth.hasCredentials
+      ? 'the server refused the credentials'
+      : 'the server requires credentials and none were given';
+    return new SourceError('AuthFailed', `repo ${repoURL}: authentication failed: ${why}${quote}`, {
       repoURL,
       hint: 'check the credentials in the repository Secret (user name and password or token, or an unencrypted ssh private key authorised on the server) and that they grant read access',
     });

@@ -30,6 +30,8 @@ export interface GitAuth {
   env: Record<string, string>;
   /** Values that must never appear in output: scrubbed from every message. */
   secrets: string[];
+  /** Whether any credential is being presented (for messages). */
+  hasCredentials: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -93,30 +95,39 @@ export async function prepareAuth(
   paths: { tmpDir: string; knownHostsFile: string },
 ): Promise<GitAuth> {
   const c = creds ?? {};
+  const none = (): Promise<void> => Promise.resolve();
   if (repo.scheme === 'http' || repo.scheme === 'https') {
-    return { ...httpAuth(repo, c), env: {}, cleanup: () => Promise.resolve() };
+    const { config, secrets } = httpAuth(repo, c);
+    const hasCredentials = config.some(([k]) => k === 'http.extraHeader');
+    return { config, env: {}, secrets, hasCredentials, cleanup: none };
   }
-  if (repo.scheme !== 'ssh')
-    return { config: [], env: {}, secrets: [], cleanup: () => Promise.resolve() };
+  if (repo.scheme !== 'ssh') {
+    return { config: [], env: {}, secrets: [], hasCredentials: false, cleanup: none };
+  }
   const secrets = repo.password !== undefined ? [repo.password] : [];
   const key = c.sshPrivateKey;
+  const sshEnv = (keyFile: string | undefined): Record<string, string> => ({
+    GIT_SSH_COMMAND: sshCommand(keyFile, paths.knownHostsFile),
+    GIT_SSH_VARIANT: 'ssh',
+  });
   if (key === undefined || key.trim() === '') {
-    return {
-      config: [],
-      env: { GIT_SSH_COMMAND: sshCommand(undefined, paths.knownHostsFile), GIT_SSH_VARIANT: 'ssh' },
-      secrets,
-      cleanup: () => Promise.resolve(),
-    };
+    return { config: [], env: sshEnv(undefined), secrets, hasCredentials: false, cleanup: none };
   }
   const dir = await mkdtemp(join(paths.tmpDir, 'ssh-'));
   const keyFile = join(dir, 'key');
-  // ssh refuses a key without its final newline ("invalid format").
-  const body = key.replace(/\r\n/g, '\n').trimEnd() + '\n';
-  await writeFile(keyFile, body, { mode: 0o600, flag: 'wx' });
+  try {
+    // ssh refuses a key without its final newline ("invalid format").
+    const body = key.replace(/\r\n/g, '\n').trimEnd() + '\n';
+    await writeFile(keyFile, body, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     config: [],
-    env: { GIT_SSH_COMMAND: sshCommand(keyFile, paths.knownHostsFile), GIT_SSH_VARIANT: 'ssh' },
+    env: sshEnv(keyFile),
     secrets,
+    hasCredentials: true,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

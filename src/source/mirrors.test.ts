@@ -121,6 +121,7 @@ describe('GitMirrors.resolve on a file:// repository', () => {
 
   it('names the repository and revision when the revision does not exist', async () => {
     const m = await newMirrors();
+    await m.resolve(repo.url);
     const err = await rejection(m.resolve(repo.url, 'relese-1'));
     expect(err.code).toBe('RevisionNotFound');
     expect(err.message).toBe(`repo ${repo.url}: revision "relese-1" not found`);
@@ -150,6 +151,19 @@ describe('GitMirrors.resolve on a file:// repository', () => {
     expect(err.message).toContain(
       'repo file:///nonexistent/sluice/repo.git: cannot fetch: git said:',
     );
+  });
+
+  it('says so when git is not installed', async () => {
+    const m = await newMirrors();
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const err = await rejection(m.resolve(repo.url));
+      expect(err.code).toBe('GitMissing');
+      expect(err.hint).toContain('install git');
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('reports a closed port as unreachable, quickly', async () => {

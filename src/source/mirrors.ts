@@ -248,7 +248,7 @@ export class GitMirrors {
       const env = gitEnv(this.home, auth.config, auth.env);
       const args = ['clone', '--bare', '--quiet', '--', t.transportURL, target];
       const r = await runGit(args, { repoURL: t.repoURL, env, timeoutMs: this.fetchTimeoutMs });
-      if (r.code !== 0) throw fetchFailure(t.repoURL, r, auth.secrets, this.fetchTimeoutMs);
+      if (r.code !== 0) throw fetchFailure(t.repoURL, r, auth, this.fetchTimeoutMs);
       await mkdir(this.mirrorsDir, { recursive: true });
       await rename(target, t.mirror.gitDir);
     } finally {
@@ -269,7 +269,7 @@ export class GitMirrors {
       args.push('--no-write-fetch-head', '--', t.transportURL);
       args.push('+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*');
       const r = await runGit(args, { repoURL: t.repoURL, env, timeoutMs: this.fetchTimeoutMs });
-      if (r.code !== 0) throw fetchFailure(t.repoURL, r, auth.secrets, this.fetchTimeoutMs);
+      if (r.code !== 0) throw fetchFailure(t.repoURL, r, auth, this.fetchTimeoutMs);
     } finally {
       await auth.cleanup();
     }

@@ -5,6 +5,7 @@
  * `refs/tags/...` names are accepted too. All candidates are checked by one `git cat-file`.
  */
 import { runGit } from './git.ts';
+import { hasSpaceOrControl } from './url.ts';
 
 /** A revision resolved to a commit. */
 export interface ResolvedRevision {
@@ -33,7 +34,7 @@ export function isFullSha(s: string): boolean {
 /** True when `name` is a valid ref name (the rules of `git check-ref-format`). */
 export function isRefName(name: string): boolean {
   if (name === '' || name === '@' || name.startsWith('-')) return false;
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return false;
+  if (hasSpaceOrControl(name) || /[~^:?*[\\]/.test(name)) return false;
   if (name.includes('..') || name.includes('@{') || name.includes('//')) return false;
   if (name.startsWith('/') || name.endsWith('/') || name.endsWith('.')) return false;
   return name.split('/').every((c) => !c.startsWith('.') && !c.endsWith('.lock'));

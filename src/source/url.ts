@@ -42,9 +42,16 @@ const SCHEME_URL =
 // [user@]host:path, where the host has no slash (otherwise git reads it as a local path).
 const SCP_URL = /^(?:([^/]*)@)?(\[[0-9a-f:.]+\]|[^@/:[\]]+):(.*)$/i;
 
+/** Credentials removed from text that did not parse as a repository URL. */
+function redactUnparsed(url: string): string {
+  const text = url.trim();
+  return text.includes('://') ? redactText(text) : text.replace(/^[^/]*@/, '');
+}
+
 function invalid(url: string, why: string): SourceError {
-  return new SourceError('InvalidRepoURL', `repo ${redactRepoURL(url)}: ${why}`, {
-    repoURL: redactRepoURL(url),
+  const shown = redactUnparsed(url);
+  return new SourceError('InvalidRepoURL', `repo ${shown === '' ? '""' : shown}: ${why}`, {
+    repoURL: shown,
     hint: 'use https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git or file:///path/to/repo',
   });
 }
@@ -63,10 +70,18 @@ function splitUserinfo(userinfo: string | undefined): { user?: string; password?
   return { user: dec(userinfo.slice(0, colon)), password: dec(userinfo.slice(colon + 1)) };
 }
 
+function checkFileURL(url: string, p: ParsedRepoURL, userinfo: string | undefined): void {
+  if (p.host !== '' && p.host !== 'localhost')
+    throw invalid(url, 'file:// URLs must name a local path (file:///path)');
+  if (p.path === '' || p.port !== undefined || userinfo !== undefined)
+    throw invalid(url, 'malformed file:// URL');
+  p.host = '';
+}
+
 function parseSchemeURL(url: string, m: RegExpExecArray): ParsedRepoURL {
   const [, rawScheme = '', userinfo, host = '', port, rest = ''] = m;
-  let scheme = rawScheme.toLowerCase();
-  if (scheme === 'git+ssh' || scheme === 'ssh+git') scheme = 'ssh';
+  const lower = rawScheme.toLowerCase();
+  const scheme = lower === 'git+ssh' || lower === 'ssh+git' ? 'ssh' : lower;
   if (!SCHEMES.has(scheme)) throw invalid(url, `unsupported scheme "${scheme}"`);
   if (/[?#]/.test(rest)) throw invalid(url, 'a query or fragment is not part of a repository URL');
   if (rest !== '' && !rest.startsWith('/')) throw invalid(url, 'malformed URL');
@@ -76,18 +91,21 @@ function parseSchemeURL(url: string, m: RegExpExecArray): ParsedRepoURL {
     ...splitUserinfo(userinfo),
     host: host.toLowerCase(),
     path: rest,
+    ...(port !== undefined && port !== '' ? { port } : {}),
   };
-  if (port !== undefined && port !== '') parsed.port = port;
-  if (scheme === 'file') {
-    if (parsed.host !== '' && parsed.host !== 'localhost')
-      throw invalid(url, 'file:// URLs must name a local path (file:///path)');
-    parsed.host = '';
-    if (parsed.path === '' || parsed.port !== undefined || userinfo !== undefined)
-      throw invalid(url, 'malformed file:// URL');
-  } else if (parsed.host === '' || parsed.host.startsWith('-')) {
+  if (scheme === 'file') checkFileURL(url, parsed, userinfo);
+  else if (parsed.host === '' || parsed.host.startsWith('-'))
     throw invalid(url, 'missing or invalid host');
-  }
   return parsed;
+}
+
+/** True when `s` contains whitespace or control characters. */
+export function hasSpaceOrControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return true;
+  }
+  return /\s/.test(s);
 }
 
 /**
@@ -98,7 +116,7 @@ function parseSchemeURL(url: string, m: RegExpExecArray): ParsedRepoURL {
 export function parseRepoURL(url: string): ParsedRepoURL {
   const text = url.trim();
   if (text === '') throw invalid(url, 'empty repository URL');
-  if (/[\s\0]/.test(text)) throw invalid(url, 'whitespace or control characters in URL');
+  if (hasSpaceOrControl(text)) throw invalid(url, 'whitespace or control characters in URL');
   const m = SCHEME_URL.exec(text);
   if (m) return parseSchemeURL(text, m);
   if (text.includes('://')) throw invalid(text, 'malformed URL');
@@ -106,6 +124,8 @@ export function parseRepoURL(url: string): ParsedRepoURL {
   if (s && !text.startsWith('/') && !text.startsWith('.')) {
     const [, userinfo, host = '', path = ''] = s;
     if (host.startsWith('-') || path === '') throw invalid(text, 'missing or invalid host or path');
+    // `user:password@host` without a path would otherwise read as host "user".
+    if (userinfo === undefined && /^[^/]*@/.test(path)) throw invalid(text, 'malformed URL');
     return {
       scheme: 'ssh',
       scpLike: true,
@@ -146,7 +166,7 @@ export function normalizeRepoURL(url: string): string {
     .replace(/^\/+|\/+$/g, '')
     .replace(/\.git$/, '')
     .replace(/\/+$/, '');
-  return `${hostPort(p)}/${path}`;
+  return path === '' ? hostPort(p) : `${hostPort(p)}/${path}`;
 }
 
 /**
@@ -172,8 +192,7 @@ export function redactRepoURL(url: string): string {
     const p = parseRepoURL(url);
     return gitTransportURL(p);
   } catch {
-    const text = url.trim();
-    return text.includes('://') ? redactText(text) : text.replace(/^[^/]*@/, '');
+    return redactUnparsed(url);
   }
 }
 

@@ -1,0 +1,171 @@
+/**
+ * The controller process: leader election on a Lease (two controllers never both act; the
+ * second takes over when the first hands over), graceful shutdown that leaves no half-written
+ * status, and retries with backoff for a failing sync.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Controller } from '../../src/controller/controller.ts';
+import { silentLogger } from '../../src/util/log.ts';
+import { eventually, kube, useNamespace } from './harness.ts';
+import {
+  application,
+  appName,
+  configMap,
+  createRepo,
+  getApp,
+  startController,
+  syncedHealthy,
+  waitApp,
+} from './gitops-harness.ts';
+
+const ns = useNamespace('ctrl');
+
+async function candidate(
+  identity: string,
+): Promise<{ c: Controller; cleanup: () => Promise<void> }> {
+  const k = await kube();
+  const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-le-'));
+  const c = new Controller({
+    kube: k,
+    namespace: ns(),
+    appNamespaces: [ns()],
+    cacheDir,
+    leaderElection: {
+      enabled: true,
+      leaseName: 'sluice-controller',
+      identity,
+      leaseDurationMs: 5000,
+      renewMs: 1000,
+    },
+    log: silentLogger,
+  });
+  return {
+    c,
+    cleanup: async () => (await c.stop(), await rm(cacheDir, { recursive: true, force: true })),
+  };
+}
+
+describe('controller', () => {
+  it('only the Lease holder acts; a successor takes over when it hands over', async () => {
+    const k = await kube();
+    await startController(k, ns()).then((c) => c.stop()); // installs the CRDs, then steps aside
+    const a = await candidate('controller-a');
+    const b = await candidate('controller-b');
+    try {
+      await a.c.start();
+      await eventually('a leads', async () => (a.c.isLeader ? true : undefined));
+      await b.c.start();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(b.c.isLeader).toBe(false);
+
+      const repo = await createRepo({ 'app/cm.yaml': configMap('one', { v: '1' }) });
+      const first = appName();
+      await k.create(
+        application(ns(), first, {
+          source: { repoURL: repo.url, path: 'app' },
+          destination: { namespace: ns() },
+          syncPolicy: { automated: {} },
+        }),
+      );
+      await waitApp(k, ns(), first, 'synced by a', syncedHealthy);
+      expect(b.c.queue.processed).toBe(0);
+
+      await a.cleanup();
+      await eventually('b leads', async () => (b.c.isLeader ? true : undefined), 8000);
+      await repo.commit({ 'app/cm.yaml': configMap('one', { v: '2' }) });
+      const second = appName();
+      await k.create(
+        application(ns(), second, {
+          source: { repoURL: repo.url, path: 'app' },
+          destination: { namespace: ns() },
+          syncPolicy: { automated: {} },
+        }),
+      );
+      await waitApp(k, ns(), second, 'synced by b', syncedHealthy);
+      expect(b.c.queue.processed).toBeGreaterThan(0);
+      const lease = await k.get<{
+        apiVersion: string;
+        kind: string;
+        metadata: object;
+        spec?: { holderIdentity?: string; leaseTransitions?: number };
+      }>('coordination.k8s.io/v1', 'Lease', ns(), 'sluice-controller');
+      expect(lease?.spec?.holderIdentity).toBe('controller-b');
+      expect(lease?.spec?.leaseTransitions).toBe(1);
+    } finally {
+      await a.cleanup().catch(() => undefined);
+      await b.cleanup();
+    }
+  });
+
+  it('graceful shutdown finishes the sync in flight: no half-written status', async () => {
+    const k = await kube();
+    const repo = await createRepo({
+      'app/slow-hook.yaml': `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: slow
+  annotations: { sluice.dev/hook: PreSync }
+spec:
+  backoffLimit: 0
+  activeDeadlineSeconds: 3
+  template:
+    spec:
+      restartPolicy: Never
+      nodeSelector: { no-such-node: "true" }
+      containers: [{ name: c, image: busybox }]
+`,
+      'app/cm.yaml': configMap('cm', { v: '1' }),
+    });
+    const controller = await startController(k, ns());
+    const name = appName();
+    await k.create(
+      application(ns(), name, {
+        source: { repoURL: repo.url, path: 'app' },
+        destination: { namespace: ns() },
+        syncPolicy: { automated: {} },
+      }),
+    );
+    await eventually('the hook running', async () =>
+      (await k.get('batch/v1', 'Job', ns(), 'slow')) ? true : undefined,
+    );
+    const t = Date.now();
+    await controller.stop();
+    expect(Date.now() - t).toBeGreaterThan(1000); // it waited for the sync
+    const app = await getApp(k, ns(), name);
+    expect(app?.status?.operationState?.phase).toBe('Failed');
+    expect(app?.status?.operationState?.finishedAt).toBeDefined();
+  });
+
+  it('retries a failing sync with backoff, up to the limit', async () => {
+    const k = await kube();
+    const repo = await createRepo({
+      'app/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  n: 1\n',
+    });
+    await startController(k, ns());
+    const name = appName();
+    await k.create(
+      application(ns(), name, {
+        source: { repoURL: repo.url, path: 'app' },
+        destination: { namespace: ns() },
+        syncPolicy: {
+          automated: {},
+          retry: { limit: 2, backoff: { duration: '500ms', factor: 2 } },
+        },
+      }),
+    );
+    const failed = await waitApp(
+      k,
+      ns(),
+      name,
+      'two retries',
+      (a) => a.status?.operationState?.retryCount === 2,
+      15_000,
+    );
+    expect(failed.status?.operationState?.message).toContain('ConfigMap');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await getApp(k, ns(), name))?.status?.operationState?.retryCount).toBe(2);
+  });
+});
