@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { SluiceError, errorMessage } from '../errors.ts';
 import { appCommand } from './app/index.ts';
 import { controllerCommand, installCrdsCommand } from './controller.ts';
+import { demoCommand } from './demo.ts';
 import { devClusterCommand } from './dev-cluster.ts';
 
 export function program(): Command {
@@ -15,6 +16,7 @@ export function program(): Command {
     .addCommand(appCommand())
     .addCommand(controllerCommand())
     .addCommand(installCrdsCommand())
+    .addCommand(demoCommand())
     .addCommand(devClusterCommand())
     .addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 timed out.');
 }

@@ -22,6 +22,7 @@ import type {
 import { errorMessage, SluiceError } from '../errors.ts';
 import { assessHealth, worstHealth } from '../health/index.ts';
 import type { Kube } from '../kube/api.ts';
+import { createMergePatch } from '../kube/mergepatch.ts';
 import { formatRef, refKey, type KubeObject } from '../kube/types.ts';
 import type { RenderCache } from '../render/index.ts';
 import { render, renderCacheKey } from '../render/index.ts';
@@ -604,11 +605,11 @@ export class Reconciler {
       JSON.stringify({ ...s, reconciledAt: undefined });
     if (stripTimes(app.status) === stripTimes(status)) return false;
     status.reconciledAt = this.now().toISOString();
-    const written = await this.deps.kube.mergePatch<Application>(
-      app,
-      { status },
-      { subresource: 'status' },
-    );
+    // A computed patch, so fields that went away (a health message, a retry count) are removed.
+    const patch = { status: createMergePatch(app.status ?? {}, status) };
+    const written = await this.deps.kube.mergePatch<Application>(app, patch, {
+      subresource: 'status',
+    });
     this.lastWrite.set(`${app.metadata.namespace}/${app.metadata.name}`, written);
     return true;
   }

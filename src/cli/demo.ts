@@ -1,0 +1,35 @@
+/** `sluice demo` (also `npm run demo`). */
+import { Command } from 'commander';
+import { defaultDemoDir, runDemo } from '../demo/demo.ts';
+import { consoleProgress } from '../util/progress.ts';
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'run the GitOps loop on the local dev cluster with three sample apps (plain YAML, Kustomize, Helm)',
+    )
+    .option('--cluster-name <name>', 'dev cluster to use (started if needed)', 'sluice')
+    .option('--dir <path>', 'where the sample Git repository lives', defaultDemoDir())
+    .option('--app-namespace <ns>', 'namespace of the Applications', 'sluice-system')
+    .option('--exit', 'stop once every app is Synced and Healthy (for scripts)')
+    .option('--timeout <seconds>', 'give up if the apps have not converged by then', '180')
+    .action(
+      async (o: {
+        clusterName: string;
+        dir: string;
+        appNamespace: string;
+        exit?: boolean;
+        timeout: string;
+      }) => {
+        await runDemo({
+          clusterName: o.clusterName,
+          dir: o.dir,
+          appNamespace: o.appNamespace,
+          exitWhenHealthy: Boolean(o.exit),
+          timeoutMs: (Number(o.timeout) || 180) * 1000,
+          progress: consoleProgress(),
+          print: (line) => process.stdout.write(`${line}\n`),
+        });
+      },
+    );
+}

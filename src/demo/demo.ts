@@ -1,0 +1,198 @@
+/**
+ * `sluice demo`: the whole GitOps loop on this machine in one command. Brings up the dev
+ * cluster, makes a local Git repository with three sample apps, registers them, runs the
+ * controller, shows them converge, and says what to try next.
+ */
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { API_VERSION, KIND, type Application } from '../api/application.ts';
+import { installCrds } from '../api/install.ts';
+import { Controller } from '../controller/controller.ts';
+import { up } from '../devcluster/cluster.ts';
+import { cacheRoot } from '../devcluster/paths.ts';
+import { SluiceError } from '../errors.ts';
+import { FIELD_MANAGER, FINALIZER } from '../gitops/annotations.ts';
+import { Kube } from '../kube/api.ts';
+import { execFile } from '../util/exec.ts';
+import { createLogger } from '../util/log.ts';
+import { formatDuration, type Progress } from '../util/progress.ts';
+import { SAMPLE_APPS, SAMPLE_FILES } from './samples.ts';
+
+export interface DemoOptions {
+  clusterName: string;
+  dir: string;
+  appNamespace: string;
+  /** Stop the controller and return once every app is Synced and Healthy. */
+  exitWhenHealthy: boolean;
+  timeoutMs: number;
+  progress: Progress;
+  print: (line: string) => void;
+}
+
+export const defaultDemoDir = (): string => join(cacheRoot(), 'demo', 'repo');
+
+async function git(dir: string, ...args: string[]): Promise<string> {
+  const r = await execFile(
+    'git',
+    [
+      '-c',
+      'user.name=Sluice Demo',
+      '-c',
+      'user.email=demo@sluice.dev',
+      '-c',
+      'commit.gpgsign=false',
+      ...args,
+    ],
+    { cwd: dir },
+  );
+  if (r.code !== 0)
+    throw new SluiceError('GitFailed', `git ${args[0]} in ${dir} failed: ${r.stderr.trim()}`, {
+      hint: 'is git installed?',
+    });
+  return r.stdout.trim();
+}
+
+/** Creates the sample repository once; later runs keep the user's commits. */
+export async function ensureDemoRepo(dir: string): Promise<string> {
+  const exists = await access(join(dir, '.git')).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    await mkdir(dir, { recursive: true });
+    await git(dir, 'init', '-q', '-b', 'main');
+    for (const [path, content] of Object.entries(SAMPLE_FILES)) {
+      await mkdir(join(dir, path, '..'), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    await git(dir, 'add', '-A');
+    await git(dir, 'commit', '-q', '-m', 'Sample apps: plain YAML, Kustomize, Helm');
+  }
+  return git(dir, 'rev-parse', 'HEAD');
+}
+
+function application(
+  name: string,
+  path: string,
+  namespace: string,
+  repoURL: string,
+  appNamespace: string,
+): Application {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name, namespace: appNamespace, finalizers: [FINALIZER] },
+    spec: {
+      project: 'default',
+      source: { repoURL, targetRevision: 'main', path },
+      destination: { server: 'https://kubernetes.default.svc', namespace },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        syncOptions: ['CreateNamespace=true'],
+      },
+    },
+  };
+}
+
+function table(apps: readonly Application[]): string {
+  return apps
+    .map(
+      (a) =>
+        `    ${a.metadata.name.padEnd(14)} ${(a.status?.sync?.status ?? '…').padEnd(10)} ${(a.status?.health?.status ?? '…').padEnd(12)} ${a.status?.health?.message ?? ''}`,
+    )
+    .join('\n');
+}
+
+export async function runDemo(o: DemoOptions): Promise<void> {
+  const started = Date.now();
+  const { state } = await up({ name: o.clusterName, nodes: 3, progress: o.progress });
+  const kube = await Kube.connect(state.kubeconfig);
+  let controller: Controller | undefined;
+  try {
+    await installCrds(kube, o.progress);
+    o.progress.step(`sample repository at ${o.dir}`);
+    const sha = await ensureDemoRepo(o.dir);
+    o.progress.detail(`main is at ${sha.slice(0, 7)}`);
+    if (!(await kube.get('v1', 'Namespace', undefined, o.appNamespace))) {
+      await kube.create({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: o.appNamespace },
+      });
+    }
+    o.progress.step('registering Applications');
+    for (const s of SAMPLE_APPS) {
+      await kube.apply(
+        application(s.name, s.path, s.namespace, `file://${o.dir}`, o.appNamespace),
+        { fieldManager: FIELD_MANAGER, force: true },
+      );
+      o.progress.detail(`${s.name} (${s.kind}: ${s.path} -> namespace ${s.namespace})`);
+    }
+    o.progress.step('starting the controller');
+    controller = new Controller({
+      kube,
+      namespace: o.appNamespace,
+      appNamespaces: [o.appNamespace],
+      log: createLogger('warn'),
+    });
+    await controller.start();
+    const names = new Set(SAMPLE_APPS.map((s) => s.name));
+    const deadline = Date.now() + o.timeoutMs;
+    let shown = '';
+    for (;;) {
+      const apps = (
+        await kube.list<Application>(API_VERSION, KIND, { namespace: o.appNamespace })
+      ).items.filter((a) => names.has(a.metadata.name));
+      const view = table(apps);
+      if (view !== shown) o.progress.detail(`\n${view}`);
+      shown = view;
+      // Only trust a status this run's controller has looked at.
+      const reconciled = (controller.queue.processed ?? 0) >= names.size;
+      if (
+        reconciled &&
+        apps.length === names.size &&
+        apps.every(
+          (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy',
+        )
+      )
+        break;
+      if (Date.now() > deadline)
+        throw new SluiceError(
+          'DemoTimeout',
+          `the sample apps did not converge in ${o.timeoutMs / 1000}s`,
+          { hint: '`npx sluice app get <name>` shows what each one waits on' },
+        );
+      await sleep(500);
+    }
+    o.progress.step(
+      `all ${names.size} Applications are Synced and Healthy (${formatDuration(Date.now() - started)})`,
+    );
+    const k = `~/.cache/sluice/bin/kubernetes/v1.36.3/kubectl`;
+    o.print(`
+Try next:
+  export KUBECONFIG=${state.kubeconfig}
+  # 1. Commit a change and watch it roll out
+  cd ${o.dir} && sed -i 's/replicas: 2/replicas: 3/' guestbook/deployment.yaml && git commit -qam "3 replicas" && cd -
+  npx sluice app get guestbook --refresh -N ${o.appNamespace}
+  # 2. Change the cluster by hand: self-heal reverts it within a second
+  ${k} -n guestbook scale deployment guestbook-ui --replicas=5
+  ${k} -n guestbook get deployment guestbook-ui
+  # 3. History, diff and rollback
+  npx sluice app history guestbook -N ${o.appNamespace}
+  npx sluice app diff podinfo-prod -N ${o.appNamespace}
+  npx sluice app rollback guestbook -N ${o.appNamespace}
+`);
+    if (o.exitWhenHealthy) return;
+    o.print(
+      'The controller keeps running here; press Ctrl-C to stop it (the cluster keeps running; `npx sluice dev-cluster down` removes it).',
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  } finally {
+    await controller?.stop();
+    await kube.close();
+  }
+}

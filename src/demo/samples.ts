@@ -1,0 +1,159 @@
+/**
+ * The demo's Git repository: three sample apps, one per way of writing manifests.
+ *
+ * guestbook/            plain YAML (Deployment, Service, ConfigMap)
+ * podinfo/base          a Kustomize base, with overlays/dev (1 replica) and overlays/prod (3)
+ * charts/shop           a Helm chart whose pre-install/pre-upgrade hook runs a migration Job
+ */
+export const SAMPLE_FILES: Record<string, string> = {
+  'README.md': `# Sluice demo repository
+
+Each directory is one Application. Edit, commit, and watch Sluice roll it out:
+
+    npx sluice app get guestbook --refresh
+`,
+  'guestbook/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: guestbook-ui
+  labels: { app: guestbook-ui }
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: guestbook-ui }
+  template:
+    metadata:
+      labels: { app: guestbook-ui }
+    spec:
+      containers:
+        - name: guestbook-ui
+          image: gcr.io/heptio-images/ks-guestbook-demo:0.2
+          ports: [{ containerPort: 80 }]
+`,
+  'guestbook/service.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: guestbook-ui
+spec:
+  selector: { app: guestbook-ui }
+  ports: [{ port: 80, targetPort: 80 }]
+`,
+  'guestbook/config.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: guestbook-config
+data:
+  greeting: "Hello from Git"
+`,
+  'podinfo/base/kustomization.yaml': `resources:
+  - deployment.yaml
+  - service.yaml
+labels:
+  - pairs: { app.kubernetes.io/name: podinfo }
+`,
+  'podinfo/base/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: podinfo
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: podinfo }
+  template:
+    metadata:
+      labels: { app: podinfo }
+    spec:
+      containers:
+        - name: podinfo
+          image: ghcr.io/stefanprodan/podinfo:6.7.0
+          ports: [{ containerPort: 9898 }]
+`,
+  'podinfo/base/service.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: podinfo
+spec:
+  selector: { app: podinfo }
+  ports: [{ port: 9898 }]
+`,
+  'podinfo/overlays/dev/kustomization.yaml': `resources:
+  - ../../base
+nameSuffix: -dev
+`,
+  'podinfo/overlays/prod/kustomization.yaml': `resources:
+  - ../../base
+replicas:
+  - name: podinfo
+    count: 3
+labels:
+  - pairs: { env: prod }
+`,
+  'charts/shop/Chart.yaml': `apiVersion: v2
+name: shop
+description: A web shop with a database migration that runs before every upgrade
+version: 0.1.0
+appVersion: "1.0.0"
+`,
+  'charts/shop/values.yaml': `image: ghcr.io/example/shop:1.0.0
+replicas: 2
+schemaVersion: 1
+`,
+  'charts/shop/templates/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: { app: {{ .Release.Name }}-web }
+  template:
+    metadata:
+      labels: { app: {{ .Release.Name }}-web }
+    spec:
+      containers:
+        - name: web
+          image: {{ .Values.image }}
+`,
+  'charts/shop/templates/migrate-job.yaml': `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {{ .Release.Name }}-migrate
+  annotations:
+    helm.sh/hook: pre-install,pre-upgrade
+    helm.sh/hook-weight: "-1"
+    helm.sh/hook-delete-policy: before-hook-creation
+spec:
+  backoffLimit: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: {{ .Values.image }}
+          command: ["shop", "migrate", "--to", "{{ .Values.schemaVersion }}"]
+`,
+};
+
+export interface SampleApp {
+  name: string;
+  path: string;
+  namespace: string;
+  kind: string;
+}
+
+export const SAMPLE_APPS: readonly SampleApp[] = [
+  { name: 'guestbook', path: 'guestbook', namespace: 'guestbook', kind: 'plain YAML' },
+  {
+    name: 'podinfo-dev',
+    path: 'podinfo/overlays/dev',
+    namespace: 'podinfo-dev',
+    kind: 'Kustomize overlay',
+  },
+  {
+    name: 'podinfo-prod',
+    path: 'podinfo/overlays/prod',
+    namespace: 'podinfo-prod',
+    kind: 'Kustomize overlay',
+  },
+  { name: 'shop', path: 'charts/shop', namespace: 'shop', kind: 'Helm chart' },
+];
