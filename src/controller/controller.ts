@@ -14,7 +14,7 @@ import { REFRESH_ANNOTATION } from '../gitops/annotations.ts';
 import { credentialsFor, REPO_SECRET_SELECTOR } from '../gitops/credentials.ts';
 import { DiffCache } from '../gitops/diff.ts';
 import { Reconciler } from '../gitops/reconcile.ts';
-import { Kube } from '../kube/api.ts';
+import type { Kube } from '../kube/api.ts';
 import { Informer } from '../kube/informer.ts';
 import { RenderCache } from '../render/index.ts';
 import { GitMirrors } from '../source/index.ts';

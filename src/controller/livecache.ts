@@ -89,7 +89,7 @@ export class LiveCache implements LiveState {
     if (type === 'deleted') this.byApp.get(appKey)?.delete(objKey);
     else {
       let m = this.byApp.get(appKey);
-      if (!m) this.byApp.set(appKey, (m = new Map()));
+      if (!m) this.byApp.set(appKey, (m = new Map<string, InventoryEntry>()));
       m.set(objKey, {
         group: groupOf(obj.apiVersion),
         version: versionOf(obj.apiVersion),

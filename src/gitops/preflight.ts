@@ -104,7 +104,7 @@ export async function preflight(
   for (const [index, original] of objects.entries()) {
     const hooks = hookTypes(original);
     if (hooks.includes('Skip')) continue;
-    const object = structuredClone(original) as KubeObject;
+    const object = structuredClone<KubeObject>(original);
     object.metadata ??= {};
     const label = formatRef(refOf(object)) || `object #${index + 1}`;
     const info = await discovery.find(object.apiVersion, object.kind).catch((err: unknown) => {

@@ -136,6 +136,7 @@ export async function waitApp(
   } catch (err) {
     throw new Error(
       `${(err as Error).message}\nlast status: ${JSON.stringify(last?.status, null, 1)}`,
+      { cause: err },
     );
   }
 }
