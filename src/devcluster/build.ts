@@ -18,11 +18,11 @@ export type ToolPaths = Record<ToolName, string>;
 
 /** Rough first-build times on a 2-core machine, so people know what they wait for. */
 const EXPECTED: Record<ToolName, string> = {
-  kubernetes: '~20 min',
-  etcd: '~2 min',
-  kwok: '~2 min',
-  helm: '~3 min',
-  kustomize: '~1 min',
+  kubernetes: '~5 min',
+  etcd: '~1 min',
+  kwok: '~1 min',
+  helm: '~2 min',
+  kustomize: '~30 s',
 };
 
 export function toolBinDir(tool: Tool, root = cacheRoot()): string {
