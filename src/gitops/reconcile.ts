@@ -32,6 +32,7 @@ import { FINALIZER, objectSyncOptions, optionDisabled } from './annotations.ts';
 import { getCondition, setCondition, type Reason } from './conditions.ts';
 import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
 import { parseDuration } from './duration.ts';
+import { jsonEqual } from './normalize.ts';
 import type { LiveState } from './live.ts';
 import { destinationNamespace, preflight, type DesiredResource, type Plan } from './preflight.ts';
 import { apiVersionOf, pruneOne } from './prune.ts';
@@ -601,9 +602,11 @@ export class Reconciler {
 
   /** Writes status only when it differs from what the object already has. */
   private async writeStatus(app: Application, status: ApplicationStatus): Promise<boolean> {
-    const stripTimes = (s: ApplicationStatus | undefined): string =>
-      JSON.stringify({ ...s, reconciledAt: undefined });
-    if (stripTimes(app.status) === stripTimes(status)) return false;
+    const stripTimes = (s: ApplicationStatus | undefined): ApplicationStatus => ({
+      ...s,
+      reconciledAt: '',
+    });
+    if (jsonEqual(stripTimes(app.status), stripTimes(status))) return false;
     status.reconciledAt = this.now().toISOString();
     // A computed patch, so fields that went away (a health message, a retry count) are removed.
     const patch = { status: createMergePatch(app.status ?? {}, status) };

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION, KIND } from '../../src/api/application.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
-import { kube, useNamespace } from './harness.ts';
+import { Kube } from '../../src/kube/api.ts';
+import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
 import {
   application,
   appName,
@@ -91,5 +92,70 @@ describe('Application sync', () => {
       first.status?.sync?.revision,
       second,
     ]);
+  });
+});
+
+describe('steady state and health', () => {
+  it('an in-sync app costs zero API requests per reconcile', async () => {
+    const shared = await kube();
+    const own = await Kube.connect(kubeconfigPath());
+    try {
+      const repo = await createRepo({
+        'app/web.yaml': deployment('web', 1),
+        'app/cm.yaml': configMap('settings', { a: '1' }),
+      });
+      const controller = await startController(own, ns());
+      const name = appName();
+      await shared.create(
+        application(ns(), name, {
+          source: { repoURL: repo.url, path: 'app' },
+          destination: { namespace: ns() },
+          syncPolicy: { automated: { prune: true, selfHeal: true } },
+        }),
+      );
+      await waitApp(shared, ns(), name, 'Synced/Healthy', syncedHealthy);
+      await new Promise((r) => setTimeout(r, 500)); // let the last events settle
+      const snapshot = new Map(own.client.counts);
+      const before = own.client.total();
+      const processed = controller.queue.processed;
+      for (let i = 1; i <= 5; i++) {
+        controller.queue.add(`${ns()}/${name}`);
+        await eventually('reconciled', async () =>
+          controller.queue.processed >= processed + i ? true : undefined,
+        );
+      }
+      const delta = [...own.client.counts].filter(([k, v]) => v !== (snapshot.get(k) ?? 0)).map(([k, v]) => `${k}: +${v - (snapshot.get(k) ?? 0)}`);
+      expect(delta).toEqual([]);
+      expect(own.client.total() - before).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a Deployment past its progress deadline makes the app Degraded', async () => {
+    const k = await kube();
+    const stuck = deployment('stuck', 1)
+      .replace('    spec:\n', '    spec:\n      nodeSelector: { no-such-node: "true" }\n')
+      .replace('spec:\n  replicas', 'spec:\n  progressDeadlineSeconds: 1\n  replicas');
+    const repo = await createRepo({ 'app/stuck.yaml': stuck });
+    await startController(k, ns());
+    const name = appName();
+    await k.create(
+      application(ns(), name, {
+        source: { repoURL: repo.url, path: 'app' },
+        destination: { namespace: ns() },
+        syncPolicy: { automated: {} },
+      }),
+    );
+    const app = await waitApp(
+      k,
+      ns(),
+      name,
+      'Degraded',
+      (a) => a.status?.health?.status === 'Degraded',
+      60_000,
+    );
+    expect(app.status?.health?.message).toMatch(/progress deadline/);
+    expect(app.status?.sync?.status).toBe('Synced');
   });
 });
