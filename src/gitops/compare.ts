@@ -1,0 +1,182 @@
+/**
+ * Steps 1-4 of a reconcile, which write nothing: resolve the revision, render, preflight, diff.
+ * The CLI's `app diff` runs exactly this against the cluster.
+ */
+import type { Application, InventoryEntry } from '../api/application.ts';
+import { errorMessage, SluiceError } from '../errors.ts';
+import type { Kube } from '../kube/api.ts';
+import { refKey, type KubeObject } from '../kube/types.ts';
+import type { RenderCache } from '../render/index.ts';
+import { render, renderCacheKey } from '../render/index.ts';
+import type { GitMirrors, RepoCredentials } from '../source/index.ts';
+import { mapLimit } from '../util/semaphore.ts';
+import { objectSyncOptions, optionDisabled } from './annotations.ts';
+import type { Reason } from './conditions.ts';
+import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
+import type { LiveState } from './live.ts';
+import { destinationNamespace, preflight, type DesiredResource, type Plan } from './preflight.ts';
+import { apiVersionOf } from './prune.ts';
+
+export interface CompareDeps {
+  kube: Kube;
+  mirrors: GitMirrors;
+  renderCache: RenderCache;
+  diffCache: DiffCache;
+  live: LiveState;
+  credentials: (repoURL: string) => Promise<RepoCredentials | undefined>;
+  concurrency?: number;
+}
+
+/** What the comparison found. */
+export interface Comparison {
+  revision: string;
+  plan: Plan;
+  diffs: Map<string, ResourceDiff>;
+  pruneCandidates: InventoryEntry[];
+  outOfSync: boolean;
+  /** Some desired object differs from the cluster (not only things left to prune). */
+  drifted: boolean;
+}
+
+/** A comparison that could not be made; `terminal` ones need a change in Git or the spec. */
+export class ComparisonError extends SluiceError {
+  readonly reason: Reason;
+  readonly terminal: boolean;
+  constructor(reason: Reason, message: string, terminal: boolean, cause?: unknown) {
+    super(reason, message, { cause });
+    this.reason = reason;
+    this.terminal = terminal;
+  }
+}
+
+export function inventoryEntry(r: DesiredResource): InventoryEntry {
+  return {
+    group: r.ref.group,
+    version: r.version,
+    kind: r.ref.kind,
+    ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
+    name: r.ref.name,
+  };
+}
+
+export const entryKey = (e: InventoryEntry): string =>
+  refKey({ group: e.group, kind: e.kind, namespace: e.namespace ?? '', name: e.name });
+
+export class Comparer {
+  private readonly deps: CompareDeps;
+
+  constructor(deps: CompareDeps) {
+    this.deps = deps;
+  }
+
+  // ---- step 1: resolve the revision ------------------------------------------------------------
+  async resolveRevision(app: Application, refresh: boolean): Promise<string> {
+    const source = app.spec.source;
+    const wanted = app.operation?.sync?.revision ?? source.targetRevision ?? 'HEAD';
+    try {
+      const credentials = await this.deps.credentials(source.repoURL);
+      const resolved = await this.deps.mirrors.resolve(source.repoURL, wanted, {
+        refresh,
+        ...(credentials ? { credentials } : {}),
+      });
+      return resolved.sha;
+    } catch (err) {
+      const code = err instanceof SluiceError ? err.code : '';
+      throw new ComparisonError(
+        'SourceFailed',
+        errorMessage(err),
+        code === 'RevisionNotFound' || code === 'InvalidRepoURL',
+        err,
+      );
+    }
+  }
+
+  // ---- step 2: render ----------------------------------------------------------------------------
+  async render(app: Application, sha: string): Promise<KubeObject[]> {
+    try {
+      const root = await this.deps.mirrors.tree(app.spec.source.repoURL, sha);
+      const req = {
+        root,
+        path: app.spec.source.path ?? '',
+        source: app.spec.source,
+        appName: app.metadata.name,
+        namespace: destinationNamespace(app),
+      };
+      const result = await this.deps.renderCache.get(renderCacheKey(sha, req), () => render(req));
+      return result.objects;
+    } catch (err) {
+      throw new ComparisonError(
+        'RenderFailed',
+        `rendering ${app.spec.source.path ?? '/'} at ${sha.slice(0, 7)} failed: ${errorMessage(err)}`,
+        true,
+        err,
+      );
+    }
+  }
+
+  /** Steps 1-4: what should run, and how it differs from what runs. Writes nothing. */
+  async compare(app: Application, refresh = false): Promise<Comparison> {
+    const revision = await this.resolveRevision(app, refresh);
+    const objects = await this.render(app, revision);
+    const inventory = app.status?.inventory ?? [];
+    if (objects.length === 0 && inventory.length > 0) {
+      throw new ComparisonError(
+        'EmptyRender',
+        `the render of ${app.spec.source.path ?? '/'} at ${revision.slice(0, 7)} produced no objects; refusing to prune the ${inventory.length} object(s) this app manages (delete the app, or commit at least one manifest)`,
+        true,
+      );
+    }
+    // step 3: preflight
+    let plan: Plan;
+    try {
+      plan = await preflight(objects, app, this.deps.kube.discovery);
+    } catch (err) {
+      throw new ComparisonError(
+        'PreflightFailed',
+        errorMessage(err),
+        !(err instanceof SluiceError && err.code === 'ClusterUnreachable'),
+        err,
+      );
+    }
+    // step 4: diff
+    const pending = new Set(plan.createNamespaces);
+    for (const r of plan.resources)
+      if (r.ref.kind === 'Namespace' && r.ref.group === '') pending.add(r.ref.name);
+    for (const ns of [...pending])
+      if (await this.deps.live.get('v1', 'Namespace', undefined, ns)) pending.delete(ns);
+    const ctx = {
+      kube: this.deps.kube,
+      cache: this.deps.diffCache,
+      ignoreDifferences: app.spec.ignoreDifferences,
+      live: (r: DesiredResource) =>
+        this.deps.live.get(
+          r.object.apiVersion,
+          r.ref.kind,
+          r.ref.namespace || undefined,
+          r.ref.name,
+        ),
+      pendingNamespaces: pending,
+    };
+    const list = await mapLimit(plan.resources, this.deps.concurrency ?? 16, (r) =>
+      diffResource(r, ctx),
+    );
+    const diffs = new Map(list.map((d) => [d.resource.key, d]));
+    const wanted = new Set(plan.resources.map((r) => r.key));
+    const candidates = new Map<string, InventoryEntry>();
+    for (const e of [
+      ...inventory,
+      ...this.deps.live.trackedBy(app.metadata.namespace, app.metadata.name),
+    ]) {
+      if (!wanted.has(entryKey(e))) candidates.set(entryKey(e), e);
+    }
+    // Objects already gone need no pruning; objects marked Prune=false are left alone on purpose.
+    const pruneCandidates: InventoryEntry[] = [];
+    for (const c of candidates.values()) {
+      const live = await this.deps.live.get(apiVersionOf(c), c.kind, c.namespace, c.name);
+      if (live && !optionDisabled(objectSyncOptions(live), 'Prune')) pruneCandidates.push(c);
+    }
+    const drifted = list.some((d) => !d.inSync);
+    const outOfSync = drifted || pruneCandidates.length > 0;
+    return { revision, plan, diffs, pruneCandidates, outOfSync, drifted };
+  }
+}
