@@ -235,7 +235,27 @@ export class Reconciler {
   ): Promise<SyncOutcome> {
     const startedAt = this.now().toISOString();
     const automatedPrune = app.spec.syncPolicy?.automated?.prune ?? false;
-    this.deps.onProgress?.(app, `syncing to ${cmp.revision.slice(0, 7)}`);
+    // Long syncs show their progress in status (phase Running): the latest message, written at
+    // most once a second from the first second on, so quick syncs cost no extra write.
+    let latest = '';
+    let written = '';
+    let reports = Promise.resolve();
+    const report = (message: string): void => {
+      this.deps.onProgress?.(app, message);
+      latest = message;
+    };
+    const ticker = setInterval(() => {
+      if (latest === written) return;
+      written = latest;
+      const running: OperationState = {
+        phase: 'Running',
+        message: latest,
+        startedAt,
+        initiatedBy: initiator(app),
+      };
+      reports = reports.then(() => this.writeOperation(app, running)).catch(() => undefined);
+    }, 1000);
+    report(`syncing to ${cmp.revision.slice(0, 7)}`);
     const outcome = await sync({
       app,
       plan: cmp.plan,
@@ -246,9 +266,11 @@ export class Reconciler {
       kube: this.deps.kube,
       waitTimeoutMs: this.deps.waitTimeoutMs ?? 300_000,
       concurrency: this.deps.concurrency ?? 16,
-      onProgress: (m) => this.deps.onProgress?.(app, m),
+      onProgress: report,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    clearInterval(ticker);
+    await reports;
     const previous = status.operationState;
     const retrying =
       previous?.syncResult?.revision === cmp.revision && previous.phase === 'Failed' && !manual;
@@ -337,15 +359,33 @@ export class Reconciler {
   }
 
   /** Writes status only when it differs from what the object already has. */
+  /** The status the server holds now: our last write in this reconcile, or what we were given. */
+  private baseStatus(app: Application): ApplicationStatus | undefined {
+    return (
+      this.lastWrite.get(`${app.metadata.namespace}/${app.metadata.name}`)?.status ?? app.status
+    );
+  }
+
+  private async writeOperation(app: Application, op: OperationState): Promise<void> {
+    const patch = {
+      status: { operationState: createMergePatch(this.baseStatus(app)?.operationState ?? {}, op) },
+    };
+    const written = await this.deps.kube.mergePatch<Application>(app, patch, {
+      subresource: 'status',
+    });
+    this.lastWrite.set(`${app.metadata.namespace}/${app.metadata.name}`, written);
+  }
+
   private async writeStatus(app: Application, status: ApplicationStatus): Promise<boolean> {
+    const base = this.baseStatus(app);
     const stripTimes = (s: ApplicationStatus | undefined): ApplicationStatus => ({
       ...s,
       reconciledAt: '',
     });
-    if (jsonEqual(stripTimes(app.status), stripTimes(status))) return false;
+    if (jsonEqual(stripTimes(base), stripTimes(status))) return false;
     status.reconciledAt = this.now().toISOString();
     // A computed patch, so fields that went away (a health message, a retry count) are removed.
-    const patch = { status: createMergePatch(app.status ?? {}, status) };
+    const patch = { status: createMergePatch(base ?? {}, status) };
     const written = await this.deps.kube.mergePatch<Application>(app, patch, {
       subresource: 'status',
     });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Controller } from '../../src/controller/controller.ts';
-import { silentLogger } from '../../src/util/log.ts';
+import { createLogger, silentLogger } from '../../src/util/log.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
 import {
   application,
@@ -75,11 +75,11 @@ describe('controller', () => {
 
       await a.cleanup();
       await eventually('b leads', async () => (b.c.isLeader ? true : undefined), 8000);
-      await repo.commit({ 'app/cm.yaml': configMap('one', { v: '2' }) });
+      await repo.commit({ 'app2/cm.yaml': configMap('two', { v: '2' }) });
       const second = appName();
       await k.create(
         application(ns(), second, {
-          source: { repoURL: repo.url, path: 'app' },
+          source: { repoURL: repo.url, path: 'app2' },
           destination: { namespace: ns() },
           syncPolicy: { automated: {} },
         }),
@@ -128,6 +128,15 @@ spec:
         syncPolicy: { automated: {} },
       }),
     );
+    // A sync that takes more than a second shows its progress in status.
+    const running = await waitApp(
+      k,
+      ns(),
+      name,
+      'phase Running',
+      (a) => a.status?.operationState?.phase === 'Running',
+    );
+    expect(running.status?.operationState?.message).toContain('PreSync hook');
     await eventually('the hook running', async () =>
       (await k.get('batch/v1', 'Job', ns(), 'slow')) ? true : undefined,
     );

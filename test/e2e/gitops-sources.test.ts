@@ -12,6 +12,7 @@ import {
   startGitHttpServer,
   type GitHttpServer,
 } from '../../src/source/testing/http-git-server.ts';
+import { freePort, hasSshd, sshKeygen, startSshd } from '../../src/source/testing/sshd.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { kube, useNamespace } from './harness.ts';
 import {
@@ -25,6 +26,7 @@ import {
 } from './gitops-harness.ts';
 
 const ns = useNamespace('sources');
+const sshAvailable = (await hasSshd()) || Boolean(process.env['CI']);
 const servers: Array<{ server: GitHttpServer; root: string }> = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) {
@@ -108,5 +110,44 @@ describe('repository credentials', () => {
     expect(message).toMatch(/auth/i);
     expect(JSON.stringify(app)).not.toContain('wrong-pass-123');
     expect(await k.get('v1', 'ConfigMap', ns(), 'private')).toBeUndefined();
+  });
+
+  it.skipIf(!sshAvailable)('syncs over ssh with a private key from the Secret', async () => {
+    const k = await kube();
+    const repo = await createRepo({ 'app/cm.yaml': configMap('over-ssh', { from: 'ssh' }) });
+    const root = await mkdtemp(join(tmpdir(), 'sluice-ssh-'));
+    await execFile('git', ['clone', '-q', '--bare', repo.dir, join(root, 'deploy.git')]);
+    const hostKey = join(root, 'host_ed25519');
+    await sshKeygen(hostKey);
+    const client = await sshKeygen(join(root, 'client'));
+    const port = await freePort();
+    const sshd = await startSshd({ dir: root, port, hostKey, authorizedKey: client.publicKey });
+    try {
+      const url = `ssh://${sshd.user}@127.0.0.1:${port}${join(root, 'deploy.git')}`;
+      await k.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: 'ssh-creds',
+          namespace: ns(),
+          labels: { 'sluice.dev/secret-type': 'repository' },
+        },
+        stringData: { url, sshPrivateKey: client.privateKey },
+      });
+      await startController(k, ns());
+      const name = appName();
+      await k.create(
+        application(ns(), name, {
+          source: { repoURL: url, path: 'app' },
+          destination: { namespace: ns() },
+          syncPolicy: { automated: {} },
+        }),
+      );
+      await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
+      expect(await k.get('v1', 'ConfigMap', ns(), 'over-ssh')).toBeDefined();
+    } finally {
+      await sshd.stop();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -124,7 +124,9 @@ describe('steady state and health', () => {
           controller.queue.processed >= processed + i ? true : undefined,
         );
       }
-      const delta = [...own.client.counts].filter(([k, v]) => v !== (snapshot.get(k) ?? 0)).map(([k, v]) => `${k}: +${v - (snapshot.get(k) ?? 0)}`);
+      const delta = [...own.client.counts]
+        .filter(([k, v]) => v !== (snapshot.get(k) ?? 0))
+        .map(([k, v]) => `${k}: +${v - (snapshot.get(k) ?? 0)}`);
       expect(delta).toEqual([]);
       expect(own.client.total() - before).toBe(0);
     } finally {
