@@ -40,7 +40,9 @@ async function candidate(
       leaseDurationMs: 5000,
       renewMs: 1000,
     },
-    log: silentLogger,
+    log: process.env['SLUICE_TEST_LOG']
+      ? createLogger('debug', (l) => process.stderr.write(`[${identity}] ${l}`))
+      : silentLogger,
   });
   return {
     c,
