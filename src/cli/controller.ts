@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { installCrds } from '../api/install.ts';
 import { Controller } from '../controller/controller.ts';
+import { SluiceError } from '../errors.ts';
 import { parseDuration } from '../gitops/duration.ts';
 import { Kube } from '../kube/api.ts';
 import { createLogger, type Level } from '../util/log.ts';
@@ -15,6 +16,20 @@ interface ControllerFlags {
   leaderElection: boolean;
   pollInterval: string;
   logLevel: Level;
+  listen: string;
+}
+
+/** `host:port`, `:port` (all interfaces) or `off`. */
+function parseListen(v: string): { host: string; port: number } | undefined {
+  if (v === 'off') return undefined;
+  const i = v.lastIndexOf(':');
+  const host = i > 0 ? v.slice(0, i).replace(/^\[|\]$/g, '') : '0.0.0.0';
+  const port = Number(v.slice(i + 1));
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new SluiceError('BadFlag', `--listen "${v}" must be host:port, :port or off`, {
+      exitCode: 2,
+    });
+  return { host, port };
 }
 
 export function controllerCommand(): Command {
@@ -36,8 +51,20 @@ export function controllerCommand(): Command {
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
     .option('--poll-interval <duration>', 'fetch each repository at least this often', '3m')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .option(
+      '--listen <addr>',
+      'serve /metrics and /api/webhook at host:port (or off)',
+      '127.0.0.1:8080',
+    )
+    .addHelpText(
+      'after',
+      '\nWebhook secrets come from the environment (never the command line):\n' +
+        '  SLUICE_WEBHOOK_GITHUB_SECRET, SLUICE_WEBHOOK_GITLAB_SECRET, SLUICE_WEBHOOK_SECRET (generic HMAC)\n' +
+        'A provider without a secret is refused (401).',
+    )
     .action(async (o: ControllerFlags) => {
       const log = createLogger(o.logLevel);
+      const listen = parseListen(o.listen);
       const kube = await Kube.connect(o.kubeconfig);
       const controller = new Controller({
         kube,
@@ -47,6 +74,18 @@ export function controllerCommand(): Command {
         leaderElection: { enabled: o.leaderElection },
         pollIntervalMs: parseDuration(o.pollInterval, 180_000),
         log,
+        ...(listen ? { listen } : {}),
+        webhookSecrets: {
+          ...(process.env['SLUICE_WEBHOOK_GITHUB_SECRET']
+            ? { github: process.env['SLUICE_WEBHOOK_GITHUB_SECRET'] }
+            : {}),
+          ...(process.env['SLUICE_WEBHOOK_GITLAB_SECRET']
+            ? { gitlab: process.env['SLUICE_WEBHOOK_GITLAB_SECRET'] }
+            : {}),
+          ...(process.env['SLUICE_WEBHOOK_SECRET']
+            ? { generic: process.env['SLUICE_WEBHOOK_SECRET'] }
+            : {}),
+        },
       });
       if (!(await kube.get('v1', 'Namespace', undefined, o.namespace))) {
         await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace } });

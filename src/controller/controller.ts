@@ -19,6 +19,9 @@ import { Informer } from '../kube/informer.ts';
 import { RenderCache } from '../render/index.ts';
 import { GitMirrors } from '../source/index.ts';
 import { createLogger, type Logger } from '../util/log.ts';
+import { Metrics } from '../server/metrics.ts';
+import { startServer, type RunningServer } from '../server/server.ts';
+import { pushMatches, type PushEvent, type WebhookSecrets } from '../server/webhook.ts';
 import { LeaderElector } from './leader.ts';
 import { LiveCache } from './livecache.ts';
 import { WorkQueue, type ItemFlags } from './queue.ts';
@@ -42,6 +45,9 @@ export interface ControllerOptions {
   pollIntervalMs?: number;
   waitTimeoutMs?: number;
   log?: Logger;
+  /** Serve /metrics, /healthz and /api/webhook here (port 0: any free port). */
+  listen?: { host: string; port: number };
+  webhookSecrets?: WebhookSecrets;
 }
 
 const appKey = (a: { metadata: { namespace?: string; name?: string } }): string =>
@@ -68,6 +74,8 @@ export class Controller {
   private readonly nextPoll = new Map<string, number>();
   private pollTimer: NodeJS.Timeout | undefined;
   private leading = false;
+  private server: RunningServer | undefined;
+  readonly metrics: Metrics;
 
   constructor(options: ControllerOptions) {
     this.opts = options;
@@ -117,6 +125,14 @@ export class Controller {
       onError: (key, err, retryInMs) =>
         this.log.error('reconcile failed', { app: key, error: errorMessage(err), retryInMs }),
     });
+    this.metrics = new Metrics({
+      apps: () => this.allApps(),
+      kubeCounts: () => this.kube.client.counts,
+      gitStats: () => this.mirrors.stats,
+      queueDepth: () => this.queue.depth,
+      inFlight: () => this.queue.inFlight,
+      reconciles: () => this.queue.processed,
+    });
     const le = options.leaderElection ?? { enabled: true };
     this.elector = le.enabled
       ? new LeaderElector(this.kube, {
@@ -152,6 +168,16 @@ export class Controller {
     await checkCrds(this.kube);
     for (const inf of this.apps) inf.on((type, app, old) => this.onAppEvent(type, app, old));
     await Promise.all([...this.apps.map((i) => i.start()), this.secrets.start()]);
+    if (this.opts.listen) {
+      this.server = await startServer({
+        ...this.opts.listen,
+        metrics: () => this.metrics.text(),
+        webhookSecrets: this.opts.webhookSecrets ?? {},
+        onPush: (event) => Promise.resolve(this.onPush(event)),
+        log: this.log,
+      });
+      this.log.info('serving /metrics and /api/webhook', { url: this.server.url });
+    }
     if (this.elector) this.elector.start();
     else this.startLeading();
   }
@@ -169,6 +195,20 @@ export class Controller {
     this.log.error('lost the leader Lease: stopping work until it is ours again');
     this.leading = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
+  }
+
+  /** Where /metrics and /api/webhook are served, when they are. */
+  get url(): string | undefined {
+    return this.server?.url;
+  }
+
+  /** A push: refresh (fetch now) every app it touches; returns their keys. */
+  onPush(event: PushEvent): string[] {
+    const keys = this.allApps()
+      .filter((a) => pushMatches(a, event))
+      .map(appKey);
+    for (const key of keys) this.queue.add(key, { refresh: true });
+    return keys;
   }
 
   /** Marks an app for a source refresh (webhook, CLI); runs at once. */
@@ -246,10 +286,14 @@ export class Controller {
     const w = this.written.get(key);
     if (w && w.staleVersion === app.metadata.resourceVersion) app = w.app;
     const started = Date.now();
-    const result = await this.reconciler.reconcile(app, { refresh: Boolean(flags.refresh) });
+    const stopTimer = this.metrics.reconcileDuration.startTimer();
+    const result = await this.reconciler
+      .reconcile(app, { refresh: Boolean(flags.refresh) })
+      .finally(stopTimer);
     if (result.updated)
       this.written.set(key, { staleVersion: app.metadata.resourceVersion, app: result.updated });
     if (result.synced) {
+      this.metrics.syncTotal.inc({ name, namespace: ns, phase: result.synced.phase });
       this.log.info(`sync ${result.synced.phase.toLowerCase()}`, {
         app: key,
         message: result.synced.message,
@@ -265,6 +309,8 @@ export class Controller {
     if (this.pollTimer) clearInterval(this.pollTimer);
     await this.queue.stop();
     await this.elector?.release();
+    await this.server?.close();
+    this.server = undefined;
     for (const inf of this.apps) inf.stop();
     this.secrets.stop();
     this.live.stop();

@@ -13,7 +13,7 @@ import {
   type ApplicationSpec,
 } from '../../src/api/application.ts';
 import { installCrds } from '../../src/api/install.ts';
-import { Controller } from '../../src/controller/controller.ts';
+import { Controller, type ControllerOptions } from '../../src/controller/controller.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { createLogger, silentLogger } from '../../src/util/log.ts';
@@ -80,7 +80,10 @@ let crdsInstalled: Promise<unknown> | undefined;
 export async function startController(
   kube: Kube,
   namespace: string,
-  options: { waitTimeoutMs?: number } = {},
+  options: Pick<
+    ControllerOptions,
+    'waitTimeoutMs' | 'listen' | 'webhookSecrets' | 'pollIntervalMs'
+  > = {},
 ): Promise<Controller> {
   crdsInstalled ??= installCrds(kube, silentProgress);
   await crdsInstalled;
@@ -92,6 +95,9 @@ export async function startController(
     cacheDir,
     leaderElection: { enabled: false },
     waitTimeoutMs: options.waitTimeoutMs ?? 30_000,
+    ...(options.listen ? { listen: options.listen } : {}),
+    ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
     log: process.env['SLUICE_TEST_LOG'] ? createLogger('debug') : silentLogger,
   });
   await controller.start();

@@ -1,0 +1,100 @@
+/**
+ * The HTTP endpoints a controller (or `sluice server`) serves:
+ *   GET  /metrics       Prometheus metrics
+ *   GET  /healthz       200 once started
+ *   POST /api/webhook   Git push webhooks (see webhook.ts)
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../util/log.ts';
+import { parseWebhook, type PushEvent, type WebhookSecrets } from './webhook.ts';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  metrics?: () => Promise<string>;
+  webhookSecrets: WebhookSecrets;
+  /** Refreshes what the push touches; resolves with the apps refreshed (`namespace/name`). */
+  onPush: (event: PushEvent) => Promise<string[]>;
+  log: Logger;
+  /** Bodies larger than this are refused (413). */
+  maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        resolve(undefined);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  res.writeHead(status, { 'content-type': type });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+async function handle(o: ServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method === 'GET' && path === '/healthz') return send(res, 200, 'ok', 'text/plain');
+  if (req.method === 'GET' && path === '/metrics' && o.metrics)
+    return send(res, 200, await o.metrics(), 'text/plain; version=0.0.4');
+  if (path === '/api/webhook') {
+    if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+    const body = await readBody(req, o.maxBodyBytes ?? 1_048_576);
+    if (!body) return send(res, 413, { error: 'body too large' });
+    const r = parseWebhook(req.headers, body, o.webhookSecrets);
+    if (r.status !== 200) {
+      o.log.warn('webhook refused', {
+        status: r.status,
+        reason: r.message,
+        from: req.socket.remoteAddress,
+      });
+      return send(res, r.status, { error: r.message });
+    }
+    if (!r.event) return send(res, 200, { refreshed: [], message: r.message });
+    const refreshed = await o.onPush(r.event);
+    o.log.info('webhook push', {
+      provider: r.event.provider,
+      ref: r.event.ref,
+      repos: r.event.repos.join(','),
+      refreshed: refreshed.length,
+    });
+    return send(res, 200, { refreshed });
+  }
+  return send(res, 404, { error: `no route for ${req.method ?? ''} ${path ?? ''}` });
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const server: Server = createServer((req, res) => {
+    handle(o, req, res).catch((err: unknown) => {
+      o.log.error('request failed', {
+        path: req.url,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
