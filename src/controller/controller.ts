@@ -174,6 +174,7 @@ export class Controller {
         metrics: () => this.metrics.text(),
         webhookSecrets: this.opts.webhookSecrets ?? {},
         onPush: (event) => Promise.resolve(this.onPush(event)),
+        onResync: () => this.resyncAll(),
         log: this.log,
       });
       this.log.info('serving /metrics and /api/webhook', { url: this.server.url });
@@ -209,6 +210,13 @@ export class Controller {
       .map(appKey);
     for (const key of keys) this.queue.add(key, { refresh: true });
     return keys;
+  }
+
+  /** Reconciles every Application once, without fetching; returns how many were queued. */
+  resyncAll(): number {
+    const apps = this.leading ? this.allApps() : [];
+    for (const a of apps) this.queue.add(appKey(a));
+    return apps.length;
   }
 
   /** Marks an app for a source refresh (webhook, CLI); runs at once. */

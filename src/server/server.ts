@@ -3,6 +3,7 @@
  *   GET  /metrics       Prometheus metrics
  *   GET  /healthz       200 once started
  *   POST /api/webhook   Git push webhooks (see webhook.ts)
+ *   POST /api/resync    reconcile every Application once (no fetch)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,8 @@ export interface ServerOptions {
   /** Refreshes what the push touches; resolves with the apps refreshed (`namespace/name`). */
   onPush: (event: PushEvent) => Promise<string[]>;
   log: Logger;
+  /** POST /api/resync: reconcile every app once (benchmarks, debugging); resolves with how many. */
+  onResync?: () => number;
   /** Bodies larger than this are refused (413). */
   maxBodyBytes?: number;
 }
@@ -52,6 +55,8 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (req.method === 'GET' && path === '/healthz') return send(res, 200, 'ok', 'text/plain');
   if (req.method === 'GET' && path === '/metrics' && o.metrics)
     return send(res, 200, await o.metrics(), 'text/plain; version=0.0.4');
+  if (req.method === 'POST' && path === '/api/resync' && o.onResync)
+    return send(res, 200, { queued: o.onResync() });
   if (path === '/api/webhook') {
     if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
     const body = await readBody(req, o.maxBodyBytes ?? 1_048_576);
