@@ -58,7 +58,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly live: LiveCache;
   readonly diffCache = new DiffCache();
-  readonly renderCache = new RenderCache();
+  readonly renderCache = new RenderCache(20_000);
   readonly mirrors: GitMirrors;
   readonly reconciler: Reconciler;
   private readonly opts: ControllerOptions;
@@ -135,7 +135,7 @@ export class Controller {
     });
     const le = options.leaderElection ?? { enabled: true };
     this.elector = le.enabled
-      ? new LeaderElector(this.kube, {
+      ? new LeaderElector(this.kube.tagged('lease'), {
           namespace,
           name: le.leaseName ?? 'sluice-controller',
           identity: le.identity ?? `${hostname()}-${process.pid}`,
@@ -208,7 +208,7 @@ export class Controller {
     const keys = this.allApps()
       .filter((a) => pushMatches(a, event))
       .map(appKey);
-    for (const key of keys) this.queue.add(key, { refresh: true });
+    for (const key of keys) this.queue.add(key, { refresh: 'always' });
     return keys;
   }
 
@@ -221,7 +221,7 @@ export class Controller {
 
   /** Marks an app for a source refresh (webhook, CLI); runs at once. */
   refresh(namespace: string, name: string): void {
-    this.queue.add(`${namespace}/${name}`, { refresh: true });
+    this.queue.add(`${namespace}/${name}`, { refresh: 'always' });
   }
 
   private poll(): void {
@@ -233,7 +233,7 @@ export class Controller {
       if (due === undefined) this.nextPoll.set(key, now + interval * (0.9 + Math.random() * 0.2));
       else if (due <= now) {
         this.nextPoll.set(key, now + interval * (0.9 + Math.random() * 0.2));
-        this.queue.add(key, { refresh: true });
+        this.queue.add(key, { refresh: 'always' });
       }
     }
   }
@@ -261,11 +261,14 @@ export class Controller {
       old.metadata.annotations?.[REFRESH_ANNOTATION] !==
         app.metadata.annotations?.[REFRESH_ANNOTATION];
     if (specChanged) {
-      const refresh =
-        Boolean(app.operation) ||
-        old?.metadata.annotations?.[REFRESH_ANNOTATION] !==
-          app.metadata.annotations?.[REFRESH_ANNOTATION];
-      this.queue.add(key, { refresh: refresh && old !== undefined });
+      // A person asked (sync, refresh): fetch now. A new or changed app: fetch unless the
+      // repository was fetched a moment ago (a thousand new apps cost ten fetches, not 1000).
+      const asked =
+        old !== undefined &&
+        (Boolean(app.operation) ||
+          old.metadata.annotations?.[REFRESH_ANNOTATION] !==
+            app.metadata.annotations?.[REFRESH_ANNOTATION]);
+      this.queue.add(key, { refresh: asked ? 'always' : 'ifStale' });
     }
     const readyChanged =
       old &&
@@ -296,7 +299,7 @@ export class Controller {
     const started = Date.now();
     const stopTimer = this.metrics.reconcileDuration.startTimer();
     const result = await this.reconciler
-      .reconcile(app, { refresh: Boolean(flags.refresh) })
+      .reconcile(app, flags.refresh ? { refresh: flags.refresh } : {})
       .finally(stopTimer);
     if (result.updated)
       this.written.set(key, { staleVersion: app.metadata.resourceVersion, app: result.updated });

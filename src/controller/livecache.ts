@@ -9,6 +9,7 @@ import type { Kube } from '../kube/api.ts';
 import { Informer } from '../kube/informer.ts';
 import { groupOf, versionOf, type KubeObject } from '../kube/types.ts';
 import { appOfTrackingId, MANAGED_SELECTOR, TRACKING_ANNOTATION } from '../gitops/annotations.ts';
+import { withoutManagedFields } from '../gitops/diff.ts';
 import type { LiveState } from '../gitops/live.ts';
 
 export type ChangeHandler = (
@@ -61,6 +62,7 @@ export class LiveCache implements LiveState {
         apiVersion,
         kind,
         onError: this.onError,
+        transform: withoutManagedFields,
         ...(all ? {} : { labelSelector: MANAGED_SELECTOR }),
       });
       informer.on((type, obj, old) => this.index(type, obj, old));

@@ -11,7 +11,7 @@ describe('WorkQueue', () => {
     });
     q.add('blocker');
     q.add('a');
-    q.add('a', { refresh: true });
+    q.add('a', { refresh: 'always' });
     q.add('a');
     await sleep(20);
     expect(seen).toEqual([

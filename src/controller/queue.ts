@@ -8,8 +8,11 @@ export interface QueueResult {
 }
 
 export interface ItemFlags {
-  /** Fetch sources before reconciling (poll, webhook, user refresh). */
-  refresh?: boolean;
+  /**
+   * Fetch sources before reconciling: `always` (poll, webhook, user refresh), or `ifStale` (a new
+   * or changed app: unless the repository was fetched in the last few seconds).
+   */
+  refresh?: 'always' | 'ifStale';
 }
 
 export interface WorkQueueOptions {
@@ -144,5 +147,7 @@ export class WorkQueue {
 }
 
 function merge(a: ItemFlags | undefined, b: ItemFlags): ItemFlags {
-  return { refresh: Boolean(a?.refresh) || Boolean(b.refresh) };
+  const refresh =
+    a?.refresh === 'always' || b.refresh === 'always' ? 'always' : (a?.refresh ?? b.refresh);
+  return refresh ? { refresh } : {};
 }

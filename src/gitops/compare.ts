@@ -70,13 +70,17 @@ export class Comparer {
   }
 
   // ---- step 1: resolve the revision ------------------------------------------------------------
-  async resolveRevision(app: Application, refresh: boolean): Promise<string> {
+  async resolveRevision(
+    app: Application,
+    refresh: 'always' | 'ifStale' | undefined,
+  ): Promise<string> {
     const source = app.spec.source;
     const wanted = app.operation?.sync?.revision ?? source.targetRevision ?? 'HEAD';
     try {
       const credentials = await this.deps.credentials(source.repoURL);
       const resolved = await this.deps.mirrors.resolve(source.repoURL, wanted, {
-        refresh,
+        refresh: refresh !== undefined,
+        ...(refresh === 'ifStale' ? { maxAgeMs: 5000 } : {}),
         ...(credentials ? { credentials } : {}),
       });
       return resolved.sha;
@@ -115,7 +119,7 @@ export class Comparer {
   }
 
   /** Steps 1-4: what should run, and how it differs from what runs. Writes nothing. */
-  async compare(app: Application, refresh = false): Promise<Comparison> {
+  async compare(app: Application, refresh?: 'always' | 'ifStale'): Promise<Comparison> {
     const revision = await this.resolveRevision(app, refresh);
     const objects = await this.render(app, revision);
     const inventory = app.status?.inventory ?? [];

@@ -37,6 +37,24 @@ export function hashObject(obj: KubeObject): string {
   return createHash('sha256').update(JSON.stringify(obj)).digest('base64url');
 }
 
+/**
+ * What a live object *says*, as a hash: everything but status, resourceVersion and
+ * managedFields. A status update by a controller changes the resourceVersion, not this, so it
+ * does not invalidate a memoized comparison.
+ */
+export function liveFingerprint(live: KubeObject): string {
+  const { status: _status, ...rest } = live;
+  const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...meta } = live.metadata;
+  return hashObject({ ...rest, metadata: meta });
+}
+
+/** A shallow copy without managedFields (they are large and never compared). */
+export function withoutManagedFields(obj: KubeObject): KubeObject {
+  if (!obj.metadata.managedFields) return obj;
+  const { managedFields: _mf, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
+}
+
 /** Memoized dry-run results, shared by every app of a controller. */
 export class DiffCache {
   private readonly memo = new Map<string, Memo>();
@@ -52,7 +70,7 @@ export class DiffCache {
   }
 
   store(key: string, desiredHash: string, liveVersion: string, predicted: KubeObject): void {
-    this.memo.set(key, { desiredHash, liveVersion, predicted });
+    this.memo.set(key, { desiredHash, liveVersion, predicted: withoutManagedFields(predicted) });
   }
 
   forget(key: string): void {
@@ -86,13 +104,19 @@ export interface DiffContext {
 
 /** Diffs one desired resource; never throws (a failed dry-run becomes `error`). */
 export async function diffResource(r: DesiredResource, ctx: DiffContext): Promise<ResourceDiff> {
-  const live = await ctx.live(r);
+  // The watch cache drops managedFields; rules that ignore other managers' fields need them.
+  const needsManagers = rulesFor(ctx.ignoreDifferences, r.ref).some(
+    (x) => x.managedFieldsManagers?.length,
+  );
+  const live = needsManagers
+    ? await ctx.kube.get(r.object.apiVersion, r.ref.kind, r.ref.namespace || undefined, r.ref.name)
+    : await ctx.live(r);
   if (r.crdPending || (r.namespaced && ctx.pendingNamespaces.has(r.ref.namespace))) {
     // Cannot be dry-run before its CRD / namespace exists; it is created during the sync.
     return { resource: r, live, predicted: undefined, inSync: false };
   }
   const desiredHash = hashObject(r.object);
-  const liveVersion = live?.metadata.resourceVersion ?? '';
+  const liveVersion = live ? liveFingerprint(live) : '';
   let predicted = live ? ctx.cache.lookup(r.key, desiredHash, liveVersion) : undefined;
   if (!predicted) {
     try {

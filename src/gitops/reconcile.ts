@@ -55,7 +55,7 @@ export interface ReconcilerDeps extends CompareDeps {
 
 export interface ReconcileOptions {
   /** Fetch the repository even if the revision resolves locally (poll, webhook, refresh). */
-  refresh?: boolean;
+  refresh?: 'always' | 'ifStale';
   signal?: AbortSignal;
 }
 
@@ -82,7 +82,7 @@ export class Reconciler {
 
   /** Steps 1-4 only (what `sluice app diff` shows). */
   compare(app: Application, options: ReconcileOptions = {}): Promise<Comparison> {
-    return this.comparer.compare(app, options.refresh ?? false);
+    return this.comparer.compare(app, options.refresh);
   }
 
   private now(): Date {
@@ -125,7 +125,12 @@ export class Reconciler {
 
     let cmp: Comparison;
     try {
-      cmp = await this.compare(app, options);
+      cmp = await this.compare(app, options).catch((err: unknown) => {
+        // A missing path or revision may only mean our mirror is behind: fetch once and retry.
+        if (options.refresh === 'always' || !(err instanceof ComparisonError && err.terminal))
+          throw err;
+        return this.compare(app, { ...options, refresh: 'always' });
+      });
     } catch (err) {
       return this.comparisonFailed(app, status, err, manual, now);
     }
@@ -236,7 +241,7 @@ export class Reconciler {
     const startedAt = this.now().toISOString();
     const automatedPrune = app.spec.syncPolicy?.automated?.prune ?? false;
     // Long syncs show their progress in status (phase Running): the latest message, written at
-    // most once a second from the first second on, so quick syncs cost no extra write.
+    // most every 2 s from the second 2 on, so quick syncs cost no extra write.
     let latest = '';
     let written = '';
     let reports = Promise.resolve();
@@ -254,7 +259,7 @@ export class Reconciler {
         initiatedBy: initiator(app),
       };
       reports = reports.then(() => this.writeOperation(app, running)).catch(() => undefined);
-    }, 1000);
+    }, 2000);
     report(`syncing to ${cmp.revision.slice(0, 7)}`);
     const outcome = await sync({
       app,
@@ -266,6 +271,7 @@ export class Reconciler {
       kube: this.deps.kube,
       waitTimeoutMs: this.deps.waitTimeoutMs ?? 300_000,
       concurrency: this.deps.concurrency ?? 16,
+      diffCache: this.deps.diffCache,
       onProgress: report,
       ...(options.signal ? { signal: options.signal } : {}),
     });

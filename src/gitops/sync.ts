@@ -21,7 +21,7 @@ import type { Kube } from '../kube/api.ts';
 import { formatRef, type KubeObject } from '../kube/types.ts';
 import { mapLimit } from '../util/semaphore.ts';
 import { FIELD_MANAGER, MANAGED_LABEL, parseOptions, optionEnabled } from './annotations.ts';
-import type { ResourceDiff } from './diff.ts';
+import { hashObject, liveFingerprint, type DiffCache, type ResourceDiff } from './diff.ts';
 import { runHook } from './hooks.ts';
 import { byWave, isStageZero } from './order.ts';
 import type { DesiredResource, Plan } from './preflight.ts';
@@ -39,6 +39,8 @@ export interface SyncRequest {
   /** How long one hook or one wave may take to settle. */
   waitTimeoutMs: number;
   concurrency?: number;
+  /** Seeded with every apply's result. */
+  diffCache?: DiffCache;
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -138,7 +140,13 @@ class SyncRun {
     const diff = this.req.diffs.get(r.key);
     if (diff?.inSync) return result(r, 'unchanged', 'in sync');
     try {
-      await this.req.kube.apply(r.object, { fieldManager: FIELD_MANAGER, force: true });
+      const applied = await this.req.kube.apply(r.object, {
+        fieldManager: FIELD_MANAGER,
+        force: true,
+      });
+      // What apply returned is what a dry-run of the same object would predict: remember it, so
+      // the reconcile that the resulting watch event triggers needs no dry-run.
+      this.req.diffCache?.store(r.key, hashObject(r.object), liveFingerprint(applied), applied);
       return result(
         r,
         diff?.live ? 'configured' : 'created',

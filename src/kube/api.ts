@@ -7,7 +7,13 @@
  * await kube.apply(deployment, { fieldManager: 'sluice', force: true });
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, type ClientOptions, type Query } from './client.ts';
+import {
+  KubeClient,
+  type ClientOptions,
+  type CountedVerb,
+  type Query,
+  type Verb,
+} from './client.ts';
 import { Discovery, resourcePath, type ResourceInfo } from './discovery.ts';
 import { isNotFound } from './errors.ts';
 import { formatRef, refOf, type KubeList, type KubeObject } from './types.ts';
@@ -41,10 +47,21 @@ export interface ListOptions {
 export class Kube {
   readonly client: KubeClient;
   readonly discovery: Discovery;
+  private readonly tag: string | undefined;
 
-  constructor(client: KubeClient) {
+  constructor(client: KubeClient, discovery?: Discovery, tag?: string) {
     this.client = client;
-    this.discovery = new Discovery(client);
+    this.discovery = discovery ?? new Discovery(client);
+    this.tag = tag;
+  }
+
+  /** The same connection, with requests counted as `<tag>:<verb>` (e.g. leader election's). */
+  tagged(tag: string): Kube {
+    return new Kube(this.client, this.discovery, tag);
+  }
+
+  private verb(v: Verb): CountedVerb {
+    return this.tag ? `${this.tag}:${v}` : v;
   }
 
   static async connect(
@@ -77,7 +94,7 @@ export class Kube {
       return await this.client.request<T>({
         method: 'GET',
         path: resourcePath(info, namespace, name),
-        verb: 'get',
+        verb: this.verb('get'),
         object: formatRef({
           group: info.group,
           kind,
@@ -100,7 +117,7 @@ export class Kube {
     const list = await this.client.request<KubeList<T>>({
       method: 'GET',
       path: resourcePath(info, options.namespace),
-      verb: 'list',
+      verb: this.verb('list'),
       query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
     });
     // Lists leave apiVersion/kind off their items; put them back so items are whole objects.
@@ -125,7 +142,7 @@ export class Kube {
     return this.client.request<T>({
       method: 'PATCH',
       path: resourcePath(info, obj.metadata.namespace, obj.metadata.name),
-      verb: options.dryRun ? 'dryrun' : 'apply',
+      verb: this.verb(options.dryRun ? 'dryrun' : 'apply'),
       query,
       body: obj,
       contentType: 'application/apply-patch+yaml',
@@ -141,7 +158,7 @@ export class Kube {
     return this.client.request<T>({
       method: 'POST',
       path: resourcePath(info, obj.metadata.namespace),
-      verb: options.dryRun ? 'dryrun' : 'create',
+      verb: this.verb(options.dryRun ? 'dryrun' : 'create'),
       query: { dryRun: options.dryRun ? 'All' : undefined, fieldManager: options.fieldManager },
       body: obj,
       object: formatRef(refOf(obj)),
@@ -161,7 +178,7 @@ export class Kube {
     return this.client.request<T>({
       method: 'PATCH',
       path,
-      verb: 'patch',
+      verb: this.verb('patch'),
       query: { fieldManager: options.fieldManager },
       body: patch,
       contentType: 'application/merge-patch+json',
@@ -180,7 +197,7 @@ export class Kube {
       path:
         resourcePath(info, obj.metadata.namespace, obj.metadata.name) +
         (options.subresource ? `/${options.subresource}` : ''),
-      verb: 'update',
+      verb: this.verb('update'),
       body: obj,
       object: formatRef(refOf(obj)),
     });
@@ -196,7 +213,7 @@ export class Kube {
       await this.client.request({
         method: 'DELETE',
         path: resourcePath(info, target.metadata.namespace, target.metadata.name),
-        verb: 'delete',
+        verb: this.verb('delete'),
         query: { dryRun: options.dryRun ? 'All' : undefined },
         body: {
           apiVersion: 'v1',
@@ -230,7 +247,7 @@ export class Kube {
     yield* this.client.stream<WatchEvent<T>>({
       method: 'GET',
       path: resourcePath(info, options.namespace),
-      verb: 'watch',
+      verb: this.verb('watch'),
       query: {
         watch: true,
         allowWatchBookmarks: true,

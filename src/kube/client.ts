@@ -25,12 +25,15 @@ export type Verb =
   | 'delete'
   | 'discovery';
 
+/** A verb as counted: plain, or tagged by who asked (`lease:update`). */
+export type CountedVerb = Verb | `${string}:${Verb}`;
+
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
-  verb: Verb;
+  verb: CountedVerb;
   query?: Query;
   body?: unknown;
   contentType?: string;
@@ -109,7 +112,7 @@ export class KubeClient {
     return new KubeClient(cluster.server, agent, headers, opts);
   }
 
-  private count(verb: Verb, code: number | string): void {
+  private count(verb: CountedVerb, code: number | string): void {
     const key = `${verb} ${code}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }

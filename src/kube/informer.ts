@@ -25,6 +25,8 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Called when listing or watching fails (it is retried). */
   onError?: (err: unknown) => void;
+  /** Applied to every object before it is stored (e.g. drop managedFields to save memory). */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
@@ -96,7 +98,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       ...(labelSelector ? { labelSelector } : {}),
     });
     const seen = new Set<string>();
-    for (const obj of list.items) {
+    for (const item of list.items) {
+      const obj = this.options.transform ? (this.options.transform(item) as T) : item;
       const k = key(obj);
       seen.add(k);
       const old = this.store.get(k);
@@ -114,7 +117,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.resourceVersion = list.metadata.resourceVersion ?? '';
   }
 
-  private apply(type: string, obj: T): void {
+  private apply(type: string, incoming: T): void {
+    const obj = this.options.transform ? (this.options.transform(incoming) as T) : incoming;
     const k = key(obj);
     const old = this.store.get(k);
     if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;

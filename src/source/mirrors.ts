@@ -62,6 +62,8 @@ export interface ResolveOptions {
   credentials?: RepoCredentials;
   /** Fetch before resolving (joining a fetch already in flight). */
   refresh?: boolean;
+  /** With refresh: skip the fetch if this repository was fetched less than this long ago. */
+  maxAgeMs?: number;
 }
 
 /** A commit's metadata, for status and history. */
@@ -81,6 +83,12 @@ interface MirrorState {
   lock: RWLock;
   fetching: Promise<void> | undefined;
   trees: Map<string, Promise<string>>;
+  /** Revisions resolved since the last fetch: a steady-state resolve spawns no git at all. */
+  resolved: Map<string, ResolvedRevision>;
+  /** Bumped by every fetch; a resolution is cached only if no fetch ran meanwhile. */
+  generation: number;
+  /** When the last fetch or clone finished (ms since epoch; 0: never in this process). */
+  fetchedAt: number;
 }
 
 /** One call's view of a repository: the caller's URL and the shared mirror state. */
@@ -153,18 +161,24 @@ export class GitMirrors {
       await this.sync(t, opts.credentials);
       fetched = true;
     } else if (opts.refresh === true) {
-      const known = isFullSha(rev) && (await t.mirror.lock.read(() => hasCommit(ctx, rev)));
+      const recent = opts.maxAgeMs !== undefined && Date.now() - t.mirror.fetchedAt < opts.maxAgeMs;
+      const known =
+        recent || (isFullSha(rev) && (await t.mirror.lock.read(() => hasCommit(ctx, rev))));
       if (!known) {
         await this.sync(t, opts.credentials);
         fetched = true;
       }
     }
+    const cached = fetched ? undefined : t.mirror.resolved.get(rev);
+    if (cached) return cached;
+    const generation = t.mirror.generation;
     let found = await t.mirror.lock.read(() => resolveLocal(ctx, rev));
     if (found === undefined && !fetched) {
       await this.sync(t, opts.credentials);
       found = await t.mirror.lock.read(() => resolveLocal(ctx, rev));
     }
     if (found === undefined || found === 'ambiguous') throw await this.notFound(t, rev, found);
+    if (t.mirror.generation === generation) t.mirror.resolved.set(rev, found);
     return found;
   }
 
@@ -229,6 +243,10 @@ export class GitMirrors {
         ),
       )
       .finally(() => {
+        // Branches and tags may have moved: resolve them again from now on.
+        m.generation++;
+        m.fetchedAt = Date.now();
+        m.resolved.clear();
         if (m.fetching === run) m.fetching = undefined;
       });
     m.fetching = run;
@@ -332,6 +350,9 @@ export class GitMirrors {
         lock: new RWLock(),
         fetching: undefined,
         trees: new Map(),
+        resolved: new Map(),
+        generation: 0,
+        fetchedAt: 0,
       };
       this.states.set(key, mirror);
     }

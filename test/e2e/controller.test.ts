@@ -112,7 +112,7 @@ metadata:
   annotations: { sluice.dev/hook: PreSync }
 spec:
   backoffLimit: 0
-  activeDeadlineSeconds: 3
+  activeDeadlineSeconds: 5
   template:
     spec:
       restartPolicy: Never

@@ -46,7 +46,7 @@ export function diffCommand(): Command {
           credentials: (url) => Promise.resolve(credentialsFor(url, secrets.items)),
           getApp: () => undefined,
         });
-        const cmp = await reconciler.compare(app, { refresh: true }).catch((err: unknown) => {
+        const cmp = await reconciler.compare(app, { refresh: 'always' }).catch((err: unknown) => {
           throw err instanceof SluiceError
             ? new SluiceError(err.code, err.message, {
                 exitCode: 2,
