@@ -14,6 +14,7 @@ interface ControllerFlags {
   appNamespace: string[];
   concurrency: string;
   leaderElection: boolean;
+  leaseDuration: string;
   pollInterval: string;
   logLevel: Level;
   listen: string;
@@ -49,6 +50,7 @@ export function controllerCommand(): Command {
     )
     .option('--concurrency <n>', 'Applications reconciled at once', '10')
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
+    .option('--lease-duration <duration>', 'how long a silent leader keeps the Lease', '15s')
     .option('--poll-interval <duration>', 'fetch each repository at least this often', '3m')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .option(
@@ -71,7 +73,11 @@ export function controllerCommand(): Command {
         namespace: o.namespace,
         ...(o.appNamespace.length > 0 ? { appNamespaces: o.appNamespace } : {}),
         concurrency: Number(o.concurrency) || 10,
-        leaderElection: { enabled: o.leaderElection },
+        leaderElection: {
+          enabled: o.leaderElection,
+          leaseDurationMs: parseDuration(o.leaseDuration, 15_000),
+          renewMs: Math.max(500, Math.floor(parseDuration(o.leaseDuration, 15_000) / 5)),
+        },
         pollIntervalMs: parseDuration(o.pollInterval, 180_000),
         log,
         ...(listen ? { listen } : {}),

@@ -23,6 +23,7 @@ import {
   startComponent,
   stopComponent,
   waitReady,
+  type ComponentName,
   type RunningComponent,
 } from './process.ts';
 import { readState, writeState, type ClusterState } from './state.ts';
@@ -327,6 +328,43 @@ export interface DownResult {
   name: string;
   stopped: string[];
   existed: boolean;
+}
+
+/**
+ * Stops one component and starts it again with the same flags (chaos tests: an API server
+ * restart). Resolves when it is ready again.
+ */
+export async function restartComponent(
+  name: string,
+  component: ComponentName,
+  timeoutMs = 90_000,
+): Promise<RunningComponent> {
+  checkName(name);
+  const paths = clusterPaths(name);
+  const state = await readState(paths.state);
+  const c = state?.components.find((x) => x.name === component);
+  if (!state || !c) {
+    throw new DevClusterError('NotRunning', `dev cluster "${name}" has no running ${component}`, {
+      hint: 'see `sluice dev-cluster status`',
+    });
+  }
+  await stopComponent(c);
+  const next = startComponent(c.name, c.binary, c.args, c.log);
+  state.components = state.components.map((x) => (x.name === component ? next : x));
+  await writeState(paths.state, state);
+  if (component === 'kube-apiserver') {
+    const tls = {
+      ca: join(paths.pki, 'ca.crt'),
+      cert: join(paths.pki, 'admin.crt'),
+      key: join(paths.pki, 'admin.key'),
+    };
+    await waitReady(
+      next,
+      async () => (await probe(`${state.server}/readyz`, tls)).status === 200,
+      timeoutMs,
+    );
+  }
+  return next;
 }
 
 export async function down(name: string): Promise<DownResult> {

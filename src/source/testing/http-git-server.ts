@@ -13,6 +13,8 @@ export interface GitHttpServerOptions {
   password: string;
   /** Also accepted as `Authorization: Bearer <token>`. */
   bearerToken: string;
+  /** Listen on this port (default: any free one); lets a test restart a server in place. */
+  port?: number;
   /** Called before each request is answered; a test can hold the request there. */
   onRequest?: () => Promise<void>;
 }
@@ -105,7 +107,7 @@ export async function startGitHttpServer(o: GitHttpServerOptions): Promise<GitHt
     }
     runBackend(req, res, o);
   };
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  await new Promise<void>((done) => server.listen(o.port ?? 0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return {
     baseURL: `http://127.0.0.1:${port}`,
