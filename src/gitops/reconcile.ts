@@ -144,6 +144,11 @@ export class Reconciler {
       if (outcome.phase === 'Succeeded' && decision.selfHeal) this.heals.note(app);
     } else if (!cmp.outOfSync) {
       status.inventory = cmp.plan.resources.map(inventoryEntry);
+      // In sync at a revision history does not show: a sync whose status write was lost (the
+      // controller died after applying). Record the deployment now.
+      if (status.history?.at(-1)?.revision !== cmp.revision && cmp.plan.resources.length > 0) {
+        status.history = appendHistory(app, status, cmp.revision, 'automated', this.now());
+      }
     }
 
     // steps 7-8: health and status
