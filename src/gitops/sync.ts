@@ -23,6 +23,7 @@ import { mapLimit } from '../util/semaphore.ts';
 import { FIELD_MANAGER, MANAGED_LABEL, parseOptions, optionEnabled } from './annotations.ts';
 import { hashObject, liveFingerprint, type DiffCache, type ResourceDiff } from './diff.ts';
 import { runHook } from './hooks.ts';
+import { inventoryEntry } from './compare.ts';
 import { byWave, isStageZero } from './order.ts';
 import type { DesiredResource, Plan } from './preflight.ts';
 import { pruneOne, type PropagationPolicy } from './prune.ts';
@@ -56,16 +57,7 @@ function result(
   action: ResourceResult['action'],
   message: string,
 ): ResourceResult {
-  return {
-    group: r.ref.group,
-    version: r.version,
-    kind: r.ref.kind,
-    ...(r.ref.namespace ? { namespace: r.ref.namespace } : {}),
-    name: r.ref.name,
-    action,
-    message,
-    syncWave: r.wave,
-  };
+  return { ...inventoryEntry(r), action, message, syncWave: r.wave };
 }
 
 class SyncRun {
