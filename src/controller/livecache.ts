@@ -110,11 +110,9 @@ export class LiveCache implements LiveState {
     name: string,
   ): Promise<KubeObject | undefined> {
     const informer = await this.informerFor(apiVersion, kind);
-    const obj = informer?.get(namespace, name);
-    // The managed label may be missing (removed by hand): fall back to the API so drift shows.
-    if (!obj && informer?.options.labelSelector)
-      return this.kube.get(apiVersion, kind, namespace, name);
-    return obj;
+    // Not in the cache means missing, for what Sluice manages. An object whose managed label was
+    // removed by hand left the watch too: it shows as missing, and a sync (an upsert) restores it.
+    return informer?.get(namespace, name);
   }
 
   trackedBy(appNamespace: string, appName: string): InventoryEntry[] {

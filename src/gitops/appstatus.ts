@@ -75,8 +75,8 @@ export function readiness(
         : `out of sync; run \`sluice app sync ${name}\``,
     ];
   }
-  if (health.status === 'Healthy')
-    return ['Succeeded', outcome ? outcome.message : 'synced and healthy'];
+  // A stable message: the next reconcile finds nothing to write.
+  if (health.status === 'Healthy') return ['Succeeded', 'synced and healthy'];
   if (health.status === 'Degraded' || health.status === 'Missing' || health.status === 'Unknown')
     return ['Degraded', health.message];
   return ['Progressing', health.message];

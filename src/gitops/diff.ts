@@ -42,10 +42,28 @@ export function hashObject(obj: KubeObject): string {
  * managedFields. A status update by a controller changes the resourceVersion, not this, so it
  * does not invalidate a memoized comparison.
  */
+const CONTROLLER_ANNOTATIONS = new Set([
+  'deployment.kubernetes.io/revision',
+  'kubectl.kubernetes.io/last-applied-configuration',
+]);
+
 export function liveFingerprint(live: KubeObject): string {
   const { status: _status, ...rest } = live;
-  const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...meta } = live.metadata;
-  return hashObject({ ...rest, metadata: meta });
+  const {
+    resourceVersion: _rv,
+    managedFields: _mf,
+    generation: _g,
+    annotations,
+    ...meta
+  } = live.metadata;
+  // Annotations controllers write on their own (a Deployment's revision) are not ours to compare.
+  const kept = annotations
+    ? Object.entries(annotations).filter(([k]) => !CONTROLLER_ANNOTATIONS.has(k))
+    : [];
+  return hashObject({
+    ...rest,
+    metadata: kept.length > 0 ? { ...meta, annotations: Object.fromEntries(kept) } : meta,
+  });
 }
 
 /** A shallow copy without managedFields (they are large and never compared). */

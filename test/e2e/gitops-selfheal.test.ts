@@ -110,7 +110,10 @@ describe('self-heal', () => {
       ns(),
       name,
       'OutOfSync',
-      (a) => a.status?.sync?.status === 'OutOfSync' && a.status.health?.status === 'Missing',
+      (a) =>
+        a.status?.sync?.status === 'OutOfSync' &&
+        a.status.health?.status === 'Missing' &&
+        a.status.resources?.find((r) => r.name === 'web')?.status === 'OutOfSync',
     );
     const byName = new Map(app.status?.resources?.map((r) => [r.name, r]));
     expect(byName.get('settings')?.status).toBe('OutOfSync');
