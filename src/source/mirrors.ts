@@ -85,6 +85,11 @@ interface MirrorState {
   trees: Map<string, Promise<string>>;
   /** Revisions resolved since the last fetch: a steady-state resolve spawns no git at all. */
   resolved: Map<string, ResolvedRevision>;
+  /** Resolutions in flight, shared by concurrent callers of the same generation. */
+  resolving: Map<
+    string,
+    { generation: number; result: Promise<Awaited<ReturnType<typeof resolveLocal>>> }
+  >;
   /** Bumped by every fetch; a resolution is cached only if no fetch ran meanwhile. */
   generation: number;
   /** When the last fetch or clone finished (ms since epoch; 0: never in this process). */
@@ -169,10 +174,23 @@ export class GitMirrors {
         fetched = true;
       }
     }
-    const cached = fetched ? undefined : t.mirror.resolved.get(rev);
+    // The cache only ever holds resolutions made since the last fetch (a fetch clears it), so it
+    // serves the callers that joined that fetch too: 100 apps refreshed by one push resolve once.
+    const cached = t.mirror.resolved.get(rev);
     if (cached) return cached;
     const generation = t.mirror.generation;
-    let found = await t.mirror.lock.read(() => resolveLocal(ctx, rev));
+    let pending = t.mirror.resolving.get(rev);
+    if (!pending || pending.generation !== generation) {
+      pending = { generation, result: t.mirror.lock.read(() => resolveLocal(ctx, rev)) };
+      t.mirror.resolving.set(rev, pending);
+      const settled = pending;
+      void settled.result
+        .finally(() => {
+          if (t.mirror.resolving.get(rev) === settled) t.mirror.resolving.delete(rev);
+        })
+        .catch(() => undefined);
+    }
+    let found = await pending.result;
     if (found === undefined && !fetched) {
       await this.sync(t, opts.credentials);
       found = await t.mirror.lock.read(() => resolveLocal(ctx, rev));
@@ -351,6 +369,7 @@ export class GitMirrors {
         fetching: undefined,
         trees: new Map(),
         resolved: new Map(),
+        resolving: new Map(),
         generation: 0,
         fetchedAt: 0,
       };
