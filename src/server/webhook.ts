@@ -103,7 +103,7 @@ function eventOf(p: Provider, h: Headers, payload: Record<string, unknown>): Pus
           repo['ssh_url'],
           repo['git_url'],
         ]),
-        ref: String(payload['ref'] ?? ''),
+        ref: typeof payload['ref'] === 'string' ? payload['ref'] : '',
       },
       repo['default_branch'],
     );
@@ -123,7 +123,7 @@ function eventOf(p: Provider, h: Headers, payload: Record<string, unknown>): Pus
           repo['git_http_url'],
           repo['homepage'],
         ]),
-        ref: String(payload['ref'] ?? ''),
+        ref: typeof payload['ref'] === 'string' ? payload['ref'] : '',
       },
       project['default_branch'],
     );
