@@ -11,9 +11,8 @@ import { Controller } from '../../src/controller/controller.ts';
 import { createLogger, silentLogger } from '../../src/util/log.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
 import {
-  application,
-  appName,
   configMap,
+  createApp,
   createRepo,
   getApp,
   startController,
@@ -64,28 +63,20 @@ describe('controller', () => {
       expect(b.c.isLeader).toBe(false);
 
       const repo = await createRepo({ 'app/cm.yaml': configMap('one', { v: '1' }) });
-      const first = appName();
-      await k.create(
-        application(ns(), first, {
-          source: { repoURL: repo.url, path: 'app' },
-          destination: { namespace: ns() },
-          syncPolicy: { automated: {} },
-        }),
-      );
+      const first = await createApp(k, ns(), {
+        source: { repoURL: repo.url, path: 'app' },
+        syncPolicy: { automated: {} },
+      });
       await waitApp(k, ns(), first, 'synced by a', syncedHealthy);
       expect(b.c.queue.processed).toBe(0);
 
       await a.cleanup();
       await eventually('b leads', async () => (b.c.isLeader ? true : undefined), 8000);
       await repo.commit({ 'app2/cm.yaml': configMap('two', { v: '2' }) });
-      const second = appName();
-      await k.create(
-        application(ns(), second, {
-          source: { repoURL: repo.url, path: 'app2' },
-          destination: { namespace: ns() },
-          syncPolicy: { automated: {} },
-        }),
-      );
+      const second = await createApp(k, ns(), {
+        source: { repoURL: repo.url, path: 'app2' },
+        syncPolicy: { automated: {} },
+      });
       await waitApp(k, ns(), second, 'synced by b', syncedHealthy);
       expect(b.c.queue.processed).toBeGreaterThan(0);
       const lease = await k.get<{
@@ -122,14 +113,10 @@ spec:
       'app/cm.yaml': configMap('cm', { v: '1' }),
     });
     const controller = await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: {} },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+      syncPolicy: { automated: {} },
+    });
     // A sync that takes more than a second shows its progress in status.
     const running = await waitApp(
       k,
@@ -156,17 +143,13 @@ spec:
       'app/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  n: 1\n',
     });
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: {
-          automated: {},
-          retry: { limit: 2, backoff: { duration: '500ms', factor: 2 } },
-        },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+      syncPolicy: {
+        automated: {},
+        retry: { limit: 2, backoff: { duration: '500ms', factor: 2 } },
+      },
+    });
     const failed = await waitApp(
       k,
       ns(),

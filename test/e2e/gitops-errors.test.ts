@@ -9,9 +9,8 @@ import { getCondition } from '../../src/gitops/conditions.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { kube, useNamespace } from './harness.ts';
 import {
-  application,
-  appName,
   configMap,
+  createApp,
   createRepo,
   startController,
   syncedHealthy,
@@ -28,14 +27,10 @@ async function runApp(
 ): Promise<string> {
   const k = await kube();
   await startController(k, ns());
-  const name = appName();
-  await k.create(
-    application(ns(), name, {
-      source: { repoURL: repo.url, targetRevision: 'main', path, ...extra },
-      destination: { namespace: ns() },
-      syncPolicy: { automated: { prune: true, selfHeal: true } },
-    }),
-  );
+  const name = await createApp(k, ns(), {
+    source: { repoURL: repo.url, targetRevision: 'main', path, ...extra },
+    syncPolicy: { automated: { prune: true, selfHeal: true } },
+  });
   return name;
 }
 

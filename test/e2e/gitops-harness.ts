@@ -181,3 +181,29 @@ spec:
         - name: main
           image: ${image}
 `;
+
+/** Creates an Application in `namespace` deploying there too (unless `destination` says otherwise). */
+export async function createApp(
+  kube: Kube,
+  namespace: string,
+  spec: Omit<ApplicationSpec, 'destination'> & { destination?: ApplicationSpec['destination'] },
+  name = appName(),
+): Promise<string> {
+  await kube.create(application(namespace, name, { destination: { namespace }, ...spec }));
+  return name;
+}
+
+/** A repository Secret (sluice.dev/secret-type=repository) in `namespace`. */
+export async function repoSecret(
+  kube: Kube,
+  namespace: string,
+  data: Record<string, string>,
+  name = 'repo-creds',
+): Promise<void> {
+  await kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels: { 'sluice.dev/secret-type': 'repository' } },
+    stringData: data,
+  });
+}

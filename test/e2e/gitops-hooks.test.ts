@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { kube, uniqueName, useNamespace } from './harness.ts';
 import {
-  application,
-  appName,
   configMap,
+  createApp,
   createRepo,
   deployment,
   startController,
@@ -59,14 +58,10 @@ describe('hooks and waves', () => {
       ),
     });
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: {} },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+      syncPolicy: { automated: {} },
+    });
     const app = await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
     const results = app.status?.operationState?.syncResult?.resources ?? [];
     const order = results.map(
@@ -100,13 +95,9 @@ describe('hooks and waves', () => {
       ),
     });
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, path: 'app' },
-        destination: { namespace: ns() },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+    });
     // Manual sync (no automation), as `sluice app sync` asks for it.
     await k.mergePatch(
       {
@@ -165,14 +156,11 @@ spec:
       ),
     });
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, path: 'app' },
-        destination: { namespace: target },
-        syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+      destination: { namespace: target },
+      syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
+    });
     try {
       const app = await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
       const order = app.status?.operationState?.syncResult?.resources.map(

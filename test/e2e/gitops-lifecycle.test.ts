@@ -13,6 +13,7 @@ import {
   application,
   appName,
   configMap,
+  createApp,
   createRepo,
   getApp,
   startController,
@@ -48,14 +49,10 @@ describe('application lifecycle', () => {
       ),
     });
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: { prune: false } },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+      syncPolicy: { automated: { prune: false } },
+    });
     await waitApp(k, ns(), name, 'Synced', syncedHealthy);
     const rev = await repo.commit({ 'app/b.yaml': null, 'app/c.yaml': null });
     await refresh(name);
@@ -93,14 +90,10 @@ describe('application lifecycle', () => {
     const k = await kube();
     const repo = await createRepo({ 'app/cm.yaml': configMap('settings', { version: 'one' }) });
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, targetRevision: 'main', path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: { prune: true, selfHeal: true } },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, targetRevision: 'main', path: 'app' },
+      syncPolicy: { automated: { prune: true, selfHeal: true } },
+    });
     const v1 = await waitApp(k, ns(), name, 'Synced', syncedHealthy);
     const rev2 = await repo.commit({ 'app/cm.yaml': configMap('settings', { version: 'two' }) });
     await refresh(name);
@@ -166,15 +159,11 @@ describe('application lifecycle', () => {
     });
     await startController(k, ns());
     const db = appName('db');
-    const web = appName('web');
-    await k.create(
-      application(ns(), web, {
-        source: { repoURL: repo.url, path: 'web' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: {} },
-        dependsOn: [{ name: db }],
-      }),
-    );
+    const web = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'web' },
+      syncPolicy: { automated: {} },
+      dependsOn: [{ name: db }],
+    });
     const waiting = await waitApp(
       k,
       ns(),

@@ -7,8 +7,7 @@ import { API_VERSION, KIND } from '../../src/api/application.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { kube, useNamespace } from './harness.ts';
 import {
-  application,
-  appName,
+  createApp,
   createRepo,
   deployment,
   startController,
@@ -31,18 +30,14 @@ describe('rendering through the loop', () => {
         'resources:\n  - ../../base\nnamePrefix: prod-\nreplicas:\n  - name: web\n    count: 3\n',
     });
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: {
-          repoURL: repo.url,
-          path: 'overlays/prod',
-          kustomize: { images: ['ghcr.io/org/guestbook:3f2a9c1'] },
-        },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: { prune: true } },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: {
+        repoURL: repo.url,
+        path: 'overlays/prod',
+        kustomize: { images: ['ghcr.io/org/guestbook:3f2a9c1'] },
+      },
+      syncPolicy: { automated: { prune: true } },
+    });
     await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
     const web = await k.get<Dep>('apps/v1', 'Deployment', ns(), 'prod-web');
     expect(web?.spec.replicas).toBe(3);
@@ -62,18 +57,14 @@ describe('rendering through the loop', () => {
     };
     const repo = await createRepo(chart);
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: {
-          repoURL: repo.url,
-          path: 'chart',
-          helm: { valueFiles: ['values-prod.yaml'], releaseName: 'shop' },
-        },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: { prune: true } },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: {
+        repoURL: repo.url,
+        path: 'chart',
+        helm: { valueFiles: ['values-prod.yaml'], releaseName: 'shop' },
+      },
+      syncPolicy: { automated: { prune: true } },
+    });
     const first = await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
     expect((await k.get<Dep>('apps/v1', 'Deployment', ns(), 'shop-web'))?.spec.replicas).toBe(2);
     expect(first.status?.operationState?.syncResult?.resources[0]).toMatchObject({

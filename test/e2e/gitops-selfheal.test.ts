@@ -7,9 +7,8 @@ import { API_VERSION, KIND } from '../../src/api/application.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
 import {
-  application,
-  appName,
   configMap,
+  createApp,
   createRepo,
   deployment,
   startController,
@@ -27,15 +26,11 @@ async function setup(selfHeal: boolean, extra: object = {}): Promise<string> {
     'app/cm.yaml': configMap('settings', { color: 'blue' }),
   });
   await startController(k, ns());
-  const name = appName();
-  await k.create(
-    application(ns(), name, {
-      source: { repoURL: repo.url, path: 'app' },
-      destination: { namespace: ns() },
-      syncPolicy: { automated: { prune: true, selfHeal } },
-      ...extra,
-    }),
-  );
+  const name = await createApp(k, ns(), {
+    source: { repoURL: repo.url, path: 'app' },
+    syncPolicy: { automated: { prune: true, selfHeal } },
+    ...extra,
+  });
   await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
   return name;
 }

@@ -16,10 +16,10 @@ import { freePort, hasSshd, sshKeygen, startSshd } from '../../src/source/testin
 import { execFile } from '../../src/util/exec.ts';
 import { kube, useNamespace } from './harness.ts';
 import {
-  application,
-  appName,
   configMap,
+  createApp,
   createRepo,
+  repoSecret,
   startController,
   syncedHealthy,
   waitApp,
@@ -53,25 +53,12 @@ describe('repository credentials', () => {
   it('syncs from an authenticated https-style repository with a username/password Secret', async () => {
     const k = await kube();
     const url = await serve('s3cret-pass');
-    await k.create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: {
-        name: 'repo-creds',
-        namespace: ns(),
-        labels: { 'sluice.dev/secret-type': 'repository' },
-      },
-      stringData: { url, username: 'bot', password: 's3cret-pass' },
-    });
+    await repoSecret(k, ns(), { url, username: 'bot', password: 's3cret-pass' }, 'repo-creds');
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: url, path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: {} },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: url, path: 'app' },
+      syncPolicy: { automated: {} },
+    });
     await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
     expect(await k.get('v1', 'ConfigMap', ns(), 'private')).toBeDefined();
   });
@@ -79,25 +66,12 @@ describe('repository credentials', () => {
   it('bad credentials: a SourceFailed condition that names the repo and hides the password', async () => {
     const k = await kube();
     const url = await serve('right-pass');
-    await k.create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: {
-        name: 'repo-creds',
-        namespace: ns(),
-        labels: { 'sluice.dev/secret-type': 'repository' },
-      },
-      stringData: { url, username: 'bot', password: 'wrong-pass-123' },
-    });
+    await repoSecret(k, ns(), { url, username: 'bot', password: 'wrong-pass-123' }, 'repo-creds');
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: url, path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: {} },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: url, path: 'app' },
+      syncPolicy: { automated: {} },
+    });
     const app = await waitApp(
       k,
       ns(),
@@ -124,25 +98,12 @@ describe('repository credentials', () => {
     const sshd = await startSshd({ dir: root, port, hostKey, authorizedKey: client.publicKey });
     try {
       const url = `ssh://${sshd.user}@127.0.0.1:${port}${join(root, 'deploy.git')}`;
-      await k.create({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: {
-          name: 'ssh-creds',
-          namespace: ns(),
-          labels: { 'sluice.dev/secret-type': 'repository' },
-        },
-        stringData: { url, sshPrivateKey: client.privateKey },
-      });
+      await repoSecret(k, ns(), { url, sshPrivateKey: client.privateKey }, 'ssh-creds');
       await startController(k, ns());
-      const name = appName();
-      await k.create(
-        application(ns(), name, {
-          source: { repoURL: url, path: 'app' },
-          destination: { namespace: ns() },
-          syncPolicy: { automated: {} },
-        }),
-      );
+      const name = await createApp(k, ns(), {
+        source: { repoURL: url, path: 'app' },
+        syncPolicy: { automated: {} },
+      });
       await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
       expect(await k.get('v1', 'ConfigMap', ns(), 'over-ssh')).toBeDefined();
     } finally {

@@ -11,6 +11,7 @@ import {
   application,
   appName,
   configMap,
+  createApp,
   createRepo,
   deployment,
   startController,
@@ -29,14 +30,10 @@ describe('Application sync', () => {
         configMap('settings', { color: 'blue' }) + '---\n' + configMap('extra', { a: '1' }),
     });
     await startController(k, ns());
-    const name = appName('guestbook');
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, targetRevision: 'main', path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: { prune: true } },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, targetRevision: 'main', path: 'app' },
+      syncPolicy: { automated: { prune: true } },
+    });
     const first = await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
     expect(first.status?.sync?.revision).toBe(await repo.git('rev-parse', 'HEAD'));
     expect(first.status?.operationState?.phase).toBe('Succeeded');
@@ -141,14 +138,10 @@ describe('steady state and health', () => {
       .replace('spec:\n  replicas', 'spec:\n  progressDeadlineSeconds: 1\n  replicas');
     const repo = await createRepo({ 'app/stuck.yaml': stuck });
     await startController(k, ns());
-    const name = appName();
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: {} },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+      syncPolicy: { automated: {} },
+    });
     const app = await waitApp(
       k,
       ns(),

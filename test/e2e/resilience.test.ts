@@ -23,6 +23,7 @@ import {
   application,
   configMap,
   createRepo,
+  repoSecret,
   startController,
   syncedHealthy,
   waitApp,
@@ -183,16 +184,7 @@ describe('resilience', () => {
     const port = Number(new URL(server.baseURL).port);
     const url = `${server.baseURL}/deploy.git`;
     try {
-      await k.create({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: {
-          name: 'creds',
-          namespace: ns(),
-          labels: { 'sluice.dev/secret-type': 'repository' },
-        },
-        stringData: { url, username: 'bot', password: 'pw' },
-      });
+      await repoSecret(k, ns(), { url, username: 'bot', password: 'pw' }, 'creds');
       await startController(k, ns(), { pollIntervalMs: 1000 });
       const name = uniqueName('app');
       await k.create(

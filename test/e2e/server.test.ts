@@ -11,6 +11,7 @@ import {
   application,
   appName,
   configMap,
+  createApp,
   createRepo,
   getApp,
   startController,
@@ -119,14 +120,10 @@ describe('webhooks, polling and metrics', () => {
     const k = await kube();
     const repo = await createRepo({ 'app/cm.yaml': configMap('p', { v: '1' }) });
     await startController(k, ns(), { pollIntervalMs: 1500 });
-    const name = appName('poll');
-    await k.create(
-      application(ns(), name, {
-        source: { repoURL: repo.url, targetRevision: 'main', path: 'app' },
-        destination: { namespace: ns() },
-        syncPolicy: { automated: {} },
-      }),
-    );
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, targetRevision: 'main', path: 'app' },
+      syncPolicy: { automated: {} },
+    });
     await waitApp(k, ns(), name, 'Synced', syncedHealthy);
     const next = await repo.commit({ 'app/cm.yaml': configMap('p', { v: '2' }) });
     await waitApp(
