@@ -40,6 +40,7 @@ import {
   type Comparison,
 } from './compare.ts';
 import { getCondition, setCondition } from './conditions.ts';
+import { recordEvent } from './events.ts';
 import { jsonEqual } from './normalize.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
 import { apiVersionOf, pruneOne } from './prune.ts';
@@ -163,6 +164,21 @@ export class Reconciler {
       ...(health.status !== 'Healthy' && health.message ? { message: health.message } : {}),
     };
     const [reason, message] = readiness(app, synced, health, outcome, decision.paused);
+    if (outcome) {
+      const type = outcome.phase === 'Succeeded' ? 'Normal' : 'Warning';
+      void recordEvent(
+        this.deps.kube,
+        app,
+        type,
+        outcome.phase === 'Succeeded' ? 'SyncSucceeded' : 'SyncFailed',
+        outcome.message,
+      );
+    } else if (
+      reason === 'Degraded' &&
+      getCondition(app.status?.conditions, 'Ready')?.reason !== 'Degraded'
+    ) {
+      void recordEvent(this.deps.kube, app, 'Warning', 'Degraded', message);
+    }
     status.conditions = setCondition(
       status.conditions,
       'Ready',
@@ -198,6 +214,9 @@ export class Reconciler {
       err instanceof ComparisonError
         ? err
         : new ComparisonError('SourceFailed', errorMessage(err), false, err);
+    if (getCondition(app.status?.conditions, 'Ready')?.reason !== e.reason) {
+      void recordEvent(this.deps.kube, app, 'Warning', e.reason, e.message);
+    }
     let conditions = setCondition(
       status.conditions ?? [],
       'Ready',

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Application } from '../../src/api/application.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
-import { kube, useNamespace } from './harness.ts';
+import { eventually, kube, useNamespace } from './harness.ts';
 import {
   configMap,
   createApp,
@@ -58,6 +58,15 @@ describe('bad input', () => {
     const { reason, message, app } = await readyFailure(await runApp(repo));
     expect(reason).toBe('RenderFailed');
     expect(message).toMatch(/bad\.yaml/);
+    // Events are recorded on the side; give the request a moment.
+    await eventually('a RenderFailed event', async () => {
+      const events = await (
+        await kube()
+      ).list<KubeObject & { reason?: string; type?: string }>('v1', 'Event', { namespace: ns() });
+      return events.items.some((e) => e.type === 'Warning' && e.reason === 'RenderFailed')
+        ? true
+        : undefined;
+    });
     expect(message).toMatch(/line \d+|:\d+:\d+/);
     expect(getCondition(app.status?.conditions, 'Stalled')?.status).toBe('True');
     expect(await (await kube()).get('v1', 'ConfigMap', ns(), 'good')).toBeUndefined();

@@ -53,6 +53,15 @@ describe('Application sync', () => {
       `${ns()}_${name}:apps/Deployment:${ns()}/web`,
     );
     expect(first.status?.history).toHaveLength(1);
+    await eventually('a SyncSucceeded event', async () => {
+      const events = await k.list<KubeObject & { reason?: string; type?: string }>('v1', 'Event', {
+        namespace: ns(),
+        fieldSelector: `involvedObject.name=${name}`,
+      });
+      return events.items.some((e) => e.type === 'Normal' && e.reason === 'SyncSucceeded')
+        ? true
+        : undefined;
+    });
 
     // A new commit: change a value, drop a ConfigMap. Refresh as a webhook would.
     const second = await repo.commit({
