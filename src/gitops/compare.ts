@@ -5,12 +5,17 @@
 import type { Application, InventoryEntry } from '../api/application.ts';
 import { errorMessage, SluiceError } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
-import { refKey, type KubeObject } from '../kube/types.ts';
+import { formatRef, refKey, type KubeObject } from '../kube/types.ts';
 import type { RenderCache } from '../render/index.ts';
 import { render, renderCacheKey } from '../render/index.ts';
 import type { GitMirrors, RepoCredentials } from '../source/index.ts';
 import { mapLimit } from '../util/semaphore.ts';
-import { objectSyncOptions, optionDisabled } from './annotations.ts';
+import {
+  appOfTrackingId,
+  objectSyncOptions,
+  optionDisabled,
+  TRACKING_ANNOTATION,
+} from './annotations.ts';
 import type { Reason } from './conditions.ts';
 import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
 import type { LiveState } from './live.ts';
@@ -25,6 +30,8 @@ export interface CompareDeps {
   live: LiveState;
   credentials: (repoURL: string) => Promise<RepoCredentials | undefined>;
   concurrency?: number;
+  /** Whether an Application exists (to refuse taking objects from another live app). */
+  appExists?: (namespace: string, name: string) => boolean;
 }
 
 /** What the comparison found. */
@@ -67,6 +74,20 @@ export class Comparer {
 
   constructor(deps: CompareDeps) {
     this.deps = deps;
+  }
+
+  /**
+   * An object another existing Application tracks is not taken over: two apps would overwrite
+   * each other forever. It becomes a validation error, so nothing of this revision is applied.
+   * Objects of an app that no longer exists are adopted.
+   */
+  private refuseShared(app: Application, d: ResourceDiff): void {
+    const owner = appOfTrackingId(d.live?.metadata.annotations?.[TRACKING_ANNOTATION]);
+    if (!owner || !this.deps.appExists) return;
+    if (owner.namespace === app.metadata.namespace && owner.name === app.metadata.name) return;
+    if (!this.deps.appExists(owner.namespace, owner.name)) return;
+    d.inSync = false;
+    d.error = `${formatRef(d.resource.ref)} is managed by Application ${owner.namespace}/${owner.name}; remove it from one of the two apps (or delete that app without --cascade to hand it over)`;
   }
 
   // ---- step 1: resolve the revision ------------------------------------------------------------
@@ -164,6 +185,7 @@ export class Comparer {
     const list = await mapLimit(plan.resources, this.deps.concurrency ?? 16, (r) =>
       diffResource(r, ctx),
     );
+    for (const d of list) this.refuseShared(app, d);
     const diffs = new Map(list.map((d) => [d.resource.key, d]));
     const wanted = new Set(plan.resources.map((r) => r.key));
     const candidates = new Map<string, InventoryEntry>();

@@ -78,7 +78,10 @@ export class Reconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
-    this.comparer = new Comparer(deps);
+    this.comparer = new Comparer({
+      appExists: (ns, name) => deps.getApp(ns, name) !== undefined,
+      ...deps,
+    });
   }
 
   /** Steps 1-4 only (what `sluice app diff` shows). */

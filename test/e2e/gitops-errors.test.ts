@@ -147,4 +147,34 @@ describe('bad input', () => {
     expect(message).toContain('refusing to prune');
     expect(await k.get<KubeObject>('v1', 'ConfigMap', ns(), 'keep')).toBeDefined();
   });
+
+  it('an object another Application manages is not taken over: the sync fails naming that app', async () => {
+    const k = await kube();
+    const repo = await createRepo({
+      'one/cm.yaml': configMap('shared', { owner: 'one' }),
+      'two/cm.yaml':
+        configMap('shared', { owner: 'two' }) + '---\n' + configMap('mine', { a: '1' }),
+    });
+    await startController(k, ns());
+    const first = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'one' },
+      syncPolicy: { automated: {} },
+    });
+    await waitApp(k, ns(), first, 'first synced', syncedHealthy);
+    const second = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'two' },
+      syncPolicy: { automated: {} },
+    });
+    const { reason, message } = await readyFailure(second);
+    expect(reason).toBe('SyncFailed');
+    expect(message).toContain(`is managed by Application ${ns()}/${first}`);
+    const shared = await k.get<KubeObject & { data?: Record<string, string> }>(
+      'v1',
+      'ConfigMap',
+      ns(),
+      'shared',
+    );
+    expect(shared?.data?.['owner']).toBe('one');
+    expect(await k.get('v1', 'ConfigMap', ns(), 'mine')).toBeUndefined();
+  });
 });
