@@ -1,7 +1,11 @@
 /** `sluice controller` and `sluice install-crds`. */
 import { Command } from 'commander';
 import { installCrds } from '../api/install.ts';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Controller } from '../controller/controller.ts';
+import { startServer } from '../server/server.ts';
+import { refreshByAnnotation } from '../server/standalone.ts';
+import type { WebhookSecrets } from '../server/webhook.ts';
 import { SluiceError } from '../errors.ts';
 import { parseDuration } from '../gitops/duration.ts';
 import { Kube } from '../kube/api.ts';
@@ -81,17 +85,7 @@ export function controllerCommand(): Command {
         pollIntervalMs: parseDuration(o.pollInterval, 180_000),
         log,
         ...(listen ? { listen } : {}),
-        webhookSecrets: {
-          ...(process.env['SLUICE_WEBHOOK_GITHUB_SECRET']
-            ? { github: process.env['SLUICE_WEBHOOK_GITHUB_SECRET'] }
-            : {}),
-          ...(process.env['SLUICE_WEBHOOK_GITLAB_SECRET']
-            ? { gitlab: process.env['SLUICE_WEBHOOK_GITLAB_SECRET'] }
-            : {}),
-          ...(process.env['SLUICE_WEBHOOK_SECRET']
-            ? { generic: process.env['SLUICE_WEBHOOK_SECRET'] }
-            : {}),
-        },
+        webhookSecrets: webhookSecretsFromEnv(),
       });
       if (!(await kube.get('v1', 'Namespace', undefined, o.namespace))) {
         await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace } });
@@ -113,6 +107,67 @@ export function controllerCommand(): Command {
       await kube.close();
       log.info('controller stopped');
     });
+}
+
+function webhookSecretsFromEnv(): WebhookSecrets {
+  const env = process.env;
+  return {
+    ...(env['SLUICE_WEBHOOK_GITHUB_SECRET'] ? { github: env['SLUICE_WEBHOOK_GITHUB_SECRET'] } : {}),
+    ...(env['SLUICE_WEBHOOK_GITLAB_SECRET'] ? { gitlab: env['SLUICE_WEBHOOK_GITLAB_SECRET'] } : {}),
+    ...(env['SLUICE_WEBHOOK_SECRET'] ? { generic: env['SLUICE_WEBHOOK_SECRET'] } : {}),
+  };
+}
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description(
+      'serve the webhook receiver and metrics apart from the controller (it refreshes apps through the API)',
+    )
+    .option('--kubeconfig <path>', 'kubeconfig file')
+    .option('--listen <addr>', 'host:port', '127.0.0.1:8081')
+    .option(
+      '--app-namespace <ns>',
+      'only Applications here (repeatable; default all)',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .addHelpText(
+      'after',
+      '\nWebhook secrets: SLUICE_WEBHOOK_GITHUB_SECRET, SLUICE_WEBHOOK_GITLAB_SECRET, SLUICE_WEBHOOK_SECRET.',
+    )
+    .action(
+      async (o: {
+        kubeconfig?: string;
+        listen: string;
+        appNamespace: string[];
+        logLevel: Level;
+      }) => {
+        const log = createLogger(o.logLevel);
+        const listen = parseListen(o.listen);
+        if (!listen)
+          throw new SluiceError('BadFlag', '`sluice server` needs --listen host:port', {
+            exitCode: 2,
+          });
+        const kube = await Kube.connect(o.kubeconfig);
+        const registry = new Registry();
+        collectDefaultMetrics({ register: registry, prefix: 'sluice_server_' });
+        const server = await startServer({
+          ...listen,
+          metrics: () => registry.metrics(),
+          webhookSecrets: webhookSecretsFromEnv(),
+          onPush: (event) => refreshByAnnotation(kube, event, o.appNamespace),
+          log,
+        });
+        log.info('serving /api/webhook and /metrics', { url: server.url });
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        await server.close();
+        await kube.close();
+      },
+    );
 }
 
 export function installCrdsCommand(): Command {

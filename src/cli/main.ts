@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { SluiceError, errorMessage } from '../errors.ts';
 import { appCommand } from './app/index.ts';
-import { controllerCommand, installCrdsCommand } from './controller.ts';
+import { controllerCommand, installCrdsCommand, serverCommand } from './controller.ts';
 import { demoCommand } from './demo.ts';
 import { devClusterCommand } from './dev-cluster.ts';
 
@@ -15,6 +15,7 @@ export function program(): Command {
     .showHelpAfterError('(add --help for usage)')
     .addCommand(appCommand())
     .addCommand(controllerCommand())
+    .addCommand(serverCommand())
     .addCommand(installCrdsCommand())
     .addCommand(demoCommand())
     .addCommand(devClusterCommand())

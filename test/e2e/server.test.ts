@@ -6,6 +6,9 @@
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/server.ts';
+import { refreshByAnnotation } from '../../src/server/standalone.ts';
+import { silentLogger } from '../../src/util/log.ts';
 import { kube, useNamespace } from './harness.ts';
 import {
   application,
@@ -134,5 +137,38 @@ describe('webhooks, polling and metrics', () => {
       (x) => x.status?.sync?.revision === next && syncedHealthy(x),
       10_000,
     );
+  });
+
+  it('`sluice server` apart from the controller: a push marks the app, the controller fetches', async () => {
+    const k = await kube();
+    const repo = await createRepo({ 'app/cm.yaml': configMap('s', { v: '1' }) });
+    await startController(k, ns());
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, targetRevision: 'main', path: 'app' },
+      syncPolicy: { automated: {} },
+    });
+    await waitApp(k, ns(), name, 'Synced', syncedHealthy);
+    const server = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      webhookSecrets: { generic: SECRET },
+      onPush: (event) => refreshByAnnotation(k, event, [ns()]),
+      log: silentLogger,
+    });
+    try {
+      const next = await repo.commit({ 'app/cm.yaml': configMap('s', { v: '2' }) });
+      const push = JSON.stringify({ repository: repo.url, ref: 'refs/heads/main' });
+      const r = await post(server.url, push, { 'x-sluice-signature': sign(push) });
+      expect(r.json.refreshed).toEqual([`${ns()}/${name}`]);
+      await waitApp(
+        k,
+        ns(),
+        name,
+        'synced at the pushed commit',
+        (x) => x.status?.sync?.revision === next && syncedHealthy(x),
+      );
+    } finally {
+      await server.close();
+    }
   });
 });
