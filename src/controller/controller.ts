@@ -253,39 +253,10 @@ export class Controller {
     const w = this.written.get(key);
     if (w && w.staleVersion !== app.metadata.resourceVersion) this.written.delete(key);
     if (!this.leading) return;
-    const specChanged =
-      !old ||
-      old.metadata.generation !== app.metadata.generation ||
-      JSON.stringify(old.operation) !== JSON.stringify(app.operation) ||
-      old.metadata.deletionTimestamp !== app.metadata.deletionTimestamp ||
-      old.metadata.annotations?.[REFRESH_ANNOTATION] !==
-        app.metadata.annotations?.[REFRESH_ANNOTATION];
-    if (specChanged) {
-      // A person asked (sync, refresh): fetch now. A new or changed app: fetch unless the
-      // repository was fetched a moment ago (a thousand new apps cost ten fetches, not 1000).
-      const asked =
-        old !== undefined &&
-        (Boolean(app.operation) ||
-          old.metadata.annotations?.[REFRESH_ANNOTATION] !==
-            app.metadata.annotations?.[REFRESH_ANNOTATION]);
-      this.queue.add(key, { refresh: asked ? 'always' : 'ifStale' });
-    }
-    const readyChanged =
-      old &&
-      (old.status?.sync?.status !== app.status?.sync?.status ||
-        old.status?.health?.status !== app.status?.health?.status);
-    if (readyChanged) {
-      for (const other of this.allApps()) {
-        if (
-          other.spec.dependsOn?.some(
-            (d) =>
-              d.name === app.metadata.name &&
-              (d.namespace ?? other.metadata.namespace) === app.metadata.namespace,
-          )
-        ) {
-          this.queue.add(appKey(other));
-        }
-      }
+    const refresh = refreshFor(app, old);
+    if (refresh) this.queue.add(key, { refresh });
+    if (old && readinessChanged(old, app)) {
+      for (const other of this.allApps()) if (dependsOn(other, app)) this.queue.add(appKey(other));
     }
   }
 
@@ -326,4 +297,43 @@ export class Controller {
     this.secrets.stop();
     this.live.stop();
   }
+}
+
+/**
+ * Whether an app event needs a reconcile, and how fresh its source must be: a person asked (a
+ * sync, the refresh annotation) -> fetch now; a new or changed app -> fetch unless the repository
+ * was fetched a moment ago (a thousand new apps cost ten fetches, not a thousand). Status-only
+ * updates (our own writes) need nothing.
+ */
+export function refreshFor(
+  app: Application,
+  old: Application | undefined,
+): 'always' | 'ifStale' | undefined {
+  if (!old) return 'ifStale';
+  const refreshAsked =
+    old.metadata.annotations?.[REFRESH_ANNOTATION] !==
+    app.metadata.annotations?.[REFRESH_ANNOTATION];
+  const operationChanged = JSON.stringify(old.operation) !== JSON.stringify(app.operation);
+  if (refreshAsked || (operationChanged && app.operation)) return 'always';
+  const changed =
+    operationChanged ||
+    old.metadata.generation !== app.metadata.generation ||
+    old.metadata.deletionTimestamp !== app.metadata.deletionTimestamp;
+  return changed ? 'ifStale' : undefined;
+}
+
+function readinessChanged(old: Application, app: Application): boolean {
+  return (
+    old.status?.sync?.status !== app.status?.sync?.status ||
+    old.status?.health?.status !== app.status?.health?.status
+  );
+}
+
+/** Does `app` list `dependency` in its dependsOn? */
+function dependsOn(app: Application, dependency: Application): boolean {
+  return (app.spec.dependsOn ?? []).some(
+    (d) =>
+      d.name === dependency.metadata.name &&
+      (d.namespace ?? app.metadata.namespace) === dependency.metadata.namespace,
+  );
 }
