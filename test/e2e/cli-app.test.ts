@@ -23,6 +23,8 @@ describe('sluice app', () => {
     const repo = await createRepo({
       'guestbook/web.yaml': deployment('web', 2),
       'guestbook/cm.yaml': configMap('settings', { color: 'blue' }),
+      'guestbook/secret.yaml':
+        'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: c3VwZXItc2VjcmV0\n  user: YWRtaW4=\n',
     });
     await startController(k, ns());
     const dest = `${ns()}-gb`;
@@ -78,7 +80,16 @@ describe('sluice app', () => {
         { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: dest } },
         { spec: { replicas: 5 } },
       );
+      await k.mergePatch(
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: dest } },
+        { data: { password: 'aGFja2Vk' } },
+      );
       const diff = await sluice('app', 'diff', 'guestbook');
+      // Secret values never show: only that `password` differs and `user` does not.
+      expect(diff.stdout).toContain(`--- live/Secret/${dest}/db`);
+      expect(diff.stdout).not.toMatch(/c3VwZXItc2VjcmV0|aGFja2Vk|YWRtaW4=/);
+      expect(diff.stdout).toMatch(/-  password: "?\+{10}"?/);
+      expect(diff.stdout).toMatch(/\+  password: "?\+{9}"?/);
       expect(diff.code).toBe(1);
       expect(diff.stdout).toContain(`--- live/Deployment/${dest}/web`);
       expect(diff.stdout).toContain('-  replicas: 5');

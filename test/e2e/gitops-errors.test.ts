@@ -105,6 +105,16 @@ describe('bad input', () => {
     expect(getCondition(app.status?.conditions, 'Stalled')?.status).toBe('False');
   });
 
+  it('a malformed repository URL: SourceFailed saying so, Stalled until the spec changes', async () => {
+    const repo = await createRepo({});
+    const { reason, message, app } = await readyFailure(
+      await runApp(repo, { repoURL: 'htp:/not a url' }),
+    );
+    expect(reason).toBe('SourceFailed');
+    expect(message).toMatch(/not a url/);
+    expect(getCondition(app.status?.conditions, 'Stalled')?.status).toBe('True');
+  });
+
   it('an object that fails dry-run: the sync fails and no object of that revision is applied', async () => {
     const repo = await createRepo({
       'app/ok.yaml': configMap('ok', { a: '1' }),
