@@ -1,6 +1,6 @@
 /** `sluice app list | get | history`: read commands, each with `-o table|json|yaml`. */
 import { Command } from 'commander';
-import { API_VERSION, KIND, type Application } from '../../api/application.ts';
+import { API_VERSION, KIND, type Application, type ResourceStatus } from '../../api/application.ts';
 import { REFRESH_ANNOTATION } from '../../gitops/annotations.ts';
 import { addClusterOptions, bold, statusColor, withKube, type GlobalOptions } from '../context.ts';
 import { formatTable, outputOption, printData, type OutputFormat } from '../output.ts';
@@ -49,39 +49,68 @@ export function listCommand(): Command {
   });
 }
 
-function describeApp(a: Application): string {
+function syncPolicyText(a: Application): string {
+  const auto = a.spec.syncPolicy?.automated;
+  if (!auto) return 'manual';
+  const parts = ['automated' + (auto.enabled === false ? ' (PAUSED)' : '')];
+  if (auto.prune) parts.push('prune');
+  if (auto.selfHeal) parts.push('self-heal');
+  return parts.join(', ');
+}
+
+/** The header of `app get`: source, destination, policy, status, last sync, conditions. */
+function summaryLines(a: Application): string[] {
+  const { source, destination } = a.spec;
   const s = a.status;
+  const field = (label: string, value: string): string =>
+    `${bold(`${label}:`.padEnd(14))} ${value}`;
   const lines = [
-    `${bold('Name:')}          ${a.metadata.namespace}/${a.metadata.name}`,
-    `${bold('Source:')}        ${a.spec.source.repoURL} ${a.spec.source.path ?? '.'} @ ${a.spec.source.targetRevision ?? 'HEAD'}`,
-    `${bold('Destination:')}   ${a.spec.destination.server ?? a.spec.destination.name ?? 'in-cluster'} namespace ${a.spec.destination.namespace ?? 'default'}`,
-    `${bold('Sync policy:')}   ${a.spec.syncPolicy?.automated ? `automated${a.spec.syncPolicy.automated.enabled === false ? ' (PAUSED)' : ''}${a.spec.syncPolicy.automated.prune ? ', prune' : ''}${a.spec.syncPolicy.automated.selfHeal ? ', self-heal' : ''}` : 'manual'}`,
-    `${bold('Sync status:')}   ${statusColor(s?.sync?.status)} ${shortSha(s?.sync?.revision)}`,
-    `${bold('Health:')}        ${statusColor(s?.health?.status)}${s?.health?.message ? `  ${s.health.message}` : ''}`,
+    field('Name', `${a.metadata.namespace}/${a.metadata.name}`),
+    field('Source', `${source.repoURL} ${source.path ?? '.'} @ ${source.targetRevision ?? 'HEAD'}`),
+    field(
+      'Destination',
+      `${destination.server ?? destination.name ?? 'in-cluster'} namespace ${destination.namespace ?? 'default'}`,
+    ),
+    field('Sync policy', syncPolicyText(a)),
+    field('Sync status', `${statusColor(s?.sync?.status)} ${shortSha(s?.sync?.revision)}`),
+    field(
+      'Health',
+      `${statusColor(s?.health?.status)}${s?.health?.message ? `  ${s.health.message}` : ''}`,
+    ),
   ];
   const op = s?.operationState;
   if (op)
     lines.push(
-      `${bold('Last sync:')}     ${statusColor(op.phase)} ${op.finishedAt ?? op.startedAt}  ${op.message ?? ''}`,
+      field(
+        'Last sync',
+        `${statusColor(op.phase)} ${op.finishedAt ?? op.startedAt}  ${op.message ?? ''}`,
+      ),
     );
   for (const c of s?.conditions ?? [])
-    lines.push(
-      `${bold('Condition:')}     ${c.type}=${c.status} ${c.reason ?? ''}: ${c.message ?? ''}`,
-    );
-  const resources = s?.resources ?? [];
+    lines.push(field('Condition', `${c.type}=${c.status} ${c.reason ?? ''}: ${c.message ?? ''}`));
+  return lines;
+}
+
+function resourceRow(r: ResourceStatus): string[] {
+  return [
+    r.group ? `${r.kind}.${r.group}` : r.kind,
+    r.namespace ?? '',
+    r.name,
+    statusColor(r.requiresPruning ? 'OutOfSync' : r.status),
+    statusColor(r.health?.status),
+    r.requiresPruning ? 'no longer in Git: needs pruning' : (r.health?.message ?? ''),
+  ];
+}
+
+function describeApp(a: Application): string {
+  const lines = summaryLines(a);
+  const resources = a.status?.resources ?? [];
   if (resources.length > 0) {
-    lines.push('');
     lines.push(
+      '',
       formatTable(
         ['KIND', 'NAMESPACE', 'NAME', 'STATUS', 'HEALTH', 'MESSAGE'],
-        resources.map((r) => [
-          r.group ? `${r.kind}.${r.group}` : r.kind,
-          r.namespace ?? '',
-          r.name,
-          statusColor(r.requiresPruning ? 'OutOfSync' : r.status),
-          statusColor(r.health?.status),
-          r.requiresPruning ? 'no longer in Git: needs pruning' : (r.health?.message ?? ''),
-        ]),
+        resources.map(resourceRow),
       ).trimEnd(),
     );
   }
