@@ -215,6 +215,49 @@ export const HistoryEntrySchema = Type.Object({
   source: Opt(ApplicationSourceSchema),
 });
 
+export const SYNC_STAGES = [
+  'PreSync',
+  'Sync',
+  'Prune',
+  'PostSync',
+  'PruneLast',
+  'SyncFail',
+  'Done',
+] as const;
+export const HOOK_PHASES = ['Running', 'Succeeded', 'Failed'] as const;
+
+export const HookRecordSchema = Type.Object({
+  type: StringEnum(HOOK_TYPES),
+  /** the desired object's key (group/kind/namespace/name as rendered) */
+  key: Type.String(),
+  kind: Type.String(),
+  apiVersion: Type.String(),
+  namespace: Opt(Type.String()),
+  /** the name it got (generateName hooks get one from the server) */
+  name: Type.String(),
+  uid: Opt(Type.String()),
+  phase: StringEnum(HOOK_PHASES),
+  message: Opt(Type.String()),
+});
+
+export const SyncProgressSchema = Type.Object(
+  {
+    stage: StringEnum(SYNC_STAGES),
+    /** the wave being worked in this stage */
+    wave: Type.Integer(),
+    /** Sync stage: how far this wave's objects are applied */
+    applied: Opt(StringEnum(['none', 'stage0', 'all'] as const)),
+    /** when the current wait began (for the wait timeout) */
+    waitingSince: Opt(Type.String()),
+    prune: Type.Boolean(),
+    manual: Type.Boolean(),
+    /** what failed (the SyncFail stage runs, then the operation ends Failed with this) */
+    failure: Opt(Type.String()),
+    hooks: Opt(Type.Array(HookRecordSchema)),
+  },
+  { description: 'where a running sync is; a restarted controller resumes here' },
+);
+
 export const OperationStateSchema = Type.Object({
   phase: StringEnum(OPERATION_PHASES),
   message: Opt(Type.String()),
@@ -222,6 +265,7 @@ export const OperationStateSchema = Type.Object({
   finishedAt: Opt(Type.String()),
   initiatedBy: Opt(Type.String()),
   retryCount: Opt(Type.Integer()),
+  progress: Opt(SyncProgressSchema),
   syncResult: Opt(
     Type.Object({
       revision: Type.String(),
@@ -279,6 +323,9 @@ export type HistoryEntry = Static<typeof HistoryEntrySchema>;
 export type OperationState = Static<typeof OperationStateSchema>;
 export type Operation = Static<typeof OperationSchema>;
 export type InventoryEntry = Static<typeof InventoryEntrySchema>;
+export type SyncProgress = Static<typeof SyncProgressSchema>;
+export type HookRecord = Static<typeof HookRecordSchema>;
+export type SyncStage = (typeof SYNC_STAGES)[number];
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 export type ResultAction = (typeof RESULT_ACTIONS)[number];

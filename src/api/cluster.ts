@@ -99,9 +99,7 @@ export function parseClusterSecret(secret: KubeObject): ClusterSpec | ClusterSec
   }
 }
 
-export function isClusterProblem(
-  c: ClusterSpec | ClusterSecretProblem,
-): c is ClusterSecretProblem {
+export function isClusterProblem(c: ClusterSpec | ClusterSecretProblem): c is ClusterSecretProblem {
   return 'field' in c;
 }
 

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { installCrds } from '../api/install.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { Controller } from '../controller/controller.ts';
+import { GitOpsController as Controller } from '../gitops/controller.ts';
 import { startServer } from '../server/server.ts';
 import { refreshByAnnotation } from '../server/standalone.ts';
 import type { WebhookSecrets } from '../server/webhook.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { installCrds } from '../api/install.ts';
-import { Controller } from '../controller/controller.ts';
+import { GitOpsController as Controller } from '../gitops/controller.ts';
 import { up } from '../devcluster/cluster.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { SluiceError } from '../errors.ts';

@@ -106,7 +106,10 @@ export function dependencyProblem(
 }
 
 /** The plan's objects, plus what is still out there (prune off, or failed) so it stays prunable. */
-export function nextInventory(cmp: Comparison, outcome: SyncOutcome): InventoryEntry[] {
+export function nextInventory(
+  cmp: Comparison,
+  outcome: Pick<SyncOutcome, 'resources'>,
+): InventoryEntry[] {
   const pruned = new Set(
     outcome.resources.filter((r) => r.action === 'pruned').map((r) => entryKey({ ...r })),
   );

@@ -12,6 +12,7 @@ import type { GitMirrors, RepoCredentials } from '../source/index.ts';
 import { mapLimit } from '../util/semaphore.ts';
 import {
   appOfTrackingId,
+  hookTypes,
   objectSyncOptions,
   optionDisabled,
   TRACKING_ANNOTATION,
@@ -88,6 +89,20 @@ export class Comparer {
     if (!this.deps.appExists(owner.namespace, owner.name)) return;
     d.inSync = false;
     d.error = `${formatRef(d.resource.ref)} is managed by Application ${owner.namespace}/${owner.name}; remove it from one of the two apps (or delete that app without --cascade to hand it over)`;
+  }
+
+  /**
+   * Objects already gone need no pruning; objects marked Prune=false are left alone on purpose;
+   * hooks (runs of a PreSync Job, ...) belong to the operation that ran them, not the app.
+   */
+  private async prunable(candidates: Iterable<InventoryEntry>): Promise<InventoryEntry[]> {
+    const out: InventoryEntry[] = [];
+    for (const c of candidates) {
+      const live = await this.deps.live.get(apiVersionOf(c), c.kind, c.namespace, c.name);
+      if (!live || hookTypes(live).length > 0) continue;
+      if (!optionDisabled(objectSyncOptions(live), 'Prune')) out.push(c);
+    }
+    return out;
   }
 
   // ---- step 1: resolve the revision ------------------------------------------------------------
@@ -195,12 +210,7 @@ export class Comparer {
     ]) {
       if (!wanted.has(entryKey(e))) candidates.set(entryKey(e), e);
     }
-    // Objects already gone need no pruning; objects marked Prune=false are left alone on purpose.
-    const pruneCandidates: InventoryEntry[] = [];
-    for (const c of candidates.values()) {
-      const live = await this.deps.live.get(apiVersionOf(c), c.kind, c.namespace, c.name);
-      if (live && !optionDisabled(objectSyncOptions(live), 'Prune')) pruneCandidates.push(c);
-    }
+    const pruneCandidates = await this.prunable(candidates.values());
     const drifted = list.some((d) => !d.inSync);
     const outOfSync = drifted || pruneCandidates.length > 0;
     return { revision, plan, diffs, pruneCandidates, outOfSync, drifted };

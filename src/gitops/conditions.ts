@@ -19,7 +19,8 @@ export type Reason =
   | 'Degraded'
   | 'AutoSyncPaused'
   | 'Deleting'
-  | 'PruneFailed';
+  | 'PruneFailed'
+  | 'InvalidDestination';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

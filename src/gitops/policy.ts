@@ -35,6 +35,11 @@ export function retryDelay(app: Application, attempt: number): number {
 /** Self-heal attempts per app: immediate at first, then 1 s doubling to 5 min while drift keeps coming back. */
 export class SelfHealTracker {
   private readonly heals = new Map<string, { count: number; last: number }>();
+  private readonly clock: () => number;
+
+  constructor(clock: () => number = Date.now) {
+    this.clock = clock;
+  }
 
   private static key(app: Application): string {
     return `${app.metadata.namespace}/${app.metadata.name}`;
@@ -42,29 +47,29 @@ export class SelfHealTracker {
 
   delay(app: Application): number {
     const h = this.heals.get(SelfHealTracker.key(app));
-    if (!h || Date.now() - h.last > 120_000) return 0;
+    if (!h || this.clock() - h.last > 120_000) return 0;
     return h.count < 3 ? 0 : Math.min(1000 * Math.pow(2, h.count - 3), 300_000);
   }
 
   allowed(app: Application): boolean {
     const h = this.heals.get(SelfHealTracker.key(app));
-    return !h || Date.now() - h.last >= this.delay(app);
+    return !h || this.clock() - h.last >= this.delay(app);
   }
 
   note(app: Application): void {
     const key = SelfHealTracker.key(app);
     const h = this.heals.get(key);
-    const fresh = !h || Date.now() - h.last > 120_000;
-    this.heals.set(key, { count: fresh ? 1 : h.count + 1, last: Date.now() });
+    const fresh = !h || this.clock() - h.last > 120_000;
+    this.heals.set(key, { count: fresh ? 1 : h.count + 1, last: this.clock() });
   }
 }
 
-function retryDecision(app: Application): SyncDecision {
+function retryDecision(app: Application, now: number): SyncDecision {
   const last = app.status?.operationState;
   const limit = app.spec.syncPolicy?.retry?.limit ?? 5;
   const attempts = last?.retryCount ?? 0;
   if (limit >= 0 && attempts >= limit) return NO;
-  const since = Date.now() - Date.parse(last?.finishedAt ?? last?.startedAt ?? '');
+  const since = now - Date.parse(last?.finishedAt ?? last?.startedAt ?? '');
   return since < retryDelay(app, attempts) ? NO : YES;
 }
 
@@ -73,6 +78,7 @@ export function decideSync(
   cmp: Comparison,
   manual: boolean,
   heals: SelfHealTracker,
+  now: number = Date.now(),
 ): SyncDecision {
   if (manual) return YES;
   const automated = app.spec.syncPolicy?.automated;
@@ -82,7 +88,7 @@ export function decideSync(
   if (automated.enabled === false) return { ...NO, paused: true };
   const last = app.status?.operationState;
   const lastRevision = last?.syncResult?.revision;
-  if (last?.phase === 'Failed' && lastRevision === cmp.revision) return retryDecision(app);
+  if (last?.phase === 'Failed' && lastRevision === cmp.revision) return retryDecision(app, now);
   const specChanged = (app.metadata.generation ?? 0) !== (app.status?.observedGeneration ?? -1);
   const fresh =
     specChanged ||

@@ -2,27 +2,26 @@
  * The Application reconciler, in two layers (after fluxcd/kustomize-controller).
  *
  * Outer layer (`reconcile`): deletion and finalizer, dependsOn, then the inner steps; whatever
- * happens, the status is written once at the end, and only if it changed (an in-sync app costs no
- * write), and the outcome becomes a requeue decision.
+ * happens, the status is written once at the end through the runtime's StatusPatcher, and only
+ * if it changed (an in-sync app costs no write), and the outcome becomes a requeue decision.
  *
- * Inner steps (`compare`, then `act`), one method each:
- *   1. resolve the revision   2. render   3. preflight   4. diff
- *   5. sync (when out of sync and automated, or asked for)   6. prune (inside sync)
- *   7. health                 8. status, history
+ * Inner steps, one method each:
+ *   1. resolve the revision   2. render   3. preflight   4. diff          (compare.ts)
+ *   5. sync: start an operation (when out of sync and automated, or asked for), or perform the
+ *      next steps of the running one (sync.ts + operation.ts; it resumes after a restart)
+ *   6. prune (a step of the operation)
+ *   7. health                 8. status, history, events                   (appstatus.ts)
  */
 import type {
   Application,
   ApplicationStatus,
   HealthStatus,
-  InventoryEntry,
   OperationState,
-  ResourceStatus,
 } from '../api/application.ts';
-import { errorMessage } from '../errors.ts';
-import { createMergePatch } from '../kube/mergepatch.ts';
-import { refKey } from '../kube/types.ts';
-import { mapLimit } from '../util/semaphore.ts';
-import { FINALIZER } from './annotations.ts';
+import type { Kube } from '../kube/api.ts';
+import { refKey, type KubeObject } from '../kube/types.ts';
+import { recordEvent } from '../runtime/events.ts';
+import { StatusPatcher } from '../runtime/patcher.ts';
 import {
   appendHistory,
   assessAppHealth,
@@ -34,21 +33,29 @@ import {
 import {
   Comparer,
   ComparisonError,
-  entryKey,
   inventoryEntry,
   type CompareDeps,
   type Comparison,
 } from './compare.ts';
-import { getCondition, setCondition } from './conditions.ts';
-import { recordEvent } from './events.ts';
-import { jsonEqual } from './normalize.ts';
+import { getCondition, setCondition, type Reason } from './conditions.ts';
+import { finalizeApp } from './finalize.ts';
+import { newOperation } from './operation.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
-import { apiVersionOf, pruneOne } from './prune.ts';
-import { sync, type SyncOutcome } from './sync.ts';
+import {
+  advanceSync,
+  terminateSync,
+  validate,
+  type SyncDeps,
+  type SyncOutcome,
+  type SyncTarget,
+} from './sync.ts';
+import { errorMessage } from '../errors.ts';
 
 export interface ReconcilerDeps extends CompareDeps {
   /** Looks up another Application (for dependsOn). */
   getApp: (namespace: string, name: string) => Application | undefined;
+  /** The one writer of Application status (the CLI, which only compares, needs none). */
+  patcher?: StatusPatcher<ApplicationStatus, Application>;
   now?: () => Date;
   waitTimeoutMs?: number;
   onProgress?: (app: Application, message: string) => void;
@@ -57,123 +64,202 @@ export interface ReconcilerDeps extends CompareDeps {
 export interface ReconcileOptions {
   /** Fetch the repository even if the revision resolves locally (poll, webhook, refresh). */
   refresh?: 'always' | 'ifStale';
+  /** Cancels every request of this reconcile (Lease lost, app deleted). */
   signal?: AbortSignal;
 }
 
 export interface ReconcileResult {
   /** Reconcile again after this long (undefined: only on events). */
   requeueAfterMs?: number;
+  /** Set when a sync operation ended in this reconcile. */
   synced?: SyncOutcome;
   statusWritten: boolean;
-  /** The Application as the server returned it after this reconcile's last write. */
-  updated?: Application;
 }
 
+/** One reconcile's working set. */
+interface Pass {
+  app: Application;
+  kube: Kube;
+  status: ApplicationStatus;
+  now: string;
+}
+
+const RUNNING_REQUEUE_MS = 3000;
+
+const isRunning = (op: OperationState | undefined): op is OperationState =>
+  op?.phase === 'Running' || op?.phase === 'Terminating';
+
 export class Reconciler {
-  private readonly deps: ReconcilerDeps;
-  /** Per app, the object returned by its most recent write (handed to the caller in the result). */
-  private readonly lastWrite = new Map<string, Application>();
-  private readonly heals = new SelfHealTracker();
-  private readonly comparer: Comparer;
+  private readonly deps: ReconcilerDeps & {
+    patcher: StatusPatcher<ApplicationStatus, Application>;
+  };
+  private readonly heals: SelfHealTracker;
+  /** Per app, objects it applied whose newer version the watch cache may not show yet. */
+  private readonly recent = new Map<string, Map<string, KubeObject>>();
 
   constructor(deps: ReconcilerDeps) {
-    this.deps = deps;
-    this.comparer = new Comparer({
-      appExists: (ns, name) => deps.getApp(ns, name) !== undefined,
-      ...deps,
+    this.deps = { ...deps, patcher: deps.patcher ?? new StatusPatcher() };
+    this.heals = new SelfHealTracker(() => this.now().getTime());
+  }
+
+  private comparer(kube: Kube): Comparer {
+    return new Comparer({
+      ...this.deps,
+      kube,
+      appExists: (ns, name) => this.deps.getApp(ns, name) !== undefined,
     });
   }
 
   /** Steps 1-4 only (what `sluice app diff` shows). */
   compare(app: Application, options: ReconcileOptions = {}): Promise<Comparison> {
-    return this.comparer.compare(app, options.refresh);
+    const kube = options.signal ? this.deps.kube.withSignal(options.signal) : this.deps.kube;
+    return this.comparer(kube).compare(app, options.refresh);
   }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** The outer layer. `app` is the object as last seen; the status is patched at the end. */
+  /** The outer layer. `app` is the freshest copy (the patcher's); status is written at the end. */
   async reconcile(app: Application, options: ReconcileOptions = {}): Promise<ReconcileResult> {
-    const key = `${app.metadata.namespace}/${app.metadata.name}`;
-    this.lastWrite.delete(key);
-    const result = await this.reconcileOnce(app, options);
-    const updated = this.lastWrite.get(key);
-    this.lastWrite.delete(key);
-    if (updated) result.updated = updated;
-    return result;
-  }
-
-  private async reconcileOnce(
-    app: Application,
-    options: ReconcileOptions,
-  ): Promise<ReconcileResult> {
-    if (app.metadata.deletionTimestamp) return this.finalize(app);
-    const now = this.now().toISOString();
-    const status: ApplicationStatus = structuredClone(app.status ?? {});
-    status.conditions ??= [];
-    const manual = app.operation?.sync !== undefined;
-
-    const blocked = dependencyProblem(app, this.deps.getApp);
-    if (blocked) {
-      status.conditions = setCondition(
-        status.conditions,
-        'Ready',
-        'False',
-        'DependencyNotReady',
-        blocked,
-        now,
-      );
-      return { requeueAfterMs: 5000, statusWritten: await this.writeStatus(app, status) };
+    const kube = options.signal ? this.deps.kube.withSignal(options.signal) : this.deps.kube;
+    if (app.metadata.deletionTimestamp) {
+      const r = await finalizeApp(app, kube, this.deps, this.now());
+      if (r.status) await this.write({ app, kube, status: r.status, now: '' });
+      return r.requeueAfterMs === undefined
+        ? { statusWritten: false }
+        : { requeueAfterMs: r.requeueAfterMs, statusWritten: false };
     }
-
+    const pass: Pass = {
+      app,
+      kube,
+      status: structuredClone(app.status ?? {}),
+      now: this.now().toISOString(),
+    };
+    pass.status.conditions ??= [];
+    const running = isRunning(pass.status.operationState);
+    const blocked = running ? undefined : dependencyProblem(app, this.deps.getApp);
+    if (blocked) {
+      this.setReady(pass, 'DependencyNotReady', blocked);
+      return { requeueAfterMs: 5000, statusWritten: await this.write(pass) };
+    }
     let cmp: Comparison;
     try {
-      cmp = await this.compare(app, options).catch((err: unknown) => {
-        // A missing path or revision may only mean our mirror is behind: fetch once and retry.
-        if (options.refresh === 'always' || !(err instanceof ComparisonError && err.terminal))
-          throw err;
-        return this.compare(app, { ...options, refresh: 'always' });
-      });
+      cmp = await this.compareOnce(this.pinned(app, pass.status.operationState), kube, options);
     } catch (err) {
-      return this.comparisonFailed(app, status, err, manual, now);
+      return this.comparisonFailed(pass, err);
     }
-    status.conditions = status.conditions.filter((c) => c.type !== 'Stalled');
+    pass.status.conditions = pass.status.conditions.filter((c) => c.type !== 'Stalled');
+    return this.afterCompare(pass, cmp);
+  }
 
-    // step 5: sync, when asked for or automated
-    const decision = decideSync(app, cmp, manual, this.heals);
-    let outcome: SyncOutcome | undefined;
-    if (decision.sync) {
-      outcome = await this.runSync(app, cmp, status, manual, options);
-      if (outcome.phase === 'Succeeded' && decision.selfHeal) this.heals.note(app);
-    } else if (!cmp.outOfSync) {
-      status.inventory = cmp.plan.resources.map(inventoryEntry);
-      // In sync at a revision history does not show: a sync whose status write was lost (the
-      // controller died after applying). Record the deployment now.
-      if (status.history?.at(-1)?.revision !== cmp.revision && cmp.plan.resources.length > 0) {
-        status.history = appendHistory(app, status, cmp.revision, 'automated', this.now());
-      }
-    }
+  /** During an operation the revision stays the one it started with. */
+  private pinned(app: Application, op: OperationState | undefined): Application {
+    const revision = op?.syncResult?.revision;
+    if (!isRunning(op) || !revision) return app;
+    return { ...app, operation: { ...app.operation, sync: { ...app.operation?.sync, revision } } };
+  }
 
-    // steps 7-8: health and status
-    const unpruned = outcome?.resources.some(
-      (r) => r.action === 'pruneSkipped' && r.message?.includes('prune is off'),
-    );
-    const synced = outcome ? outcome.phase === 'Succeeded' && !unpruned : !cmp.outOfSync;
+  private async compareOnce(
+    app: Application,
+    kube: Kube,
+    options: ReconcileOptions,
+  ): Promise<Comparison> {
+    const comparer = this.comparer(kube);
+    return comparer.compare(app, options.refresh).catch((err: unknown) => {
+      // A missing path or revision may only mean our mirror is behind: fetch once and retry.
+      if (options.refresh === 'always' || !(err instanceof ComparisonError && err.terminal))
+        throw err;
+      return comparer.compare(app, 'always');
+    });
+  }
+
+  /** Steps 5-8. */
+  private async afterCompare(pass: Pass, cmp: Comparison): Promise<ReconcileResult> {
+    const { app, status } = pass;
+    const { outcome, paused } = await this.syncStep(pass, cmp);
+    const synced = outcome
+      ? outcome.phase === 'Succeeded' && outcome.leftToPrune === 0
+      : !cmp.outOfSync;
     const health = await assessAppHealth(cmp.plan, this.deps.live);
-    this.describe(app, status, cmp, synced, health.resources);
+    this.describe(pass, cmp, synced, health.resources);
     status.health = {
       status: health.status,
       ...(health.status !== 'Healthy' && health.message ? { message: health.message } : {}),
     };
-    const [reason, message] = readiness(app, synced, health, outcome, decision.paused);
+    const op = status.operationState;
+    const running = isRunning(op);
+    const [reason, message]: [Reason, string] = running
+      ? ['Syncing', op.message ?? 'syncing']
+      : readiness(app, synced, health, outcome, paused);
+    this.recordTransition(app, outcome, reason, message);
+    this.setReady(pass, reason, message);
+    this.setReconciling(
+      pass,
+      running
+        ? ['Syncing', message]
+        : health.status === 'Progressing'
+          ? ['Progressing', health.message]
+          : undefined,
+    );
+    const requeue = running
+      ? RUNNING_REQUEUE_MS
+      : this.requeueAfter(app, status, health.status, outcome);
+    return {
+      statusWritten: await this.write(pass),
+      ...(outcome ? { synced: outcome } : {}),
+      ...(requeue === undefined ? {} : { requeueAfterMs: requeue }),
+    };
+  }
+
+  /** Step 5: continue the running operation, or decide whether to start one. */
+  private async syncStep(
+    pass: Pass,
+    cmp: Comparison,
+  ): Promise<{ outcome?: SyncOutcome; paused: boolean }> {
+    const { app, status } = pass;
+    if (isRunning(status.operationState)) {
+      const outcome = await this.continueOperation(pass, cmp);
+      return { paused: false, ...(outcome ? { outcome } : {}) };
+    }
+    const manual = app.operation?.sync !== undefined;
+    const decision = decideSync(app, cmp, manual, this.heals, this.now().getTime());
+    if (decision.sync) {
+      const outcome = await this.startOperation(pass, cmp);
+      if (outcome?.phase === 'Succeeded' && decision.selfHeal) this.heals.note(app);
+      return { paused: decision.paused, ...(outcome ? { outcome } : {}) };
+    }
+    if (!cmp.outOfSync) {
+      status.inventory = cmp.plan.resources.map(inventoryEntry);
+      // In sync at a revision history does not show: a sync whose status write was lost (the
+      // controller died after applying). Record the deployment now.
+      if (status.history?.at(-1)?.revision !== cmp.revision && cmp.plan.resources.length > 0)
+        status.history = appendHistory(app, status, cmp.revision, 'automated', this.now());
+    }
+    return { paused: decision.paused };
+  }
+
+  /** The Reconciling condition: set while syncing or progressing, removed otherwise. */
+  private setReconciling(pass: Pass, why: [Reason, string] | undefined): void {
+    const conditions = pass.status.conditions ?? [];
+    pass.status.conditions = why
+      ? setCondition(conditions, 'Reconciling', 'True', why[0], why[1], pass.now)
+      : conditions.filter((c) => c.type !== 'Reconciling');
+  }
+
+  private recordTransition(
+    app: Application,
+    outcome: SyncOutcome | undefined,
+    reason: Reason,
+    message: string,
+  ): void {
     if (outcome) {
-      const type = outcome.phase === 'Succeeded' ? 'Normal' : 'Warning';
+      const ok = outcome.phase === 'Succeeded';
       void recordEvent(
         this.deps.kube,
         app,
-        type,
-        outcome.phase === 'Succeeded' ? 'SyncSucceeded' : 'SyncFailed',
+        ok ? 'Normal' : 'Warning',
+        ok ? 'SyncSucceeded' : 'SyncFailed',
         outcome.message,
       );
     } else if (
@@ -182,149 +268,138 @@ export class Reconciler {
     ) {
       void recordEvent(this.deps.kube, app, 'Warning', 'Degraded', message);
     }
-    status.conditions = setCondition(
-      status.conditions,
+  }
+
+  private setReady(pass: Pass, reason: Reason, message: string): void {
+    pass.status.conditions = setCondition(
+      pass.status.conditions ?? [],
       'Ready',
       reason === 'Succeeded' ? 'True' : 'False',
       reason,
       message,
-      now,
+      pass.now,
     );
-    status.conditions =
-      health.status === 'Progressing'
-        ? setCondition(status.conditions, 'Reconciling', 'True', 'Progressing', health.message, now)
-        : status.conditions.filter((c) => c.type !== 'Reconciling');
-
-    const result: ReconcileResult = {
-      statusWritten: false,
-      ...(outcome ? { synced: outcome } : {}),
-    };
-    const requeue = this.requeueAfter(app, status, health.status, outcome);
-    if (requeue !== undefined) result.requeueAfterMs = requeue;
-    result.statusWritten = await this.writeStatus(app, status);
-    return result;
   }
 
-  /** Steps 1-4 failed: say why, keep everything running, retry (sooner when it may pass by itself). */
-  private async comparisonFailed(
-    app: Application,
-    status: ApplicationStatus,
-    err: unknown,
-    manual: boolean,
-    now: string,
-  ): Promise<ReconcileResult> {
-    const e =
-      err instanceof ComparisonError
-        ? err
-        : new ComparisonError('SourceFailed', errorMessage(err), false, err);
-    if (getCondition(app.status?.conditions, 'Ready')?.reason !== e.reason) {
-      void recordEvent(this.deps.kube, app, 'Warning', e.reason, e.message);
-    }
-    let conditions = setCondition(
-      status.conditions ?? [],
-      'Ready',
-      'False',
-      e.reason,
-      e.message,
-      now,
-    );
-    conditions = setCondition(
-      conditions,
-      'Stalled',
-      e.terminal ? 'True' : 'False',
-      e.reason,
-      e.message,
-      now,
-    );
-    status.conditions = conditions;
-    status.sync = {
-      ...(status.sync ?? {}),
-      status: status.sync?.status === 'Synced' ? 'Unknown' : (status.sync?.status ?? 'Unknown'),
-    };
-    if (manual) {
-      status.operationState = {
-        phase: 'Error',
-        message: e.message,
-        startedAt: now,
-        finishedAt: now,
-        initiatedBy: initiator(app),
-      };
-      await this.clearOperation(app);
-    }
+  private syncDeps(pass: Pass): SyncDeps {
+    const key = `${pass.app.metadata.namespace}/${pass.app.metadata.name}`;
+    let recent = this.recent.get(key);
+    if (!recent) this.recent.set(key, (recent = new Map<string, KubeObject>()));
     return {
-      requeueAfterMs: e.terminal ? 60_000 : 10_000,
-      statusWritten: await this.writeStatus(app, status),
+      kube: pass.kube,
+      live: this.deps.live,
+      diffCache: this.deps.diffCache,
+      concurrency: this.deps.concurrency ?? 16,
+      waitTimeoutMs: this.deps.waitTimeoutMs ?? 300_000,
+      now: () => this.now(),
+      recent,
+      onProgress: (m) => this.deps.onProgress?.(pass.app, m),
     };
   }
 
-  /** Step 5: sync, and record the operation, the inventory and, for a deployment, history. */
-  private async runSync(
-    app: Application,
-    cmp: Comparison,
-    status: ApplicationStatus,
-    manual: boolean,
-    options: ReconcileOptions,
-  ): Promise<SyncOutcome> {
-    const startedAt = this.now().toISOString();
-    const automatedPrune = app.spec.syncPolicy?.automated?.prune ?? false;
-    // Long syncs show their progress in status (phase Running): the latest message, written at
-    // most every 2 s from the second 2 on, so quick syncs cost no extra write.
-    let latest = '';
-    let written = '';
-    let reports = Promise.resolve();
-    const report = (message: string): void => {
-      this.deps.onProgress?.(app, message);
-      latest = message;
-    };
-    const ticker = setInterval(() => {
-      if (latest === written) return;
-      written = latest;
-      const running: OperationState = {
-        phase: 'Running',
-        message: latest,
-        startedAt,
-        initiatedBy: initiator(app),
-      };
-      reports = reports.then(() => this.writeOperation(app, running)).catch(() => undefined);
-    }, 2000);
-    report(`syncing to ${cmp.revision.slice(0, 7)}`);
-    const outcome = await sync({
+  private target(app: Application, cmp: Comparison): SyncTarget {
+    return {
       app,
       plan: cmp.plan,
       diffs: cmp.diffs,
       revision: cmp.revision,
-      prune: manual ? (app.operation?.sync?.prune ?? automatedPrune) : automatedPrune,
       pruneCandidates: cmp.pruneCandidates,
-      kube: this.deps.kube,
-      waitTimeoutMs: this.deps.waitTimeoutMs ?? 300_000,
-      concurrency: this.deps.concurrency ?? 16,
-      diffCache: this.deps.diffCache,
-      onProgress: report,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    clearInterval(ticker);
-    await reports;
-    const previous = status.operationState;
-    const retrying =
-      previous?.syncResult?.revision === cmp.revision && previous.phase === 'Failed' && !manual;
-    const op: OperationState = {
-      phase: outcome.phase,
-      message: outcome.message,
-      startedAt,
-      finishedAt: this.now().toISOString(),
-      initiatedBy: initiator(app),
-      syncResult: { revision: cmp.revision, resources: outcome.resources },
-      ...(outcome.phase === 'Failed'
-        ? { retryCount: retrying ? (previous.retryCount ?? 0) + 1 : 0 }
-        : {}),
     };
-    status.operationState = op;
+  }
+
+  /** Step 5, first reconcile of an operation: validate, then as many steps as need no wait. */
+  private async startOperation(pass: Pass, cmp: Comparison): Promise<SyncOutcome | undefined> {
+    const { app, status } = pass;
+    const state = newOperation(app, status.operationState, cmp.revision, pass.now);
+    // Everything this revision brings is tracked from the start: a crash mid-sync loses nothing.
+    status.inventory = nextInventory(cmp, { resources: [] });
+    const bad = validate(this.target(app, cmp));
+    if (bad) {
+      const message = `${bad.length} object(s) failed validation (server-side dry-run); nothing was applied: ${bad.map((r) => r.message).join('; ')}`;
+      const { progress: _p, ...rest } = state;
+      status.operationState = {
+        ...rest,
+        phase: 'Failed',
+        message,
+        finishedAt: this.now().toISOString(),
+        retryCount: state.retryCount ?? 0,
+        syncResult: { revision: cmp.revision, resources: bad },
+      };
+      return this.operationEnded(pass, cmp, {
+        phase: 'Failed',
+        message,
+        resources: bad,
+        leftToPrune: 0,
+      });
+    }
+    status.operationState = state;
+    return this.continueOperation(pass, cmp);
+  }
+
+  /** Step 5 of a running operation: the next steps, with progress written while it applies. */
+  private async continueOperation(pass: Pass, cmp: Comparison): Promise<SyncOutcome | undefined> {
+    const state = pass.status.operationState as OperationState;
+    const deps = this.syncDeps(pass);
+    const target = this.target(pass.app, cmp);
+    const stopTicker = this.progressTicker(pass, state, deps);
+    const advanced = await (
+      state.phase === 'Terminating'
+        ? terminateSync(target, state, deps, 'user')
+        : advanceSync(target, state, deps)
+    ).finally(stopTicker);
+    pass.status.operationState = advanced.state;
+    if (!advanced.outcome) return undefined;
+    if (advanced.outcome.phase === 'Failed')
+      pass.status.operationState.retryCount = state.retryCount ?? 0;
+    else delete pass.status.operationState.retryCount;
+    return this.operationEnded(pass, cmp, advanced.outcome);
+  }
+
+  /**
+   * A long step (thousands of objects) shows its progress in status: the latest message,
+   * written at most every 2 s from the second 2 on, so quick steps cost no extra write.
+   */
+  private progressTicker(pass: Pass, state: OperationState, deps: SyncDeps): () => void {
+    let latest = state.message ?? '';
+    let written = latest;
+    const report = deps.onProgress;
+    deps.onProgress = (m) => {
+      latest = m;
+      report?.(m);
+    };
+    const timer = setInterval(() => {
+      if (latest === written) return;
+      written = latest;
+      const base = this.deps.patcher.current(pass.app).status ?? {};
+      const running: OperationState = {
+        ...state,
+        phase: 'Running',
+        message: latest,
+        syncResult: { revision: state.syncResult?.revision ?? '', resources: [] },
+      };
+      void this.deps.patcher
+        .patchStatus(pass.kube, pass.app, { ...base, operationState: running })
+        .catch(() => undefined);
+    }, 2000);
+    return () => clearInterval(timer);
+  }
+
+  /** The operation ended: inventory, history, and a manual request is cleared. */
+  private async operationEnded(
+    pass: Pass,
+    cmp: Comparison,
+    outcome: SyncOutcome,
+  ): Promise<SyncOutcome> {
+    const { app, status } = pass;
+    const op = status.operationState as OperationState;
+    this.recent.delete(`${app.metadata.namespace}/${app.metadata.name}`);
     status.inventory = nextInventory(cmp, outcome);
+    const manual = app.operation?.sync !== undefined || op.initiatedBy !== 'automated';
     // History records deployments: a new revision, or what a person asked for (not self-heal).
     if (
       outcome.phase === 'Succeeded' &&
       (manual || status.history?.at(-1)?.revision !== cmp.revision)
-    ) {
+    )
       status.history = appendHistory(
         app,
         status,
@@ -332,19 +407,66 @@ export class Reconciler {
         op.initiatedBy ?? 'automated',
         this.now(),
       );
-    }
-    if (manual) await this.clearOperation(app);
+    if (app.operation) await this.deps.patcher.patch(pass.kube, app, { operation: null });
     return outcome;
+  }
+
+  /** Steps 1-4 failed: say why, keep everything running, retry (sooner when it may pass by itself). */
+  private async comparisonFailed(pass: Pass, err: unknown): Promise<ReconcileResult> {
+    const { app, status, now } = pass;
+    const e =
+      err instanceof ComparisonError
+        ? err
+        : new ComparisonError('SourceFailed', errorMessage(err), false, err);
+    if (getCondition(app.status?.conditions, 'Ready')?.reason !== e.reason)
+      void recordEvent(this.deps.kube, app, 'Warning', e.reason, e.message);
+    this.setReady(pass, e.reason, e.message);
+    status.conditions = setCondition(
+      status.conditions ?? [],
+      'Stalled',
+      e.terminal ? 'True' : 'False',
+      e.reason,
+      e.message,
+      now,
+    );
+    status.sync = {
+      ...(status.sync ?? {}),
+      status: status.sync?.status === 'Synced' ? 'Unknown' : (status.sync?.status ?? 'Unknown'),
+    };
+    await this.endOperationOnError(pass, e);
+    return { requeueAfterMs: e.terminal ? 60_000 : 10_000, statusWritten: await this.write(pass) };
+  }
+
+  /**
+   * A manual request that cannot even be compared ends at once; a running operation ends only
+   * when the problem needs a change in Git or the spec (otherwise it resumes when it passes).
+   */
+  private async endOperationOnError(pass: Pass, e: ComparisonError): Promise<void> {
+    const { app, status, now } = pass;
+    const op = status.operationState;
+    if (isRunning(op) && e.terminal) {
+      const { progress: _p, ...previous } = op;
+      status.operationState = { ...previous, phase: 'Error', message: e.message, finishedAt: now };
+    } else if (app.operation?.sync && !isRunning(op)) {
+      status.operationState = {
+        phase: 'Error',
+        message: e.message,
+        startedAt: now,
+        finishedAt: now,
+        initiatedBy: initiator(app),
+      };
+    } else return;
+    if (app.operation) await this.deps.patcher.patch(pass.kube, app, { operation: null });
   }
 
   /** Sync status and per-resource status (prune candidates included). */
   private describe(
-    app: Application,
-    status: ApplicationStatus,
+    pass: Pass,
     cmp: Comparison,
     synced: boolean,
-    resources: ResourceStatus[],
+    resources: NonNullable<ApplicationStatus['resources']>,
   ): void {
+    const { app, status } = pass;
     status.sync = {
       status: synced ? 'Synced' : 'OutOfSync',
       revision: cmp.revision,
@@ -378,99 +500,18 @@ export class Reconciler {
       status.sync?.status === 'OutOfSync' &&
       automatedEnabled(app) &&
       app.spec.syncPolicy?.automated?.selfHeal
-    ) {
+    )
       return Math.max(this.heals.delay(app), 500);
-    }
     return undefined;
   }
 
-  private async clearOperation(app: Application): Promise<void> {
-    this.lastWrite.set(
-      `${app.metadata.namespace}/${app.metadata.name}`,
-      await this.deps.kube.mergePatch<Application>(app, { operation: null }),
-    );
-  }
-
-  /** Writes status only when it differs from what the object already has. */
-  /** The status the server holds now: our last write in this reconcile, or what we were given. */
-  private baseStatus(app: Application): ApplicationStatus | undefined {
-    return (
-      this.lastWrite.get(`${app.metadata.namespace}/${app.metadata.name}`)?.status ?? app.status
-    );
-  }
-
-  private async writeOperation(app: Application, op: OperationState): Promise<void> {
-    const patch = {
-      status: { operationState: createMergePatch(this.baseStatus(app)?.operationState ?? {}, op) },
-    };
-    const written = await this.deps.kube.mergePatch<Application>(app, patch, {
-      subresource: 'status',
+  private write(pass: Pass): Promise<boolean> {
+    return this.deps.patcher.patchStatus(pass.kube, pass.app, pass.status, {
+      ignore: (s) => ({ ...s, reconciledAt: '' }),
+      beforeWrite: (s) => {
+        s.reconciledAt = this.now().toISOString();
+      },
     });
-    this.lastWrite.set(`${app.metadata.namespace}/${app.metadata.name}`, written);
-  }
-
-  private async writeStatus(app: Application, status: ApplicationStatus): Promise<boolean> {
-    const base = this.baseStatus(app);
-    const stripTimes = (s: ApplicationStatus | undefined): ApplicationStatus => ({
-      ...s,
-      reconciledAt: '',
-    });
-    if (jsonEqual(stripTimes(base), stripTimes(status))) return false;
-    status.reconciledAt = this.now().toISOString();
-    // A computed patch, so fields that went away (a health message, a retry count) are removed.
-    const patch = { status: createMergePatch(base ?? {}, status) };
-    const written = await this.deps.kube.mergePatch<Application>(app, patch, {
-      subresource: 'status',
-    });
-    this.lastWrite.set(`${app.metadata.namespace}/${app.metadata.name}`, written);
-    return true;
-  }
-
-  /** Deletion: with the resources finalizer, prune everything the app manages, then let it go. */
-  private async finalize(app: Application): Promise<ReconcileResult> {
-    if (!app.metadata.finalizers?.includes(FINALIZER)) return { statusWritten: false };
-    const entries = new Map<string, InventoryEntry>();
-    for (const e of [
-      ...(app.status?.inventory ?? []),
-      ...this.deps.live.trackedBy(app.metadata.namespace, app.metadata.name),
-    ])
-      entries.set(entryKey(e), e);
-    const results = await mapLimit([...entries.values()], this.deps.concurrency ?? 16, (e) =>
-      pruneOne(
-        this.deps.kube,
-        e,
-        { namespace: app.metadata.namespace, name: app.metadata.name },
-        'Foreground',
-      ),
-    );
-    const failed = results.filter((r) => r.action === 'failed');
-    if (failed.length > 0) {
-      const status = structuredClone(app.status ?? {});
-      status.conditions = setCondition(
-        status.conditions ?? [],
-        'Ready',
-        'False',
-        'PruneFailed',
-        failed.map((f) => f.message).join('; '),
-        this.now().toISOString(),
-      );
-      await this.writeStatus(app, status);
-      return { requeueAfterMs: 5000, statusWritten: true };
-    }
-    // Wait until the pruned objects are gone before releasing the Application.
-    const skipped = new Set(
-      results.filter((r) => r.action === 'pruneSkipped').map((r) => entryKey(r)),
-    );
-    for (const e of entries.values()) {
-      if (skipped.has(entryKey(e))) continue;
-      if (await this.deps.kube.get(apiVersionOf(e), e.kind, e.namespace, e.name))
-        return { requeueAfterMs: 1000, statusWritten: false };
-    }
-    const finalizers = (app.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-    await this.deps.kube.mergePatch(app, {
-      metadata: { finalizers, resourceVersion: app.metadata.resourceVersion },
-    });
-    return { statusWritten: false };
   }
 }
 

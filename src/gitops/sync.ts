@@ -1,56 +1,73 @@
 /**
- * Step 5: bring the cluster to the plan. Hooks and waves, after Argo CD:
+ * Step 5: bring the cluster to the plan, one step at a time. `advanceSync` takes a running
+ * operation (its saved progress and results), performs the steps that operation.ts decides —
+ * apply a wave, start hooks, prune — recording each result, until the step machine says
+ * "wait" (the watch cache will wake the app) or "finish". It never holds a worker while a Job
+ * runs and never polls the API for health: health comes from the watch cache.
  *
- * ```
- * validate (every dry-run passed, else apply nothing)
- * CreateNamespace
- * PreSync hooks            (by wave; a failure fails the sync)
- * Sync: for each wave      Namespaces + CRDs first (wait Established), then the rest in kind
- *                          order with bounded concurrency; Sync hooks of that wave; wait for the
- *                          wave to settle before the next one
- * prune                    (unless PruneLast)
- * PostSync hooks           (after everything is healthy)
- * prune                    (PruneLast)
- * SyncFail hooks           (only when something above failed)
- * ```
- * Only out-of-sync objects are applied; the others are reported `unchanged`.
+ * Before the first write, every object of the revision must have passed its server-side dry-run
+ * (validate, ADR 0004); otherwise nothing is applied. Only out-of-sync objects are applied; the
+ * others are reported `unchanged`.
  */
-import type { Application, HookType, InventoryEntry, ResourceResult } from '../api/application.ts';
+import type {
+  Application,
+  HookRecord,
+  InventoryEntry,
+  OperationState,
+  ResourceResult,
+} from '../api/application.ts';
 import { errorMessage } from '../errors.ts';
+import { assessHealth } from '../health/index.ts';
 import type { Kube } from '../kube/api.ts';
 import { formatRef, type KubeObject } from '../kube/types.ts';
 import { mapLimit } from '../util/semaphore.ts';
-import { FIELD_MANAGER, MANAGED_LABEL, parseOptions, optionEnabled } from './annotations.ts';
-import { hashObject, liveFingerprint, type DiffCache, type ResourceDiff } from './diff.ts';
-import { runHook } from './hooks.ts';
+import { FIELD_MANAGER, MANAGED_LABEL, optionEnabled, parseOptions } from './annotations.ts';
 import { inventoryEntry } from './compare.ts';
-import { byWave, isStageZero } from './order.ts';
+import { hashObject, liveFingerprint, type DiffCache, type ResourceDiff } from './diff.ts';
+import { applyDeletePolicy, hookResult, observeHook, startHook, stopHook } from './hooks.ts';
+import type { LiveState } from './live.ts';
+import { failed, hookRecordKey, nextStep, type Step, type SyncView } from './operation.ts';
 import type { DesiredResource, Plan } from './preflight.ts';
 import { pruneOne, type PropagationPolicy } from './prune.ts';
-import { waitSettled } from './wait.ts';
 
-export interface SyncRequest {
+export interface SyncTarget {
   app: Application;
   plan: Plan;
   diffs: ReadonlyMap<string, ResourceDiff>;
   revision: string;
-  prune: boolean;
   pruneCandidates: readonly InventoryEntry[];
+}
+
+export interface SyncDeps {
+  /** The destination cluster, carrying the reconcile's AbortSignal. */
   kube: Kube;
-  /** How long one hook or one wave may take to settle. */
-  waitTimeoutMs: number;
-  concurrency?: number;
-  /** Seeded with every apply's result. */
+  live: LiveState;
   diffCache?: DiffCache;
+  concurrency?: number;
+  /** How long one wait (a hook, a wave settling) may last. */
+  waitTimeoutMs: number;
+  now: () => Date;
   onProgress?: (message: string) => void;
-  signal?: AbortSignal;
+  /** Objects this controller applied recently, newer than the watch cache may show yet. */
+  recent: Map<string, KubeObject>;
 }
 
 export interface SyncOutcome {
   phase: 'Succeeded' | 'Failed';
   message: string;
   resources: ResourceResult[];
+  /** Objects no longer in Git left in place because prune is off (the app stays OutOfSync). */
+  leftToPrune: number;
 }
+
+export interface Advanced {
+  state: OperationState;
+  /** Set when the operation ended. */
+  outcome?: SyncOutcome;
+}
+
+const resultKey = (r: ResourceResult): string =>
+  `${r.group}/${r.kind}/${r.namespace ?? ''}/${r.name}/${r.hook ?? ''}`;
 
 function result(
   r: DesiredResource,
@@ -60,207 +77,290 @@ function result(
   return { ...inventoryEntry(r), action, message, syncWave: r.wave };
 }
 
+/** The first step of every operation: every dry-run passed, or nothing is written. */
+export function validate(target: SyncTarget): ResourceResult[] | undefined {
+  const bad = target.plan.resources.filter((r) => target.diffs.get(r.key)?.error);
+  if (bad.length === 0) return undefined;
+  return bad.map((r) => result(r, 'failed', target.diffs.get(r.key)?.error ?? ''));
+}
+
 class SyncRun {
-  readonly results: ResourceResult[] = [];
-  failure: string | undefined;
-  private readonly req: SyncRequest;
+  private readonly results = new Map<string, ResourceResult>();
+  private state: OperationState;
+  private readonly target: SyncTarget;
+  private readonly deps: SyncDeps;
   private readonly policy: PropagationPolicy;
 
-  constructor(req: SyncRequest) {
-    this.req = req;
-    const p = parseOptions(req.app.spec.syncPolicy?.syncOptions ?? [])
+  constructor(target: SyncTarget, state: OperationState, deps: SyncDeps) {
+    this.target = target;
+    this.deps = deps;
+    this.state = structuredClone(state);
+    for (const r of state.syncResult?.resources ?? []) this.results.set(resultKey(r), r);
+    const p = parseOptions(target.app.spec.syncPolicy?.syncOptions ?? [])
       .get('PrunePropagationPolicy')
       ?.toLowerCase();
     this.policy = p === 'foreground' ? 'Foreground' : p === 'orphan' ? 'Orphan' : 'Background';
   }
 
-  private fail(message: string): void {
-    this.failure ??= message;
+  private get progress(): NonNullable<OperationState['progress']> {
+    return this.state.progress as NonNullable<OperationState['progress']>;
   }
 
-  private progress(message: string): void {
-    this.req.onProgress?.(message);
+  private set progress(p: NonNullable<OperationState['progress']>) {
+    this.state.progress = p;
   }
 
-  /** Every object of the revision passed its dry-run; otherwise nothing is applied. */
-  validate(): boolean {
-    const bad = this.req.plan.resources.filter((r) => this.req.diffs.get(r.key)?.error);
-    for (const r of bad)
-      this.results.push(result(r, 'failed', this.req.diffs.get(r.key)?.error ?? ''));
-    if (bad.length > 0) {
-      this.fail(
-        `${bad.length} object(s) failed validation (server-side dry-run); nothing was applied: ${bad.map((r) => this.req.diffs.get(r.key)?.error).join('; ')}`,
+  private record(...rs: ResourceResult[]): void {
+    for (const r of rs) this.results.set(resultKey(r), r);
+  }
+
+  private snapshot(): OperationState {
+    return {
+      ...this.state,
+      syncResult: { revision: this.target.revision, resources: [...this.results.values()] },
+    };
+  }
+
+  private liveOf(r: DesiredResource): Promise<KubeObject | undefined> {
+    return this.deps.live.get(
+      r.object.apiVersion,
+      r.ref.kind,
+      r.ref.namespace || undefined,
+      r.ref.name,
+    );
+  }
+
+  /** Health of every object, from the cache, or from our own apply when the cache is behind. */
+  private async view(): Promise<SyncView> {
+    const health = new Map<
+      string,
+      { status: ReturnType<typeof assessHealth>['status']; message?: string }
+    >();
+    for (const r of this.target.plan.resources) {
+      const cached = await this.liveOf(r);
+      const mine = this.deps.recent.get(r.key);
+      const behind = mine && (cached?.metadata.generation ?? 0) < (mine.metadata.generation ?? 0);
+      const h = assessHealth(behind ? mine : cached);
+      health.set(r.key, { status: h.status, ...(h.message ? { message: h.message } : {}) });
+    }
+    return {
+      plan: this.target.plan,
+      health: (key) => health.get(key) ?? { status: 'Missing' },
+      crdEstablished: (key) => health.get(key)?.status === 'Healthy',
+      pruneLast: optionEnabled(
+        parseOptions(this.target.app.spec.syncPolicy?.syncOptions ?? []),
+        'PruneLast',
+      ),
+      now: this.deps.now().getTime(),
+      waitTimeoutMs: this.deps.waitTimeoutMs,
+    };
+  }
+
+  /** Hooks that were running: read their state from the cache. */
+  private async observeHooks(): Promise<void> {
+    const byKey = new Map(this.target.plan.hooks.map((h) => [h.key, h]));
+    const hooks: HookRecord[] = [];
+    for (const h of this.progress.hooks ?? []) {
+      const desired = byKey.get(h.key);
+      const seen = await observeHook(
+        this.deps.kube,
+        this.deps.live,
+        h,
+        desired?.deletePolicies ?? new Set(),
       );
-      return false;
+      if (seen.phase !== h.phase) this.record(hookResult(seen, desired?.wave));
+      hooks.push(seen);
     }
-    return true;
+    this.progress = { ...this.progress, hooks };
   }
 
-  async createNamespaces(): Promise<void> {
-    for (const ns of this.req.plan.createNamespaces) {
-      const obj: KubeObject = {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: ns, labels: { [MANAGED_LABEL]: 'true' } },
-      };
-      if (await this.req.kube.get('v1', 'Namespace', undefined, ns)) continue;
-      try {
-        await this.req.kube.apply(obj, { fieldManager: FIELD_MANAGER });
-        this.progress(`created Namespace/${ns} (CreateNamespace=true)`);
-      } catch (err) {
-        this.fail(`could not create Namespace/${ns}: ${errorMessage(err)}`);
+  async advance(): Promise<Advanced> {
+    // CreateNamespace=true: the destination exists before any hook or wave (idempotent on resume).
+    if (this.progress.stage === 'PreSync' && this.progress.wave === Number.MIN_SAFE_INTEGER)
+      await this.createNamespaces();
+    await this.observeHooks();
+    for (;;) {
+      const d = nextStep(this.progress, await this.view());
+      this.progress = d.progress;
+      const step = d.step;
+      if (step.type === 'wait') {
+        this.state.message = step.message;
+        return { state: this.snapshot() };
       }
+      if (step.type === 'finish') return this.finish(step);
+      await this.perform(step);
     }
   }
 
-  async hooks(type: HookType): Promise<void> {
-    const hooks = this.req.plan.hooks.filter((h) => h.hooks?.includes(type));
-    for (const { items } of byWave(hooks)) {
-      for (const h of items) {
-        this.progress(`running ${type} hook ${formatRef(h.ref)}`);
-        const run = await runHook(this.req.kube, h, type, this.req.waitTimeoutMs, this.req.signal);
-        this.results.push(run.result);
-        if (!run.ok) {
-          this.fail(run.result.message ?? `${type} hook failed`);
-          return;
-        }
-      }
+  private async perform(step: Exclude<Step, { type: 'wait' | 'finish' }>): Promise<void> {
+    if (step.type === 'apply') return this.apply(step.wave, step.resources, step.stage0);
+    if (step.type === 'prune') return this.prune();
+    const id = this.state.startedAt;
+    this.deps.onProgress?.(
+      `running ${step.hookType} hook(s) ${step.hooks.map((h) => formatRef(h.ref)).join(', ')}`,
+    );
+    const started = await mapLimit(step.hooks, this.deps.concurrency ?? 8, (h) =>
+      startHook(this.deps.kube, this.deps.live, h, step.hookType, id),
+    );
+    for (const [i, h] of started.entries()) {
+      this.record(hookResult(h, step.hooks[i]?.wave));
+      // Hooks that are done once created (a ConfigMap) end here: apply their delete policy.
+      await applyDeletePolicy(this.deps.kube, h, step.hooks[i]?.deletePolicies ?? new Set());
     }
+    const hooks = [...(this.progress.hooks ?? [])];
+    for (const h of started) {
+      const i = hooks.findIndex(
+        (x) => hookRecordKey(x.type, x.key) === hookRecordKey(h.type, h.key),
+      );
+      if (i >= 0) hooks[i] = h;
+      else hooks.push(h);
+    }
+    this.progress = { ...this.progress, hooks };
   }
 
   private async applyOne(r: DesiredResource): Promise<ResourceResult> {
-    const diff = this.req.diffs.get(r.key);
+    const diff = this.target.diffs.get(r.key);
     if (diff?.inSync) return result(r, 'unchanged', 'in sync');
     try {
-      const applied = await this.req.kube.apply(r.object, {
+      const applied = await this.deps.kube.apply(r.object, {
         fieldManager: FIELD_MANAGER,
         force: true,
       });
       // What apply returned is what a dry-run of the same object would predict: remember it, so
       // the reconcile that the resulting watch event triggers needs no dry-run.
-      this.req.diffCache?.store(r.key, hashObject(r.object), liveFingerprint(applied), applied);
-      return result(
-        r,
-        diff?.live ? 'configured' : 'created',
-        diff?.live ? 'configured' : 'created',
-      );
+      this.deps.diffCache?.store(r.key, hashObject(r.object), liveFingerprint(applied), applied);
+      this.deps.recent.set(r.key, applied);
+      const action = diff?.live ? 'configured' : 'created';
+      return result(r, action, action);
     } catch (err) {
       return result(r, 'failed', errorMessage(err));
     }
   }
 
-  private async settle(applied: readonly DesiredResource[]): Promise<void> {
-    await mapLimit(applied, this.req.concurrency ?? 8, async (r) => {
-      const outcome = await waitSettled(
-        this.req.kube,
-        r.object,
-        this.req.waitTimeoutMs,
-        this.req.signal,
+  private async apply(wave: number, resources: DesiredResource[], stage0: boolean): Promise<void> {
+    if (resources.length > 0)
+      this.deps.onProgress?.(`wave ${wave}: applying ${resources.length} object(s)`);
+    // Kinds from a CRD of this revision are served now (the CRDs were Established): look again.
+    if (!stage0 && resources.some((r) => r.crdPending)) this.deps.kube.discovery.invalidate();
+    const out = await mapLimit(resources, this.deps.concurrency ?? 8, (r) => this.applyOne(r));
+    this.record(...out);
+    if (out.some((r) => r.action !== 'unchanged' && r.kind === 'CustomResourceDefinition'))
+      this.deps.kube.discovery.invalidate();
+    const bad = out.filter((x) => x.action === 'failed');
+    if (bad.length > 0) {
+      this.progress = failed(
+        this.progress,
+        `${bad.length} object(s) failed to apply: ${bad.map((f) => f.message).join('; ')}`,
       );
-      if (outcome.status === 'Degraded' || outcome.status === 'Timeout') {
-        this.fail(
-          `${formatRef(r.ref)} did not become healthy: ${outcome.status}${outcome.message ? ` (${outcome.message})` : ''}`,
-        );
-      }
-    });
+      return;
+    }
+    this.progress = { ...this.progress, applied: stage0 ? 'stage0' : 'all' };
   }
 
-  async waves(): Promise<void> {
-    const { plan } = this.req;
-    const syncHooks = plan.hooks.filter((h) => h.hooks?.includes('Sync'));
-    const waves = byWave([...plan.resources, ...syncHooks]);
-    for (const [i, { wave, items }] of waves.entries()) {
-      const resources = items.filter((r) => !r.hooks);
-      const stage0 = resources.filter(isStageZero);
-      const rest = resources.filter((r) => !isStageZero(r));
-      this.progress(`wave ${wave}: applying ${resources.length} object(s)`);
-      const first = await mapLimit(stage0, this.req.concurrency ?? 8, (r) => this.applyOne(r));
-      this.results.push(...first);
-      const crds = stage0.filter(
-        (r, j) => r.ref.kind === 'CustomResourceDefinition' && first[j]?.action !== 'unchanged',
-      );
-      if (crds.length > 0) {
-        await this.settle(crds);
-        this.req.kube.discovery.invalidate();
-      }
-      const out = await mapLimit(rest, this.req.concurrency ?? 8, (r) => this.applyOne(r));
-      this.results.push(...out);
-      const failed = [...first, ...out].filter((x) => x.action === 'failed');
-      if (failed.length > 0)
-        this.fail(
-          `${failed.length} object(s) failed to apply: ${failed.map((f) => f.message).join('; ')}`,
+  /** CreateNamespace=true: the destination namespace, before anything else. */
+  private async createNamespaces(): Promise<void> {
+    for (const ns of this.target.plan.createNamespaces) {
+      if (await this.deps.live.get('v1', 'Namespace', undefined, ns)) continue;
+      const obj: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns, labels: { [MANAGED_LABEL]: 'true' } },
+      };
+      try {
+        await this.deps.kube.apply(obj, { fieldManager: FIELD_MANAGER });
+        this.deps.onProgress?.(`created Namespace/${ns} (CreateNamespace=true)`);
+      } catch (err) {
+        this.progress = failed(
+          this.progress,
+          `could not create Namespace/${ns}: ${errorMessage(err)}`,
         );
-      if (this.failure) return;
-      for (const h of items.filter((x) => x.hooks)) {
-        const run = await runHook(
-          this.req.kube,
-          h,
-          'Sync',
-          this.req.waitTimeoutMs,
-          this.req.signal,
-        );
-        this.results.push(run.result);
-        if (!run.ok) return this.fail(run.result.message ?? 'Sync hook failed');
-      }
-      const later = i < waves.length - 1 || plan.hooks.some((h) => h.hooks?.includes('PostSync'));
-      const changed = resources.filter((r) => !this.req.diffs.get(r.key)?.inSync);
-      if (later && changed.length > 0) {
-        this.progress(`wave ${wave}: waiting for ${changed.length} object(s) to become healthy`);
-        await this.settle(changed);
-        if (this.failure) return;
       }
     }
   }
 
-  async prune(): Promise<void> {
-    if (this.req.pruneCandidates.length === 0) return;
-    if (!this.req.prune) {
-      for (const c of this.req.pruneCandidates)
-        this.results.push({
+  private async prune(): Promise<void> {
+    const candidates = this.target.pruneCandidates;
+    if (!this.progress.prune) {
+      this.record(
+        ...candidates.map((c): ResourceResult => ({
           ...c,
           action: 'pruneSkipped',
           message: 'no longer in Git; prune is off',
-        });
-      return;
-    }
-    this.progress(`pruning ${this.req.pruneCandidates.length} object(s)`);
-    const app = { namespace: this.req.app.metadata.namespace, name: this.req.app.metadata.name };
-    const out = await mapLimit(this.req.pruneCandidates, this.req.concurrency ?? 8, (c) =>
-      pruneOne(this.req.kube, c, app, this.policy),
-    );
-    this.results.push(...out);
-    const failed = out.filter((r) => r.action === 'failed');
-    if (failed.length > 0)
-      this.fail(
-        `prune failed for ${failed.length} object(s): ${failed.map((f) => f.message).join('; ')}`,
+        })),
       );
+    } else if (candidates.length > 0) {
+      this.deps.onProgress?.(`pruning ${candidates.length} object(s)`);
+      const app = {
+        namespace: this.target.app.metadata.namespace,
+        name: this.target.app.metadata.name,
+      };
+      const out = await mapLimit(candidates, this.deps.concurrency ?? 8, (c) =>
+        pruneOne(this.deps.kube, c, app, this.policy),
+      );
+      this.record(...out);
+      const bad = out.filter((r) => r.action === 'failed');
+      if (bad.length > 0) {
+        this.progress = failed(
+          this.progress,
+          `prune failed for ${bad.length} object(s): ${bad.map((f) => f.message).join('; ')}`,
+        );
+        return;
+      }
+    }
+    this.progress = { ...this.progress, applied: 'all' };
+  }
+
+  private finish(step: Extract<Step, { type: 'finish' }>): Advanced {
+    const resources = [...this.results.values()];
+    const leftToPrune =
+      (this.state.progress?.prune ?? true) ? 0 : this.target.pruneCandidates.length;
+    let message = step.message;
+    if (step.phase === 'Succeeded') {
+      const counts = new Map<string, number>();
+      for (const r of resources) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+      const summary = [...counts.entries()].map(([a, n]) => `${n} ${a}`).join(', ');
+      message = `successfully synced (${summary || 'nothing to do'}) at ${this.target.revision.slice(0, 7)}`;
+    }
+    const { progress: _p, ...rest } = this.state;
+    const state: OperationState = {
+      ...rest,
+      phase: step.phase,
+      message,
+      finishedAt: this.deps.now().toISOString(),
+      syncResult: { revision: this.target.revision, resources },
+    };
+    return { state, outcome: { phase: step.phase, message, resources, leftToPrune } };
+  }
+
+  /** `sluice app terminate-op`: stop running hooks, end Failed. */
+  async terminate(by: string): Promise<Advanced> {
+    const hooks = await Promise.all(
+      (this.state.progress?.hooks ?? []).map((h) => stopHook(this.deps.kube, h)),
+    );
+    for (const h of hooks) this.record(hookResult(h, undefined));
+    if (this.state.progress) this.progress = { ...this.progress, hooks };
+    return this.finish({
+      type: 'finish',
+      phase: 'Failed',
+      message: `operation terminated by ${by}`,
+    });
   }
 }
 
-export async function sync(req: SyncRequest): Promise<SyncOutcome> {
-  const run = new SyncRun(req);
-  if (!run.validate())
-    return { phase: 'Failed', message: run.failure ?? 'validation failed', resources: run.results };
-  const pruneLast = optionEnabled(
-    parseOptions(req.app.spec.syncPolicy?.syncOptions ?? []),
-    'PruneLast',
-  );
-  await run.createNamespaces();
-  if (!run.failure) await run.hooks('PreSync');
-  if (!run.failure) await run.waves();
-  if (!run.failure && !pruneLast) await run.prune();
-  if (!run.failure) await run.hooks('PostSync');
-  if (!run.failure && pruneLast) await run.prune();
-  if (run.failure) {
-    await run.hooks('SyncFail');
-    return { phase: 'Failed', message: run.failure, resources: run.results };
-  }
-  const counts = new Map<string, number>();
-  for (const r of run.results) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
-  const summary = [...counts.entries()].map(([a, n]) => `${n} ${a}`).join(', ');
-  return {
-    phase: 'Succeeded',
-    message: `successfully synced (${summary || 'nothing to do'}) at ${req.revision.slice(0, 7)}`,
-    resources: run.results,
-  };
+/** Performs the next steps of a running operation; see the file comment. */
+export function advanceSync(
+  target: SyncTarget,
+  state: OperationState,
+  deps: SyncDeps,
+): Promise<Advanced> {
+  return new SyncRun(target, state, deps).advance();
+}
+
+export function terminateSync(
+  target: SyncTarget,
+  state: OperationState,
+  deps: SyncDeps,
+  by: string,
+): Promise<Advanced> {
+  return new SyncRun(target, state, deps).terminate(by);
 }

@@ -1,69 +1,32 @@
 /**
- * Waiting for objects during a sync: CRDs until Established, resources until they stop
- * Progressing, hooks until they complete. Polls the API (hooks and waves are short-lived; the
- * steady state uses watches instead).
+ * The one wait that is still a short poll: after deleting the previous run of a hook
+ * (BeforeHookCreation), its name must be free before the new run is created. Jobs deleted in
+ * the background go within a request or two; the bound keeps a stuck finalizer from holding the
+ * worker long. Everything else a sync waits for (hooks, waves settling, CRDs) is a step that the
+ * watch cache wakes up (operation.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HealthStatus } from '../api/application.ts';
-import { assessHealth } from '../health/index.ts';
 import type { Kube } from '../kube/api.ts';
 import type { KubeObject } from '../kube/types.ts';
 
-export interface WaitOutcome {
-  status: HealthStatus | 'Timeout' | 'Gone';
-  message: string;
-  object?: KubeObject;
-}
-
-/** Polls until the object's health is not Progressing (or it is gone), or the timeout. */
-export async function waitSettled(
-  kube: Kube,
-  target: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<WaitOutcome> {
-  const deadline = Date.now() + timeoutMs;
-  let interval = 100;
-  let last: WaitOutcome = { status: 'Timeout', message: '' };
-  while (Date.now() < deadline && !signal?.aborted) {
-    const live = await kube.get(
-      target.apiVersion,
-      target.kind,
-      target.metadata.namespace,
-      target.metadata.name ?? '',
-    );
-    if (!live) return { status: 'Gone', message: 'the object no longer exists' };
-    const h = assessHealth(live);
-    last = { status: h.status, message: h.message ?? '', object: live };
-    if (h.status !== 'Progressing') return last;
-    await sleep(interval);
-    interval = Math.min(interval * 1.5, 1000);
-  }
-  return {
-    status: 'Timeout',
-    message: `still ${last.status}${last.message ? `: ${last.message}` : ''} after ${Math.round(timeoutMs / 1000)}s`,
-    ...(last.object ? { object: last.object } : {}),
-  };
-}
-
-/** Polls until the object is gone. */
+/** Polls until the object is gone; false after `timeoutMs`. */
 export async function waitGone(
   kube: Kube,
   target: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>,
   timeoutMs: number,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  let interval = 50;
   while (Date.now() < deadline) {
-    if (
-      !(await kube.get(
-        target.apiVersion,
-        target.kind,
-        target.metadata.namespace,
-        target.metadata.name ?? '',
-      ))
-    )
-      return true;
-    await sleep(100);
+    const live = await kube.get(
+      target.apiVersion,
+      target.kind,
+      target.metadata.namespace,
+      target.metadata.name ?? '',
+    );
+    if (!live || (target.metadata.uid && live.metadata.uid !== target.metadata.uid)) return true;
+    await sleep(interval);
+    interval = Math.min(interval * 2, 500);
   }
   return false;
 }

@@ -48,16 +48,33 @@ export class Kube {
   readonly client: KubeClient;
   readonly discovery: Discovery;
   private readonly tag: string | undefined;
+  /** Every request of this handle carries it: aborting it fails requests in flight at once. */
+  readonly signal: AbortSignal | undefined;
 
-  constructor(client: KubeClient, discovery?: Discovery, tag?: string) {
+  constructor(client: KubeClient, discovery?: Discovery, tag?: string, signal?: AbortSignal) {
     this.client = client;
     this.discovery = discovery ?? new Discovery(client);
     this.tag = tag;
+    this.signal = signal;
   }
 
   /** The same connection, with requests counted as `<tag>:<verb>` (e.g. leader election's). */
   tagged(tag: string): Kube {
-    return new Kube(this.client, this.discovery, tag);
+    return new Kube(this.client, this.discovery, tag, this.signal);
+  }
+
+  /**
+   * The same connection, cancelled by `signal`: a reconcile hands this to everything it calls,
+   * so a controller that loses its Lease (or whose object is deleted) stops writing at once.
+   */
+  withSignal(signal: AbortSignal): Kube {
+    const both = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
+    return new Kube(this.client, this.discovery, this.tag, both);
+  }
+
+  /** Request fields every call shares: the counted verb and the handle's signal. */
+  private spec(v: Verb): { verb: CountedVerb; signal?: AbortSignal } {
+    return { verb: this.verb(v), ...(this.signal ? { signal: this.signal } : {}) };
   }
 
   private verb(v: Verb): CountedVerb {
@@ -94,7 +111,7 @@ export class Kube {
       return await this.client.request<T>({
         method: 'GET',
         path: resourcePath(info, namespace, name),
-        verb: this.verb('get'),
+        ...this.spec('get'),
         object: formatRef({
           group: info.group,
           kind,
@@ -117,7 +134,7 @@ export class Kube {
     const list = await this.client.request<KubeList<T>>({
       method: 'GET',
       path: resourcePath(info, options.namespace),
-      verb: this.verb('list'),
+      ...this.spec('list'),
       query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
     });
     // Lists leave apiVersion/kind off their items; put them back so items are whole objects.
@@ -142,7 +159,7 @@ export class Kube {
     return this.client.request<T>({
       method: 'PATCH',
       path: resourcePath(info, obj.metadata.namespace, obj.metadata.name),
-      verb: this.verb(options.dryRun ? 'dryrun' : 'apply'),
+      ...this.spec(options.dryRun ? 'dryrun' : 'apply'),
       query,
       body: obj,
       contentType: 'application/apply-patch+yaml',
@@ -158,7 +175,7 @@ export class Kube {
     return this.client.request<T>({
       method: 'POST',
       path: resourcePath(info, obj.metadata.namespace),
-      verb: this.verb(options.dryRun ? 'dryrun' : 'create'),
+      ...this.spec(options.dryRun ? 'dryrun' : 'create'),
       query: { dryRun: options.dryRun ? 'All' : undefined, fieldManager: options.fieldManager },
       body: obj,
       object: formatRef(refOf(obj)),
@@ -178,7 +195,7 @@ export class Kube {
     return this.client.request<T>({
       method: 'PATCH',
       path,
-      verb: this.verb('patch'),
+      ...this.spec('patch'),
       query: { fieldManager: options.fieldManager },
       body: patch,
       contentType: 'application/merge-patch+json',
@@ -197,7 +214,7 @@ export class Kube {
       path:
         resourcePath(info, obj.metadata.namespace, obj.metadata.name) +
         (options.subresource ? `/${options.subresource}` : ''),
-      verb: this.verb('update'),
+      ...this.spec('update'),
       body: obj,
       object: formatRef(refOf(obj)),
     });
@@ -213,7 +230,7 @@ export class Kube {
       await this.client.request({
         method: 'DELETE',
         path: resourcePath(info, target.metadata.namespace, target.metadata.name),
-        verb: this.verb('delete'),
+        ...this.spec('delete'),
         query: { dryRun: options.dryRun ? 'All' : undefined },
         body: {
           apiVersion: 'v1',
@@ -247,7 +264,7 @@ export class Kube {
     yield* this.client.stream<WatchEvent<T>>({
       method: 'GET',
       path: resourcePath(info, options.namespace),
-      verb: this.verb('watch'),
+      ...this.spec('watch'),
       query: {
         watch: true,
         allowWatchBookmarks: true,

@@ -10,7 +10,12 @@ import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, type Dispatcher, request } from 'undici';
 import { Semaphore } from '../util/semaphore.ts';
-import { ClusterUnreachableError, KubeApiError, type KubeStatus } from './errors.ts';
+import {
+  ClusterUnreachableError,
+  KubeApiError,
+  RequestCancelledError,
+  type KubeStatus,
+} from './errors.ts';
 
 /** What a request does, for counting: `apply` and `dryrun` are PATCHes we tell apart. */
 export type Verb =
@@ -151,7 +156,7 @@ export class KubeClient {
       });
     } catch (err) {
       this.count(spec.verb, 'error');
-      if (spec.signal?.aborted) throw err;
+      if (spec.signal?.aborted) throw new RequestCancelledError(spec.object);
       throw new ClusterUnreachableError(this.server, err);
     }
   }
@@ -159,6 +164,7 @@ export class KubeClient {
   /** One request; resolves with the decoded JSON body, throws KubeApiError on a non-2xx answer. */
   async request<T>(spec: RequestSpec): Promise<T> {
     return this.limit.run(async () => {
+      if (spec.signal?.aborted) throw new RequestCancelledError(spec.object);
       const res = await this.send(spec, this.timeoutMs);
       this.count(spec.verb, res.statusCode);
       const text = await res.body.text();

@@ -68,3 +68,18 @@ export class ClusterUnreachableError extends SluiceError {
     this.name = 'ClusterUnreachableError';
   }
 }
+
+/**
+ * A request was cancelled by its caller's AbortSignal (the reconcile it served was cancelled:
+ * the Lease was lost or the object deleted). Not a failure of the object: nothing to report.
+ */
+export class RequestCancelledError extends SluiceError {
+  constructor(object: string | undefined) {
+    super('Cancelled', `${object ? `${object}: ` : ''}request cancelled`);
+    this.name = 'RequestCancelledError';
+  }
+}
+
+export function isCancelled(err: unknown): boolean {
+  return err instanceof RequestCancelledError;
+}

@@ -14,9 +14,11 @@ export interface ServerOptions {
   host: string;
   port: number;
   metrics?: () => Promise<string>;
-  webhookSecrets: WebhookSecrets;
+  /** GET /healthz: 200 when healthy, 503 (with the reason) otherwise. Default: always 200. */
+  healthz?: () => { ok: boolean; message: string };
+  webhookSecrets?: WebhookSecrets;
   /** Refreshes what the push touches; resolves with the apps refreshed (`namespace/name`). */
-  onPush: (event: PushEvent) => Promise<string[]>;
+  onPush?: (event: PushEvent) => Promise<string[]>;
   log: Logger;
   /** POST /api/resync: reconcile every app once (benchmarks, debugging); resolves with how many. */
   onResync?: () => number;
@@ -52,16 +54,19 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
 
 async function handle(o: ServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && path === '/healthz') return send(res, 200, 'ok', 'text/plain');
+  if (req.method === 'GET' && path === '/healthz') {
+    const h = o.healthz?.() ?? { ok: true, message: 'ok' };
+    return send(res, h.ok ? 200 : 503, h.message, 'text/plain');
+  }
   if (req.method === 'GET' && path === '/metrics' && o.metrics)
     return send(res, 200, await o.metrics(), 'text/plain; version=0.0.4');
   if (req.method === 'POST' && path === '/api/resync' && o.onResync)
     return send(res, 200, { queued: o.onResync() });
-  if (path === '/api/webhook') {
+  if (path === '/api/webhook' && o.onPush) {
     if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
     const body = await readBody(req, o.maxBodyBytes ?? 1_048_576);
     if (!body) return send(res, 413, { error: 'body too large' });
-    const r = parseWebhook(req.headers, body, o.webhookSecrets);
+    const r = parseWebhook(req.headers, body, o.webhookSecrets ?? {});
     if (r.status !== 200) {
       o.log.warn('webhook refused', {
         status: r.status,

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Controller } from '../../src/controller/controller.ts';
+import { GitOpsController as Controller } from '../../src/gitops/controller.ts';
 import { createLogger, silentLogger } from '../../src/util/log.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
 import {

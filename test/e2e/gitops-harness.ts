@@ -13,7 +13,10 @@ import {
   type ApplicationSpec,
 } from '../../src/api/application.ts';
 import { installCrds } from '../../src/api/install.ts';
-import { Controller, type ControllerOptions } from '../../src/controller/controller.ts';
+import {
+  GitOpsController as Controller,
+  type ControllerOptions,
+} from '../../src/gitops/controller.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { createLogger, silentLogger } from '../../src/util/log.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { API_VERSION, KIND, type Application } from '../../src/api/application.ts';
 import { installCrds } from '../../src/api/install.ts';
-import { Controller } from '../../src/controller/controller.ts';
+import { GitOpsController as Controller } from '../../src/gitops/controller.ts';
 import { down, restartComponent, up } from '../../src/devcluster/cluster.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import { Kube } from '../../src/kube/api.ts';

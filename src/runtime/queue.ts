@@ -1,47 +1,55 @@
 /**
  * A work queue of keys (`namespace/name`), like client-go's: a key is queued at most once; a key
  * added while it is being processed runs again right after; at most `concurrency` keys run at
- * once; failures back off per key (exponential with jitter); `addAfter` schedules a later run.
+ * once; failures back off per key (exponential with jitter) and, across keys, through a token
+ * bucket (so a thousand failing objects cannot hammer the API server); `addAfter` schedules a
+ * later run.
+ *
+ * Each key may carry flags of the controller's own type `F` (e.g. GitOps' "fetch the source
+ * first"); flags of a key added twice are combined with the controller's `mergeFlags`.
  */
 export interface QueueResult {
   requeueAfterMs?: number;
 }
 
-export interface ItemFlags {
-  /**
-   * Fetch sources before reconciling: `always` (poll, webhook, user refresh), or `ifStale` (a new
-   * or changed app: unless the repository was fetched in the last few seconds).
-   */
-  refresh?: 'always' | 'ifStale';
-}
-
-export interface WorkQueueOptions {
+export interface WorkQueueOptions<F extends object> {
   concurrency: number;
-  handler: (key: string, flags: ItemFlags) => Promise<QueueResult>;
+  handler: (key: string, flags: F) => Promise<QueueResult>;
+  /** Combines the flags of a key added again before it ran (default: the later one's fields win). */
+  mergeFlags?: (a: F, b: F) => F;
   onError?: (key: string, err: unknown, retryInMs: number) => void;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Retries after failures, across all keys: this many per second, with this burst. */
+  retryRate?: { perSecond: number; burst: number };
 }
 
-export class WorkQueue {
-  private readonly opts: Required<Omit<WorkQueueOptions, 'onError'>> &
-    Pick<WorkQueueOptions, 'onError'>;
+type Defaults = 'baseBackoffMs' | 'maxBackoffMs' | 'mergeFlags' | 'retryRate';
+
+export class WorkQueue<F extends object = Record<string, never>> {
+  private readonly opts: Required<Pick<WorkQueueOptions<F>, Defaults>> &
+    Omit<WorkQueueOptions<F>, Defaults>;
+  private readonly bucket: TokenBucket;
   private readonly queue: string[] = [];
-  private readonly queued = new Map<string, ItemFlags>();
+  private readonly queued = new Map<string, F>();
   private readonly active = new Set<string>();
-  private readonly dirty = new Map<string, ItemFlags>();
-  private readonly timers = new Map<
-    string,
-    { at: number; timer: NodeJS.Timeout; flags: ItemFlags }
-  >();
+  private readonly dirty = new Map<string, F>();
+  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout; flags: F }>();
   private readonly failures = new Map<string, number>();
   private readonly idleWaiters: Array<() => void> = [];
   private running = 0;
   private stopped = false;
   processed = 0;
 
-  constructor(options: WorkQueueOptions) {
-    this.opts = { baseBackoffMs: 250, maxBackoffMs: 60_000, ...options };
+  constructor(options: WorkQueueOptions<F>) {
+    this.opts = {
+      baseBackoffMs: 250,
+      maxBackoffMs: 60_000,
+      mergeFlags: (a, b) => ({ ...a, ...b }),
+      retryRate: { perSecond: 50, burst: 500 },
+      ...options,
+    };
+    this.bucket = new TokenBucket(this.opts.retryRate.perSecond, this.opts.retryRate.burst);
   }
 
   /** Keys waiting to run (not counting ones running or scheduled for later). */
@@ -53,15 +61,16 @@ export class WorkQueue {
     return this.running;
   }
 
-  add(key: string, flags: ItemFlags = {}): void {
+  add(key: string, flags: F = {} as F): void {
     if (this.stopped) return;
     if (this.active.has(key)) {
-      this.dirty.set(key, merge(this.dirty.get(key), flags));
+      const dirty = this.dirty.get(key);
+      this.dirty.set(key, dirty ? this.opts.mergeFlags(dirty, flags) : flags);
       return;
     }
     const existing = this.queued.get(key);
     if (existing) {
-      this.queued.set(key, merge(existing, flags));
+      this.queued.set(key, this.opts.mergeFlags(existing, flags));
       return;
     }
     this.queued.set(key, flags);
@@ -70,13 +79,13 @@ export class WorkQueue {
   }
 
   /** Runs `key` after `ms`, unless an earlier run is already scheduled. */
-  addAfter(key: string, ms: number, flags: ItemFlags = {}): void {
+  addAfter(key: string, ms: number, flags: F = {} as F): void {
     if (this.stopped) return;
     if (ms <= 0) return this.add(key, flags);
     const at = Date.now() + ms;
     const existing = this.timers.get(key);
     if (existing && existing.at <= at) {
-      existing.flags = merge(existing.flags, flags);
+      existing.flags = this.opts.mergeFlags(existing.flags, flags);
       return;
     }
     if (existing) clearTimeout(existing.timer);
@@ -100,7 +109,7 @@ export class WorkQueue {
   private pump(): void {
     while (!this.stopped && this.running < this.opts.concurrency && this.queue.length > 0) {
       const key = this.queue.shift() as string;
-      const flags = this.queued.get(key) ?? {};
+      const flags = this.queued.get(key) ?? ({} as F);
       this.queued.delete(key);
       this.active.add(key);
       this.running++;
@@ -108,7 +117,7 @@ export class WorkQueue {
     }
   }
 
-  private async process(key: string, flags: ItemFlags): Promise<void> {
+  private async process(key: string, flags: F): Promise<void> {
     try {
       const result = await this.opts.handler(key, flags);
       this.failures.delete(key);
@@ -117,7 +126,10 @@ export class WorkQueue {
       const n = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, n);
       const delay = Math.min(this.opts.baseBackoffMs * 2 ** (n - 1), this.opts.maxBackoffMs);
-      const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
+      const jittered = Math.max(
+        Math.round(delay * (0.8 + Math.random() * 0.4)),
+        this.bucket.take(Date.now()),
+      );
       this.opts.onError?.(key, err, jittered);
       this.addAfter(key, jittered, flags);
     } finally {
@@ -146,8 +158,24 @@ export class WorkQueue {
   }
 }
 
-function merge(a: ItemFlags | undefined, b: ItemFlags): ItemFlags {
-  const refresh =
-    a?.refresh === 'always' || b.refresh === 'always' ? 'always' : (a?.refresh ?? b.refresh);
-  return refresh ? { refresh } : {};
+/** Tokens refill at `perSecond` up to `burst`; `take` says how long to wait for one (ms). */
+export class TokenBucket {
+  private tokens: number;
+  private last = 0;
+  private readonly perSecond: number;
+  private readonly burst: number;
+
+  constructor(perSecond: number, burst: number) {
+    this.perSecond = perSecond;
+    this.burst = burst;
+    this.tokens = burst;
+  }
+
+  take(now: number): number {
+    if (this.last)
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.perSecond) * 1000);
+  }
 }

@@ -8,9 +8,9 @@ import type { InventoryEntry } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
 import { Informer } from '../kube/informer.ts';
 import { groupOf, versionOf, type KubeObject } from '../kube/types.ts';
-import { appOfTrackingId, MANAGED_SELECTOR, TRACKING_ANNOTATION } from '../gitops/annotations.ts';
-import { withoutManagedFields } from '../gitops/diff.ts';
-import type { LiveState } from '../gitops/live.ts';
+import { appOfTrackingId, MANAGED_SELECTOR, TRACKING_ANNOTATION } from './annotations.ts';
+import { withoutManagedFields } from './diff.ts';
+import type { LiveState } from './live.ts';
 
 export type ChangeHandler = (
   app: { namespace: string; name: string },

@@ -1,17 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { WorkQueue } from './queue.ts';
+import { TokenBucket, WorkQueue } from './queue.ts';
 
 describe('WorkQueue', () => {
   it('de-duplicates queued keys and merges their flags', async () => {
     const seen: Array<[string, boolean]> = [];
-    const q = new WorkQueue({
+    const q = new WorkQueue<{ refresh?: boolean }>({
       concurrency: 1,
       handler: async (k, f) => (seen.push([k, Boolean(f.refresh)]), {}),
+      mergeFlags: (a, b) => ({ refresh: Boolean(a.refresh || b.refresh) }),
     });
     q.add('blocker');
     q.add('a');
-    q.add('a', { refresh: 'always' });
+    q.add('a', { refresh: true });
     q.add('a');
     await sleep(20);
     expect(seen).toEqual([
@@ -102,5 +103,15 @@ describe('WorkQueue', () => {
     q.add('k');
     await sleep(50);
     expect(runs).toBe(3);
+  });
+
+  it.each([
+    { name: 'a full bucket lends at once', taken: 3, at: 0, wait: 0 },
+    { name: 'an empty bucket waits for a token', taken: 5, at: 0, wait: 100 },
+    { name: 'tokens come back with time', taken: 5, at: 1000, wait: 0 },
+  ])('token bucket: $name', ({ taken, at, wait }) => {
+    const b = new TokenBucket(10, 5);
+    for (let i = 0; i < taken; i++) b.take(1);
+    expect(b.take(1 + at)).toBe(wait);
   });
 });

@@ -1,18 +1,18 @@
 /**
- * Kubernetes Events on Applications, so `kubectl describe application` and event-based tooling
- * see what Sluice did: a sync that succeeded or failed, and a Ready condition that changed reason
- * (source, render or preflight failures, Degraded). Only transitions are recorded, never steady
- * state, and a failure to record never fails a reconcile.
+ * Kubernetes Events on a controller's objects, so `kubectl describe` and event-based tooling see
+ * what Sluice did (a sync that succeeded or failed, a Ready condition that changed reason).
+ * Controllers record transitions only, never steady state; a failure to record never fails a
+ * reconcile.
  */
 import { hostname } from 'node:os';
-import type { Application } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
+import type { KubeObject } from '../kube/types.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
 export async function recordEvent(
   kube: Kube,
-  app: Application,
+  obj: KubeObject,
   type: EventType,
   reason: string,
   message: string,
@@ -22,13 +22,16 @@ export async function recordEvent(
     .create({
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { generateName: `${app.metadata.name}.`, namespace: app.metadata.namespace },
+      metadata: {
+        generateName: `${obj.metadata.name ?? ''}.`,
+        namespace: obj.metadata.namespace ?? 'default',
+      },
       involvedObject: {
-        apiVersion: app.apiVersion,
-        kind: app.kind,
-        name: app.metadata.name,
-        namespace: app.metadata.namespace,
-        ...(app.metadata.uid ? { uid: app.metadata.uid } : {}),
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
       },
       type,
       reason,

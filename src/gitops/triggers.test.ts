@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Application } from '../api/application.ts';
-import { refreshFor } from './controller.ts';
+import { refreshFor } from './triggers.ts';
 
 const app = (
   patch: {

@@ -1,0 +1,287 @@
+/**
+ * The Application controller: the GitOps engine plugged into the controller runtime.
+ *
+ * The runtime (src/runtime) gives it the Lease, the Application cache with its indexes (apps by
+ * repository for webhooks, apps by dependency for dependsOn), the work queue and cancellation.
+ * This file adds what only GitOps needs: the repository-Secret cache, Git mirrors, the watch
+ * cache of managed objects (self-heal), polling, push webhooks and GitOps metrics.
+ *
+ * `GitOpsController` is the process-level convenience the CLI, the demo and the tests use: a
+ * Manager with this one controller in it.
+ */
+import { join } from 'node:path';
+import { API_VERSION, KIND, type Application } from '../api/application.ts';
+import { checkCrds } from '../api/install.ts';
+import { cacheRoot } from '../devcluster/paths.ts';
+import { errorMessage } from '../errors.ts';
+import type { Kube } from '../kube/api.ts';
+import { Informer } from '../kube/informer.ts';
+import { RenderCache } from '../render/index.ts';
+import { Controller, type ReconcileRequest, type ReconcileResult } from '../runtime/controller.ts';
+import { Manager, type Runnable } from '../runtime/manager.ts';
+import { StatusPatcher } from '../runtime/patcher.ts';
+import type { WorkQueue } from '../runtime/queue.ts';
+import { Metrics } from '../server/metrics.ts';
+import { pushMatches, type PushEvent, type WebhookSecrets } from '../server/webhook.ts';
+import { GitMirrors } from '../source/index.ts';
+import { createLogger, type Logger } from '../util/log.ts';
+import type { ApplicationStatus } from '../api/application.ts';
+import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
+import { DiffCache } from './diff.ts';
+import { LiveCache } from './livecache.ts';
+import { Reconciler } from './reconcile.ts';
+import {
+  appEventFlags,
+  dependencyKeys,
+  mergeAppFlags,
+  readinessChanged,
+  repositoryKeys,
+  type AppFlags,
+} from './triggers.ts';
+
+export interface ControllerOptions {
+  kube: Kube;
+  /** The controller's own namespace: its Lease and the repository Secrets live there. */
+  namespace?: string;
+  /** Watch Applications only in these namespaces (default: all). */
+  appNamespaces?: string[];
+  concurrency?: number;
+  leaderElection?: {
+    enabled: boolean;
+    leaseName?: string;
+    identity?: string;
+    leaseDurationMs?: number;
+    renewMs?: number;
+  };
+  cacheDir?: string;
+  /** Fetch every repository at least this often (with ±10% jitter). Default 3 min. */
+  pollIntervalMs?: number;
+  /** How long one hook or wave may take before the sync fails. Default 5 min. */
+  waitTimeoutMs?: number;
+  log?: Logger;
+  /** Serve /metrics, /healthz and /api/webhook here (port 0: any free port). */
+  listen?: { host: string; port: number };
+  webhookSecrets?: WebhookSecrets;
+}
+
+const appKey = (a: { metadata: { namespace?: string; name?: string } }): string =>
+  `${a.metadata.namespace ?? ''}/${a.metadata.name ?? ''}`;
+
+/** The Application controller, as a Runnable of a Manager. */
+export class ApplicationController implements Runnable {
+  readonly apps: Controller<Application, AppFlags>;
+  readonly live: LiveCache;
+  readonly mirrors: GitMirrors;
+  readonly reconciler: Reconciler;
+  readonly metrics: Metrics;
+  private readonly kube: Kube;
+  private readonly log: Logger;
+  private readonly secrets: Informer;
+  private readonly patcher = new StatusPatcher<ApplicationStatus, Application>();
+  private readonly nextPoll = new Map<string, number>();
+  private readonly pollIntervalMs: number;
+  private pollTimer: NodeJS.Timeout | undefined;
+
+  constructor(manager: Manager, options: ControllerOptions) {
+    this.kube = options.kube;
+    this.log = options.log ?? createLogger('info');
+    this.pollIntervalMs = options.pollIntervalMs ?? 180_000;
+    this.mirrors = new GitMirrors({
+      dir: join(options.cacheDir ?? join(cacheRoot(), 'controller'), 'git'),
+    });
+    this.live = new LiveCache(
+      this.kube,
+      (app) => this.apps.enqueue(`${app.namespace}/${app.name}`),
+      (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
+    );
+    this.secrets = new Informer(this.kube, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: manager.namespace,
+      labelSelector: REPO_SECRET_SELECTOR,
+      onError: (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
+    });
+    this.apps = new Controller<Application, AppFlags>({
+      name: 'applications',
+      kube: this.kube,
+      apiVersion: API_VERSION,
+      kind: KIND,
+      ...(options.appNamespaces ? { namespaces: options.appNamespaces } : {}),
+      concurrency: options.concurrency ?? 10,
+      mergeFlags: mergeAppFlags,
+      filter: (_type, app, old) => appEventFlags(app, old),
+      indexes: { repository: repositoryKeys, dependsOn: dependencyKeys },
+      reconciler: { reconcile: (req) => this.reconcile(req) },
+      log: this.log,
+    });
+    this.apps.onEvent((type, app, old) => this.onAppEvent(type, app, old));
+    this.reconciler = new Reconciler({
+      kube: this.kube,
+      mirrors: this.mirrors,
+      renderCache: new RenderCache(20_000),
+      diffCache: new DiffCache(),
+      live: this.live,
+      patcher: this.patcher,
+      credentials: (url) => Promise.resolve(credentialsFor(url, this.secrets.list())),
+      getApp: (ns, name) => this.apps.get(ns, name),
+      ...(options.waitTimeoutMs ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
+      onProgress: (app, message) => this.log.info(message, { app: appKey(app) }),
+    });
+    this.metrics = new Metrics({
+      apps: () => this.apps.list(),
+      kubeCounts: () => this.kube.client.counts,
+      gitStats: () => this.mirrors.stats,
+      queueDepth: () => this.apps.queue.depth,
+      inFlight: () => this.apps.queue.inFlight,
+      reconciles: () => this.apps.queue.processed,
+    });
+    manager.addMetrics(this.metrics.registry);
+    manager.addRoutes({
+      webhookSecrets: options.webhookSecrets ?? {},
+      onPush: (event) => Promise.resolve(this.onPush(event)),
+      onResync: () => this.resyncAll(),
+    });
+  }
+
+  get queue(): WorkQueue<AppFlags> {
+    return this.apps.queue;
+  }
+
+  async start(): Promise<void> {
+    await checkCrds(this.kube);
+    await Promise.all([this.apps.start(), this.secrets.start()]);
+  }
+
+  startLeading(leader: AbortSignal): void {
+    this.log.info('leading: reconciling Applications', { apps: this.apps.list().length });
+    this.apps.startLeading(leader);
+    this.pollTimer = setInterval(() => this.poll(), 1000);
+    this.pollTimer.unref();
+    leader.addEventListener('abort', () => clearInterval(this.pollTimer), { once: true });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.pollTimer);
+    await this.apps.stop();
+    this.secrets.stop();
+    this.live.stop();
+  }
+
+  /** A push: refresh (fetch now) every app it touches; returns their keys. */
+  onPush(event: PushEvent): string[] {
+    const candidates = new Set(event.repos.flatMap((r) => this.apps.byIndex('repository', r)));
+    const keys = [...candidates].filter((a) => pushMatches(a, event)).map(appKey);
+    for (const key of keys) this.apps.enqueue(key, { refresh: 'always' });
+    return keys;
+  }
+
+  /** Reconciles every Application once, without fetching; returns how many were queued. */
+  resyncAll(): number {
+    if (!this.apps.isLeading) return 0;
+    const apps = this.apps.list();
+    for (const a of apps) this.apps.enqueue(appKey(a));
+    return apps.length;
+  }
+
+  /** Marks an app for a source refresh (webhook, CLI); runs at once. */
+  refresh(namespace: string, name: string): void {
+    this.apps.enqueue(`${namespace}/${name}`, { refresh: 'always' });
+  }
+
+  private poll(): void {
+    const now = Date.now();
+    const next = (): number => now + this.pollIntervalMs * (0.9 + Math.random() * 0.2);
+    for (const app of this.apps.list()) {
+      const key = appKey(app);
+      const due = this.nextPoll.get(key);
+      if (due === undefined) this.nextPoll.set(key, next());
+      else if (due <= now) {
+        this.nextPoll.set(key, next());
+        this.apps.enqueue(key, { refresh: 'always' });
+      }
+    }
+  }
+
+  private onAppEvent(
+    type: 'added' | 'modified' | 'deleted',
+    app: Application,
+    old: Application | undefined,
+  ): void {
+    const key = appKey(app);
+    if (type === 'deleted') {
+      this.patcher.forget(key);
+      this.nextPoll.delete(key);
+      return;
+    }
+    this.patcher.observe(app);
+    if (old && readinessChanged(old, app))
+      for (const dependent of this.apps.byIndex('dependsOn', key))
+        this.apps.enqueue(appKey(dependent));
+  }
+
+  private async reconcile(req: ReconcileRequest<AppFlags>): Promise<ReconcileResult> {
+    const cached = this.apps.get(req.namespace, req.name);
+    if (!cached) return {};
+    const app = this.patcher.current(cached);
+    const started = Date.now();
+    const stopTimer = this.metrics.reconcileDuration.startTimer();
+    const result = await this.reconciler
+      .reconcile(app, {
+        signal: req.signal,
+        ...(req.flags.refresh ? { refresh: req.flags.refresh } : {}),
+      })
+      .finally(stopTimer);
+    if (result.synced) {
+      this.metrics.syncTotal.inc({
+        name: req.name,
+        namespace: req.namespace,
+        phase: result.synced.phase,
+      });
+      this.log.info(`sync ${result.synced.phase.toLowerCase()}`, {
+        app: req.key,
+        message: result.synced.message,
+        ms: Date.now() - started,
+      });
+    }
+    return result.requeueAfterMs === undefined ? {} : { requeueAfterMs: result.requeueAfterMs };
+  }
+}
+
+/** A Manager running the Application controller: what `sluice controller` starts. */
+export class GitOpsController {
+  readonly manager: Manager;
+  readonly applications: ApplicationController;
+
+  constructor(options: ControllerOptions) {
+    const log = options.log ?? createLogger('info');
+    this.manager = new Manager({
+      kube: options.kube,
+      namespace: options.namespace ?? 'sluice-system',
+      log,
+      ...(options.leaderElection ? { leaderElection: options.leaderElection } : {}),
+      ...(options.listen ? { listen: options.listen } : {}),
+    });
+    this.applications = new ApplicationController(this.manager, { ...options, log });
+    this.manager.add(this.applications);
+  }
+
+  get queue(): WorkQueue<AppFlags> {
+    return this.applications.queue;
+  }
+
+  get isLeader(): boolean {
+    return this.manager.isLeader;
+  }
+
+  get url(): string | undefined {
+    return this.manager.url;
+  }
+
+  start(): Promise<void> {
+    return this.manager.start();
+  }
+
+  stop(): Promise<void> {
+    return this.manager.stop();
+  }
+}
