@@ -141,7 +141,7 @@ export class Reconciler {
     status.conditions = status.conditions.filter((c) => c.type !== 'Stalled');
 
     // step 5: sync, when asked for or automated
-    const decision = decideSync(app, cmp, manual, this.heals);
+    const decision = decideSync(app, cmp, manual, this.heals, this.now().getTime());
     let outcome: SyncOutcome | undefined;
     if (decision.sync) {
       outcome = await this.runSync(app, cmp, status, manual, options);
