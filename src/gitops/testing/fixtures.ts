@@ -1,7 +1,8 @@
 /**
  * Test helpers for the engine's unit tests: small builders for an Application in a named state,
- * a Comparison, planned resources and sync outcomes, and a fixed clock. Every builder starts
- * from one plain default and takes only what a test case is about.
+ * a Comparison, planned resources and sync outcomes, live objects (the health fixtures of
+ * src/health/testdata), and a fixed clock. Every builder starts from one plain default and
+ * takes only what a test case is about.
  */
 import type {
   Application,
@@ -13,8 +14,10 @@ import type {
   ResourceResult,
   SyncPolicy,
 } from '../../api/application.ts';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { API_VERSION, KIND } from '../../api/application.ts';
-import { refKey, versionOf, type KubeObject } from '../../kube/types.ts';
+import { isRecord, refKey, versionOf, type KubeObject } from '../../kube/types.ts';
 import type { Comparison } from '../compare.ts';
 import type { DesiredResource, Plan } from '../preflight.ts';
 import type { SyncOutcome } from '../sync.ts';
@@ -208,4 +211,14 @@ export function result(
   message = '',
 ): ResourceResult {
   return { ...entry, action, ...(message ? { message } : {}) };
+}
+
+/** A live object from src/health/testdata (named `<kind>-<health>-<situation>.yaml`). */
+export function liveObject(file: string): KubeObject {
+  const doc: unknown = parse(
+    readFileSync(new URL(`../../health/testdata/${file}`, import.meta.url), 'utf8'),
+  );
+  if (!isRecord(doc) || typeof doc['apiVersion'] !== 'string' || !isRecord(doc['metadata']))
+    throw new Error(`${file}: not a Kubernetes object`);
+  return doc as KubeObject;
 }
