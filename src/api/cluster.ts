@@ -76,8 +76,17 @@ export function parseClusterSecret(secret: KubeObject): ClusterSpec | ClusterSec
   if (!server)
     return { secretName, field: 'server', message: `Secret ${secretName} has no server` };
   if (!name) return { secretName, field: 'name', message: `Secret ${secretName} has no name` };
+  const auth = parseAuth(secret, secretName);
+  return 'field' in auth ? auth : { secretName, name, server, auth };
+}
+
+/** How to connect: the kubeconfig field, else Argo CD's JSON `config`. */
+function parseAuth(
+  secret: KubeObject,
+  secretName: string,
+): ClusterSpec['auth'] | ClusterSecretProblem {
   const kubeconfig = secretField(secret, 'kubeconfig');
-  if (kubeconfig?.trim()) return { secretName, name, server, auth: { kubeconfig } };
+  if (kubeconfig?.trim()) return { kubeconfig };
   const raw = secretField(secret, 'config');
   if (!raw?.trim())
     return {
@@ -89,7 +98,7 @@ export function parseClusterSecret(secret: KubeObject): ClusterSpec | ClusterSec
     const config = JSON.parse(raw) as unknown;
     if (typeof config !== 'object' || config === null || Array.isArray(config))
       throw new Error('not a JSON object');
-    return { secretName, name, server, auth: { config: config as ArgoClusterConfig } };
+    return { config };
   } catch (err) {
     return {
       secretName,

@@ -39,6 +39,42 @@ describe('annotations', () => {
     expect(hookTypes(obj({}))).toEqual([]);
   });
 
+  it.each([
+    { name: 'Skip → skipped', a: { 'argocd.argoproj.io/hook': 'Skip' }, hooks: ['Skip'] },
+    {
+      name: 'spaces around names are ignored',
+      a: { 'sluice.dev/hook': ' PreSync , PostSync ' },
+      hooks: ['PreSync', 'PostSync'],
+    },
+    {
+      name: 'unknown names are dropped',
+      a: { 'sluice.dev/hook': 'PreSync,BeforeLunch' },
+      hooks: ['PreSync'],
+    },
+    {
+      name: "Sluice's annotation wins over Argo CD's",
+      a: { 'sluice.dev/hook': 'PostSync', 'argocd.argoproj.io/hook': 'PreSync' },
+      hooks: ['PostSync'],
+    },
+    {
+      name: "Argo CD's annotation wins over Helm's",
+      a: { 'argocd.argoproj.io/hook': 'Sync', 'helm.sh/hook': 'pre-install' },
+      hooks: ['Sync'],
+    },
+    {
+      name: 'Helm install and upgrade hooks map to PreSync and PostSync',
+      a: { 'helm.sh/hook': 'pre-install,post-install' },
+      hooks: ['PreSync', 'PostSync'],
+    },
+    {
+      name: 'Helm hooks Sluice does not run map to nothing',
+      a: { 'helm.sh/hook': 'pre-delete,test' },
+      hooks: [],
+    },
+  ])('hook annotation: $name', ({ a, hooks }) => {
+    expect(hookTypes(obj(a))).toEqual(hooks);
+  });
+
   it('reads sync waves, using the Helm hook weight for Helm hooks only', () => {
     expect(syncWave(obj({ 'sluice.dev/sync-wave': '-2' }))).toBe(-2);
     expect(syncWave(obj({ 'argocd.argoproj.io/sync-wave': '3' }))).toBe(3);

@@ -12,12 +12,12 @@ import type {
   ResourceStatus,
 } from '../api/application.ts';
 import { assessHealth, worstHealth } from '../health/index.ts';
-import { formatRef } from '../kube/types.ts';
+import { formatRef, type KubeObject } from '../kube/types.ts';
 import { entryKey, inventoryEntry, type Comparison } from './compare.ts';
 import type { Reason } from './conditions.ts';
 import type { LiveState } from './live.ts';
 import { automatedEnabled } from './policy.ts';
-import type { Plan } from './preflight.ts';
+import type { DesiredResource, Plan } from './preflight.ts';
 import type { SyncOutcome } from './sync.ts';
 
 const HISTORY_LIMIT = 10;
@@ -29,17 +29,29 @@ export interface AppHealth {
 }
 
 export async function assessAppHealth(plan: Plan, live: LiveState): Promise<AppHealth> {
-  const resources: ResourceStatus[] = [];
-  let worst: { status: HealthStatus; message: string } = { status: 'Healthy', message: '' };
+  const objects: Array<KubeObject | undefined> = [];
   for (const r of plan.resources) {
-    const obj = await live.get(
-      r.object.apiVersion,
-      r.ref.kind,
-      r.ref.namespace || undefined,
-      r.ref.name,
+    objects.push(
+      await live.get(r.object.apiVersion, r.ref.kind, r.ref.namespace || undefined, r.ref.name),
     );
-    const h = assessHealth(obj);
-    resources.push({
+  }
+  return appHealth(plan.resources, objects);
+}
+
+/**
+ * The app's health from its planned resources and their live objects (`live[i]` is the object
+ * of `resources[i]`, undefined when missing): the worst status, with a message naming the first
+ * object that has it.
+ */
+export function appHealth(
+  resources: readonly DesiredResource[],
+  live: readonly (KubeObject | undefined)[],
+): AppHealth {
+  const statuses: ResourceStatus[] = [];
+  let worst: { status: HealthStatus; message: string } = { status: 'Healthy', message: '' };
+  for (const [i, r] of resources.entries()) {
+    const h = assessHealth(live[i]);
+    statuses.push({
       ...inventoryEntry(r),
       health: { status: h.status, ...(h.message ? { message: h.message } : {}) },
     });
@@ -47,7 +59,7 @@ export async function assessAppHealth(plan: Plan, live: LiveState): Promise<AppH
       worst = { status: h.status, message: `${formatRef(r.ref)}: ${h.message ?? h.status}` };
     }
   }
-  return { ...worst, resources };
+  return { ...worst, resources: statuses };
 }
 
 /** The Ready condition's reason and message. */
@@ -95,14 +107,19 @@ export function dependencyProblem(
 ): string | undefined {
   for (const dep of app.spec.dependsOn ?? []) {
     const ns = dep.namespace ?? app.metadata.namespace;
-    const other = getApp(ns, dep.name);
-    if (!other) return `waiting for Application ${ns}/${dep.name}: it does not exist`;
-    const s = other.status;
-    if (s?.sync?.status !== 'Synced' || s.health?.status !== 'Healthy') {
-      return `waiting for Application ${ns}/${dep.name} to be Synced and Healthy (now ${s?.sync?.status ?? 'Unknown'}/${s?.health?.status ?? 'Unknown'})`;
-    }
+    const problem = notReady(`${ns}/${dep.name}`, getApp(ns, dep.name));
+    if (problem) return problem;
   }
   return undefined;
+}
+
+/** Why the Application `name` (a dependency) is not ready yet, or undefined when it is. */
+function notReady(name: string, other: Application | undefined): string | undefined {
+  if (!other) return `waiting for Application ${name}: it does not exist`;
+  const sync = other.status?.sync?.status;
+  const health = other.status?.health?.status;
+  if (sync === 'Synced' && health === 'Healthy') return undefined;
+  return `waiting for Application ${name} to be Synced and Healthy (now ${sync ?? 'Unknown'}/${health ?? 'Unknown'})`;
 }
 
 /** The plan's objects, plus what is still out there (prune off, or failed) so it stays prunable. */

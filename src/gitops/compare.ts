@@ -91,6 +91,26 @@ export class Comparer {
     d.error = `${formatRef(d.resource.ref)} is managed by Application ${owner.namespace}/${owner.name}; remove it from one of the two apps (or delete that app without --cascade to hand it over)`;
   }
 
+  /** Namespaces this revision creates that do not exist yet (their objects cannot be dry-run). */
+  private async pendingNamespaces(plan: Plan): Promise<Set<string>> {
+    const pending = new Set(plan.createNamespaces);
+    for (const r of plan.resources)
+      if (r.ref.kind === 'Namespace' && r.ref.group === '') pending.add(r.ref.name);
+    for (const ns of [...pending])
+      if (await this.deps.live.get('v1', 'Namespace', undefined, ns)) pending.delete(ns);
+    return pending;
+  }
+
+  /** What the app tracks (inventory, and the cache by tracking id) that the plan no longer has. */
+  private leftovers(app: Application, plan: Plan): InventoryEntry[] {
+    const wanted = new Set(plan.resources.map((r) => r.key));
+    const candidates = new Map<string, InventoryEntry>();
+    const tracked = this.deps.live.trackedBy(app.metadata.namespace, app.metadata.name);
+    for (const e of [...(app.status?.inventory ?? []), ...tracked])
+      if (!wanted.has(entryKey(e))) candidates.set(entryKey(e), e);
+    return [...candidates.values()];
+  }
+
   /**
    * Objects already gone need no pruning; objects marked Prune=false are left alone on purpose;
    * hooks (runs of a PreSync Job, ...) belong to the operation that ran them, not the app.
@@ -179,11 +199,7 @@ export class Comparer {
       );
     }
     // step 4: diff
-    const pending = new Set(plan.createNamespaces);
-    for (const r of plan.resources)
-      if (r.ref.kind === 'Namespace' && r.ref.group === '') pending.add(r.ref.name);
-    for (const ns of [...pending])
-      if (await this.deps.live.get('v1', 'Namespace', undefined, ns)) pending.delete(ns);
+    const pending = await this.pendingNamespaces(plan);
     const ctx = {
       kube: this.deps.kube,
       cache: this.deps.diffCache,
@@ -202,15 +218,7 @@ export class Comparer {
     );
     for (const d of list) this.refuseShared(app, d);
     const diffs = new Map(list.map((d) => [d.resource.key, d]));
-    const wanted = new Set(plan.resources.map((r) => r.key));
-    const candidates = new Map<string, InventoryEntry>();
-    for (const e of [
-      ...inventory,
-      ...this.deps.live.trackedBy(app.metadata.namespace, app.metadata.name),
-    ]) {
-      if (!wanted.has(entryKey(e))) candidates.set(entryKey(e), e);
-    }
-    const pruneCandidates = await this.prunable(candidates.values());
+    const pruneCandidates = await this.prunable(this.leftovers(app, plan));
     const drifted = list.some((d) => !d.inSync);
     const outOfSync = drifted || pruneCandidates.length > 0;
     return { revision, plan, diffs, pruneCandidates, outOfSync, drifted };

@@ -89,18 +89,20 @@ export class LiveCache implements LiveState {
     if (!app) return;
     const appKey = `${app.namespace}/${app.name}`;
     if (type === 'deleted') this.byApp.get(appKey)?.delete(objKey);
-    else {
-      let m = this.byApp.get(appKey);
-      if (!m) this.byApp.set(appKey, (m = new Map<string, InventoryEntry>()));
-      m.set(objKey, {
-        group: groupOf(obj.apiVersion),
-        version: versionOf(obj.apiVersion),
-        kind: obj.kind,
-        ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-        name: obj.metadata.name ?? '',
-      });
-    }
+    else this.track(appKey, objKey, obj);
     this.onChange(app, obj, type);
+  }
+
+  private track(appKey: string, objKey: string, obj: KubeObject): void {
+    let m = this.byApp.get(appKey);
+    if (!m) this.byApp.set(appKey, (m = new Map<string, InventoryEntry>()));
+    m.set(objKey, {
+      group: groupOf(obj.apiVersion),
+      version: versionOf(obj.apiVersion),
+      kind: obj.kind,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+      name: obj.metadata.name ?? '',
+    });
   }
 
   async get(

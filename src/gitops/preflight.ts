@@ -90,94 +90,139 @@ export function destinationNamespace(app: Application): string {
   return app.spec.destination.namespace || 'default';
 }
 
+/** What discovery says about an object's kind. */
+export type KindLookup =
+  | { state: 'served'; namespaced: boolean }
+  | { state: 'notServed' }
+  | { state: 'failed'; message: string };
+
+async function lookupKind(discovery: Discovery, object: KubeObject): Promise<KindLookup> {
+  try {
+    const info = await discovery.find(object.apiVersion, object.kind);
+    return info ? { state: 'served', namespaced: info.namespaced } : { state: 'notServed' };
+  } catch (err) {
+    return { state: 'failed', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 export async function preflight(
   objects: readonly KubeObject[],
   app: Application,
   discovery: Discovery,
 ): Promise<Plan> {
-  const problems: string[] = [];
-  const fromCrds = crdKinds(objects);
-  const seen = new Map<string, number>();
-  const plan: Plan = { resources: [], hooks: [], createNamespaces: [] };
-  const defaultNs = destinationNamespace(app);
+  const kinds: Array<KindLookup | undefined> = [];
+  for (const object of objects) {
+    kinds.push(
+      hookTypes(object).includes('Skip') ? undefined : await lookupKind(discovery, object),
+    );
+  }
+  return planObjects(objects, app, kinds);
+}
 
+interface PlanContext {
+  app: Application;
+  defaultNs: string;
+  fromCrds: Map<string, boolean>;
+  /** Keys of the (non-hook) objects planned so far -> their index in the render. */
+  seen: Map<string, number>;
+}
+
+/**
+ * The plan for rendered `objects`, given what discovery said about each one's kind (`kinds[i]`
+ * for `objects[i]`; undefined: not looked up). Throws a PreflightError listing every problem.
+ */
+export function planObjects(
+  objects: readonly KubeObject[],
+  app: Application,
+  kinds: readonly (KindLookup | undefined)[],
+): Plan {
+  const problems: string[] = [];
+  const ctx: PlanContext = {
+    app,
+    defaultNs: destinationNamespace(app),
+    fromCrds: crdKinds(objects),
+    seen: new Map(),
+  };
+  const plan: Plan = { resources: [], hooks: [], createNamespaces: [] };
   for (const [index, original] of objects.entries()) {
-    const hooks = hookTypes(original);
-    if (hooks.includes('Skip')) continue;
-    const object = structuredClone<KubeObject>(original);
-    object.metadata ??= {};
-    const label = formatRef(refOf(object)) || `object #${index + 1}`;
-    const info = await discovery.find(object.apiVersion, object.kind).catch((err: unknown) => {
-      problems.push(
-        `${label}: discovery failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      return null;
-    });
-    if (info === null) continue;
-    let namespaced: boolean;
-    let crdPending = false;
-    if (info) namespaced = info.namespaced;
-    else {
-      const fromCrd = fromCrds.get(`${groupOf(object.apiVersion)}/${object.kind}`);
-      if (fromCrd === undefined) {
-        problems.push(
-          `${label}: the cluster does not serve kind ${object.kind} in ${object.apiVersion} (install its CRD first)`,
-        );
-        continue;
-      }
-      namespaced = fromCrd;
-      crdPending = true;
-    }
-    if (namespaced) object.metadata.namespace ||= defaultNs;
-    else delete object.metadata.namespace;
-    const ref: ObjectRef = {
-      ...refOf(object),
-      name: object.metadata.name ?? object.metadata.generateName ?? '',
-    };
-    const key = refKey(ref);
-    if (hooks.length === 0) {
-      const previous = seen.get(key);
-      if (previous !== undefined) {
-        problems.push(
-          `${formatRef(ref)}: defined twice (objects #${previous + 1} and #${index + 1} of the render)`,
-        );
-        continue;
-      }
-      seen.set(key, index);
-    }
-    object.metadata.annotations = {
-      ...object.metadata.annotations,
-      [TRACKING_ANNOTATION]: trackingId(app.metadata.namespace, app.metadata.name, ref),
-    };
-    object.metadata.labels = { ...object.metadata.labels, [MANAGED_LABEL]: 'true' };
-    const resource: DesiredResource = {
-      ref,
-      key,
-      version: versionOf(object.apiVersion),
-      object,
-      namespaced,
-      wave: syncWave(object),
-      options: objectSyncOptions(object),
-      ...(crdPending ? { crdPending } : {}),
-    };
-    if (hooks.length > 0)
-      plan.hooks.push({
-        ...resource,
-        hooks: hooks as HookType[],
-        deletePolicies: deletePolicies(object),
-      });
-    else plan.resources.push(resource);
+    const planned = planObject(original, index, kinds[index], ctx);
+    if (typeof planned === 'string') problems.push(planned);
+    else if (planned?.hooks) plan.hooks.push(planned);
+    else if (planned) plan.resources.push(planned);
   }
   if (problems.length > 0) throw new PreflightError(problems);
+  plan.createNamespaces = namespacesToCreate(app, ctx.seen);
+  return plan;
+}
 
+/** Whether the object is namespaced, from discovery or a CRD in the render; or the problem. */
+function scopeOf(
+  object: KubeObject,
+  label: string,
+  lookup: KindLookup | undefined,
+  fromCrds: Map<string, boolean>,
+): { namespaced: boolean; crdPending: boolean } | string {
+  if (lookup?.state === 'failed') return `${label}: discovery failed: ${lookup.message}`;
+  if (lookup?.state === 'served') return { namespaced: lookup.namespaced, crdPending: false };
+  const fromCrd = fromCrds.get(`${groupOf(object.apiVersion)}/${object.kind}`);
+  if (fromCrd === undefined) {
+    return `${label}: the cluster does not serve kind ${object.kind} in ${object.apiVersion} (install its CRD first)`;
+  }
+  return { namespaced: fromCrd, crdPending: true };
+}
+
+/** One object's place in the plan: undefined when skipped, a string when it is refused. */
+function planObject(
+  original: KubeObject,
+  index: number,
+  lookup: KindLookup | undefined,
+  ctx: PlanContext,
+): DesiredResource | string | undefined {
+  const hooks = hookTypes(original);
+  if (hooks.includes('Skip')) return undefined;
+  const object = structuredClone<KubeObject>(original);
+  object.metadata ??= {};
+  const label = formatRef(refOf(object)) || `object #${index + 1}`;
+  const scope = scopeOf(object, label, lookup, ctx.fromCrds);
+  if (typeof scope === 'string') return scope;
+  if (scope.namespaced) object.metadata.namespace ||= ctx.defaultNs;
+  else delete object.metadata.namespace;
+  const ref: ObjectRef = {
+    ...refOf(object),
+    name: object.metadata.name ?? object.metadata.generateName ?? '',
+  };
+  const key = refKey(ref);
+  if (hooks.length === 0) {
+    const previous = ctx.seen.get(key);
+    if (previous !== undefined) {
+      return `${formatRef(ref)}: defined twice (objects #${previous + 1} and #${index + 1} of the render)`;
+    }
+    ctx.seen.set(key, index);
+  }
+  object.metadata.annotations = {
+    ...object.metadata.annotations,
+    [TRACKING_ANNOTATION]: trackingId(ctx.app.metadata.namespace, ctx.app.metadata.name, ref),
+  };
+  object.metadata.labels = { ...object.metadata.labels, [MANAGED_LABEL]: 'true' };
+  const resource: DesiredResource = {
+    ref,
+    key,
+    version: versionOf(object.apiVersion),
+    object,
+    namespaced: scope.namespaced,
+    wave: syncWave(object),
+    options: objectSyncOptions(object),
+    ...(scope.crdPending ? { crdPending: true } : {}),
+  };
+  if (hooks.length === 0) return resource;
+  return { ...resource, hooks: hooks as HookType[], deletePolicies: deletePolicies(object) };
+}
+
+/** The destination namespace, when CreateNamespace=true and the render does not define it. */
+function namespacesToCreate(app: Application, seen: Map<string, number>): string[] {
   const appOptions = parseOptions(app.spec.syncPolicy?.syncOptions ?? []);
   const target = app.spec.destination.namespace;
-  if (
-    optionEnabled(appOptions, 'CreateNamespace') &&
-    target &&
-    !seen.has(`/Namespace//${target}`)
-  ) {
-    plan.createNamespaces.push(target);
-  }
-  return plan;
+  if (optionEnabled(appOptions, 'CreateNamespace') && target && !seen.has(`/Namespace//${target}`))
+    return [target];
+  return [];
 }

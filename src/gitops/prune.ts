@@ -7,7 +7,7 @@
 import type { InventoryEntry, ResourceResult } from '../api/application.ts';
 import { errorMessage } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
-import { formatRef, type ObjectRef } from '../kube/types.ts';
+import { formatRef, type KubeObject, type ObjectRef } from '../kube/types.ts';
 import {
   objectSyncOptions,
   optionDisabled,
@@ -19,6 +19,25 @@ export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
 
 export function apiVersionOf(e: InventoryEntry): string {
   return e.group ? `${e.group}/${e.version}` : e.version;
+}
+
+/**
+ * Why a live leftover must stay, or undefined when it may be deleted: it is tracked by another
+ * app now (adopted) or by nobody, or it carries `Prune=false`.
+ */
+export function keepReason(
+  live: KubeObject,
+  ref: ObjectRef,
+  app: { namespace: string; name: string },
+): string | undefined {
+  const owner = live.metadata.annotations?.[TRACKING_ANNOTATION];
+  if (owner !== trackingId(app.namespace, app.name, ref)) {
+    return `${formatRef(ref)} is now tracked by ${owner ?? 'nobody'}; not deleted`;
+  }
+  if (optionDisabled(objectSyncOptions(live), 'Prune')) {
+    return 'Prune=false: left in place (delete it by hand if it should go)';
+  }
+  return undefined;
 }
 
 export async function pruneOne(
@@ -37,21 +56,8 @@ export async function pruneOne(
   try {
     const live = await kube.get(apiVersionOf(entry), entry.kind, entry.namespace, entry.name);
     if (!live) return { ...base, action: 'pruned', message: 'already gone' };
-    const owner = live.metadata.annotations?.[TRACKING_ANNOTATION];
-    if (owner !== trackingId(app.namespace, app.name, ref)) {
-      return {
-        ...base,
-        action: 'pruneSkipped',
-        message: `${formatRef(ref)} is now tracked by ${owner ?? 'nobody'}; not deleted`,
-      };
-    }
-    if (optionDisabled(objectSyncOptions(live), 'Prune')) {
-      return {
-        ...base,
-        action: 'pruneSkipped',
-        message: 'Prune=false: left in place (delete it by hand if it should go)',
-      };
-    }
+    const kept = keepReason(live, ref, app);
+    if (kept) return { ...base, action: 'pruneSkipped', message: kept };
     await kube.delete(live, {
       propagationPolicy: policy,
       ...(live.metadata.uid ? { uid: live.metadata.uid } : {}),

@@ -183,7 +183,6 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async run(onSynced: () => void): Promise<void> {
     let backoff = 250;
     let needList = true;
-    const { apiVersion, kind, namespace, labelSelector } = this.options;
     while (!this.stopped) {
       try {
         if (needList) {
@@ -192,39 +191,54 @@ export class Informer<T extends KubeObject = KubeObject> {
           onSynced();
         }
         if (this.stopped) return;
-        const events = this.kube.watch<T>(apiVersion, kind, {
-          resourceVersion: this.resourceVersion,
-          signal: this.abort.signal,
-          timeoutSeconds: 300 + Math.floor(Math.random() * 60),
-          ...(namespace ? { namespace } : {}),
-          ...(labelSelector ? { labelSelector } : {}),
-        });
-        for await (const ev of events) {
+        needList = await this.watchOnce(() => {
           backoff = 250;
-          if (ev.type === 'BOOKMARK') {
-            this.resourceVersion = ev.object.metadata.resourceVersion ?? this.resourceVersion;
-          } else if (ev.type === 'ERROR') {
-            const code = (ev.object as unknown as { code?: number }).code;
-            if (code === 410) needList = true;
-            break;
-          } else {
-            this.apply(ev.type, ev.object);
-          }
-        }
+        });
       } catch (err) {
         if (this.stopped) return;
         if (err instanceof KubeApiError && err.status === 410) needList = true;
         else {
-          this.options.onError?.(err);
-          await sleep(backoff + Math.random() * backoff, undefined, {
-            signal: this.abort.signal,
-          }).catch(() => undefined);
-          backoff = Math.min(backoff * 2, 30_000);
+          backoff = await this.backOff(err, backoff);
           // A long outage may have lost events: list again.
           if (backoff >= 4000) needList = true;
         }
       }
     }
+  }
+
+  /**
+   * Watches from the last resourceVersion until the watch ends, calling `onEvent` for each
+   * event. Resolves true when the history is gone (410) and the cache must be listed again.
+   */
+  private async watchOnce(onEvent: () => void): Promise<boolean> {
+    const { apiVersion, kind, namespace, labelSelector } = this.options;
+    const events = this.kube.watch<T>(apiVersion, kind, {
+      resourceVersion: this.resourceVersion,
+      signal: this.abort.signal,
+      timeoutSeconds: 300 + Math.floor(Math.random() * 60),
+      ...(namespace ? { namespace } : {}),
+      ...(labelSelector ? { labelSelector } : {}),
+    });
+    for await (const ev of events) {
+      onEvent();
+      if (ev.type === 'BOOKMARK') {
+        this.resourceVersion = ev.object.metadata.resourceVersion ?? this.resourceVersion;
+      } else if (ev.type === 'ERROR') {
+        return (ev.object as unknown as { code?: number }).code === 410;
+      } else {
+        this.apply(ev.type, ev.object);
+      }
+    }
+    return false;
+  }
+
+  /** Reports a failed list or watch and waits before the next try; returns the next wait. */
+  private async backOff(err: unknown, backoff: number): Promise<number> {
+    this.options.onError?.(err);
+    await sleep(backoff + Math.random() * backoff, undefined, {
+      signal: this.abort.signal,
+    }).catch(() => undefined);
+    return Math.min(backoff * 2, 30_000);
   }
 }
 

@@ -54,38 +54,48 @@ function send(res: ServerResponse, status: number, body: unknown, type = 'applic
 
 async function handle(o: ServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && path === '/healthz') {
-    const h = o.healthz?.() ?? { ok: true, message: 'ok' };
-    return send(res, h.ok ? 200 : 503, h.message, 'text/plain');
-  }
+  if (req.method === 'GET' && path === '/healthz') return healthz(o, res);
   if (req.method === 'GET' && path === '/metrics' && o.metrics)
     return send(res, 200, await o.metrics(), 'text/plain; version=0.0.4');
   if (req.method === 'POST' && path === '/api/resync' && o.onResync)
     return send(res, 200, { queued: o.onResync() });
-  if (path === '/api/webhook' && o.onPush) {
-    if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
-    const body = await readBody(req, o.maxBodyBytes ?? 1_048_576);
-    if (!body) return send(res, 413, { error: 'body too large' });
-    const r = parseWebhook(req.headers, body, o.webhookSecrets ?? {});
-    if (r.status !== 200) {
-      o.log.warn('webhook refused', {
-        status: r.status,
-        reason: r.message,
-        from: req.socket.remoteAddress,
-      });
-      return send(res, r.status, { error: r.message });
-    }
-    if (!r.event) return send(res, 200, { refreshed: [], message: r.message });
-    const refreshed = await o.onPush(r.event);
-    o.log.info('webhook push', {
-      provider: r.event.provider,
-      ref: r.event.ref,
-      repos: r.event.repos.join(','),
-      refreshed: refreshed.length,
-    });
-    return send(res, 200, { refreshed });
-  }
+  if (path === '/api/webhook' && o.onPush) return handleWebhook(o, o.onPush, req, res);
   return send(res, 404, { error: `no route for ${req.method ?? ''} ${path ?? ''}` });
+}
+
+function healthz(o: ServerOptions, res: ServerResponse): void {
+  const h = o.healthz?.() ?? { ok: true, message: 'ok' };
+  send(res, h.ok ? 200 : 503, h.message, 'text/plain');
+}
+
+/** POST /api/webhook: a signed push refreshes the apps it touches. */
+async function handleWebhook(
+  o: ServerOptions,
+  onPush: NonNullable<ServerOptions['onPush']>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+  const body = await readBody(req, o.maxBodyBytes ?? 1_048_576);
+  if (!body) return send(res, 413, { error: 'body too large' });
+  const r = parseWebhook(req.headers, body, o.webhookSecrets ?? {});
+  if (r.status !== 200) {
+    o.log.warn('webhook refused', {
+      status: r.status,
+      reason: r.message,
+      from: req.socket.remoteAddress,
+    });
+    return send(res, r.status, { error: r.message });
+  }
+  if (!r.event) return send(res, 200, { refreshed: [], message: r.message });
+  const refreshed = await onPush(r.event);
+  o.log.info('webhook push', {
+    provider: r.event.provider,
+    ref: r.event.ref,
+    repos: r.event.repos.join(','),
+    refreshed: refreshed.length,
+  });
+  return send(res, 200, { refreshed });
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {

@@ -161,24 +161,52 @@ export class GitMirrors {
       });
     }
     const ctx = this.context(t);
-    let fetched = false;
-    if (!(await exists(t.mirror.gitDir))) {
-      await this.sync(t, opts.credentials);
-      fetched = true;
-    } else if (opts.refresh === true) {
-      const recent = opts.maxAgeMs !== undefined && Date.now() - t.mirror.fetchedAt < opts.maxAgeMs;
-      const known =
-        recent || (isFullSha(rev) && (await t.mirror.lock.read(() => hasCommit(ctx, rev))));
-      if (!known) {
-        await this.sync(t, opts.credentials);
-        fetched = true;
-      }
-    }
+    const fetched = await this.fetchFirst(t, ctx, rev, opts);
     // The cache only ever holds resolutions made since the last fetch (a fetch clears it), so it
     // serves the callers that joined that fetch too: 100 apps refreshed by one push resolve once.
     const cached = t.mirror.resolved.get(rev);
     if (cached) return cached;
     const generation = t.mirror.generation;
+    let found = await this.resolveShared(t, ctx, rev, generation);
+    if (found === undefined && !fetched) {
+      await this.sync(t, opts.credentials);
+      found = await t.mirror.lock.read(() => resolveLocal(ctx, rev));
+    }
+    if (found === undefined || found === 'ambiguous') throw await this.notFound(t, rev, found);
+    if (t.mirror.generation === generation) t.mirror.resolved.set(rev, found);
+    return found;
+  }
+
+  /**
+   * Fetches before resolving when the mirror does not exist yet, or on refresh unless the
+   * repository was fetched within `maxAgeMs` or `rev` is a full SHA already here. True if it did.
+   */
+  private async fetchFirst(
+    t: Target,
+    ctx: MirrorContext,
+    rev: string,
+    opts: ResolveOptions,
+  ): Promise<boolean> {
+    if (!(await exists(t.mirror.gitDir))) {
+      await this.sync(t, opts.credentials);
+      return true;
+    }
+    if (opts.refresh !== true) return false;
+    const recent = opts.maxAgeMs !== undefined && Date.now() - t.mirror.fetchedAt < opts.maxAgeMs;
+    const known =
+      recent || (isFullSha(rev) && (await t.mirror.lock.read(() => hasCommit(ctx, rev))));
+    if (known) return false;
+    await this.sync(t, opts.credentials);
+    return true;
+  }
+
+  /** Resolves `rev` in the mirror; concurrent callers of one fetch generation share the work. */
+  private resolveShared(
+    t: Target,
+    ctx: MirrorContext,
+    rev: string,
+    generation: number,
+  ): Promise<Awaited<ReturnType<typeof resolveLocal>>> {
     let pending = t.mirror.resolving.get(rev);
     if (!pending || pending.generation !== generation) {
       pending = { generation, result: t.mirror.lock.read(() => resolveLocal(ctx, rev)) };
@@ -190,14 +218,7 @@ export class GitMirrors {
         })
         .catch(() => undefined);
     }
-    let found = await pending.result;
-    if (found === undefined && !fetched) {
-      await this.sync(t, opts.credentials);
-      found = await t.mirror.lock.read(() => resolveLocal(ctx, rev));
-    }
-    if (found === undefined || found === 'ambiguous') throw await this.notFound(t, rev, found);
-    if (t.mirror.generation === generation) t.mirror.resolved.set(rev, found);
-    return found;
+    return pending.result;
   }
 
   /**

@@ -1,0 +1,97 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../util/log.ts';
+import { startServer, type RunningServer } from './server.ts';
+import type { PushEvent } from './webhook.ts';
+
+// The routes of the controller's HTTP server, on a loopback port; pushes go to a recorder.
+const SECRET = 'gh-secret';
+const push = JSON.stringify({
+  ref: 'refs/heads/main',
+  repository: { clone_url: 'https://github.com/org/deploy.git', default_branch: 'main' },
+});
+const signed = (body: string, secret = SECRET): Record<string, string> => ({
+  'x-github-event': 'push',
+  'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+});
+
+let server: RunningServer;
+const pushes: PushEvent[] = [];
+
+beforeAll(async () => {
+  server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    metrics: () => Promise.resolve('sluice_up 1\n'),
+    webhookSecrets: { github: SECRET },
+    onPush: (event) => {
+      pushes.push(event);
+      return Promise.resolve(['sluice-system/guestbook']);
+    },
+    onResync: () => 3,
+    log: silentLogger,
+    maxBodyBytes: 1024,
+  });
+});
+afterAll(() => server.close());
+
+describe('server routes', () => {
+  it.each([
+    { name: 'GET /healthz → 200 ok', method: 'GET', path: '/healthz', status: 200, body: 'ok' },
+    {
+      name: 'GET /metrics → the metrics text',
+      method: 'GET',
+      path: '/metrics?x=1',
+      status: 200,
+      body: 'sluice_up 1\n',
+    },
+    {
+      name: 'POST /api/resync → how many apps were queued',
+      method: 'POST',
+      path: '/api/resync',
+      status: 200,
+      body: '{"queued":3}',
+    },
+    {
+      name: 'GET /api/webhook → 405, use POST',
+      method: 'GET',
+      path: '/api/webhook',
+      status: 405,
+      body: '{"error":"use POST"}',
+    },
+    {
+      name: 'unknown route → 404 naming it',
+      method: 'DELETE',
+      path: '/api/apps',
+      status: 404,
+      body: '{"error":"no route for DELETE /api/apps"}',
+    },
+  ])('$name', async ({ method, path, status, body }) => {
+    const res = await fetch(`${server.url}${path}`, { method });
+    expect(res.status).toBe(status);
+    expect(await res.text()).toBe(body);
+  });
+
+  it('refreshes what a signed push touches', async () => {
+    const res = await fetch(`${server.url}/api/webhook`, {
+      method: 'POST',
+      body: push,
+      headers: signed(push),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ refreshed: ['sluice-system/guestbook'] });
+    expect(pushes.at(-1)?.ref).toBe('refs/heads/main');
+  });
+
+  it.each([
+    { name: 'wrong signature → 401', body: push, headers: signed(push, 'wrong'), status: 401 },
+  ])('refuses a push: $name, and refreshes nothing', async ({ body, headers, status }) => {
+    const before = pushes.length;
+    const res = await fetch(`${server.url}/api/webhook`, { method: 'POST', body, headers });
+    expect(res.status).toBe(status);
+    expect(pushes.length).toBe(before);
+  });
+
+  // readBody destroys the request (and so the socket) before the 413 is written.
+  it.todo('answers 413 to a body over the limit (today the connection is dropped instead)');
+});
