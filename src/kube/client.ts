@@ -145,15 +145,15 @@ export class KubeClient {
       headers['content-type'] = spec.contentType ?? 'application/json';
     }
     try {
-      return await request(this.url(spec.path, spec.query), {
+      const sent = request(this.url(spec.path, spec.query), {
         method: spec.method,
         headers,
         body,
         dispatcher: this.agent,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        ...(spec.signal ? { signal: spec.signal } : {}),
       });
+      return await (spec.signal ? abandonOnAbort(sent, spec.signal) : sent);
     } catch (err) {
       this.count(spec.verb, 'error');
       if (spec.signal?.aborted) throw new RequestCancelledError(spec.object);
@@ -237,5 +237,43 @@ function toApiError(status: number, text: string, object: string | undefined): K
   return new KubeApiError(status, reason, message, {
     ...(object ? { object } : {}),
     ...(hint ? { hint } : {}),
+  });
+}
+
+/**
+ * Resolves with the response, or rejects the moment `signal` aborts. The signal is not handed to
+ * undici: aborting a request in flight and later closing the agent makes undici throw an uncaught
+ * error. A request already sent may still be served; its late response is read and dropped.
+ */
+function abandonOnAbort(
+  sent: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  if (signal.aborted) {
+    void sent.then(
+      (res) => res.body.dump(),
+      () => undefined,
+    );
+    return Promise.reject(new Error('aborted'));
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      void sent.then(
+        (res) => res.body.dump(),
+        () => undefined,
+      );
+      reject(new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    sent.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   });
 }

@@ -3,7 +3,8 @@
  * every `renewMs`; another candidate takes over only once `leaseDurationMs` passed without a
  * renewal. Updates use the Lease's resourceVersion, so two candidates can never both win. A
  * leader that cannot renew within `leaseDurationMs` stops leading (callback) before anyone else
- * can take over. `release()` hands the Lease over at once on graceful shutdown.
+ * can take over; one that finds the Lease held by someone else stops at once. `release()` hands
+ * the Lease over at once on graceful shutdown.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube } from '../kube/api.ts';
@@ -57,7 +58,8 @@ export class LeaderElector {
     this.loop ??= this.run();
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** 'ours' (acquired or renewed), or 'theirs' (someone else holds a live Lease). */
+  private async tryAcquireOrRenew(): Promise<'ours' | 'theirs'> {
     const { namespace, name, identity, leaseDurationMs } = this.opts;
     const now = new Date();
     const lease = await this.kube.get<Lease>('coordination.k8s.io/v1', 'Lease', namespace, name);
@@ -73,13 +75,13 @@ export class LeaderElector {
         metadata: { name, namespace },
         spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
       });
-      return true;
+      return 'ours';
     }
     const held = lease.spec?.holderIdentity;
     const renewed = Date.parse(lease.spec?.renewTime ?? '') || 0;
     const duration = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
     const expired = !held || renewed + duration < now.getTime();
-    if (held !== identity && !expired) return false;
+    if (held !== identity && !expired) return 'theirs';
     const taking = held !== identity;
     await this.kube.update({
       ...lease,
@@ -94,14 +96,17 @@ export class LeaderElector {
           : {}),
       },
     });
-    return true;
+    return 'ours';
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       let ok = false;
+      let taken = false;
       try {
-        ok = await this.tryAcquireOrRenew();
+        const r = await this.tryAcquireOrRenew();
+        ok = r === 'ours';
+        taken = r === 'theirs';
       } catch (err) {
         // A 409 means someone else updated the Lease first: not ours this round.
         if (!(err instanceof KubeApiError && err.conflict))
@@ -116,9 +121,9 @@ export class LeaderElector {
         }
       } else if (
         this.leading &&
-        Date.now() - this.lastRenew > this.opts.leaseDurationMs - this.opts.renewMs
+        (taken || Date.now() - this.lastRenew > this.opts.leaseDurationMs - this.opts.renewMs)
       ) {
-        // Stop before the Lease can expire for the others.
+        // Someone else holds it now, or it could expire for the others any moment: stop.
         this.leading = false;
         this.opts.onStoppedLeading();
       }

@@ -7,9 +7,9 @@
  * - `sluice_k8s_request_total{verb,code}` API requests by verb (apply and dryrun apart)
  * - `sluice_git_request_total{op}` fetches and clones
  * - `sluice_workqueue_depth`, `sluice_workqueue_in_flight`, `sluice_reconcile_total`
- * plus Node's process metrics (CPU, RSS, event loop lag).
+ * Node's process metrics (CPU, RSS, event loop lag) come from the runtime's Manager.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Application } from '../api/application.ts';
 
 export interface MetricsSource {
@@ -28,7 +28,6 @@ export class Metrics {
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
     new Gauge({
       name: 'sluice_app_info',
       help: 'One per Application, with its sync and health status',
