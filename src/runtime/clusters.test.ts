@@ -29,7 +29,10 @@ const secret = (name: string, server = `https://${name}.example.com`): KubeObjec
 
 class FakeCache {
   stopped = false;
-  constructor(readonly cluster: string) {}
+  readonly cluster: string;
+  constructor(cluster: string) {
+    this.cluster = cluster;
+  }
   stop(): void {
     this.stopped = true;
   }

@@ -26,7 +26,7 @@ describe("kubeConfigOf: Argo CD's config", () => {
       argo({ bearerToken: 't0k', tlsClientConfig: { caData: b64('CA') } }),
     );
     expect(o.headers).toMatchObject({ Authorization: 'Bearer t0k' });
-    expect(String(o.ca)).toBe('CA');
+    expect(o.ca).toEqual(Buffer.from('CA'));
     expect(o.rejectUnauthorized).toBeUndefined();
   });
 
@@ -47,8 +47,8 @@ describe("kubeConfigOf: Argo CD's config", () => {
     const o = await httpsOptions(
       argo({ tlsClientConfig: { certData: b64('CERT'), keyData: b64('KEY') } }),
     );
-    expect(String(o.cert)).toBe('CERT');
-    expect(String(o.key)).toBe('KEY');
+    expect(o.cert).toEqual(Buffer.from('CERT'));
+    expect(o.key).toEqual(Buffer.from('KEY'));
   });
 });
 
