@@ -13,10 +13,12 @@ import { errorMessage } from '../errors.ts';
 import { REFRESH_ANNOTATION } from '../gitops/annotations.ts';
 import { credentialsFor, REPO_SECRET_SELECTOR } from '../gitops/credentials.ts';
 import { DiffCache } from '../gitops/diff.ts';
+import type { AppTarget } from '../gitops/live.ts';
 import { Reconciler } from '../gitops/reconcile.ts';
 import type { Kube } from '../kube/api.ts';
 import { Informer } from '../kube/informer.ts';
 import { RenderCache } from '../render/index.ts';
+import { ClusterRegistry } from '../runtime/clusters.ts';
 import { GitMirrors } from '../source/index.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { Metrics } from '../server/metrics.ts';
@@ -56,7 +58,8 @@ const appKey = (a: { metadata: { namespace?: string; name?: string } }): string 
 export class Controller {
   readonly kube: Kube;
   readonly queue: WorkQueue;
-  readonly live: LiveCache;
+  /** The clusters apps deploy to, each with its LiveCache (the local one included). */
+  readonly clusters: ClusterRegistry<LiveCache>;
   readonly diffCache = new DiffCache();
   readonly renderCache = new RenderCache(20_000);
   readonly mirrors: GitMirrors;
@@ -85,11 +88,20 @@ export class Controller {
     this.mirrors = new GitMirrors({
       dir: join(options.cacheDir ?? join(cacheRoot(), 'controller'), 'git'),
     });
-    this.live = new LiveCache(
-      this.kube,
-      (app) => this.queue.add(`${app.namespace}/${app.name}`),
-      (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
-    );
+    this.clusters = new ClusterRegistry<LiveCache>({
+      kube: this.kube,
+      namespace,
+      log: this.log,
+      createCache: (kube, cluster) =>
+        new LiveCache(
+          kube,
+          (app) => this.queue.add(`${app.namespace}/${app.name}`),
+          (err) => this.log.warn('watch failed; retrying', { cluster, error: errorMessage(err) }),
+        ),
+      onClusterChanged: (_cluster, users) => {
+        if (this.leading) for (const key of users) this.queue.add(key);
+      },
+    });
     const onError = (err: unknown): void =>
       this.log.warn('watch failed; retrying', { error: errorMessage(err) });
     this.apps = (options.appNamespaces ?? ['']).map(
@@ -110,10 +122,10 @@ export class Controller {
     });
     this.reconciler = new Reconciler({
       kube: this.kube,
+      target: (app) => this.target(app),
       mirrors: this.mirrors,
       renderCache: this.renderCache,
       diffCache: this.diffCache,
-      live: this.live,
       credentials: (url) => Promise.resolve(credentialsFor(url, this.secrets.list())),
       getApp: (ns, name) => this.getApp(ns, name),
       ...(options.waitTimeoutMs ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
@@ -148,6 +160,16 @@ export class Controller {
       : undefined;
   }
 
+  /** The destination seam: the cluster (client and live cache) an app's objects live in. */
+  private async target(app: Application): Promise<AppTarget> {
+    const c = await this.clusters.acquire(
+      appKey(app),
+      app.spec.destination,
+      `Application ${appKey(app)}`,
+    );
+    return { cluster: c.name, server: c.server, kube: c.kube, live: c.cache };
+  }
+
   getApp(namespace: string, name: string): Application | undefined {
     for (const inf of this.apps) {
       const a = inf.get(namespace, name);
@@ -167,7 +189,11 @@ export class Controller {
   async start(): Promise<void> {
     await checkCrds(this.kube);
     for (const inf of this.apps) inf.on((type, app, old) => this.onAppEvent(type, app, old));
-    await Promise.all([...this.apps.map((i) => i.start()), this.secrets.start()]);
+    await Promise.all([
+      ...this.apps.map((i) => i.start()),
+      this.secrets.start(),
+      this.clusters.start(),
+    ]);
     if (this.opts.listen) {
       this.server = await startServer({
         ...this.opts.listen,
@@ -246,6 +272,7 @@ export class Controller {
     const key = appKey(app);
     if (type === 'deleted') {
       this.queue.forget(key);
+      this.clusters.release(key);
       this.written.delete(key);
       this.nextPoll.delete(key);
       return;
@@ -295,7 +322,7 @@ export class Controller {
     this.server = undefined;
     for (const inf of this.apps) inf.stop();
     this.secrets.stop();
-    this.live.stop();
+    await this.clusters.stop();
   }
 }
 

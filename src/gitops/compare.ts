@@ -4,7 +4,6 @@
  */
 import type { Application, InventoryEntry } from '../api/application.ts';
 import { errorMessage, SluiceError } from '../errors.ts';
-import type { Kube } from '../kube/api.ts';
 import { formatRef, refKey, type KubeObject } from '../kube/types.ts';
 import type { RenderCache } from '../render/index.ts';
 import { render, renderCacheKey } from '../render/index.ts';
@@ -18,16 +17,15 @@ import {
 } from './annotations.ts';
 import type { Reason } from './conditions.ts';
 import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
-import type { LiveState } from './live.ts';
+import type { AppTarget } from './live.ts';
 import { destinationNamespace, preflight, type DesiredResource, type Plan } from './preflight.ts';
 import { apiVersionOf } from './prune.ts';
 
+/** What a comparison needs besides the app's cluster (which `compare` is given: AppTarget). */
 export interface CompareDeps {
-  kube: Kube;
   mirrors: GitMirrors;
   renderCache: RenderCache;
   diffCache: DiffCache;
-  live: LiveState;
   credentials: (repoURL: string) => Promise<RepoCredentials | undefined>;
   concurrency?: number;
   /** Whether an Application exists (to refuse taking objects from another live app). */
@@ -139,8 +137,16 @@ export class Comparer {
     }
   }
 
-  /** Steps 1-4: what should run, and how it differs from what runs. Writes nothing. */
-  async compare(app: Application, refresh?: 'always' | 'ifStale'): Promise<Comparison> {
+  /**
+   * Steps 1-4: what should run, and how it differs from what runs in `target` (the app's
+   * destination cluster). Writes nothing.
+   */
+  async compare(
+    app: Application,
+    target: AppTarget,
+    refresh?: 'always' | 'ifStale',
+  ): Promise<Comparison> {
+    const { kube, live } = target;
     const revision = await this.resolveRevision(app, refresh);
     const objects = await this.render(app, revision);
     const inventory = app.status?.inventory ?? [];
@@ -154,7 +160,7 @@ export class Comparer {
     // step 3: preflight
     let plan: Plan;
     try {
-      plan = await preflight(objects, app, this.deps.kube.discovery);
+      plan = await preflight(objects, app, kube.discovery);
     } catch (err) {
       throw new ComparisonError(
         'PreflightFailed',
@@ -168,18 +174,13 @@ export class Comparer {
     for (const r of plan.resources)
       if (r.ref.kind === 'Namespace' && r.ref.group === '') pending.add(r.ref.name);
     for (const ns of [...pending])
-      if (await this.deps.live.get('v1', 'Namespace', undefined, ns)) pending.delete(ns);
+      if (await live.get('v1', 'Namespace', undefined, ns)) pending.delete(ns);
     const ctx = {
-      kube: this.deps.kube,
+      kube,
       cache: this.deps.diffCache,
       ignoreDifferences: app.spec.ignoreDifferences,
       live: (r: DesiredResource) =>
-        this.deps.live.get(
-          r.object.apiVersion,
-          r.ref.kind,
-          r.ref.namespace || undefined,
-          r.ref.name,
-        ),
+        live.get(r.object.apiVersion, r.ref.kind, r.ref.namespace || undefined, r.ref.name),
       pendingNamespaces: pending,
     };
     const list = await mapLimit(plan.resources, this.deps.concurrency ?? 16, (r) =>
@@ -189,17 +190,14 @@ export class Comparer {
     const diffs = new Map(list.map((d) => [d.resource.key, d]));
     const wanted = new Set(plan.resources.map((r) => r.key));
     const candidates = new Map<string, InventoryEntry>();
-    for (const e of [
-      ...inventory,
-      ...this.deps.live.trackedBy(app.metadata.namespace, app.metadata.name),
-    ]) {
+    for (const e of [...inventory, ...live.trackedBy(app.metadata.namespace, app.metadata.name)]) {
       if (!wanted.has(entryKey(e))) candidates.set(entryKey(e), e);
     }
     // Objects already gone need no pruning; objects marked Prune=false are left alone on purpose.
     const pruneCandidates: InventoryEntry[] = [];
     for (const c of candidates.values()) {
-      const live = await this.deps.live.get(apiVersionOf(c), c.kind, c.namespace, c.name);
-      if (live && !optionDisabled(objectSyncOptions(live), 'Prune')) pruneCandidates.push(c);
+      const obj = await live.get(apiVersionOf(c), c.kind, c.namespace, c.name);
+      if (obj && !optionDisabled(objectSyncOptions(obj), 'Prune')) pruneCandidates.push(c);
     }
     const drifted = list.some((d) => !d.inSync);
     const outOfSync = drifted || pruneCandidates.length > 0;

@@ -19,7 +19,9 @@ export type Reason =
   | 'Degraded'
   | 'AutoSyncPaused'
   | 'Deleting'
-  | 'PruneFailed';
+  | 'PruneFailed'
+  | 'InvalidDestination'
+  | 'ClusterUnreachable';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

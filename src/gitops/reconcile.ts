@@ -19,6 +19,7 @@ import type {
   ResourceStatus,
 } from '../api/application.ts';
 import { errorMessage } from '../errors.ts';
+import type { Kube } from '../kube/api.ts';
 import { createMergePatch } from '../kube/mergepatch.ts';
 import { refKey } from '../kube/types.ts';
 import { mapLimit } from '../util/semaphore.ts';
@@ -40,13 +41,30 @@ import {
   type Comparison,
 } from './compare.ts';
 import { getCondition, setCondition } from './conditions.ts';
+import {
+  comparedDestination,
+  detectMove,
+  moveMessage,
+  recordMove,
+  targetFailure,
+} from './destination.ts';
 import { recordEvent } from './events.ts';
+import type { AppTarget } from './live.ts';
 import { jsonEqual } from './normalize.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
 import { apiVersionOf, pruneOne } from './prune.ts';
 import { sync, type SyncOutcome } from './sync.ts';
 
 export interface ReconcilerDeps extends CompareDeps {
+  /** The local cluster: Applications, their status and their events are read and written here. */
+  kube: Kube;
+  /**
+   * THE DESTINATION SEAM: the cluster an app's objects live in (its spec.destination), with its
+   * live state. Everything about the app's objects goes through it: compare (dry-runs, diff),
+   * sync (apply, hooks, waits, prune), health and finalizer pruning. Throws DestinationError
+   * (-> Ready=False InvalidDestination, Stalled) or ClusterUnavailableError (ClusterUnreachable).
+   */
+  target: (app: Application) => Promise<AppTarget>;
   /** Looks up another Application (for dependsOn). */
   getApp: (namespace: string, name: string) => Application | undefined;
   now?: () => Date;
@@ -84,9 +102,13 @@ export class Reconciler {
     });
   }
 
-  /** Steps 1-4 only (what `sluice app diff` shows). */
-  compare(app: Application, options: ReconcileOptions = {}): Promise<Comparison> {
-    return this.comparer.compare(app, options.refresh);
+  /** Steps 1-4 only (what `sluice app diff` shows), against the app's destination. */
+  async compare(
+    app: Application,
+    options: ReconcileOptions = {},
+    target?: AppTarget,
+  ): Promise<Comparison> {
+    return this.comparer.compare(app, target ?? (await this.deps.target(app)), options.refresh);
   }
 
   private now(): Date {
@@ -108,11 +130,17 @@ export class Reconciler {
     app: Application,
     options: ReconcileOptions,
   ): Promise<ReconcileResult> {
-    if (app.metadata.deletionTimestamp) return this.finalize(app);
     const now = this.now().toISOString();
     const status: ApplicationStatus = structuredClone(app.status ?? {});
     status.conditions ??= [];
     const manual = app.operation?.sync !== undefined;
+    let target: AppTarget, view: Application;
+    try {
+      ({ target, view } = await this.locate(app, status));
+    } catch (err) {
+      return this.targetFailed(app, status, err, manual, now);
+    }
+    if (app.metadata.deletionTimestamp) return this.finalize(view, target);
 
     const blocked = dependencyProblem(app, this.deps.getApp);
     if (blocked) {
@@ -129,11 +157,11 @@ export class Reconciler {
 
     let cmp: Comparison;
     try {
-      cmp = await this.compare(app, options).catch((err: unknown) => {
+      cmp = await this.compare(view, options, target).catch((err: unknown) => {
         // A missing path or revision may only mean our mirror is behind: fetch once and retry.
         if (options.refresh === 'always' || !(err instanceof ComparisonError && err.terminal))
           throw err;
-        return this.compare(app, { ...options, refresh: 'always' });
+        return this.compare(view, { ...options, refresh: 'always' }, target);
       });
     } catch (err) {
       return this.comparisonFailed(app, status, err, manual, now);
@@ -144,7 +172,7 @@ export class Reconciler {
     const decision = decideSync(app, cmp, manual, this.heals);
     let outcome: SyncOutcome | undefined;
     if (decision.sync) {
-      outcome = await this.runSync(app, cmp, status, manual, options);
+      outcome = await this.runSync(app, cmp, status, manual, options, target);
       if (outcome.phase === 'Succeeded' && decision.selfHeal) this.heals.note(app);
     } else if (!cmp.outOfSync) {
       status.inventory = cmp.plan.resources.map(inventoryEntry);
@@ -160,8 +188,8 @@ export class Reconciler {
       (r) => r.action === 'pruneSkipped' && r.message?.includes('prune is off'),
     );
     const synced = outcome ? outcome.phase === 'Succeeded' && !unpruned : !cmp.outOfSync;
-    const health = await assessAppHealth(cmp.plan, this.deps.live);
-    this.describe(app, status, cmp, synced, health.resources);
+    const health = await assessAppHealth(cmp.plan, target.live);
+    this.describe(app, status, cmp, synced, health.resources, target);
     status.health = {
       status: health.status,
       ...(health.status !== 'Healthy' && health.message ? { message: health.message } : {}),
@@ -257,6 +285,60 @@ export class Reconciler {
     };
   }
 
+  /**
+   * The app's destination (the seam: deps.target), and the app as seen there: moved to another
+   * cluster, what is on the old one is left there (see destination.ts) and the move is recorded
+   * in `status`.
+   */
+  private async locate(
+    app: Application,
+    status: ApplicationStatus,
+  ): Promise<{ target: AppTarget; view: Application }> {
+    const target = await this.deps.target(app);
+    const move = detectMove(app, target);
+    if (!move) return { target, view: app };
+    recordMove(status, app, target);
+    void recordEvent(this.deps.kube, app, 'Warning', 'DestinationChanged', moveMessage(move));
+    return { target, view: { ...app, status: { ...app.status, inventory: [] } } };
+  }
+
+  /** The destination cannot be used: say why; a deleted app is let go or waits (see below). */
+  private async targetFailed(
+    app: Application,
+    status: ApplicationStatus,
+    err: unknown,
+    manual: boolean,
+    now: string,
+  ): Promise<ReconcileResult> {
+    const e = targetFailure(err);
+    if (!app.metadata.deletionTimestamp || !app.metadata.finalizers?.includes(FINALIZER))
+      return this.comparisonFailed(app, status, e, manual, now);
+    if (!e.terminal) {
+      // Being deleted, cluster unreachable: prune once it answers again.
+      status.conditions = setCondition(
+        status.conditions ?? [],
+        'Ready',
+        'False',
+        e.reason,
+        e.message,
+        now,
+      );
+      return { requeueAfterMs: 10_000, statusWritten: await this.writeStatus(app, status) };
+    }
+    // Being deleted, cluster not registered (any more): nothing can be pruned there. As Argo CD,
+    // let the app go, and say what was left.
+    const left = app.status?.inventory?.length ?? 0;
+    void recordEvent(
+      this.deps.kube,
+      app,
+      'Warning',
+      'InvalidDestination',
+      `deleted without pruning (${left} object(s) left on the destination): ${e.message}`,
+    );
+    await this.removeFinalizer(app);
+    return { statusWritten: false };
+  }
+
   /** Step 5: sync, and record the operation, the inventory and, for a deployment, history. */
   private async runSync(
     app: Application,
@@ -264,6 +346,7 @@ export class Reconciler {
     status: ApplicationStatus,
     manual: boolean,
     options: ReconcileOptions,
+    target: AppTarget,
   ): Promise<SyncOutcome> {
     const startedAt = this.now().toISOString();
     const automatedPrune = app.spec.syncPolicy?.automated?.prune ?? false;
@@ -295,7 +378,7 @@ export class Reconciler {
       revision: cmp.revision,
       prune: manual ? (app.operation?.sync?.prune ?? automatedPrune) : automatedPrune,
       pruneCandidates: cmp.pruneCandidates,
-      kube: this.deps.kube,
+      kube: target.kube,
       waitTimeoutMs: this.deps.waitTimeoutMs ?? 300_000,
       concurrency: this.deps.concurrency ?? 16,
       diffCache: this.deps.diffCache,
@@ -344,11 +427,12 @@ export class Reconciler {
     cmp: Comparison,
     synced: boolean,
     resources: ResourceStatus[],
+    target: AppTarget,
   ): void {
     status.sync = {
       status: synced ? 'Synced' : 'OutOfSync',
       revision: cmp.revision,
-      comparedTo: { source: app.spec.source },
+      comparedTo: { source: app.spec.source, destination: comparedDestination(app, target) },
     };
     status.resources = resources.map((r) => {
       const d = cmp.diffs.get(
@@ -426,18 +510,21 @@ export class Reconciler {
     return true;
   }
 
-  /** Deletion: with the resources finalizer, prune everything the app manages, then let it go. */
-  private async finalize(app: Application): Promise<ReconcileResult> {
+  /**
+   * Deletion: with the resources finalizer, prune everything the app manages on its destination
+   * (`target`), then let it go.
+   */
+  private async finalize(app: Application, target: AppTarget): Promise<ReconcileResult> {
     if (!app.metadata.finalizers?.includes(FINALIZER)) return { statusWritten: false };
     const entries = new Map<string, InventoryEntry>();
     for (const e of [
       ...(app.status?.inventory ?? []),
-      ...this.deps.live.trackedBy(app.metadata.namespace, app.metadata.name),
+      ...target.live.trackedBy(app.metadata.namespace, app.metadata.name),
     ])
       entries.set(entryKey(e), e);
     const results = await mapLimit([...entries.values()], this.deps.concurrency ?? 16, (e) =>
       pruneOne(
-        this.deps.kube,
+        target.kube,
         e,
         { namespace: app.metadata.namespace, name: app.metadata.name },
         'Foreground',
@@ -463,14 +550,18 @@ export class Reconciler {
     );
     for (const e of entries.values()) {
       if (skipped.has(entryKey(e))) continue;
-      if (await this.deps.kube.get(apiVersionOf(e), e.kind, e.namespace, e.name))
+      if (await target.kube.get(apiVersionOf(e), e.kind, e.namespace, e.name))
         return { requeueAfterMs: 1000, statusWritten: false };
     }
+    await this.removeFinalizer(app);
+    return { statusWritten: false };
+  }
+
+  private async removeFinalizer(app: Application): Promise<void> {
     const finalizers = (app.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
     await this.deps.kube.mergePatch(app, {
       metadata: { finalizers, resourceVersion: app.metadata.resourceVersion },
     });
-    return { statusWritten: false };
   }
 }
 
