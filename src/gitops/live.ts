@@ -47,8 +47,3 @@ export interface AppTarget {
   kube: Kube;
   live: LiveState;
 }
-
-/** The local cluster as a target (the CLI, and tests). */
-export function localTarget(kube: Kube, live: LiveState = new DirectLiveState(kube)): AppTarget {
-  return { cluster: 'in-cluster', server: kube.client.server, kube, live };
-}

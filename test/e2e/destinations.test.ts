@@ -19,8 +19,9 @@ import { REFRESH_ANNOTATION } from '../../src/gitops/annotations.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
+import { execFile } from '../../src/util/exec.ts';
 import { silentProgress } from '../../src/util/progress.ts';
-import { eventually, kube, useNamespace } from './harness.ts';
+import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
 import {
   configMap,
   createApp,
@@ -135,6 +136,20 @@ describe('destinations', () => {
 
     await revertedOn(kubeB, 'on-b', 'green');
     await revertedOn(k, 'on-a', 'blue');
+
+    // `sluice app diff` compares with the app's cluster too (against A, all would be missing).
+    const diff = await execFile(
+      process.execPath,
+      ['bin/sluice.js', 'app', 'diff', appB, '--kubeconfig', kubeconfigPath()].concat([
+        '-N',
+        ns(),
+        '--controller-namespace',
+        ns(),
+      ]),
+      { timeoutMs: 60_000, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    expect(diff.stderr).toContain('is in sync');
+    expect(diff.code).toBe(0);
   });
 
   it('an unknown cluster: InvalidDestination naming it, nothing applied; its Secret appears -> synced', async () => {
