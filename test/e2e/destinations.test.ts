@@ -15,7 +15,7 @@ import {
   stopClusterComponent,
   up,
 } from '../../src/devcluster/cluster.ts';
-import { REFRESH_ANNOTATION } from '../../src/gitops/annotations.ts';
+import { FINALIZER, REFRESH_ANNOTATION } from '../../src/gitops/annotations.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
@@ -150,6 +150,26 @@ describe('destinations', () => {
     );
     expect(diff.stderr).toContain('is in sync');
     expect(diff.code).toBe(0);
+
+    // Deleting it with the resources finalizer prunes on B.
+    const appRef = {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      metadata: { name: appB, namespace: ns() },
+    };
+    await k.mergePatch(appRef, { metadata: { finalizers: [FINALIZER] } });
+    await k.delete(appRef);
+    await eventually(
+      'the app gone and its objects pruned on B',
+      async () =>
+        !(await k.get(API_VERSION, KIND, ns(), appB)) && !(await getCM(kubeB, 'on-b'))
+          ? true
+          : undefined,
+      30_000,
+    );
+    expect(await kubeB.get('apps/v1', 'Deployment', ns(), 'web-b')).toBeUndefined();
+    expect((await getCM(kubeB, 'on-b2'))?.data).toEqual({ color: 'pink' });
+    expect((await getCM(k, 'on-a'))?.data).toEqual({ color: 'blue' });
   });
 
   it('an unknown cluster: InvalidDestination naming it, nothing applied; its Secret appears -> synced', async () => {
