@@ -19,11 +19,10 @@ import type { Kube } from '../kube/api.ts';
 import { Informer } from '../kube/informer.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { silentLogger, type Logger } from '../util/log.ts';
-import { connectCluster, probe } from './connect.ts';
+import { connectCluster, probe, registeredCluster } from './connect.ts';
 import {
   ClusterUnavailableError,
   DestinationError,
-  registeredCluster,
   resolveDestination,
   type Destination,
   type RegisteredCluster,
@@ -294,30 +293,4 @@ export class ClusterRegistry<C extends Stoppable> {
       if (users.size > 0) this.opts.onClusterChanged(name, [...users]);
     }
   }
-}
-
-/**
- * For one-shot commands (`sluice app diff`): a client for a destination, from the cluster Secrets
- * as they are now. Close it when done unless it is `local` (then it is `kube` itself).
- */
-export async function connectDestination(
-  kube: Kube,
-  namespace: string,
-  destination: Destination,
-  owner: string,
-): Promise<Omit<ClusterConnection<never>, 'cache'>> {
-  // Secrets we may not read: only the local cluster can be resolved.
-  const secrets = await kube
-    .list('v1', 'Secret', { namespace, labelSelector: CLUSTER_SECRET_SELECTOR })
-    .catch(() => ({ items: [] }));
-  const r = resolveDestination(
-    owner,
-    destination,
-    secrets.items.map(registeredCluster),
-    kube.client.server,
-  );
-  if (r instanceof DestinationError) throw r;
-  if (r.local) return { name: r.name, server: kube.client.server, local: true, kube };
-  const remote = await connectCluster(r.cluster);
-  return { name: r.name, server: r.cluster.server, local: false, kube: remote };
 }

@@ -1,13 +1,27 @@
 /**
- * Connecting to a registered cluster: its Secret's kubeconfig (current context), or Argo CD's
- * JSON config (bearer token or basic auth, CA or insecure, client certificate) turned into a
- * KubeConfig; then the same Kube client the controller uses for its own cluster. `probe` asks
- * the API server for its version, which any authenticated identity may read.
+ * From cluster Secrets to connections: a Secret read for the resolver (`registeredCluster`);
+ * its kubeconfig (current context) or Argo CD's JSON config (bearer token or basic auth, CA or
+ * insecure, client certificate) turned into a KubeConfig; then the same Kube client the
+ * controller uses for its own cluster. `probe` asks the API server for its version, which any
+ * authenticated identity may read.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ClusterSpec } from '../api/cluster.ts';
+import {
+  CLUSTER_SECRET_SELECTOR,
+  isClusterProblem,
+  parseClusterSecret,
+  secretField,
+  type ClusterSpec,
+} from '../api/cluster.ts';
 import { errorMessage } from '../errors.ts';
 import { Kube } from '../kube/api.ts';
+import type { KubeObject } from '../kube/types.ts';
+import {
+  DestinationError,
+  resolveDestination,
+  type Destination,
+  type RegisteredCluster,
+} from './destination.ts';
 
 /** The KubeConfig a cluster Secret describes; throws when it has none to offer. */
 export function kubeConfigOf(spec: ClusterSpec): KubeConfig {
@@ -68,4 +82,47 @@ export async function probe(kube: Kube, timeoutMs: number): Promise<void> {
     verb: 'probe:get',
     signal: AbortSignal.timeout(timeoutMs),
   });
+}
+
+/** Reads a cluster Secret for the resolver; a Secret that cannot connect becomes a problem. */
+export function registeredCluster(secret: KubeObject): RegisteredCluster {
+  const parsed = parseClusterSecret(secret);
+  if (isClusterProblem(parsed)) {
+    const server = secretField(secret, 'server')?.trim() ?? '';
+    return {
+      secretName: parsed.secretName,
+      name: secretField(secret, 'name')?.trim() || server,
+      server,
+      problem: parsed.message,
+    };
+  }
+  const base = { secretName: parsed.secretName, name: parsed.name, server: parsed.server };
+  const problem = checkConnectable(parsed);
+  return problem ? { ...base, problem } : { ...base, spec: parsed };
+}
+
+/**
+ * For one-shot commands (`sluice app diff`): a client for a destination, from the cluster Secrets
+ * as they are now. Close it when done unless it is `local` (then it is `kube` itself).
+ */
+export async function connectDestination(
+  kube: Kube,
+  namespace: string,
+  destination: Destination,
+  owner: string,
+): Promise<{ name: string; server: string; local: boolean; kube: Kube }> {
+  // Secrets we may not read: only the local cluster can be resolved.
+  const secrets = await kube
+    .list('v1', 'Secret', { namespace, labelSelector: CLUSTER_SECRET_SELECTOR })
+    .catch(() => ({ items: [] }));
+  const r = resolveDestination(
+    owner,
+    destination,
+    secrets.items.map(registeredCluster),
+    kube.client.server,
+  );
+  if (r instanceof DestinationError) throw r;
+  if (r.local) return { name: r.name, server: kube.client.server, local: true, kube };
+  const remote = await connectCluster(r.cluster);
+  return { name: r.name, server: r.cluster.server, local: false, kube: remote };
 }

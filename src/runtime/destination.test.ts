@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { clusterSecret } from '../api/cluster.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { registeredCluster } from './connect.ts';
 import {
   DestinationError,
   normalizeServer,
-  registeredCluster,
   resolveDestination,
   type Destination,
   type DestinationProblem,

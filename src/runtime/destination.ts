@@ -14,17 +14,8 @@
  * a name or server no Secret registers          DestinationError (unknown)
  * ```
  */
-import {
-  IN_CLUSTER_NAME,
-  IN_CLUSTER_SERVER,
-  isClusterProblem,
-  parseClusterSecret,
-  secretField,
-  type ClusterSpec,
-} from '../api/cluster.ts';
+import { IN_CLUSTER_NAME, IN_CLUSTER_SERVER, type ClusterSpec } from '../api/cluster.ts';
 import { SluiceError } from '../errors.ts';
-import type { KubeObject } from '../kube/types.ts';
-import { checkConnectable } from './connect.ts';
 
 /** `spec.destination` of an Application (the fields that pick a cluster). */
 export interface Destination {
@@ -99,23 +90,6 @@ export function normalizeServer(server: string): string {
   } catch {
     return s.replace(/\/+$/, '').toLowerCase();
   }
-}
-
-/** Reads a cluster Secret for the resolver; a Secret that cannot connect becomes a problem. */
-export function registeredCluster(secret: KubeObject): RegisteredCluster {
-  const parsed = parseClusterSecret(secret);
-  if (isClusterProblem(parsed)) {
-    const server = secretField(secret, 'server')?.trim() ?? '';
-    return {
-      secretName: parsed.secretName,
-      name: secretField(secret, 'name')?.trim() || server,
-      server,
-      problem: parsed.message,
-    };
-  }
-  const base = { secretName: parsed.secretName, name: parsed.name, server: parsed.server };
-  const problem = checkConnectable(parsed);
-  return problem ? { ...base, problem } : { ...base, spec: parsed };
 }
 
 const ADD_HINT = (name: string): string =>

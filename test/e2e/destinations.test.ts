@@ -110,7 +110,7 @@ async function revertedOn(k: Kube, name: string, color: string): Promise<void> {
 }
 
 describe('destinations', () => {
-  it('apps on A and on B: objects land in their cluster only; self-heal on both', async () => {
+  it('apps on A and on B: objects land in their cluster only; self-heal on both; diff and delete on B', async () => {
     const k = await kube();
     const repo = await twoAppRepo();
     await registerB();

@@ -16,7 +16,7 @@ import { maskSecret } from '../../gitops/mask.ts';
 import { Reconciler } from '../../gitops/reconcile.ts';
 import { formatRef } from '../../kube/types.ts';
 import { RenderCache } from '../../render/index.ts';
-import { connectDestination } from '../../runtime/clusters.ts';
+import { connectDestination } from '../../runtime/connect.ts';
 import { GitMirrors } from '../../source/index.ts';
 import { addClusterOptions, colorDiff, red, withKube, type GlobalOptions } from '../context.ts';
 import { getApp } from './common.ts';
