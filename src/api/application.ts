@@ -121,24 +121,26 @@ export const IgnoreDifferenceSchema = Type.Object({
   managedFieldsManagers: Opt(Type.Array(Type.String())),
 });
 
+export const DestinationSchema = Type.Object({
+  server: Opt(
+    Type.String({
+      description: 'API server URL; https://kubernetes.default.svc is the local cluster',
+    }),
+  ),
+  name: Opt(
+    Type.String({
+      description: 'cluster name (a Secret labelled sluice.dev/secret-type=cluster)',
+    }),
+  ),
+  namespace: Opt(
+    Type.String({ description: 'namespace for namespaced objects that do not set one' }),
+  ),
+});
+
 export const ApplicationSpecSchema = Type.Object({
   project: Opt(Type.String()),
   source: ApplicationSourceSchema,
-  destination: Type.Object({
-    server: Opt(
-      Type.String({
-        description: 'API server URL; https://kubernetes.default.svc is the local cluster',
-      }),
-    ),
-    name: Opt(
-      Type.String({
-        description: 'cluster name (a Secret labelled sluice.dev/secret-type=cluster)',
-      }),
-    ),
-    namespace: Opt(
-      Type.String({ description: 'namespace for namespaced objects that do not set one' }),
-    ),
-  }),
+  destination: DestinationSchema,
   syncPolicy: Opt(SyncPolicySchema),
   ignoreDifferences: Opt(Type.Array(IgnoreDifferenceSchema)),
   dependsOn: Opt(
@@ -282,7 +284,21 @@ export const ApplicationStatusSchema = Type.Object({
     Type.Object({
       status: StringEnum(SYNC_STATUSES),
       revision: Opt(Type.String()),
-      comparedTo: Opt(Type.Object({ source: ApplicationSourceSchema })),
+      comparedTo: Opt(
+        Type.Object({
+          source: ApplicationSourceSchema,
+          destination: Opt(
+            Type.Object(
+              {
+                name: Opt(Type.String()),
+                server: Opt(Type.String()),
+                namespace: Opt(Type.String()),
+              },
+              { description: 'the cluster compared with (and its inventory is on), resolved' },
+            ),
+          ),
+        }),
+      ),
     }),
   ),
   health: Opt(Type.Object({ status: StringEnum(HEALTH_STATUSES), message: Opt(Type.String()) })),
@@ -316,6 +332,7 @@ export type ApplicationSource = Static<typeof ApplicationSourceSchema>;
 export type SyncPolicy = Static<typeof SyncPolicySchema>;
 export type IgnoreDifference = Static<typeof IgnoreDifferenceSchema>;
 export type ApplicationSpec = Static<typeof ApplicationSpecSchema>;
+export type ApplicationDestination = Static<typeof DestinationSchema>;
 export type ApplicationStatus = Static<typeof ApplicationStatusSchema>;
 export type ResourceStatus = Static<typeof ResourceStatusSchema>;
 export type ResourceResult = Static<typeof ResourceResultSchema>;

@@ -330,15 +330,10 @@ export interface DownResult {
   existed: boolean;
 }
 
-/**
- * Stops one component and starts it again with the same flags (chaos tests: an API server
- * restart). Resolves when it is ready again.
- */
-export async function restartComponent(
+async function recorded(
   name: string,
   component: ComponentName,
-  timeoutMs = 90_000,
-): Promise<RunningComponent> {
+): Promise<{ paths: ClusterPaths; state: ClusterState; c: RunningComponent }> {
   checkName(name);
   const paths = clusterPaths(name);
   const state = await readState(paths.state);
@@ -348,6 +343,25 @@ export async function restartComponent(
       hint: 'see `sluice dev-cluster status`',
     });
   }
+  return { paths, state, c };
+}
+
+/** Stops one component, leaving the rest running (chaos tests: an API server that goes away). */
+export async function stopClusterComponent(name: string, component: ComponentName): Promise<void> {
+  const { c } = await recorded(name, component);
+  await stopComponent(c);
+}
+
+/**
+ * Starts one component again with the flags it ran with (after `stopClusterComponent`, or to
+ * replace a running one: that is stopped first). Resolves when it is ready again.
+ */
+export async function startClusterComponent(
+  name: string,
+  component: ComponentName,
+  timeoutMs = 90_000,
+): Promise<RunningComponent> {
+  const { paths, state, c } = await recorded(name, component);
   await stopComponent(c);
   const next = startComponent(c.name, c.binary, c.args, c.log);
   state.components = state.components.map((x) => (x.name === component ? next : x));
@@ -365,6 +379,18 @@ export async function restartComponent(
     );
   }
   return next;
+}
+
+/**
+ * Stops one component and starts it again with the same flags (chaos tests: an API server
+ * restart). Resolves when it is ready again.
+ */
+export function restartComponent(
+  name: string,
+  component: ComponentName,
+  timeoutMs = 90_000,
+): Promise<RunningComponent> {
+  return startClusterComponent(name, component, timeoutMs);
 }
 
 export async function down(name: string): Promise<DownResult> {

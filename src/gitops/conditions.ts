@@ -20,7 +20,8 @@ export type Reason =
   | 'AutoSyncPaused'
   | 'Deleting'
   | 'PruneFailed'
-  | 'InvalidDestination';
+  | 'InvalidDestination'
+  | 'ClusterUnreachable';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

@@ -18,6 +18,7 @@ import type { Kube } from '../kube/api.ts';
 import { Informer } from '../kube/informer.ts';
 import { RenderCache } from '../render/index.ts';
 import { Controller, type ReconcileRequest, type ReconcileResult } from '../runtime/controller.ts';
+import { ClusterRegistry } from '../runtime/clusters.ts';
 import { Manager, type Runnable } from '../runtime/manager.ts';
 import { StatusPatcher } from '../runtime/patcher.ts';
 import type { WorkQueue } from '../runtime/queue.ts';
@@ -28,6 +29,7 @@ import { createLogger, type Logger } from '../util/log.ts';
 import type { ApplicationStatus } from '../api/application.ts';
 import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
 import { DiffCache } from './diff.ts';
+import type { AppTarget } from './live.ts';
 import { LiveCache } from './livecache.ts';
 import { Reconciler } from './reconcile.ts';
 import {
@@ -70,7 +72,8 @@ const appKey = (a: { metadata: { namespace?: string; name?: string } }): string 
 /** The Application controller, as a Runnable of a Manager. */
 export class ApplicationController implements Runnable {
   readonly apps: Controller<Application, AppFlags>;
-  readonly live: LiveCache;
+  /** The clusters apps deploy to, each with its LiveCache (the local one included). */
+  readonly clusters: ClusterRegistry<LiveCache>;
   readonly mirrors: GitMirrors;
   readonly reconciler: Reconciler;
   readonly metrics: Metrics;
@@ -89,11 +92,20 @@ export class ApplicationController implements Runnable {
     this.mirrors = new GitMirrors({
       dir: join(options.cacheDir ?? join(cacheRoot(), 'controller'), 'git'),
     });
-    this.live = new LiveCache(
-      this.kube,
-      (app) => this.apps.enqueue(`${app.namespace}/${app.name}`),
-      (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
-    );
+    this.clusters = new ClusterRegistry<LiveCache>({
+      kube: this.kube,
+      namespace: manager.namespace,
+      log: this.log,
+      createCache: (kube, cluster) =>
+        new LiveCache(
+          kube,
+          (app) => this.apps.enqueue(`${app.namespace}/${app.name}`),
+          (err) => this.log.warn('watch failed; retrying', { cluster, error: errorMessage(err) }),
+        ),
+      onClusterChanged: (_cluster, users) => {
+        for (const key of users) this.apps.enqueue(key);
+      },
+    });
     this.secrets = new Informer(this.kube, {
       apiVersion: 'v1',
       kind: 'Secret',
@@ -120,7 +132,7 @@ export class ApplicationController implements Runnable {
       mirrors: this.mirrors,
       renderCache: new RenderCache(20_000),
       diffCache: new DiffCache(),
-      live: this.live,
+      target: (app) => this.target(app),
       patcher: this.patcher,
       credentials: (url) => Promise.resolve(credentialsFor(url, this.secrets.list())),
       getApp: (ns, name) => this.apps.get(ns, name),
@@ -149,7 +161,7 @@ export class ApplicationController implements Runnable {
 
   async start(): Promise<void> {
     await checkCrds(this.kube);
-    await Promise.all([this.apps.start(), this.secrets.start()]);
+    await Promise.all([this.apps.start(), this.secrets.start(), this.clusters.start()]);
   }
 
   startLeading(leader: AbortSignal): void {
@@ -164,7 +176,7 @@ export class ApplicationController implements Runnable {
     clearInterval(this.pollTimer);
     await this.apps.stop();
     this.secrets.stop();
-    this.live.stop();
+    await this.clusters.stop();
   }
 
   /** A push: refresh (fetch now) every app it touches; returns their keys. */
@@ -209,6 +221,7 @@ export class ApplicationController implements Runnable {
   ): void {
     const key = appKey(app);
     if (type === 'deleted') {
+      this.clusters.release(key);
       this.patcher.forget(key);
       this.nextPoll.delete(key);
       return;
@@ -217,6 +230,16 @@ export class ApplicationController implements Runnable {
     if (old && readinessChanged(old, app))
       for (const dependent of this.apps.byIndex('dependsOn', key))
         this.apps.enqueue(appKey(dependent));
+  }
+
+  /** The destination seam: the cluster (client and live cache) an app's objects live in. */
+  private async target(app: Application): Promise<AppTarget> {
+    const c = await this.clusters.acquire(
+      appKey(app),
+      app.spec.destination,
+      `Application ${appKey(app)}`,
+    );
+    return { cluster: c.name, server: c.server, kube: c.kube, live: c.cache };
   }
 
   private async reconcile(req: ReconcileRequest<AppFlags>): Promise<ReconcileResult> {

@@ -21,19 +21,21 @@ export interface Finalized {
 
 export async function finalizeApp(
   app: Application,
-  kube: Kube,
-  deps: { live: LiveState; concurrency?: number },
+  local: Kube,
+  target: { kube: Kube; live: LiveState },
+  concurrency: number | undefined,
   now: Date,
 ): Promise<Finalized> {
+  const kube = target.kube;
   if (!app.metadata.finalizers?.includes(FINALIZER)) return {};
   const entries = new Map<string, InventoryEntry>();
   for (const e of [
     ...(app.status?.inventory ?? []),
-    ...deps.live.trackedBy(app.metadata.namespace, app.metadata.name),
+    ...target.live.trackedBy(app.metadata.namespace, app.metadata.name),
   ])
     entries.set(entryKey(e), e);
   const owner = { namespace: app.metadata.namespace, name: app.metadata.name };
-  const results = await mapLimit([...entries.values()], deps.concurrency ?? 16, (e) =>
+  const results = await mapLimit([...entries.values()], concurrency ?? 16, (e) =>
     pruneOne(kube, e, owner, 'Foreground'),
   );
   const failed = results.filter((r) => r.action === 'failed');
@@ -58,9 +60,14 @@ export async function finalizeApp(
     if (await kube.get(apiVersionOf(e), e.kind, e.namespace, e.name))
       return { requeueAfterMs: 1000 };
   }
+  await removeFinalizer(local, app);
+  return {};
+}
+
+/** Lets the Application go (on the local cluster, where it lives). */
+export async function removeFinalizer(local: Kube, app: Application): Promise<void> {
   const finalizers = (app.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
-  await kube.mergePatch(app, {
+  await local.mergePatch(app, {
     metadata: { finalizers, resourceVersion: app.metadata.resourceVersion },
   });
-  return {};
 }

@@ -1,6 +1,7 @@
 /**
  * Where the reconciler reads live objects from. The controller uses a watch cache (zero requests
- * in steady state); the CLI, which runs once, reads straight from the API.
+ * in steady state); the CLI, which runs once, reads straight from the API. An AppTarget is the
+ * cluster an app's objects live in (its destination): a client and the live state there.
  */
 import type { InventoryEntry } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
@@ -36,4 +37,13 @@ export class DirectLiveState implements LiveState {
   trackedBy(): InventoryEntry[] {
     return [];
   }
+}
+
+/** The cluster an app deploys to: everything about its objects goes through this. */
+export interface AppTarget {
+  /** `in-cluster`, or the name the cluster is registered under. */
+  cluster: string;
+  server: string;
+  kube: Kube;
+  live: LiveState;
 }

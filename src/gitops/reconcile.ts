@@ -38,7 +38,16 @@ import {
   type Comparison,
 } from './compare.ts';
 import { getCondition, setCondition, type Reason } from './conditions.ts';
-import { finalizeApp } from './finalize.ts';
+import {
+  comparedDestination,
+  detectMove,
+  moveMessage,
+  recordMove,
+  targetFailure,
+} from './destination.ts';
+import { finalizeApp, removeFinalizer } from './finalize.ts';
+import { FINALIZER } from './annotations.ts';
+import type { AppTarget } from './live.ts';
 import { newOperation } from './operation.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
 import {
@@ -51,7 +60,16 @@ import {
 } from './sync.ts';
 import { errorMessage } from '../errors.ts';
 
-export interface ReconcilerDeps extends CompareDeps {
+export interface ReconcilerDeps extends Omit<CompareDeps, 'live'> {
+  /** The local cluster: Applications, their status and their events are read and written here. */
+  kube: Kube;
+  /**
+   * THE DESTINATION SEAM: the cluster an app's objects live in (its spec.destination), with its
+   * live state. Everything about the app's objects goes through it: compare (dry-runs, diff),
+   * sync (apply, hooks, prune), health and finalizer pruning. Throws DestinationError
+   * (-> Ready=False InvalidDestination, Stalled) or ClusterUnavailableError (ClusterUnreachable).
+   */
+  target: (app: Application) => Promise<AppTarget>;
   /** Looks up another Application (for dependsOn). */
   getApp: (namespace: string, name: string) => Application | undefined;
   /** The one writer of Application status (the CLI, which only compares, needs none). */
@@ -79,10 +97,16 @@ export interface ReconcileResult {
 /** One reconcile's working set. */
 interface Pass {
   app: Application;
+  /** The local cluster (status, events), carrying the reconcile's signal. */
   kube: Kube;
+  /** The destination cluster, its client carrying the reconcile's signal. */
+  target: AppTarget;
   status: ApplicationStatus;
   now: string;
 }
+
+/** What the status-writing steps need (no destination: it may be unusable). */
+type Base = Omit<Pass, 'target'>;
 
 const RUNNING_REQUEUE_MS = 3000;
 
@@ -102,18 +126,23 @@ export class Reconciler {
     this.heals = new SelfHealTracker(() => this.now().getTime());
   }
 
-  private comparer(kube: Kube): Comparer {
+  private comparer(target: AppTarget): Comparer {
     return new Comparer({
       ...this.deps,
-      kube,
+      kube: target.kube,
+      live: target.live,
       appExists: (ns, name) => this.deps.getApp(ns, name) !== undefined,
     });
   }
 
-  /** Steps 1-4 only (what `sluice app diff` shows). */
-  compare(app: Application, options: ReconcileOptions = {}): Promise<Comparison> {
-    const kube = options.signal ? this.deps.kube.withSignal(options.signal) : this.deps.kube;
-    return this.comparer(kube).compare(app, options.refresh);
+  /** Steps 1-4 only (what `sluice app diff` shows), against the app's destination. */
+  async compare(
+    app: Application,
+    options: ReconcileOptions = {},
+    target?: AppTarget,
+  ): Promise<Comparison> {
+    const t = withSignal(target ?? (await this.deps.target(app)), options.signal);
+    return this.comparer(t).compare(app, options.refresh);
   }
 
   private now(): Date {
@@ -123,21 +152,19 @@ export class Reconciler {
   /** The outer layer. `app` is the freshest copy (the patcher's); status is written at the end. */
   async reconcile(app: Application, options: ReconcileOptions = {}): Promise<ReconcileResult> {
     const kube = options.signal ? this.deps.kube.withSignal(options.signal) : this.deps.kube;
-    if (app.metadata.deletionTimestamp) {
-      const r = await finalizeApp(app, kube, this.deps, this.now());
-      if (r.status) await this.write({ app, kube, status: r.status, now: '' });
-      return r.requeueAfterMs === undefined
-        ? { statusWritten: false }
-        : { requeueAfterMs: r.requeueAfterMs, statusWritten: false };
+    const now = this.now().toISOString();
+    const status = structuredClone(app.status ?? {});
+    status.conditions ??= [];
+    let located: { target: AppTarget; view: Application };
+    try {
+      located = await this.locate(app, status);
+    } catch (err) {
+      return this.targetFailed({ app, kube, status, now }, err);
     }
-    const pass: Pass = {
-      app,
-      kube,
-      status: structuredClone(app.status ?? {}),
-      now: this.now().toISOString(),
-    };
-    pass.status.conditions ??= [];
-    const running = isRunning(pass.status.operationState);
+    const target = withSignal(located.target, options.signal);
+    const pass: Pass = { app, kube, target, status, now };
+    if (app.metadata.deletionTimestamp) return this.finalize(pass, located.view);
+    const running = isRunning(status.operationState);
     const blocked = running ? undefined : dependencyProblem(app, this.deps.getApp);
     if (blocked) {
       this.setReady(pass, 'DependencyNotReady', blocked);
@@ -145,12 +172,74 @@ export class Reconciler {
     }
     let cmp: Comparison;
     try {
-      cmp = await this.compareOnce(this.pinned(app, pass.status.operationState), kube, options);
+      cmp = await this.compareOnce(
+        this.pinned(located.view, status.operationState),
+        target,
+        options,
+      );
     } catch (err) {
       return this.comparisonFailed(pass, err);
     }
-    pass.status.conditions = pass.status.conditions.filter((c) => c.type !== 'Stalled');
+    pass.status.conditions = (pass.status.conditions ?? []).filter((c) => c.type !== 'Stalled');
     return this.afterCompare(pass, cmp);
+  }
+
+  /**
+   * The app's destination (the seam: deps.target), and the app as seen there: moved to another
+   * cluster, what is on the old one is left there (see destination.ts) and the move is recorded
+   * in `status`.
+   */
+  private async locate(
+    app: Application,
+    status: ApplicationStatus,
+  ): Promise<{ target: AppTarget; view: Application }> {
+    const target = await this.deps.target(app);
+    const move = detectMove(app, target);
+    if (!move) return { target, view: app };
+    recordMove(status, app, target);
+    void recordEvent(this.deps.kube, app, 'Warning', 'DestinationChanged', moveMessage(move));
+    return { target, view: { ...app, status: { ...app.status, inventory: [] } } };
+  }
+
+  /** The destination cannot be used: say why; a deleted app is let go or waits (see below). */
+  private async targetFailed(pass: Base, err: unknown): Promise<ReconcileResult> {
+    const { app, status, now } = pass;
+    const e = targetFailure(err);
+    const write = (): Promise<boolean> => this.write(pass);
+    if (!app.metadata.deletionTimestamp || !app.metadata.finalizers?.includes(FINALIZER))
+      return this.comparisonFailed(pass, e);
+    if (!e.terminal) {
+      // Being deleted, cluster unreachable: prune once it answers again.
+      status.conditions = setCondition(
+        status.conditions ?? [],
+        'Ready',
+        'False',
+        e.reason,
+        e.message,
+        now,
+      );
+      return { requeueAfterMs: 10_000, statusWritten: await write() };
+    }
+    // Being deleted, cluster not registered (any more): nothing can be pruned there. As Argo CD,
+    // let the app go, and say what was left.
+    const left = app.status?.inventory?.length ?? 0;
+    void recordEvent(
+      this.deps.kube,
+      app,
+      'Warning',
+      'InvalidDestination',
+      `deleted without pruning (${left} object(s) left on the destination): ${e.message}`,
+    );
+    await removeFinalizer(pass.kube, app);
+    return { statusWritten: false };
+  }
+
+  private async finalize(pass: Pass, view: Application): Promise<ReconcileResult> {
+    const r = await finalizeApp(view, pass.kube, pass.target, this.deps.concurrency, this.now());
+    if (r.status) await this.write({ ...pass, status: r.status });
+    return r.requeueAfterMs === undefined
+      ? { statusWritten: false }
+      : { requeueAfterMs: r.requeueAfterMs, statusWritten: false };
   }
 
   /** During an operation the revision stays the one it started with. */
@@ -162,10 +251,10 @@ export class Reconciler {
 
   private async compareOnce(
     app: Application,
-    kube: Kube,
+    target: AppTarget,
     options: ReconcileOptions,
   ): Promise<Comparison> {
-    const comparer = this.comparer(kube);
+    const comparer = this.comparer(target);
     return comparer.compare(app, options.refresh).catch((err: unknown) => {
       // A missing path or revision may only mean our mirror is behind: fetch once and retry.
       if (options.refresh === 'always' || !(err instanceof ComparisonError && err.terminal))
@@ -181,7 +270,7 @@ export class Reconciler {
     const synced = outcome
       ? outcome.phase === 'Succeeded' && outcome.leftToPrune === 0
       : !cmp.outOfSync;
-    const health = await assessAppHealth(cmp.plan, this.deps.live);
+    const health = await assessAppHealth(cmp.plan, pass.target.live);
     this.describe(pass, cmp, synced, health.resources);
     status.health = {
       status: health.status,
@@ -270,7 +359,7 @@ export class Reconciler {
     }
   }
 
-  private setReady(pass: Pass, reason: Reason, message: string): void {
+  private setReady(pass: Base, reason: Reason, message: string): void {
     pass.status.conditions = setCondition(
       pass.status.conditions ?? [],
       'Ready',
@@ -286,8 +375,8 @@ export class Reconciler {
     let recent = this.recent.get(key);
     if (!recent) this.recent.set(key, (recent = new Map<string, KubeObject>()));
     return {
-      kube: pass.kube,
-      live: this.deps.live,
+      kube: pass.target.kube,
+      live: pass.target.live,
       diffCache: this.deps.diffCache,
       concurrency: this.deps.concurrency ?? 16,
       waitTimeoutMs: this.deps.waitTimeoutMs ?? 300_000,
@@ -412,7 +501,7 @@ export class Reconciler {
   }
 
   /** Steps 1-4 failed: say why, keep everything running, retry (sooner when it may pass by itself). */
-  private async comparisonFailed(pass: Pass, err: unknown): Promise<ReconcileResult> {
+  private async comparisonFailed(pass: Base, err: unknown): Promise<ReconcileResult> {
     const { app, status, now } = pass;
     const e =
       err instanceof ComparisonError
@@ -441,7 +530,7 @@ export class Reconciler {
    * A manual request that cannot even be compared ends at once; a running operation ends only
    * when the problem needs a change in Git or the spec (otherwise it resumes when it passes).
    */
-  private async endOperationOnError(pass: Pass, e: ComparisonError): Promise<void> {
+  private async endOperationOnError(pass: Base, e: ComparisonError): Promise<void> {
     const { app, status, now } = pass;
     const op = status.operationState;
     if (isRunning(op) && e.terminal) {
@@ -470,7 +559,10 @@ export class Reconciler {
     status.sync = {
       status: synced ? 'Synced' : 'OutOfSync',
       revision: cmp.revision,
-      comparedTo: { source: app.spec.source },
+      comparedTo: {
+        source: app.spec.source,
+        destination: comparedDestination(app, pass.target),
+      },
     };
     status.resources = resources.map((r) => {
       const d = cmp.diffs.get(
@@ -505,7 +597,7 @@ export class Reconciler {
     return undefined;
   }
 
-  private write(pass: Pass): Promise<boolean> {
+  private write(pass: Base): Promise<boolean> {
     return this.deps.patcher.patchStatus(pass.kube, pass.app, pass.status, {
       ignore: (s) => ({ ...s, reconciledAt: '' }),
       beforeWrite: (s) => {
@@ -516,3 +608,8 @@ export class Reconciler {
 }
 
 export { automatedEnabled, ComparisonError, getCondition, type Comparison };
+
+/** The target with its client cancelled by `signal`. */
+function withSignal(target: AppTarget, signal: AbortSignal | undefined): AppTarget {
+  return signal ? { ...target, kube: target.kube.withSignal(signal) } : target;
+}

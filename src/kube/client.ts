@@ -101,10 +101,14 @@ export class KubeClient {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(https.headers ?? {}))
       if (typeof v === 'string') headers[k.toLowerCase()] = v;
+    // Basic auth comes back as `auth` (user:password), not as a header.
+    if (https.auth && !headers['authorization'])
+      headers['authorization'] = `Basic ${Buffer.from(https.auth).toString('base64')}`;
     const tls = {
       ...(https.ca ? { ca: https.ca as string | Buffer } : {}),
       ...(https.cert ? { cert: https.cert as string | Buffer } : {}),
       ...(https.key ? { key: https.key as string | Buffer } : {}),
+      ...(https.servername ? { servername: https.servername } : {}),
       rejectUnauthorized: https.rejectUnauthorized !== false,
     };
     const agent = new Agent({

@@ -63,9 +63,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     };
   }
 
-  /** Lists, then keeps watching in the background. Resolves after the first list. */
+  /**
+   * Lists, then keeps watching in the background. Resolves after the first list, or when the
+   * informer is stopped before that (e.g. its cluster is unreachable and its user gives up).
+   */
   start(): Promise<void> {
     this.synced ??= new Promise<void>((resolve) => {
+      this.abort.signal.addEventListener('abort', () => resolve(), { once: true });
       void this.run(resolve);
     });
     return this.synced;
