@@ -3,6 +3,7 @@ import { SluiceError } from '../../errors.ts';
 import {
   imageName,
   parseHelmSet,
+  parsePatch,
   parseResourceSelector,
   parseSeconds,
   parseSyncPolicy,
@@ -96,5 +97,29 @@ describe('parseSeconds', () => {
   it('reads seconds', () => expect(parseSeconds('1.5')).toBe(1.5));
   it.each(['x', '0', '-3', ''])('refuses "%s"', (v) => {
     expect(usage(() => parseSeconds(v)).message).toContain('--timeout');
+  });
+});
+
+describe('parsePatch', () => {
+  it('reads a JSON patch and a merge patch', () => {
+    const op = { op: 'replace', path: '/spec/source/targetRevision', value: 'v2' };
+    expect(parsePatch(JSON.stringify([op]), 'json')).toEqual([op]);
+    expect(parsePatch('{"spec":{"project":"x"}}', 'merge')).toEqual({ spec: { project: 'x' } });
+  });
+
+  it.each<[string, string, 'json' | 'merge', string]>([
+    ['not JSON', '{spec:', 'json', '--patch is not valid JSON'],
+    ['an object as a JSON patch', '{"spec":{}}', 'json', 'must be a JSON array'],
+    ['an array as a merge patch', '[]', 'merge', 'must be a JSON object'],
+    ['an unknown op', '[{"op":"set","path":"/spec"}]', 'json', 'operation 0 needs "op"'],
+    ['a path without /', '[{"op":"remove","path":"spec"}]', 'json', 'operation 0 needs a "path"'],
+    [
+      'the second op wrong',
+      '[{"op":"remove","path":"/a"},{"op":"add"}]',
+      'json',
+      'operation 1 needs a "path"',
+    ],
+  ])('refuses %s', (_case, text, type, message) => {
+    expect(usage(() => parsePatch(text, type)).message).toContain(message);
   });
 });

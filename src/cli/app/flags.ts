@@ -4,6 +4,7 @@
  * error (exit 2) whose message names the flag and the value.
  */
 import { SluiceError } from '../../errors.ts';
+import { isRecord } from '../../kube/types.ts';
 
 /** Commander's accumulator for repeatable flags. */
 export const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -82,4 +83,38 @@ export function parseSeconds(v: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw usageError(`--timeout must be a positive number of seconds, got "${v}"`);
   return n;
+}
+
+export type PatchType = 'json' | 'merge';
+
+/** The patch a person wrote, checked before it is sent; problems name what is wrong (exit 2). */
+export function parsePatch(text: string, type: PatchType): unknown {
+  let patch: unknown;
+  try {
+    patch = JSON.parse(text);
+  } catch (err) {
+    throw usageError(
+      `--patch is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+      type === 'json'
+        ? `a JSON patch looks like '[{"op": "replace", "path": "/spec/source/targetRevision", "value": "v2"}]'`
+        : `a merge patch looks like '{"spec": {"source": {"targetRevision": "v2"}}}'`,
+    );
+  }
+  if (type === 'merge') {
+    if (!isRecord(patch)) throw usageError('--patch with --type merge must be a JSON object');
+    return patch;
+  }
+  if (!Array.isArray(patch))
+    throw usageError(
+      '--patch with --type json must be a JSON array of operations',
+      'or use --type merge',
+    );
+  const ops = ['add', 'remove', 'replace', 'move', 'copy', 'test'];
+  patch.forEach((op: unknown, i) => {
+    if (!isRecord(op) || typeof op['op'] !== 'string' || !ops.includes(op['op']))
+      throw usageError(`--patch operation ${i} needs "op", one of ${ops.join(', ')}`);
+    if (typeof op['path'] !== 'string' || !(op['path'] === '' || op['path'].startsWith('/')))
+      throw usageError(`--patch operation ${i} needs a "path" starting with /`);
+  });
+  return patch;
 }

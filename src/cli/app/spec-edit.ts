@@ -215,14 +215,14 @@ function without<T>(
 }
 
 /** The object without undefined fields, or undefined when nothing is left. */
-function compact<T extends object>(o: T): T | undefined {
+function compact<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T | undefined {
   const entries = Object.entries(o).filter(([, v]) => v !== undefined);
   return entries.length > 0 ? (Object.fromEntries(entries) as T) : undefined;
 }
 
 function unsetHelm(helm: HelmSource | undefined, u: UnsetFlags): HelmSource | undefined {
   if (!helm) return undefined;
-  return compact({
+  return compact<HelmSource>({
     ...helm,
     valueFiles: without(helm.valueFiles, u.values, (v) => v),
     parameters: without(helm.parameters, u.helmSet, (p) => p.name),
@@ -236,7 +236,7 @@ function unsetKustomize(
   u: UnsetFlags,
 ): KustomizeSource | undefined {
   if (!k) return undefined;
-  return compact({
+  return compact<KustomizeSource>({
     ...k,
     images: without(k.images, u.kustomizeImage, imageName),
     namePrefix: u.namePrefix ? undefined : k.namePrefix,
