@@ -23,7 +23,7 @@ describe('formatTable', () => {
         ['OutOfSync', 'Missing', 'db'],
       ],
     );
-    const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = out.replaceAll(green('Synced'), 'Synced').replaceAll(green('Healthy'), 'Healthy');
     expect(plain).toBe(
       'SYNC        HEALTH    NAME\nSynced      Healthy   web\nOutOfSync   Missing   db\n',
     );
