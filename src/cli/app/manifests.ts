@@ -27,8 +27,11 @@ function tracked(app: Application): InventoryEntry[] {
 }
 
 async function liveObjects(kube: Kube, app: Application): Promise<KubeObject[]> {
+  const entries = tracked(app);
+  if (entries.length === 0)
+    process.stderr.write(`• ${app.metadata.name} tracks no objects yet: it has not been synced\n`);
   const found = await Promise.all(
-    tracked(app).map(async (e) => {
+    entries.map(async (e) => {
       const live = await kube.get(apiVersionOf(e), e.kind, e.namespace, e.name);
       if (!live) {
         const ref = { group: e.group, kind: e.kind, namespace: e.namespace ?? '', name: e.name };
