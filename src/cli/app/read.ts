@@ -16,7 +16,8 @@ export function listCommand(): Command {
   const cmd = new Command('list')
     .description('list Applications')
     .addOption(outputOption())
-    .option('-A, --all-namespaces', 'in every namespace');
+    .option('-A, --all-namespaces', 'in every namespace')
+    .addHelpText('after', '\nExample:\n  sluice app list -A -o json');
   addClusterOptions(cmd);
   return cmd.action(async (o: ReadOptions) => {
     await withKube(o, async (kube) => {
@@ -130,7 +131,8 @@ export function getCommand(): Command {
     .description('show an Application: sync, health, conditions, resources')
     .argument('<name>')
     .addOption(outputOption())
-    .option('--refresh', 'fetch the repository and compare again before showing');
+    .option('--refresh', 'fetch the repository and compare again before showing')
+    .addHelpText('after', '\nExample:\n  sluice app get guestbook --refresh');
   addClusterOptions(cmd);
   return cmd.action(async (name: string, o: ReadOptions) => {
     await withKube(o, async (kube) => {
@@ -158,7 +160,8 @@ export function historyCommand(): Command {
   const cmd = new Command('history')
     .description('the last syncs of an Application (ids for rollback)')
     .argument('<name>')
-    .addOption(outputOption());
+    .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  sluice app history guestbook -o yaml');
   addClusterOptions(cmd);
   return cmd.action(async (name: string, o: ReadOptions) => {
     await withKube(o, async (kube) => {
