@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { execFile } from '../util/exec.ts';
 import { formatTable, visibleWidth } from './output.ts';
 
 const green = (s: string): string => `\x1b[32m${s}\x1b[0m`;
@@ -39,5 +40,15 @@ describe('visibleWidth', () => {
     ['empty', '', 0],
   ])('%s', (_case, s, width) => {
     expect(visibleWidth(s)).toBe(width);
+  });
+});
+
+describe('a closed stdout', () => {
+  it('ends the process quietly (`sluice --help | head -1`)', async () => {
+    // `true` exits without reading: by the time sluice prints, nobody reads its stdout.
+    const script = `"${process.execPath}" bin/sluice.js --help | true; echo "exit=\${PIPESTATUS[0]}"`;
+    const r = await execFile('bash', ['-c', script], { timeoutMs: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('exit=0');
   });
 });
