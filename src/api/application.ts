@@ -319,6 +319,20 @@ export const OperationSchema = Type.Object({
       revision: Opt(Type.String({ description: 'commit to sync to; default the target revision' })),
       prune: Opt(Type.Boolean()),
       historyId: Opt(Type.Integer({ description: 'rollback: re-apply this history entry' })),
+      resources: Opt(
+        Type.Array(
+          Type.Object({
+            group: Type.String({ description: 'API group; empty for core kinds' }),
+            kind: Type.String(),
+            name: Type.String(),
+            namespace: Opt(Type.String()),
+          }),
+          {
+            description:
+              'sync only these objects (argocd `--resource GROUP:KIND:NAME`); default: all of them',
+          },
+        ),
+      ),
     }),
   ),
   initiatedBy: Opt(Type.Object({ username: Opt(Type.String()), automated: Opt(Type.Boolean()) })),

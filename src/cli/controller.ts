@@ -66,7 +66,8 @@ export function controllerCommand(): Command {
       'after',
       '\nWebhook secrets come from the environment (never the command line):\n' +
         '  SLUICE_WEBHOOK_GITHUB_SECRET, SLUICE_WEBHOOK_GITLAB_SECRET, SLUICE_WEBHOOK_SECRET (generic HMAC)\n' +
-        'A provider without a secret is refused (401).',
+        'A provider without a secret is refused (401).\n' +
+        'Example:\n  sluice controller --app-namespace team-a --poll-interval 1m',
     )
     .action(async (o: ControllerFlags) => {
       const log = createLogger(o.logLevel);
@@ -134,7 +135,8 @@ export function serverCommand(): Command {
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .addHelpText(
       'after',
-      '\nWebhook secrets: SLUICE_WEBHOOK_GITHUB_SECRET, SLUICE_WEBHOOK_GITLAB_SECRET, SLUICE_WEBHOOK_SECRET.',
+      '\nWebhook secrets: SLUICE_WEBHOOK_GITHUB_SECRET, SLUICE_WEBHOOK_GITLAB_SECRET, SLUICE_WEBHOOK_SECRET.\n' +
+        'Example:\n  SLUICE_WEBHOOK_GITHUB_SECRET=... sluice server --listen :8081',
     )
     .action(
       async (o: {
@@ -176,6 +178,7 @@ export function installCrdsCommand(): Command {
       'install or update Sluice’s CustomResourceDefinitions and wait until they are served',
     )
     .option('--kubeconfig <path>', 'kubeconfig file')
+    .addHelpText('after', '\nExample:\n  sluice install-crds --kubeconfig ~/.kube/config')
     .action(async (o: { kubeconfig?: string }) => {
       const kube = await Kube.connect(o.kubeconfig);
       try {

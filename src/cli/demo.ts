@@ -13,6 +13,7 @@ export function demoCommand(): Command {
     .option('--app-namespace <ns>', 'namespace of the Applications', 'sluice-system')
     .option('--exit', 'stop once every app is Synced and Healthy (for scripts)')
     .option('--timeout <seconds>', 'give up if the apps have not converged by then', '180')
+    .addHelpText('after', '\nExamples:\n  npm run demo\n  sluice demo --exit --timeout 300')
     .action(
       async (o: {
         clusterName: string;

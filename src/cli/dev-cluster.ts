@@ -42,6 +42,7 @@ export function devClusterCommand(): Command {
     .option('--name <name>', 'cluster name; several can run side by side', DEFAULT_NAME)
     .option('--nodes <n>', 'number of kwok nodes', positiveInt, 3)
     .option('--api-port <port>', 'kube-apiserver port (default: a free port)', port)
+    .addHelpText('after', '\nExample:\n  eval "$(sluice dev-cluster up --name b --nodes 1)"')
     .action(async (opts: { name: string; nodes: number; apiPort?: number }) => {
       const progress = consoleProgress();
       const result = await up({
@@ -59,6 +60,7 @@ export function devClusterCommand(): Command {
     .command('down')
     .description('stop every process of a dev cluster and delete its data')
     .option('--name <name>', 'cluster name', DEFAULT_NAME)
+    .addHelpText('after', '\nExample:\n  sluice dev-cluster down --name b')
     .action(async (opts: { name: string }) => {
       const r = await down(opts.name);
       if (!r.existed) process.stderr.write(`• no dev cluster "${r.name}" was running\n`);
@@ -73,6 +75,7 @@ export function devClusterCommand(): Command {
     .description('what runs, where, and where its logs are')
     .option('--name <name>', 'cluster name', DEFAULT_NAME)
     .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  sluice dev-cluster status -o json')
     .action(async (opts: { name: string; output: OutputFormat }) => {
       const s = await status(opts.name);
       printData(
@@ -98,6 +101,7 @@ export function devClusterCommand(): Command {
     .command('env')
     .description('print the `export KUBECONFIG=...` line of a running cluster')
     .option('--name <name>', 'cluster name', DEFAULT_NAME)
+    .addHelpText('after', '\nExample:\n  eval "$(sluice dev-cluster env)"')
     .action(async (opts: { name: string }) => {
       const s = await status(opts.name);
       process.stdout.write(exportLine(s.kubeconfig) + '\n');
@@ -106,6 +110,7 @@ export function devClusterCommand(): Command {
   cmd
     .command('build')
     .description('build and cache the binaries only (etcd, Kubernetes, kwok, helm, kustomize)')
+    .addHelpText('after', '\nExample:\n  sluice dev-cluster build')
     .action(async () => {
       const paths = await ensureTools(consoleProgress());
       for (const [tool, dir] of Object.entries(paths)) process.stdout.write(`${tool}\t${dir}\n`);

@@ -3,8 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { SluiceError, errorMessage } from '../errors.ts';
 import { appCommand } from './app/index.ts';
 import { controllerCommand, installCrdsCommand, serverCommand } from './controller.ts';
+import { clusterCommand } from './cluster/index.ts';
 import { demoCommand } from './demo.ts';
 import { devClusterCommand } from './dev-cluster.ts';
+import { exitQuietlyOnClosedPipe } from './output.ts';
+import { repoCommand } from './repo/index.ts';
 
 export function program(): Command {
   return new Command('sluice')
@@ -14,6 +17,8 @@ export function program(): Command {
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .addCommand(appCommand())
+    .addCommand(repoCommand())
+    .addCommand(clusterCommand())
     .addCommand(controllerCommand())
     .addCommand(serverCommand())
     .addCommand(installCrdsCommand())
@@ -24,6 +29,7 @@ export function program(): Command {
 
 /** Runs the CLI; resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const cmd = program().exitOverride();
   try {
     await cmd.parseAsync(argv);

@@ -16,16 +16,42 @@ export function printData(format: OutputFormat, data: unknown, table: () => stri
   else process.stdout.write(table());
 }
 
-/** Left-aligned columns, like kubectl. */
+// Select Graphic Rendition sequences (colours, bold): they take no room on screen.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** How many columns a cell takes on screen: colour codes do not count. */
+export const visibleWidth = (s: string): number => s.replace(ANSI, '').length;
+
+/** Left-aligned columns, like kubectl; cells may be coloured. */
 export function formatTable(
   header: readonly string[],
   rows: ReadonlyArray<readonly string[]>,
 ): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((h, i) =>
+    Math.max(visibleWidth(h), ...rows.map((r) => visibleWidth(r[i] ?? ''))),
+  );
+  const pad = (c: string, i: number): string =>
+    c + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleWidth(c)));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, i)))
       .join('   ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/**
+ * A reader that stops early (`sluice app list | head -1`) closes our stdout: end quietly, as
+ * command-line tools do, instead of crashing with a stack trace.
+ */
+export function exitQuietlyOnClosedPipe(
+  streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr],
+): void {
+  for (const s of streams) {
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
 }

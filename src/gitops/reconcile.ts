@@ -52,6 +52,7 @@ import { newOperation } from './operation.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
 import {
   advanceSync,
+  selectResources,
   terminateSync,
   validate,
   type SyncDeps,
@@ -268,7 +269,7 @@ export class Reconciler {
     const { app, status } = pass;
     const { outcome, paused } = await this.syncStep(pass, cmp);
     const synced = outcome
-      ? outcome.phase === 'Succeeded' && outcome.leftToPrune === 0
+      ? outcome.phase === 'Succeeded' && outcome.leftToPrune === 0 && this.restInSync(app, cmp)
       : !cmp.outOfSync;
     const health = await assessAppHealth(cmp.plan, pass.target.live);
     this.describe(pass, cmp, synced, health.resources);
@@ -386,14 +387,25 @@ export class Reconciler {
     };
   }
 
+  /** After a selective sync: were the objects it did not name in sync already? */
+  private restInSync(app: Application, cmp: Comparison): boolean {
+    const selected = this.target(app, cmp).plan.resources;
+    if (selected === cmp.plan.resources) return true;
+    const named = new Set(selected.map((r) => r.key));
+    const rest = [...cmp.diffs.values()].filter((d) => !named.has(d.resource.key));
+    return cmp.pruneCandidates.length === 0 && rest.every((d) => d.inSync);
+  }
+
+  /** What the operation works on: the whole plan, or the objects a selective sync names. */
   private target(app: Application, cmp: Comparison): SyncTarget {
-    return {
+    const whole: SyncTarget = {
       app,
       plan: cmp.plan,
       diffs: cmp.diffs,
       revision: cmp.revision,
       pruneCandidates: cmp.pruneCandidates,
     };
+    return selectResources(whole, app.operation?.sync?.resources);
   }
 
   /** Step 5, first reconcile of an operation: validate, then as many steps as need no wait. */

@@ -77,6 +77,37 @@ function result(
   return { ...inventoryEntry(r), action, message, syncWave: r.wave };
 }
 
+export interface ResourceSelector {
+  group: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+/**
+ * A selective sync (`sluice app sync --resource GROUP:KIND:NAME`), as in Argo CD: only the named
+ * objects are applied; no hooks run and nothing is pruned.
+ */
+export function selectResources(
+  target: SyncTarget,
+  selectors: readonly ResourceSelector[] | undefined,
+): SyncTarget {
+  if (!selectors?.length) return target;
+  const wanted = (r: DesiredResource): boolean =>
+    selectors.some(
+      (s) =>
+        s.group === r.ref.group &&
+        s.kind === r.ref.kind &&
+        s.name === r.ref.name &&
+        (s.namespace === undefined || s.namespace === r.ref.namespace),
+    );
+  return {
+    ...target,
+    plan: { ...target.plan, resources: target.plan.resources.filter(wanted), hooks: [] },
+    pruneCandidates: [],
+  };
+}
+
 /** The first step of every operation: every dry-run passed, or nothing is written. */
 export function validate(target: SyncTarget): ResourceResult[] | undefined {
   const bad = target.plan.resources.filter((r) => target.diffs.get(r.key)?.error);

@@ -88,8 +88,8 @@ describe('sluice app', () => {
       // Secret values never show: only that `password` differs and `user` does not.
       expect(diff.stdout).toContain(`--- live/Secret/${dest}/db`);
       expect(diff.stdout).not.toMatch(/c3VwZXItc2VjcmV0|aGFja2Vk|YWRtaW4=/);
-      expect(diff.stdout).toMatch(/-  password: "?\+{10}"?/);
-      expect(diff.stdout).toMatch(/\+  password: "?\+{9}"?/);
+      expect(diff.stdout).toMatch(/- {2}password: "?\+{10}"?/);
+      expect(diff.stdout).toMatch(/\+ {2}password: "?\+{9}"?/);
       expect(diff.code).toBe(1);
       expect(diff.stdout).toContain(`--- live/Deployment/${dest}/web`);
       expect(diff.stdout).toContain('-  replicas: 5');

@@ -1,9 +1,17 @@
 /** Shared by the `sluice app` commands: reading Applications and waiting on them. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { userInfo } from 'node:os';
-import { API_VERSION, KIND, type Application } from '../../api/application.ts';
+import {
+  API_VERSION,
+  KIND,
+  type Application,
+  type ApplicationSpec,
+} from '../../api/application.ts';
 import { SluiceError } from '../../errors.ts';
+import { changedPaths } from '../../gitops/changes.ts';
 import type { Kube } from '../../kube/api.ts';
+import { KubeApiError } from '../../kube/errors.ts';
+import { createMergePatch } from '../../kube/mergepatch.ts';
 
 export async function getApp(kube: Kube, namespace: string, name: string): Promise<Application> {
   const app = await kube.get<Application>(API_VERSION, KIND, namespace, name);
@@ -66,3 +74,31 @@ export async function waitFor(
 
 export const shortSha = (s: string | undefined): string =>
   s && /^[0-9a-f]{40}$/.test(s) ? s.slice(0, 7) : (s ?? '');
+
+/**
+ * Changes an app's spec with `edit` and sends the difference as a merge patch guarded by the
+ * resourceVersion (re-read and retried when someone else wrote in between). Resolves with the
+ * paths that changed (`/spec/source/targetRevision`), empty when there was nothing to change.
+ */
+export async function editSpec(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  edit: (spec: ApplicationSpec) => ApplicationSpec,
+): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    const app = await getApp(kube, namespace, name);
+    const spec = edit(app.spec);
+    const paths = changedPaths(app.spec, spec).map((p) => `/spec${p}`);
+    if (paths.length === 0) return [];
+    try {
+      await kube.mergePatch(app, {
+        metadata: { resourceVersion: app.metadata.resourceVersion },
+        spec: createMergePatch(app.spec, spec),
+      });
+      return paths;
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.conflict) || attempt >= 5) throw err;
+    }
+  }
+}

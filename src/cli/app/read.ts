@@ -1,4 +1,4 @@
-/** `sluice app list | get | history`: read commands, each with `-o table|json|yaml`. */
+/** `sluice app list | get | history | resources`: read commands, each with `-o table|json|yaml`. */
 import { Command } from 'commander';
 import { API_VERSION, KIND, type Application, type ResourceStatus } from '../../api/application.ts';
 import { REFRESH_ANNOTATION } from '../../gitops/annotations.ts';
@@ -16,7 +16,8 @@ export function listCommand(): Command {
   const cmd = new Command('list')
     .description('list Applications')
     .addOption(outputOption())
-    .option('-A, --all-namespaces', 'in every namespace');
+    .option('-A, --all-namespaces', 'in every namespace')
+    .addHelpText('after', '\nExample:\n  sluice app list -A -o json');
   addClusterOptions(cmd);
   return cmd.action(async (o: ReadOptions) => {
     await withKube(o, async (kube) => {
@@ -58,25 +59,33 @@ function syncPolicyText(a: Application): string {
   return parts.join(', ');
 }
 
+const field = (label: string, value: string): string => `${bold(`${label}:`.padEnd(14))} ${value}`;
+
+function sourceText(a: Application): string {
+  const { repoURL, path, targetRevision } = a.spec.source;
+  return `${repoURL} ${path ?? '.'} @ ${targetRevision ?? 'HEAD'}`;
+}
+
+function destinationText(a: Application): string {
+  const { server, name, namespace } = a.spec.destination;
+  return `${server ?? name ?? 'in-cluster'} namespace ${namespace ?? 'default'}`;
+}
+
+function healthText(a: Application): string {
+  const h = a.status?.health;
+  return `${statusColor(h?.status)}${h?.message ? `  ${h.message}` : ''}`;
+}
+
 /** The header of `app get`: source, destination, policy, status, last sync, conditions. */
 function summaryLines(a: Application): string[] {
-  const { source, destination } = a.spec;
   const s = a.status;
-  const field = (label: string, value: string): string =>
-    `${bold(`${label}:`.padEnd(14))} ${value}`;
   const lines = [
     field('Name', `${a.metadata.namespace}/${a.metadata.name}`),
-    field('Source', `${source.repoURL} ${source.path ?? '.'} @ ${source.targetRevision ?? 'HEAD'}`),
-    field(
-      'Destination',
-      `${destination.server ?? destination.name ?? 'in-cluster'} namespace ${destination.namespace ?? 'default'}`,
-    ),
+    field('Source', sourceText(a)),
+    field('Destination', destinationText(a)),
     field('Sync policy', syncPolicyText(a)),
     field('Sync status', `${statusColor(s?.sync?.status)} ${shortSha(s?.sync?.revision)}`),
-    field(
-      'Health',
-      `${statusColor(s?.health?.status)}${s?.health?.message ? `  ${s.health.message}` : ''}`,
-    ),
+    field('Health', healthText(a)),
   ];
   const op = s?.operationState;
   if (op)
@@ -122,7 +131,8 @@ export function getCommand(): Command {
     .description('show an Application: sync, health, conditions, resources')
     .argument('<name>')
     .addOption(outputOption())
-    .option('--refresh', 'fetch the repository and compare again before showing');
+    .option('--refresh', 'fetch the repository and compare again before showing')
+    .addHelpText('after', '\nExample:\n  sluice app get guestbook --refresh');
   addClusterOptions(cmd);
   return cmd.action(async (name: string, o: ReadOptions) => {
     await withKube(o, async (kube) => {
@@ -150,7 +160,8 @@ export function historyCommand(): Command {
   const cmd = new Command('history')
     .description('the last syncs of an Application (ids for rollback)')
     .argument('<name>')
-    .addOption(outputOption());
+    .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  sluice app history guestbook -o yaml');
   addClusterOptions(cmd);
   return cmd.action(async (name: string, o: ReadOptions) => {
     await withKube(o, async (kube) => {
@@ -162,6 +173,37 @@ export function historyCommand(): Command {
           : formatTable(
               ['ID', 'DATE', 'REVISION', 'INITIATED BY'],
               history.map((h) => [String(h.id), h.deployedAt, h.revision, h.initiatedBy]),
+            ),
+      );
+    });
+  });
+}
+
+export function resourcesCommand(): Command {
+  const cmd = new Command('resources')
+    .description('the objects an Application manages, with their sync status and health')
+    .argument('<name>')
+    .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  sluice app resources guestbook -o json');
+  addClusterOptions(cmd);
+  return cmd.action(async (name: string, o: ReadOptions) => {
+    await withKube(o, async (kube) => {
+      const app = await getApp(kube, o.appNamespace, name);
+      const resources = app.status?.resources ?? [];
+      printData(o.output, resources, () =>
+        resources.length === 0
+          ? `${name} manages no objects yet\n`
+          : formatTable(
+              ['GROUP', 'KIND', 'NAMESPACE', 'NAME', 'STATUS', 'HEALTH', 'HOOK'],
+              resources.map((r) => [
+                r.group,
+                r.kind,
+                r.namespace ?? '',
+                r.name,
+                statusColor(r.requiresPruning ? 'OutOfSync' : r.status),
+                r.health ? statusColor(r.health.status) : '',
+                r.hook ?? '',
+              ]),
             ),
       );
     });

@@ -1,0 +1,153 @@
+/**
+ * `sluice app sync | rollback`: ask the controller for an operation (the `operation` field, as
+ * Argo CD) and wait for its result. `sync --dry-run` computes here what a sync would do and
+ * writes nothing; `sync --resource GROUP:KIND:NAME` syncs only the named objects.
+ */
+import { Command } from 'commander';
+import type { Application, Operation } from '../../api/application.ts';
+import { SluiceError } from '../../errors.ts';
+import { addClusterOptions, bold, statusColor, withKube, type GlobalOptions } from '../context.ts';
+import { outputOption, type OutputFormat } from '../output.ts';
+import { appRef, getApp, shortSha, username, waitFor } from './common.ts';
+import { dryRunSync } from './dry-run.ts';
+import { collect, parseResourceSelector, parseSeconds, type ResourceSelector } from './flags.ts';
+import { addLocalOptions, type LocalOptions } from './local.ts';
+
+type SyncRequest = NonNullable<Operation['sync']>;
+type WaitOptions = GlobalOptions & { timeout: number; async?: boolean };
+
+/** Prints each new step of a running operation. */
+function operationPrinter(): (app: Application) => void {
+  let last = '';
+  return (app) => {
+    const op = app.status?.operationState;
+    const line = op ? `${op.phase}: ${op.message ?? ''}` : 'waiting for the controller';
+    if (line !== last) process.stderr.write(`  ${line}\n`);
+    last = line;
+  };
+}
+
+function printResult(app: Application): void {
+  const op = app.status?.operationState;
+  for (const r of op?.syncResult?.resources ?? []) {
+    const kind = r.group ? `${r.kind}.${r.group}` : r.kind;
+    const where = r.namespace ? `${r.namespace}/` : '';
+    const hook = r.hook ? ` (${r.hook} hook)` : '';
+    const why = r.action === 'failed' ? `: ${r.message ?? ''}` : '';
+    process.stdout.write(`${r.action.padEnd(12)} ${kind}/${where}${r.name}${hook}${why}\n`);
+  }
+  process.stderr.write(`• ${statusColor(op?.phase)} ${op?.message ?? ''}\n`);
+}
+
+/** Asks the controller to sync (optionally to a revision) and waits for the result. */
+export async function requestSync(o: WaitOptions, name: string, sync: SyncRequest): Promise<void> {
+  await withKube(o, async (kube) => {
+    const before = await getApp(kube, o.appNamespace, name);
+    const requestedAt = new Date().toISOString();
+    await kube.mergePatch(appRef(o.appNamespace, name), {
+      operation: { sync, initiatedBy: { username: username() }, requestedAt },
+    });
+    const at = sync.revision ? ` at ${shortSha(sync.revision)}` : '';
+    const only = sync.resources ? ` of ${sync.resources.length} object(s)` : '';
+    process.stderr.write(`• sync${only} of ${o.appNamespace}/${name} requested${at}\n`);
+    if (o.async) return;
+    const startedBefore = before.status?.operationState?.startedAt ?? '';
+    const app = await waitFor(
+      kube,
+      o.appNamespace,
+      name,
+      'the sync to finish',
+      o.timeout,
+      (a) =>
+        a.operation === undefined &&
+        (a.status?.operationState?.startedAt ?? '') !== startedBefore &&
+        a.status?.operationState?.phase !== 'Running',
+      operationPrinter(),
+    );
+    printResult(app);
+    if (app.status?.operationState?.phase !== 'Succeeded') process.exitCode = 1;
+  });
+}
+
+type SyncOptions = LocalOptions &
+  WaitOptions & {
+    prune?: boolean;
+    resource: string[];
+    dryRun?: boolean;
+    output: OutputFormat;
+  };
+
+export function syncCommand(): Command {
+  const cmd = new Command('sync')
+    .description('sync an Application now and wait for the result (exit 1 if it fails)')
+    .argument('<name>')
+    .option('--prune', 'delete what left Git')
+    .option(
+      '--resource <GROUP:KIND:NAME>',
+      'sync only this object; GROUP:KIND:NAMESPACE/NAME also works, GROUP is empty for core kinds (repeatable)',
+      collect,
+      [],
+    )
+    .option('--dry-run', 'show what a sync would do to each object; change nothing')
+    .option('--timeout <seconds>', 'give up waiting after this long', parseSeconds, 300)
+    .option('--async', 'do not wait for the result')
+    .addOption(outputOption().default('table', 'table; with --dry-run'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sluice app sync guestbook --prune\n' +
+        '  sluice app sync guestbook --resource apps:Deployment:web --resource :ConfigMap:settings\n' +
+        '  sluice app sync guestbook --dry-run          # create/configure/prune/unchanged per object',
+    );
+  addLocalOptions(cmd, 'sync to this commit, branch or tag instead of the target revision');
+  addClusterOptions(cmd);
+  return cmd.action(async (name: string, o: SyncOptions) => {
+    const selectors: ResourceSelector[] = o.resource.map(parseResourceSelector);
+    if (o.dryRun) {
+      await withKube(o, (kube) => dryRunSync(kube, name, o, selectors));
+      return;
+    }
+    await requestSync(o, name, {
+      ...(o.revision ? { revision: o.revision } : {}),
+      ...(o.prune ? { prune: true } : {}),
+      ...(selectors.length > 0 ? { resources: selectors } : {}),
+    });
+  });
+}
+
+export function rollbackCommand(): Command {
+  const cmd = new Command('rollback')
+    .description(
+      're-apply an earlier revision from history; pauses automated sync until you resume it',
+    )
+    .argument('<name>')
+    .argument('[id]', 'history id (default: the one before the current)')
+    .option('--timeout <seconds>', 'give up waiting after this long', parseSeconds, 300)
+    .addHelpText(
+      'after',
+      '\nExample:\n  sluice app history guestbook && sluice app rollback guestbook 3',
+    );
+  addClusterOptions(cmd);
+  return cmd.action(async (name: string, id: string | undefined, o: WaitOptions) => {
+    const app = await withKube(o, (kube) => getApp(kube, o.appNamespace, name));
+    const history = app.status?.history ?? [];
+    const entry = id === undefined ? history.at(-2) : history.find((h) => String(h.id) === id);
+    if (!entry) {
+      throw new SluiceError(
+        'HistoryNotFound',
+        `${o.appNamespace}/${name} has no history entry ${id ?? '(previous)'}`,
+        { hint: `see \`sluice app history ${name}\` for the ids`, exitCode: 3 },
+      );
+    }
+    if (app.spec.syncPolicy?.automated && app.spec.syncPolicy.automated.enabled !== false) {
+      await withKube(o, (kube) =>
+        kube.mergePatch(appRef(o.appNamespace, name), {
+          spec: { syncPolicy: { automated: { enabled: false } } },
+        }),
+      );
+      process.stderr.write(
+        `• ${bold('automated sync of ' + name + ' is now paused')} so the rollback sticks; resume it with \`sluice app set ${name} --auto-sync\`\n`,
+      );
+    }
+    await requestSync(o, name, { revision: entry.revision, historyId: entry.id });
+  });
+}
