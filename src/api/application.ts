@@ -173,6 +173,16 @@ export const RESULT_ACTIONS = [
   'pruneSkipped',
 ] as const;
 export const HOOK_TYPES = ['PreSync', 'Sync', 'PostSync', 'SyncFail'] as const;
+/** Why one object failed, as data (the message says it for people). */
+export const RESULT_REASONS = [
+  'DryRunFailed',
+  'ApplyFailed',
+  'PruneFailed',
+  'ClaimedByAnotherApp',
+  'ClusterUnreachable',
+  'Forbidden',
+  'HookFailed',
+] as const;
 
 const ResourceRefFields = {
   group: Type.String(),
@@ -195,6 +205,7 @@ export const ResourceResultSchema = Type.Object({
   ...ResourceRefFields,
   action: StringEnum(RESULT_ACTIONS),
   message: Opt(Type.String()),
+  reason: Opt(StringEnum(RESULT_REASONS)),
   hook: Opt(StringEnum(HOOK_TYPES)),
   hookPhase: Opt(Type.String()),
   syncWave: Opt(Type.Integer()),
@@ -361,6 +372,7 @@ export type SyncStatus = (typeof SYNC_STATUSES)[number];
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 export type ResultAction = (typeof RESULT_ACTIONS)[number];
 export type HookType = (typeof HOOK_TYPES)[number];
+export type ResultReason = (typeof RESULT_REASONS)[number];
 export type AppCondition = Static<typeof ConditionSchema>;
 
 export interface Application extends KubeObject {

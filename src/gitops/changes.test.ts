@@ -3,6 +3,7 @@ import type { IgnoreDifference } from '../api/application.ts';
 import { refKey, refOf, type KubeObject } from '../kube/types.ts';
 import { buildChanges, changedPaths, type Change } from './changes.ts';
 import type { ResourceDiff } from './diff.ts';
+import { ResourceError } from './errors.ts';
 import type { DesiredResource } from './preflight.ts';
 
 const cm = (data: Record<string, string>, extra: Partial<KubeObject> = {}): KubeObject => ({
@@ -101,9 +102,20 @@ describe('buildChanges', () => {
       'dry-run failed: error naming the object',
       diff(cm({ color: 'blue' }), cm({ color: 'green' }), {
         predicted: undefined,
-        error: 'ConfigMap/shop/settings: invalid',
+        error: new ResourceError(
+          { group: '', kind: 'ConfigMap', namespace: 'shop', name: 'settings' },
+          'DryRunFailed',
+          'invalid',
+          { hint: 'fix the manifest in Git' },
+        ),
       }),
-      { action: 'error', error: 'ConfigMap/shop/settings: invalid', changedPaths: [] },
+      {
+        action: 'error',
+        error: 'ConfigMap/shop/settings: invalid',
+        reason: 'DryRunFailed',
+        hint: 'fix the manifest in Git',
+        changedPaths: [],
+      },
     ],
   ])('%s', (_case, d, want) => {
     const [change] = buildChanges([d], [], rules);

@@ -8,7 +8,7 @@
  * metadata, status and `ignoreDifferences` removed, as for the in-sync decision). For an object
  * that is created or deleted as a whole the path is `""`, the whole document.
  */
-import type { IgnoreDifference, InventoryEntry } from '../api/application.ts';
+import type { IgnoreDifference, InventoryEntry, ResultReason } from '../api/application.ts';
 import { isRecord, type KubeObject } from '../kube/types.ts';
 import type { ResourceDiff } from './diff.ts';
 import { maskSecretPair } from './mask.ts';
@@ -31,6 +31,9 @@ export interface Change {
   changedPaths: string[];
   /** Why the object could not be compared (action `error`); names the object. */
   error?: string;
+  /** The same, as data: `DryRunFailed`, `ClaimedByAnotherApp`, ... */
+  reason?: ResultReason;
+  hint?: string;
 }
 
 /** An object the app manages that left Git, with its live state (undefined when already gone). */
@@ -83,7 +86,13 @@ export function changeOf(d: ResourceDiff, rules: readonly IgnoreDifference[] | u
     ...(masked.desired ? { desired: masked.desired } : {}),
     ...(masked.live ? { live: masked.live } : {}),
     changedPaths: paths,
-    ...(d.error ? { error: d.error } : {}),
+    ...(d.error
+      ? {
+          error: d.error.message,
+          reason: d.error.reason,
+          ...(d.error.hint ? { hint: d.error.hint } : {}),
+        }
+      : {}),
   };
 }
 

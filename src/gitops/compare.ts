@@ -18,6 +18,7 @@ import {
   TRACKING_ANNOTATION,
 } from './annotations.ts';
 import type { Reason } from './conditions.ts';
+import { ResourceError } from './errors.ts';
 import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
 import type { LiveState } from './live.ts';
 import { destinationNamespace, preflight, type DesiredResource, type Plan } from './preflight.ts';
@@ -88,7 +89,14 @@ export class Comparer {
     if (owner.namespace === app.metadata.namespace && owner.name === app.metadata.name) return;
     if (!this.deps.appExists(owner.namespace, owner.name)) return;
     d.inSync = false;
-    d.error = `${formatRef(d.resource.ref)} is managed by Application ${owner.namespace}/${owner.name}; remove it from one of the two apps (or delete that app without --cascade to hand it over)`;
+    d.error = new ResourceError(
+      d.resource.ref,
+      'ClaimedByAnotherApp',
+      `${formatRef(d.resource.ref)} is managed by Application ${owner.namespace}/${owner.name}`,
+      {
+        hint: 'remove it from one of the two apps (or delete that app without --cascade to hand it over)',
+      },
+    );
   }
 
   /** Namespaces this revision creates that do not exist yet (their objects cannot be dry-run). */

@@ -15,6 +15,7 @@ import { formatRef, type KubeObject } from '../kube/types.ts';
 import { FIELD_MANAGER } from './annotations.ts';
 import { maskSecretPair } from './mask.ts';
 import { ignoredPointers, jsonEqual, normalize, rulesFor } from './normalize.ts';
+import { resourceError, type ResourceError } from './errors.ts';
 import type { DesiredResource } from './preflight.ts';
 
 export interface ResourceDiff {
@@ -23,8 +24,8 @@ export interface ResourceDiff {
   /** What the server would store (dry-run result); undefined when it could not be predicted. */
   predicted: KubeObject | undefined;
   inSync: boolean;
-  /** The dry-run failed: the message names the object. */
-  error?: string;
+  /** The dry-run failed (or the object is another app's): the object, the reason, the cause. */
+  error?: ResourceError;
 }
 
 interface Memo {
@@ -151,7 +152,7 @@ export async function diffResource(r: DesiredResource, ctx: DiffContext): Promis
         live,
         predicted: undefined,
         inSync: false,
-        error: err instanceof Error ? err.message : String(err),
+        error: resourceError(r.ref, 'DryRunFailed', err),
       };
     }
   }

@@ -33,6 +33,7 @@ export function hookResult(h: HookRecord, wave: number | undefined): ResourceRes
     name: h.name,
     action: h.phase === 'Failed' ? 'failed' : 'created',
     message: h.message ?? '',
+    ...(h.phase === 'Failed' ? { reason: 'HookFailed' as const } : {}),
     hook: h.type,
     hookPhase: h.phase,
     ...(wave === undefined ? {} : { syncWave: wave }),

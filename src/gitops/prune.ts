@@ -6,6 +6,7 @@
  */
 import type { InventoryEntry, ResourceResult } from '../api/application.ts';
 import { errorMessage } from '../errors.ts';
+import { resourceError } from './errors.ts';
 import type { Kube } from '../kube/api.ts';
 import { formatRef, type KubeObject, type ObjectRef } from '../kube/types.ts';
 import {
@@ -64,6 +65,11 @@ export async function pruneOne(
     });
     return { ...base, action: 'pruned', message: 'deleted: no longer in Git' };
   } catch (err) {
-    return { ...base, action: 'failed', message: `prune failed: ${errorMessage(err)}` };
+    return {
+      ...base,
+      action: 'failed',
+      message: `prune failed: ${errorMessage(err)}`,
+      reason: resourceError(ref, 'PruneFailed', err).reason,
+    };
   }
 }

@@ -24,6 +24,7 @@ import { mapLimit } from '../util/semaphore.ts';
 import { FIELD_MANAGER, MANAGED_LABEL, optionEnabled, parseOptions } from './annotations.ts';
 import { inventoryEntry } from './compare.ts';
 import { hashObject, liveFingerprint, type DiffCache, type ResourceDiff } from './diff.ts';
+import { resourceError, type ResourceError } from './errors.ts';
 import { applyDeletePolicy, hookResult, observeHook, startHook, stopHook } from './hooks.ts';
 import type { LiveState } from './live.ts';
 import { failed, hookRecordKey, nextStep, type Step, type SyncView } from './operation.ts';
@@ -108,11 +109,19 @@ export function selectResources(
   };
 }
 
+/** A failed result, with its reason as data and the message (with the hint) for people. */
+function failure(r: DesiredResource, err: ResourceError | undefined): ResourceResult {
+  return {
+    ...result(r, 'failed', err?.describe() ?? 'failed'),
+    ...(err ? { reason: err.reason } : {}),
+  };
+}
+
 /** The first step of every operation: every dry-run passed, or nothing is written. */
 export function validate(target: SyncTarget): ResourceResult[] | undefined {
   const bad = target.plan.resources.filter((r) => target.diffs.get(r.key)?.error);
   if (bad.length === 0) return undefined;
-  return bad.map((r) => result(r, 'failed', target.diffs.get(r.key)?.error ?? ''));
+  return bad.map((r) => failure(r, target.diffs.get(r.key)?.error));
 }
 
 class SyncRun {
@@ -264,7 +273,7 @@ class SyncRun {
       const action = diff?.live ? 'configured' : 'created';
       return result(r, action, action);
     } catch (err) {
-      return result(r, 'failed', errorMessage(err));
+      return failure(r, resourceError(r.ref, 'ApplyFailed', err));
     }
   }
 

@@ -26,7 +26,7 @@ function printText(app: Application, cmp: Comparison, prune: readonly PruneTarge
     if (d.inSync) continue;
     count++;
     if (d.error) {
-      process.stdout.write(red(`✗ ${d.error}\n`));
+      process.stdout.write(red(`✗ ${d.error.describe()}\n`));
       continue;
     }
     const text = renderDiff(d, app.spec.ignoreDifferences);
