@@ -21,7 +21,8 @@ export type Reason =
   | 'Deleting'
   | 'PruneFailed'
   | 'InvalidDestination'
-  | 'ClusterUnreachable';
+  | 'ClusterUnreachable'
+  | 'ValidationFailed';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

@@ -281,7 +281,7 @@ export class Reconciler {
     const running = isRunning(op);
     const [reason, message]: [Reason, string] = running
       ? ['Syncing', op.message ?? 'syncing']
-      : readiness(app, synced, health, outcome, paused);
+      : (invalidObjects(cmp, outcome) ?? readiness(app, synced, health, outcome, paused));
     this.recordTransition(app, outcome, reason, message);
     this.setReady(pass, reason, message);
     this.setReconciling(
@@ -620,6 +620,23 @@ export class Reconciler {
 }
 
 export { automatedEnabled, ComparisonError, getCondition, type Comparison };
+
+/**
+ * Objects the API server refuses (dry-run), shown before anyone syncs (as Argo CD's
+ * ComparisonError): the reason and every object, with what to do.
+ */
+function invalidObjects(
+  cmp: Comparison,
+  outcome: SyncOutcome | undefined,
+): [Reason, string] | undefined {
+  if (outcome) return undefined;
+  const errors = [...cmp.diffs.values()].flatMap((d) => (d.error ? [d.error] : []));
+  if (errors.length === 0) return undefined;
+  return [
+    'ValidationFailed',
+    `${errors.length} object(s) fail server-side validation, so a sync would apply nothing: ${errors.map((e) => e.describe()).join('; ')}`,
+  ];
+}
 
 /** The target with its client cancelled by `signal`. */
 function withSignal(target: AppTarget, signal: AbortSignal | undefined): AppTarget {
