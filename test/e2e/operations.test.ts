@@ -192,21 +192,22 @@ describe('operations', () => {
       const applies = (): number =>
         (k.client.counts.get('apply 200') ?? 0) + (k.client.counts.get('apply 201') ?? 0);
       await eventually('applying', async () => (applies() > 50 ? true : undefined), 60_000);
-      // Someone else takes the Lease (as a new leader would after a partition).
-      const l = await shared.get<KubeObject & { spec: Record<string, unknown> }>(
-        'coordination.k8s.io/v1',
-        'Lease',
-        ns(),
-        lease,
-      );
-      await shared.update({
-        ...(l as KubeObject),
-        spec: {
-          ...l?.spec,
-          holderIdentity: 'thief',
-          leaseDurationSeconds: 3600,
-          renewTime: new Date().toISOString().replace('Z', '000Z'),
-        },
+      // Someone else takes the Lease (as a new leader would after a partition); the leader
+      // renews every 200 ms, so a write may conflict: read again and retry.
+      await eventually('the Lease taken', async () => {
+        const l = await shared.get<KubeObject & { spec: Record<string, unknown> }>(
+          'coordination.k8s.io/v1',
+          'Lease',
+          ns(),
+          lease,
+        );
+        if (!l) return undefined;
+        const renewTime = new Date().toISOString().replace('Z', '000Z');
+        const spec = { ...l.spec, holderIdentity: 'thief', leaseDurationSeconds: 3600, renewTime };
+        return shared.update({ ...l, spec }).then(
+          () => true,
+          () => undefined,
+        );
       });
       await eventually(
         'lost the Lease',
