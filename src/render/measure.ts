@@ -37,8 +37,9 @@ type Anchors = Map<string, Measure>;
 function scalarBytes(value: unknown): number {
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8') + 2;
   if (value === null || value === undefined) return 4;
-  if (value instanceof Date) return 26;
-  return String(value as number | boolean | bigint).length;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value).length;
+  return 26; // a Date (YAML 1.1 timestamps), as an ISO string
 }
 
 function add(a: Measure, b: Measure, extraBytes: number): Measure {
@@ -53,13 +54,14 @@ function measureAlias(source: string, anchors: Anchors): Measure {
 }
 
 function measureItems(items: readonly unknown[], anchors: Anchors): Measure {
-  let total: Measure = { bytes: 2, aliases: 0 }; // [] or {}
+  // `[a,b]` / `{"k":v,"l":w}`: brackets, a comma between items, a colon in each pair.
+  let total: Measure = { bytes: 2 + Math.max(0, items.length - 1), aliases: 0 };
   for (const item of items) {
     if (isPair(item)) {
-      const kv = add(measureNode(item.key, anchors), measureNode(item.value, anchors), 2);
+      const kv = add(measureNode(item.key, anchors), measureNode(item.value, anchors), 1);
       total = add(total, kv, 0);
     } else {
-      total = add(total, measureNode(item, anchors), 1);
+      total = add(total, measureNode(item, anchors), 0);
     }
   }
   return total;

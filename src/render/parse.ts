@@ -120,7 +120,12 @@ function collect(
 }
 
 /** The document's value, once its expanded size is known to fit the budget. */
-function toJS(doc: Document.Parsed, place: Place, opts: ParseOptions, budget: RenderBudget): unknown {
+function toJS(
+  doc: Document.Parsed,
+  place: Place,
+  opts: ParseOptions,
+  budget: RenderBudget,
+): unknown {
   let measured: Measure;
   try {
     measured = measureDocument(doc);
