@@ -6,7 +6,7 @@ import type { Application, InventoryEntry } from '../api/application.ts';
 import { errorMessage, SluiceError } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
 import { formatRef, refKey, type KubeObject } from '../kube/types.ts';
-import type { RenderCache } from '../render/index.ts';
+import type { RenderCache, RenderRequest, RenderResult } from '../render/index.ts';
 import { render, renderCacheKey } from '../render/index.ts';
 import type { GitMirrors, RepoCredentials } from '../source/index.ts';
 import { mapLimit } from '../util/semaphore.ts';
@@ -23,6 +23,11 @@ import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
 import type { LiveState } from './live.ts';
 import { destinationNamespace, preflight, type DesiredResource, type Plan } from './preflight.ts';
 import { apiVersionOf } from './prune.ts';
+import {
+  QUARANTINE_RELEASE_ANNOTATION,
+  quarantineMessage,
+  type RenderJournal,
+} from './quarantine.ts';
 
 export interface CompareDeps {
   kube: Kube;
@@ -34,6 +39,10 @@ export interface CompareDeps {
   concurrency?: number;
   /** Whether an Application exists (to refuse taking objects from another live app). */
   appExists?: (namespace: string, name: string) => boolean;
+  /** Renders what the cache does not have (the controller: in a worker, render/pool.ts). */
+  renderer?: (req: RenderRequest) => Promise<RenderResult>;
+  /** Crash-loop protection: uncached renders are marked in flight; quarantined ones refused. */
+  journal?: RenderJournal;
 }
 
 /** What the comparison found. */
@@ -170,9 +179,13 @@ export class Comparer {
         appName: app.metadata.name,
         namespace: destinationNamespace(app),
       };
-      const result = await this.deps.renderCache.get(renderCacheKey(sha, req), () => render(req));
+      const key = renderCacheKey(sha, req);
+      const result = await this.deps.renderCache.get(key, () =>
+        this.renderUncached(app, sha, key, req),
+      );
       return result.objects;
     } catch (err) {
+      if (err instanceof ComparisonError) throw err;
       throw new ComparisonError(
         'RenderFailed',
         `rendering ${app.spec.source.path ?? '/'} at ${sha.slice(0, 7)} failed: ${errorMessage(err)}`,
@@ -180,6 +193,26 @@ export class Comparer {
         err,
       );
     }
+  }
+
+  /** A render the cache does not have: refused when quarantined, else marked in flight. */
+  private renderUncached(
+    app: Application,
+    sha: string,
+    key: string,
+    req: RenderRequest,
+  ): Promise<RenderResult> {
+    const run = (): Promise<RenderResult> => (this.deps.renderer ?? render)(req);
+    const journal = this.deps.journal;
+    if (!journal) return run();
+    const appKey = `${app.metadata.namespace}/${app.metadata.name}`;
+    const release = app.metadata.annotations?.[QUARANTINE_RELEASE_ANNOTATION];
+    const entry = journal.quarantined(appKey, key, release);
+    if (entry)
+      return Promise.reject(
+        new ComparisonError('Quarantined', quarantineMessage(app, sha, entry.deaths), true),
+      );
+    return journal.run(appKey, key, run);
   }
 
   /** Steps 1-4: what should run, and how it differs from what runs. Writes nothing. */

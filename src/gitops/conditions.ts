@@ -21,7 +21,9 @@ export type Reason =
   | 'Deleting'
   | 'PruneFailed'
   | 'InvalidDestination'
-  | 'ClusterUnreachable';
+  | 'ClusterUnreachable'
+  /** The controller died twice in a row while rendering this app (quarantine.ts). */
+  | 'Quarantined';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(
