@@ -28,6 +28,12 @@ describe('afterRestart', () => {
       false,
       entry({ deaths: 2, at: NOW.toISOString() }),
     ],
+    [
+      'released, then died again: quarantined again',
+      entry({ pid: 7, deaths: 2, retry: true, seen: { 'ns/bad': '1' } }),
+      false,
+      entry({ deaths: 3, seen: { 'ns/bad': '1' }, at: NOW.toISOString() }),
+    ],
     ['in flight in a process that runs: left alone', entry({ pid: 7 }), true, entry({ pid: 7 })],
     ['not in flight: unchanged', entry({ deaths: 1 }), false, entry({ deaths: 1 })],
     [
@@ -106,7 +112,7 @@ describe('RenderJournal', () => {
     expect(second.quarantined('ns/bad', 'sha:apps/bad:h', '')).toBeDefined();
     expect(second.quarantined('ns/bad', 'sha:apps/bad:h', 'retry-1')).toBeUndefined();
     // Released for one more try, alone: one more death quarantines it again.
-    expect((await onDisk())[0]?.deaths).toBe(1);
+    expect((await onDisk())[0]).toMatchObject({ deaths: 2, retry: true });
     // A render that completes clears it.
     await second.run('ns/bad', 'sha:apps/bad:h', async () => 'ok');
     expect(await onDisk()).toEqual([]);

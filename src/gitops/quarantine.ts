@@ -45,6 +45,8 @@ export interface JournalEntry {
   deaths: number;
   /** Per app: the release annotation's value when the app was told it is quarantined. */
   seen?: Record<string, string>;
+  /** Released by the annotation: one more try, alone. Cleared by the next death. */
+  retry?: boolean;
   /** Last change, ISO time. */
   at: string;
 }
@@ -67,7 +69,7 @@ export function afterRestart(
       out.push(e);
       continue;
     }
-    const { pid: _pid, ...rest } = e;
+    const { pid: _pid, retry: _retry, ...rest } = e;
     out.push({ ...rest, deaths: e.deaths + 1, at: now.toISOString() });
   }
   return out;
@@ -84,7 +86,7 @@ export function decide(
   release: string,
 ): 'render' | 'alone' | 'quarantined' | 'released' {
   if (!entry || entry.deaths === 0) return 'render';
-  if (entry.deaths < QUARANTINE_AFTER) return 'alone';
+  if (entry.deaths < QUARANTINE_AFTER || entry.retry === true) return 'alone';
   const seen = entry.seen?.[app];
   return seen !== undefined && seen !== release ? 'released' : 'quarantined';
 }
@@ -159,7 +161,7 @@ export class RenderJournal {
   /**
    * The quarantine entry refusing `key` for `app`, or undefined when it may render. The first
    * time an app is refused, its release annotation's value is remembered; a new value releases
-   * it for one more try (alone: one more death quarantines it again).
+   * it for one more try (alone: one more death quarantines it again, with its count).
    */
   quarantined(app: string, key: string, release = ''): JournalEntry | undefined {
     const entry = this.entries.get(key);
@@ -167,7 +169,7 @@ export class RenderJournal {
     if (!entry || decision === 'render' || decision === 'alone') return undefined;
     if (decision === 'released') {
       this.log.info('quarantine released by annotation', { app, render: key });
-      this.entries.set(key, { ...entry, deaths: QUARANTINE_AFTER - 1, seen: { [app]: release } });
+      this.entries.set(key, { ...entry, retry: true, seen: { ...entry.seen, [app]: release } });
       this.save();
       return undefined;
     }
