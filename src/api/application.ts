@@ -71,13 +71,13 @@ export const DirectorySourceSchema = Type.Object(
 export const RenderLimitsSchema = Type.Object(
   {
     maxObjects: Opt(
-      Type.Integer({ minimum: 1, description: 'objects one render may produce; default 100000' }),
+      Type.Integer({ minimum: 1, description: 'objects one render may produce; default 25000' }),
     ),
     maxBytes: Opt(
       Type.Integer({
         minimum: 1,
         description:
-          'bytes of the rendered output, YAML aliases expanded, measured as JSON; default 67108864 (64 MiB)',
+          'bytes of the rendered output, YAML aliases expanded, measured as JSON; default 16777216 (16 MiB)',
       }),
     ),
     maxAliases: Opt(

@@ -169,7 +169,15 @@ export class Comparer {
   }
 
   // ---- step 2: render ----------------------------------------------------------------------------
-  async render(app: Application, sha: string): Promise<KubeObject[]> {
+  /**
+   * The app's objects at `sha`. Call `done` when the comparison of them ends: a render this call
+   * made (not from the cache) stays marked in flight in the journal until then.
+   */
+  async render(
+    app: Application,
+    sha: string,
+  ): Promise<{ objects: KubeObject[]; done: () => void }> {
+    let done = (): void => undefined;
     try {
       const root = await this.deps.mirrors.tree(app.spec.source.repoURL, sha);
       const req = {
@@ -180,11 +188,14 @@ export class Comparer {
         namespace: destinationNamespace(app),
       };
       const key = renderCacheKey(sha, req);
-      const result = await this.deps.renderCache.get(key, () =>
-        this.renderUncached(app, sha, key, req),
-      );
-      return result.objects;
+      const result = await this.deps.renderCache.get(key, async () => {
+        const made = await this.renderUncached(app, sha, key, req);
+        done = made.done;
+        return made.result;
+      });
+      return { objects: result.objects, done: () => done() };
     } catch (err) {
+      done();
       if (err instanceof ComparisonError) throw err;
       throw new ComparisonError(
         'RenderFailed',
@@ -196,29 +207,46 @@ export class Comparer {
   }
 
   /** A render the cache does not have: refused when quarantined, else marked in flight. */
-  private renderUncached(
+  private async renderUncached(
     app: Application,
     sha: string,
     key: string,
     req: RenderRequest,
-  ): Promise<RenderResult> {
+  ): Promise<{ result: RenderResult; done: () => void }> {
     const run = (): Promise<RenderResult> => (this.deps.renderer ?? render)(req);
     const journal = this.deps.journal;
-    if (!journal) return run();
+    if (!journal) return { result: await run(), done: () => undefined };
     const appKey = `${app.metadata.namespace}/${app.metadata.name}`;
     const release = app.metadata.annotations?.[QUARANTINE_RELEASE_ANNOTATION];
     const entry = journal.quarantined(appKey, key, release);
     if (entry)
-      return Promise.reject(
-        new ComparisonError('Quarantined', quarantineMessage(app, sha, entry.deaths), true),
-      );
-    return journal.run(appKey, key, run);
+      throw new ComparisonError('Quarantined', quarantineMessage(app, sha, entry.deaths), true);
+    const done = await journal.begin(appKey, key);
+    try {
+      return { result: await run(), done };
+    } catch (err) {
+      done();
+      throw err;
+    }
   }
 
   /** Steps 1-4: what should run, and how it differs from what runs. Writes nothing. */
   async compare(app: Application, refresh?: 'always' | 'ifStale'): Promise<Comparison> {
     const revision = await this.resolveRevision(app, refresh);
-    const objects = await this.render(app, revision);
+    const { objects, done } = await this.render(app, revision);
+    try {
+      return await this.compareRendered(app, revision, objects);
+    } finally {
+      done();
+    }
+  }
+
+  /** Steps 3-4, on the rendered objects. */
+  private async compareRendered(
+    app: Application,
+    revision: string,
+    objects: KubeObject[],
+  ): Promise<Comparison> {
     const inventory = app.status?.inventory ?? [];
     if (objects.length === 0 && inventory.length > 0) {
       throw new ComparisonError(

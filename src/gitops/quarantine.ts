@@ -6,7 +6,8 @@
  *
  * The journal is a small JSON file in the controller's cache directory. Before an UNCACHED
  * render starts, its render key (commit, path, options) is written there as "in flight" with
- * this process's PID; when the render ends, however it ends, the entry is removed. A render
+ * this process's PID; when the comparison of what it rendered ends (diffing a huge render is
+ * where the controller's own heap is spent), however it ends, the entry is removed. A render
  * served from the render cache writes nothing, so a steady-state reconcile costs no write and no
  * API request. At start, an entry still in flight whose process is gone means that process died
  * during the render: its death count goes up. From one death on, that render runs alone (no
@@ -101,7 +102,8 @@ export function quarantineMessage(app: Application, sha: string, deaths: number)
   const path = app.spec.source.path || '/';
   return (
     `quarantined: the controller died ${deaths} times in a row while rendering ${path} at ` +
-    `${sha.slice(0, 7)}, so it is not rendered again (the other apps carry on). Commit a fix ` +
+    `${sha.slice(0, 7)}, so it is not rendered again (the other apps carry on; a very large app ` +
+    'may need a larger controller heap, SLUICE_CONTROLLER_HEAP_MB). Commit a fix ' +
     '(or change spec.source) to render the new revision; to retry this one, give the ' +
     `annotation a new value: kubectl annotate application -n ${namespace} ${name} ` +
     `${QUARANTINE_RELEASE_ANNOTATION}="$(date +%s)" --overwrite`
@@ -180,26 +182,41 @@ export class RenderJournal {
     return entry;
   }
 
-  /** Runs an uncached render, marked in flight for its duration (alone after a death). */
-  async run<T>(app: string, key: string, render: () => Promise<T>): Promise<T> {
+  /**
+   * Marks an uncached render in flight (after waiting for the others, when it was in flight at
+   * a death) and returns the function that ends it. Call that when the objects are no longer
+   * being worked on (the comparison ended), however it ended.
+   */
+  async begin(app: string, key: string): Promise<() => void> {
     const deaths = this.entries.get(key)?.deaths ?? 0;
     const alone = deaths > 0;
     await this.enter(alone);
-    try {
-      this.entries.set(key, {
-        ...this.entries.get(key),
-        key,
-        app,
-        pid: process.pid,
-        deaths,
-        at: new Date().toISOString(),
-      });
-      this.save();
-      return await render();
-    } finally {
+    this.entries.set(key, {
+      ...this.entries.get(key),
+      key,
+      app,
+      pid: process.pid,
+      deaths,
+      at: new Date().toISOString(),
+    });
+    this.save();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
       this.entries.delete(key); // it ended, one way or the other, and we are alive
       this.save();
       this.leave(alone);
+    };
+  }
+
+  /** Runs `work` between begin and end. */
+  async run<T>(app: string, key: string, work: () => Promise<T>): Promise<T> {
+    const end = await this.begin(app, key);
+    try {
+      return await work();
+    } finally {
+      end();
     }
   }
 

@@ -25,10 +25,15 @@ export type LimitName = keyof RenderLimits;
 
 const MiB = 1024 * 1024;
 
-/** Far above any real app (the largest Helm charts render a few MiB and a few thousand objects). */
+/**
+ * Above any real app (the largest Helm charts render a few MiB and a few thousand objects;
+ * Argo CD refuses directory apps over 10 MB by default), and within what the controller's
+ * default heap (192 MiB) holds while it diffs and applies an app: measured, an app of 15 MiB
+ * and 8,000 objects synced; one of 45 MiB and 24,000 objects ran that heap out (ADR 0006).
+ */
 export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
-  maxObjects: 100_000,
-  maxBytes: 64 * MiB,
+  maxObjects: 25_000,
+  maxBytes: 16 * MiB,
   maxAliases: 10_000,
 });
 
@@ -81,8 +86,9 @@ export function limitHint(app: string, limit: LimitName, max: number): string {
   const raised = JSON.stringify({ spec: { source: { limits: { [limit]: max * 2 } } } });
   return (
     `if the app is meant to be this large, raise spec.source.limits.${limit} (now ${max}) on the ` +
-    `Application, e.g. \`sluice app patch ${app} --type merge --patch '${raised}'\`; ` +
-    'otherwise fix the manifests in Git'
+    `Application, e.g. \`sluice app patch ${app} --type merge --patch '${raised}'\` (an app ` +
+    'much larger than the defaults may also need a larger controller heap: ' +
+    'SLUICE_CONTROLLER_HEAP_MB, default 192); otherwise fix the manifests in Git'
   );
 }
 

@@ -122,7 +122,7 @@ describe('render limits and isolation', () => {
       expect(ready?.status).toBe('False');
       expect(ready?.message).toContain('bomb/cm.yaml document 1 is 99');
       expect(ready?.message).toContain('with its YAML aliases expanded');
-      expect(ready?.message).toContain('over the limit of 64 MiB per render (maxBytes)');
+      expect(ready?.message).toContain('over the limit of 16 MiB per render (maxBytes)');
       expect(ready?.message).toContain('spec.source.limits.maxBytes');
       expect(getCondition(bomb.status?.conditions, 'Stalled')?.status).toBe('True');
 
