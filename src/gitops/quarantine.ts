@@ -101,7 +101,8 @@ export function quarantineMessage(app: Application, sha: string, deaths: number)
   const { namespace, name } = app.metadata;
   const path = app.spec.source.path || '/';
   return (
-    `quarantined: the controller died ${deaths} times in a row while rendering ${path} at ` +
+    `quarantined: the controller died ${deaths} times in a row while rendering (or comparing) ` +
+    `${path} at ` +
     `${sha.slice(0, 7)}, so it is not rendered again (the other apps carry on; a very large app ` +
     'may need a larger controller heap, SLUICE_CONTROLLER_HEAP_MB). Commit a fix ' +
     '(or change spec.source) to render the new revision; to retry this one, give the ' +
@@ -145,7 +146,7 @@ export class RenderJournal {
     for (const e of afterRestart(found, processAlive, now)) {
       this.entries.set(e.key, e);
       if (before.has(e.key) && e.pid === undefined)
-        this.log.warn('the controller died while rendering this app', {
+        this.log.warn('the controller died while this app was being rendered or compared', {
           app: e.app,
           render: e.key,
           deathsInARow: e.deaths,

@@ -3,8 +3,9 @@
  * The controller runs as its own process (`bin/sluice.js controller`, with its usual 192 MiB
  * heap), as in production:
  * - a ~1 MiB file whose anchor is aliased 98 times fails its own app with RenderFailed naming
- *   the file and the limit; the controller stays up and the other apps sync; an app over a
- *   default limit syncs once its own limit is raised;
+ *   the file and the limit; a render that needs more than its worker's heap fails its own app;
+ *   the controller stays up and the other apps sync; an app over a default limit syncs once its
+ *   own limit is raised;
  * - an app whose render kills the controller (a test hook: SIGKILL while rendering that path)
  *   is quarantined after two deaths in a row; the other app syncs; a release annotation gives
  *   it one more try, and one more death quarantines it again.
@@ -29,6 +30,12 @@ function aliasBomb(): string {
   let text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  k00: &big ${'x'.repeat(1024 * 1024)}\n`;
   for (let i = 1; i <= 98; i++) text += `  k${String(i).padStart(2, '0')}: *big\n`;
   return text;
+}
+
+/** ~8 MiB of one-character items: within the limits, but too much syntax tree for a 48 MiB heap. */
+function hungry(): string {
+  const items = Array.from({ length: 4 * 1024 * 1024 }, () => '1').join(',');
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hungry\ndata: {k: [${items}]}\n`;
 }
 
 /** A legitimate but alias-heavy ConfigMap: 12,000 aliases of one short value. */
@@ -107,14 +114,16 @@ describe('render limits and isolation', () => {
     const repo = await createRepo({
       'bomb/cm.yaml': aliasBomb(),
       'many/cm.yaml': manyAliases(),
+      'hungry/cm.yaml': hungry(),
       ...Object.fromEntries(
         ['ok1', 'ok2', 'ok3', 'ok4'].map((p) => [`${p}/cm.yaml`, configMap(p, { a: p })]),
       ),
     });
     const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-limits-'));
-    const proc = controller(ns(), cacheDir);
+    // Render workers get a small heap here, so that one render can run out of it.
+    const proc = controller(ns(), cacheDir, { SLUICE_RENDER_HEAP_MB: '48' });
     try {
-      await createApps(k, ns(), repo.url, ['bomb', 'ok1', 'ok2', 'many', 'ok3', 'ok4']);
+      await createApps(k, ns(), repo.url, ['bomb', 'ok1', 'ok2', 'many', 'hungry', 'ok3', 'ok4']);
       for (const ok of ['ok1', 'ok2', 'ok3', 'ok4'])
         await waitApp(k, ns(), ok, 'Synced/Healthy', syncedHealthy, 60_000);
       const bomb = await waitApp(k, ns(), 'bomb', 'RenderFailed', readyIs('RenderFailed'), 60_000);
@@ -125,6 +134,12 @@ describe('render limits and isolation', () => {
       expect(ready?.message).toContain('over the limit of 16 MiB per render (maxBytes)');
       expect(ready?.message).toContain('spec.source.limits.maxBytes');
       expect(getCondition(bomb.status?.conditions, 'Stalled')?.status).toBe('True');
+
+      // Within the limits, but more than a render worker's heap: that app fails, nothing else.
+      const big = await waitApp(k, ns(), 'hungry', 'RenderFailed', readyIs('RenderFailed'), 60_000);
+      expect(getCondition(big.status?.conditions, 'Ready')?.message).toContain(
+        'rendering hungry needed more than 48 MiB of memory and was stopped',
+      );
 
       // Over a default limit, then raised for that app alone.
       const many = await waitApp(k, ns(), 'many', 'RenderFailed', readyIs('RenderFailed'), 60_000);
@@ -179,7 +194,7 @@ describe('render limits and isolation', () => {
       const ready = getCondition(app.status?.conditions, 'Ready');
       expect(ready?.status).toBe('False');
       expect(ready?.message).toContain(
-        'the controller died 2 times in a row while rendering crash',
+        'the controller died 2 times in a row while rendering (or comparing) crash at ',
       );
       expect(ready?.message).toContain('sluice.dev/quarantine-release');
       expect(getCondition(app.status?.conditions, 'Stalled')).toMatchObject({
