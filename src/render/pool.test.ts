@@ -64,6 +64,20 @@ describe('RenderPool', () => {
     expect(results.map((r) => r.objects.length)).toEqual([2, 2, 2, 2, 2]);
   });
 
+  it('stops idle workers and starts one again for the next render', async () => {
+    const quick = new RenderPool({ size: 1, idleMs: 50 });
+    try {
+      await quick.render(req('small'));
+      expect(quick.workers).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(quick.workers).toBe(0);
+      expect((await quick.render(req('small'))).objects).toHaveLength(2);
+      expect(quick.stats.workersStarted).toBe(2);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('refuses renders once closed', async () => {
     const closed = new RenderPool({ size: 1 });
     await closed.close();

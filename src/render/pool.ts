@@ -6,7 +6,8 @@
  * past its timeout is stopped the same way (RenderTimeout).
  *
  * Workers are started on first use and reused (one render at a time each, so a failure is
- * pinned on the app that caused it); an idle worker does not keep the process alive. Cost for a
+ * pinned on the app that caused it); an idle worker does not keep the process alive, and after
+ * a minute idle it is stopped (each holds ~30 MB). Cost for a
  * small app: the request and objects are copied between threads (structured clone), well
  * under a millisecond; starting a worker costs ~100 ms once. The render cache means a revision
  * is rendered once, so this is paid once per revision, not per reconcile.
@@ -32,11 +33,16 @@ export const DEFAULT_RENDER_HEAP_MB = 512;
 /** How long past its own timeout a render may run before its worker is stopped. */
 const GRACE_MS = 5000;
 
+/** A worker idle this long is stopped (each holds ~30 MB); the next render starts one again. */
+const IDLE_MS = 60_000;
+
 export interface RenderPoolOptions {
   /** Workers at most (renders at once). Default: the CPUs, between 2 and 4. */
   size?: number;
   /** Old-generation heap of each worker, MiB. Default $SLUICE_RENDER_HEAP_MB, else 512. */
   heapMb?: number;
+  /** Stop a worker idle this long, ms. Default 60 s. */
+  idleMs?: number;
 }
 
 interface Pending {
@@ -51,6 +57,7 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending?: Pending | undefined;
+  idle?: NodeJS.Timeout | undefined;
 }
 
 export function defaultHeapMb(env: NodeJS.ProcessEnv = process.env): number {
@@ -61,6 +68,7 @@ export function defaultHeapMb(env: NodeJS.ProcessEnv = process.env): number {
 export class RenderPool {
   readonly size: number;
   readonly heapMb: number;
+  private readonly idleMs: number;
   readonly stats = { renders: 0, outOfMemory: 0, crashed: 0, timedOut: 0, workersStarted: 0 };
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
@@ -70,6 +78,12 @@ export class RenderPool {
   constructor(options: RenderPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? Math.min(4, Math.max(2, availableParallelism())));
     this.heapMb = options.heapMb ?? defaultHeapMb();
+    this.idleMs = options.idleMs ?? IDLE_MS;
+  }
+
+  /** Workers running now. */
+  get workers(): number {
+    return this.slots.length;
   }
 
   /** Renders `req` in a worker; rejects with the same RenderErrors as `render()`, and more. */
@@ -89,6 +103,7 @@ export class RenderPool {
     for (const p of this.queue.splice(0))
       p.reject(new RenderError('RenderCrashed', `rendering ${p.what} was cancelled: stopping`));
     const workers = this.slots.splice(0).map((s) => {
+      clearTimeout(s.idle);
       this.settle(s, new RenderError('RenderCrashed', 'rendering was cancelled: stopping'));
       return s.worker.terminate();
     });
@@ -100,6 +115,7 @@ export class RenderPool {
       const slot = this.slots.find((s) => s.pending === undefined) ?? this.spawn();
       if (!slot) return;
       const next = this.queue.shift() as Pending;
+      clearTimeout(slot.idle);
       slot.pending = next;
       slot.worker.ref();
       const timeout = (next.job.opts.timeoutMs ?? DEFAULT_RENDER_TIMEOUT_MS) + GRACE_MS;
@@ -138,6 +154,18 @@ export class RenderPool {
     if (reply.ok) this.settle(slot, undefined, reply.result);
     else this.settle(slot, errorFromData(reply.error));
     this.dispatch();
+    if (slot.pending === undefined) {
+      slot.idle = setTimeout(() => this.retire(slot), this.idleMs);
+      slot.idle.unref();
+    }
+  }
+
+  /** Stops a worker that has been idle for a while. */
+  private retire(slot: Slot): void {
+    if (slot.pending !== undefined) return;
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    void slot.worker.terminate();
   }
 
   /** The worker ended (out of memory, a crash, terminate()): its render fails, a new one starts. */
