@@ -22,7 +22,9 @@ export type Reason =
   | 'PruneFailed'
   | 'InvalidDestination'
   | 'ClusterUnreachable'
-  | 'ValidationFailed';
+  | 'ValidationFailed'
+  /** The controller died twice in a row while rendering this app (quarantine.ts). */
+  | 'Quarantined';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

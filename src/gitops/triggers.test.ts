@@ -34,6 +34,16 @@ describe('refreshFor: which app events reconcile, and how fresh the source must 
     expect(refreshFor(app({ refresh: 't2' }), app({ refresh: 't1' }))).toBe('always');
   });
 
+  it('a new quarantine-release value reconciles (a quarantined app gets its retry at once)', () => {
+    const released = (v: string): Application => {
+      const a = app();
+      a.metadata.annotations = { 'sluice.dev/quarantine-release': v };
+      return a;
+    };
+    expect(refreshFor(released('2'), released('1'))).toBe('ifStale');
+    expect(refreshFor(released('1'), released('1'))).toBeUndefined();
+  });
+
   it('status-only updates (the controller’s own writes) cause nothing', () => {
     expect(refreshFor(app({ status: { sync: { status: 'Synced' } } }), app())).toBeUndefined();
   });
