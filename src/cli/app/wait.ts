@@ -74,19 +74,16 @@ export function waitCommand(): Command {
     const { what, done } = goal(o);
     await withKube(o, async (kube) => {
       let last = '';
-      const app = await waitFor(
-        kube,
-        o.appNamespace,
-        name,
-        `${name} to be ${what}`,
-        o.timeout,
+      const app = await waitFor(kube, o.appNamespace, name, {
+        what: `${name} to be ${what}`,
+        timeoutSeconds: o.timeout,
         done,
-        (a) => {
+        onChange: (a) => {
           const line = progressLine(a);
           if (line !== last) process.stderr.write(`  ${line}\n`);
           last = line;
         },
-      );
+      });
       const op = app.status?.operationState;
       process.stderr.write(
         `• ${name}: ${statusColor(app.status?.sync?.status)} ${statusColor(app.status?.health?.status)} at ${shortSha(app.status?.sync?.revision)}` +
