@@ -93,7 +93,10 @@ export async function waitFor(
     }
     if (o.done(app)) return app;
     if (o.controller) await o.controller.watch.check(o.controller.acted(app));
-    if (Date.now() > deadline) throw new TimeoutError(o.what, o.timeoutSeconds);
+    if (Date.now() > deadline) {
+      o.controller?.watch.throwIfMissing(o.controller.acted(app));
+      throw new TimeoutError(o.what, o.timeoutSeconds);
+    }
     await sleep(250);
   }
 }

@@ -91,6 +91,7 @@ async function waitGone(kube: Kube, deleted: Application, o: DeleteOptions): Pro
     last = line;
     await watch.check(app.metadata.resourceVersion !== deleted.metadata.resourceVersion);
     if (Date.now() > deadline) {
+      watch.throwIfMissing(app.metadata.resourceVersion !== deleted.metadata.resourceVersion);
       throw new SluiceError(
         'Timeout',
         `${namespace}/${name} is still being deleted after ${o.timeout}s`,

@@ -126,8 +126,15 @@ export class ControllerWatch {
         this.warn(acted);
       }
     }
-    if (acted || this.missingSince === undefined) return;
-    if (now - this.missingSince > this.graceMs)
+    if (now - (this.missingSince ?? now) > this.graceMs) this.throwIfMissing(acted);
+  }
+
+  /**
+   * At the end of a wait (its timeout): when no controller was seen and nothing acted, that is
+   * the reason to give, not a timeout.
+   */
+  throwIfMissing(acted: boolean): void {
+    if (!acted && this.missingSince !== undefined)
       throw new NoControllerError(this.namespace, this.why, this.what, this.hint);
   }
 
