@@ -510,7 +510,13 @@ export class Reconciler {
         op.initiatedBy ?? 'automated',
         this.now(),
       );
-    if (app.operation && asked) await this.deps.patcher.patch(pass.kube, app, { operation: null });
+    if (app.operation && asked) {
+      // History first: clearing the request makes a version of the app a reconcile may start
+      // from; it must already hold this operation's entry (else that reconcile would record the
+      // deployment again, as "automated").
+      await this.write(pass);
+      await this.deps.patcher.patch(pass.kube, app, { operation: null });
+    }
     return outcome;
   }
 
