@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
+import { UnknownKindError } from '../kube/discovery.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import type { Condition, KubeObject } from '../kube/types.ts';
 import type { Progress } from '../util/progress.ts';
@@ -70,8 +71,8 @@ interface CrdSpec {
 }
 
 /**
- * Established is not yet served: for a moment the API server answers 429 "storage is
- * (re)initializing". Lists (of nothing: a name no object has) until one is answered, so that
+ * Established is not yet served: for a moment discovery does not list the kind and the API
+ * server answers 429 "storage is (re)initializing". Lists (of nothing: a name no object has) until one is answered, so that
  * `sluice app list` right after `sluice install-crds` works.
  */
 async function waitServed(kube: Kube, crd: KubeObject, deadline: number): Promise<void> {
@@ -84,8 +85,10 @@ async function waitServed(kube: Kube, crd: KubeObject, deadline: number): Promis
       });
       return;
     } catch (err) {
-      const initializing = err instanceof KubeApiError && err.status === 429;
-      if (!initializing || Date.now() > deadline) throw err;
+      // Discovery may not list the new kind yet either.
+      const notYet =
+        (err instanceof KubeApiError && err.status === 429) || err instanceof UnknownKindError;
+      if (!notYet || Date.now() > deadline) throw err;
       await sleep(100);
     }
   }

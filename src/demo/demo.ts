@@ -1,6 +1,6 @@
 /**
  * `sluice demo`: the whole GitOps loop on this machine in one command. Brings up the dev
- * cluster, makes a local Git repository with three sample apps, registers them, runs the
+ * cluster, makes a local Git repository with three sample sources (four Applications), registers them, runs the
  * controller, shows them converge, and says what to try next.
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';

@@ -27,7 +27,9 @@ describe('the demo’s printed steps', () => {
       `sed -i 's/replicas: 3$/replicas: 4/' ${ctx.repoDir}/guestbook/deployment.yaml`,
     );
     expect(text).toMatch(/sluice\(\) \{ "\/.+" "\/.+\/bin\/sluice\.js" "\$@"; \}/);
-    expect(text).toContain(`"${ctx.kubectl}" -n guestbook events --for deployment/guestbook-ui`);
+    expect(text).toContain(`kubectl() { "${ctx.kubectl}" "$@"; }`);
+    expect(text).toContain('kubectl -n guestbook events --for deployment/guestbook-ui');
+    expect(tryNext({ ...ctx, kubectl: 'kubectl' })).not.toContain('kubectl()');
   });
 
   it('on Ctrl-C: the cluster keeps running, and how to remove it', () => {

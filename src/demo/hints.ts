@@ -48,30 +48,31 @@ export function tryNext(c: HintContext): string {
   const n = c.replicas;
   const next = nextReplicas(n);
   const file = join(c.repoDir, 'guestbook', 'deployment.yaml');
-  const N = `-N ${c.appNamespace}`;
-  const k = `"${c.kubectl}"`;
+  const N = c.appNamespace === 'sluice-system' ? '' : ` -N ${c.appNamespace}`;
+  // The dev cluster's own kubectl, as a function for this shell (none when it was not built).
+  const kubectlFunction = c.kubectl.startsWith('/') ? `\n  kubectl() { "${c.kubectl}" "$@"; }` : '';
   return `
 Try next (paste into a shell; works from any directory):
   export KUBECONFIG=${c.kubeconfig}
-  ${sluiceFunction()}
+  ${sluiceFunction()}${kubectlFunction}
   # 1. Commit a change, let Sluice fetch it, wait for the rollout, see ${next} replicas
   sed -i 's/replicas: ${n}$/replicas: ${next}/' ${file}
   git -C ${c.repoDir} -c user.name="Sluice Demo" -c user.email=demo@sluice.dev commit -qam "guestbook: ${next} replicas"
-  sluice app get guestbook --refresh ${N}
-  sluice app wait guestbook --timeout 120 ${N}
-  ${k} -n guestbook get deployment guestbook-ui
+  sluice app get guestbook --refresh${N}
+  sluice app wait guestbook --timeout 120${N}
+  kubectl -n guestbook get deployment guestbook-ui
   # 2. Change the cluster by hand: self-heal reverts it within a second; the events show both
-  ${k} -n guestbook scale deployment guestbook-ui --replicas=9
+  kubectl -n guestbook scale deployment guestbook-ui --replicas=9
   sleep 3
-  ${k} -n guestbook events --for deployment/guestbook-ui
-  ${k} -n guestbook get deployment guestbook-ui
+  kubectl -n guestbook events --for deployment/guestbook-ui
+  kubectl -n guestbook get deployment guestbook-ui
   # 3. History, diff and rollback (rollback pauses automated sync; the next demo run resumes it)
-  sluice app history guestbook ${N}
-  sluice app diff podinfo-prod ${N}
-  sluice app rollback guestbook ${N}
-  sluice app wait guestbook --health --timeout 120 ${N}
-  ${k} -n guestbook get deployment guestbook-ui
-  # resume automated sync (back to what Git says): sluice app set guestbook --auto-sync ${N}
+  sluice app history guestbook${N}
+  sluice app diff podinfo-prod${N}
+  sluice app rollback guestbook${N}
+  sluice app wait guestbook --health --timeout 120${N}
+  kubectl -n guestbook get deployment guestbook-ui
+  # resume automated sync (back to what Git says): sluice app set guestbook --auto-sync${N}
 `;
 }
 
