@@ -6,6 +6,7 @@
  * port is taken exits at once, naming the address and how to choose another.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +17,8 @@ import { GitOpsController } from '../../src/gitops/controller.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { silentProgress } from '../../src/util/progress.ts';
-import { configMap, createRepo, getApp } from './gitops-harness.ts';
-import { kube, kubeconfigPath, useNamespace } from './harness.ts';
+import { application, configMap, createRepo, getApp } from './gitops-harness.ts';
+import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
 
 const ns = useNamespace('clictl');
 // The controller's namespace (its Lease) is the test's: SLUICE_CONTROLLER_NAMESPACE says so.
@@ -187,6 +188,62 @@ describe('sluice controller', () => {
       ).toBeUndefined();
     } finally {
       taken.close();
+    }
+  });
+
+  it('logs while it drains on SIGTERM, then stops', async () => {
+    const k = await kube();
+    await installCrds(k, silentProgress);
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++)
+      files[`app/cm-${i}.yaml`] = configMap(`cm-${i}`, { i: String(i) });
+    const repo = await createRepo(files);
+    const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-ctrl-'));
+    const child = spawn(
+      process.execPath,
+      [
+        'bin/sluice.js',
+        'controller',
+        '--kubeconfig',
+        kubeconfigPath(),
+        '--namespace',
+        ns(),
+        '--app-namespace',
+        ns(),
+        '--listen',
+        'off',
+      ],
+      { env: { ...process.env, SLUICE_CACHE_DIR: cacheDir } },
+    );
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await k.create(
+        application(ns(), 'big', {
+          source: { repoURL: repo.url, path: 'app' },
+          destination: { namespace: ns() },
+          syncPolicy: { automated: {} },
+        }),
+      );
+      await eventually(
+        'the sync to apply',
+        async () => (log.includes('applying 1000 object(s)') ? true : undefined),
+        120_000,
+      );
+      const signalled = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(log).toMatch(
+        /shutting down: finishing reconciles in flight signal=SIGTERM inFlight=1/,
+      );
+      // A drain longer than the 2 s tick says so while it lasts (here, applying 1000 objects).
+      if (Date.now() - signalled > 3000)
+        expect(log).toMatch(/still finishing reconciles inFlight=1 seconds=\d/);
+      expect(log).toContain('controller stopped');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(cacheDir, { recursive: true, force: true });
     }
   });
 });
