@@ -3,7 +3,8 @@
  * Lease, `app sync` and `app get --refresh` say so within seconds, name the Lease and how to start
  * one, and never print an older operation's result as theirs; with one, `get --refresh` returns as
  * soon as the controller has looked again, even when nothing changed. A controller whose --listen
- * port is taken exits at once, naming the address and how to choose another.
+ * port is taken exits at once, naming the address and how to choose another; on SIGTERM it logs
+ * while it finishes the reconciles in flight (item 11).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
