@@ -86,6 +86,21 @@ describe('the CLI without a controller', () => {
     expect((await getApp(await kube(), ns(), 'gb'))?.operation).toBeUndefined();
   });
 
+  it('sync --async leaves a request; another sync is refused; terminate-op withdraws it', async () => {
+    await createGuestbook();
+    const asked = await app('sync', 'gb', '--async');
+    expect(asked.code).toBe(0);
+    expect(asked.stderr).toContain('the request waits until one runs');
+    const again = await app('sync', 'gb', '--timeout', '5');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('is waiting for the controller');
+    expect(again.stderr).toContain('sluice app terminate-op gb');
+    const withdrawn = await app('terminate-op', 'gb');
+    expect(withdrawn.code, withdrawn.stderr).toBe(0);
+    expect(withdrawn.stderr).toContain('was withdrawn');
+    expect((await getApp(await kube(), ns(), 'gb'))?.operation).toBeUndefined();
+  });
+
   it('app get --refresh says so instead of showing stale data after a long silence', async () => {
     await createGuestbook();
     const started = Date.now();

@@ -59,6 +59,19 @@ export async function controllerPresence(
 
 const leaseRef = (namespace: string): string => `Lease ${namespace}/${LEASE_NAME}`;
 
+const warning = (namespace: string, why: string, next: string): string =>
+  `  ${yellow('warning:')} no controller holds the ${leaseRef(namespace)} (it ${why}); start one with \`sluice controller\`; ${next}\n`;
+
+/** One look at the Lease: warns (saying what happens `next`) when no controller holds it. */
+export async function warnIfNoController(
+  kube: Kube,
+  namespace: string,
+  next: string,
+): Promise<void> {
+  const p = await controllerPresence(kube, namespace);
+  if (p && !p.running) process.stderr.write(warning(namespace, p.why, next));
+}
+
 export class NoControllerError extends SluiceError {
   constructor(namespace: string, why: string, what: string, hint?: string) {
     super(
@@ -138,25 +151,12 @@ export class ControllerWatch {
       throw new NoControllerError(this.namespace, this.why, this.what, this.hint);
   }
 
-  /** One look at the Lease: warns (with what happens `next`) when no controller holds it. */
-  async warnIfMissing(next: string): Promise<void> {
-    const p = await controllerPresence(this.kube, this.namespace);
-    if (p && !p.running) {
-      this.warned = true;
-      process.stderr.write(
-        `  ${yellow('warning:')} no controller holds the ${leaseRef(this.namespace)} (it ${p.why}); start one with \`sluice controller\`; ${next}\n`,
-      );
-    }
-  }
-
   private warn(acted: boolean): void {
     if (this.warned) return;
     this.warned = true;
     const next = acted
       ? 'the operation resumes when a controller runs again'
       : `waiting ${this.graceMs / 1000}s in case one runs without leader election`;
-    process.stderr.write(
-      `  ${yellow('warning:')} no controller holds the ${leaseRef(this.namespace)} (it ${this.why}); start one with \`sluice controller\`; ${next}\n`,
-    );
+    process.stderr.write(warning(this.namespace, this.why, next));
   }
 }

@@ -74,7 +74,7 @@ export function refuseIfBusy(app: Application): void {
       'OperationInProgress',
       `${where}: a sync requested by ${app.operation.initiatedBy?.username ?? 'someone'} at ${app.operation.requestedAt ?? '?'} is waiting for the controller`,
       {
-        hint: `wait for it with \`sluice app wait ${name} --operation\` (is \`sluice controller\` running?)`,
+        hint: `wait for it with \`sluice app wait ${name} --operation\` (is \`sluice controller\` running?), or withdraw it with \`sluice app terminate-op ${name}\``,
       },
     );
   }

@@ -14,6 +14,7 @@ import { appRef, getApp, shortSha, username, waitFor } from './common.ts';
 import {
   addControllerOption,
   ControllerWatch,
+  warnIfNoController,
   NoControllerError,
   type ControllerOptions,
 } from './presence.ts';
@@ -91,15 +92,15 @@ export async function requestSync(o: WaitOptions, name: string, sync: SyncReques
     const at = sync.revision ? ` at ${shortSha(sync.revision)}` : '';
     const only = sync.resources ? ` of ${sync.resources.length} object(s)` : '';
     process.stderr.write(`• sync${only} of ${o.appNamespace}/${name} requested${at}\n`);
+    if (o.async) {
+      await warnIfNoController(kube, o.controllerNamespace, 'the request waits until one runs');
+      return;
+    }
     const watch = new ControllerWatch(
       kube,
       o.controllerNamespace,
       `the sync of ${o.appNamespace}/${name}`,
     );
-    if (o.async) {
-      await watch.warnIfMissing('the request waits until one runs');
-      return;
-    }
     const app = await waitFor(kube, o.appNamespace, name, {
       what: 'the sync to finish',
       timeoutSeconds: o.timeout,
