@@ -64,12 +64,16 @@ async function confirm(app: Application, cascade: boolean): Promise<boolean> {
   }
 }
 
-/** The line to print about a deletion in progress: the controller's own words when it has some. */
-function progressLine(app: Application): string {
-  const c = (app.status?.conditions ?? []).find(
-    (x) => (x.type === 'Reconciling' || x.type === 'Ready') && x.status !== 'True' && x.message,
-  );
-  return c ? `${c.reason ?? c.type}: ${c.message ?? ''}` : `waiting for the controller to prune`;
+/**
+ * The line to print about a deletion in progress: the controller's own words when it has some
+ * (Reconciling=True, or Ready=False, e.g. "deleting: 3120/5000 objects" or PruneFailed).
+ */
+export function progressLine(app: Application): string {
+  const conditions = app.status?.conditions ?? [];
+  const c =
+    conditions.find((x) => x.type === 'Reconciling' && x.status === 'True' && x.message) ??
+    conditions.find((x) => x.type === 'Ready' && x.status === 'False' && x.message);
+  return c ? `${c.reason ?? c.type}: ${c.message ?? ''}` : 'waiting for the controller to prune';
 }
 
 /** Waits until the Application is gone, printing each new progress line. */
