@@ -34,6 +34,7 @@ import type { AppTarget } from './live.ts';
 import { LiveCache } from './livecache.ts';
 import { RenderJournal } from './quarantine.ts';
 import { Reconciler } from './reconcile.ts';
+import { acknowledgeRefresh, refreshStamp } from './refresh.ts';
 import {
   appEventFlags,
   dependencyKeys,
@@ -267,12 +268,14 @@ export class ApplicationController implements Runnable {
     const app = this.patcher.current(cached);
     const started = Date.now();
     const stopTimer = this.metrics.reconcileDuration.startTimer();
+    const stamp = refreshStamp(app);
     const result = await this.reconciler
       .reconcile(app, {
         signal: req.signal,
         ...(req.flags.refresh ? { refresh: req.flags.refresh } : {}),
       })
       .finally(stopTimer);
+    if (stamp !== undefined) await acknowledgeRefresh(this.kube.withSignal(req.signal), app, stamp);
     if (result.synced) {
       this.metrics.syncTotal.inc({
         name: req.name,

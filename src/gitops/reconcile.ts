@@ -495,7 +495,9 @@ export class Reconciler {
     const op = status.operationState as OperationState;
     this.recent.delete(`${app.metadata.namespace}/${app.metadata.name}`);
     status.inventory = nextInventory(cmp, outcome);
-    const manual = app.operation?.sync !== undefined || op.initiatedBy !== 'automated';
+    // A request that came while an automated sync ran is not that sync: it stays, and runs next.
+    const asked = startedFromRequest(app);
+    const manual = asked || op.initiatedBy !== 'automated';
     // History records deployments: a new revision, or what a person asked for (not self-heal).
     if (
       outcome.phase === 'Succeeded' &&
@@ -508,7 +510,13 @@ export class Reconciler {
         op.initiatedBy ?? 'automated',
         this.now(),
       );
-    if (app.operation) await this.deps.patcher.patch(pass.kube, app, { operation: null });
+    if (app.operation && asked) {
+      // History first: clearing the request makes a version of the app a reconcile may start
+      // from; it must already hold this operation's entry (else that reconcile would record the
+      // deployment again, as "automated").
+      await this.write(pass);
+      await this.deps.patcher.patch(pass.kube, app, { operation: null });
+    }
     return outcome;
   }
 
@@ -636,6 +644,17 @@ function invalidObjects(
     'ValidationFailed',
     `${errors.length} object(s) fail server-side validation, so a sync would apply nothing: ${errors.map((e) => e.describe()).join('; ')}`,
   ];
+}
+
+/**
+ * Whether the operation ending in this pass was started from the request in `app.operation`:
+ * one started in an earlier pass says so in its saved progress; one started in this pass was
+ * started for the request if there is one (a request always wins over automated sync).
+ */
+function startedFromRequest(app: Application): boolean {
+  const saved = app.status?.operationState;
+  if (isRunning(saved) && saved.progress) return saved.progress.manual;
+  return app.operation?.sync !== undefined;
 }
 
 /** The target with its client cancelled by `signal`. */

@@ -32,9 +32,10 @@ export function refreshFor(
   old: Application | undefined,
 ): 'always' | 'ifStale' | undefined {
   if (!old) return 'ifStale';
+  // A new value asks; the controller removing the value it handled (acknowledging) does not.
+  const stamp = app.metadata.annotations?.[REFRESH_ANNOTATION];
   const refreshAsked =
-    old.metadata.annotations?.[REFRESH_ANNOTATION] !==
-    app.metadata.annotations?.[REFRESH_ANNOTATION];
+    stamp !== undefined && old.metadata.annotations?.[REFRESH_ANNOTATION] !== stamp;
   const operationChanged = JSON.stringify(old.operation) !== JSON.stringify(app.operation);
   if (refreshAsked || (operationChanged && app.operation)) return 'always';
   const released =
