@@ -42,6 +42,8 @@ export class LeaderElector {
   private readonly opts: Required<Omit<LeaderOptions, 'log'>> & Pick<LeaderOptions, 'log'>;
   private leading = false;
   private stopped = false;
+  /** Wakes the loop from its sleep when released. */
+  private readonly wake = new AbortController();
   private lastRenew = 0;
   private loop: Promise<void> | undefined;
 
@@ -127,13 +129,20 @@ export class LeaderElector {
         this.leading = false;
         this.opts.onStoppedLeading();
       }
-      await sleep(this.leading ? this.opts.renewMs : Math.max(this.opts.renewMs / 2, 250));
+      await sleep(
+        this.leading ? this.opts.renewMs : Math.max(this.opts.renewMs / 2, 250),
+        undefined,
+        {
+          signal: this.wake.signal,
+        },
+      ).catch(() => undefined);
     }
   }
 
   /** Stops campaigning; a leader gives the Lease up so a successor needs no wait. */
   async release(): Promise<void> {
     this.stopped = true;
+    this.wake.abort();
     await this.loop?.catch(() => undefined);
     if (!this.leading) return;
     this.leading = false;
