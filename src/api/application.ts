@@ -359,6 +359,17 @@ export const ApplicationStatusSchema = Type.Object({
     }),
   ),
   operationState: Opt(OperationStateSchema),
+  deletion: Opt(
+    Type.Object(
+      {
+        total: Type.Integer({ description: 'objects the cascade deletes' }),
+        remaining: Type.Integer({
+          description: 'not deleted yet: a delete not sent yet, or the object still finalizing',
+        }),
+      },
+      { description: 'while an app is deleted with its resources: how far the cascade is' },
+    ),
+  ),
   history: Opt(Type.Array(HistoryEntrySchema)),
   reconciledAt: Opt(Type.String()),
 });

@@ -14,6 +14,7 @@ export type Reason =
   | 'RenderFailed'
   | 'PreflightFailed'
   | 'EmptyRender'
+  | 'InvalidInventory'
   | 'DependencyNotReady'
   | 'InvalidSpec'
   | 'Degraded'

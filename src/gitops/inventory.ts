@@ -17,11 +17,7 @@
  * either, and `writeInventory` replaces it with the compact one (migrate on read).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type {
-  ApplicationStatus,
-  CompactInventory,
-  InventoryEntry,
-} from '../api/application.ts';
+import type { ApplicationStatus, CompactInventory, InventoryEntry } from '../api/application.ts';
 import { errorMessage, SluiceError } from '../errors.ts';
 
 /** One group of the v1 payload: `[group, version, kind, namespace, names]`. */
@@ -88,7 +84,9 @@ export function expandInventory(c: CompactInventory): InventoryEntry[] {
     throw new InventoryError(`the inventory data cannot be decoded: ${errorMessage(err)}`, err);
   }
   if (!Array.isArray(payload) || !payload.every(isGroup))
-    throw new InventoryError('the inventory data is not a list of [group, version, kind, namespace, names]');
+    throw new InventoryError(
+      'the inventory data is not a list of [group, version, kind, namespace, names]',
+    );
   const out: InventoryEntry[] = [];
   for (const [group, version, kind, namespace, names] of payload)
     for (const name of names)

@@ -17,6 +17,7 @@ import type {
   ApplicationStatus,
   HealthStatus,
   OperationState,
+  ResourceStatus,
 } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
 import { refKey, type KubeObject } from '../kube/types.ts';
@@ -47,6 +48,9 @@ import {
 } from './destination.ts';
 import { finalizeApp, removeFinalizer } from './finalize.ts';
 import { FINALIZER } from './annotations.ts';
+import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
+import { ResultLog } from './results.ts';
+import { capResources, failuresMessage } from './summary.ts';
 import type { AppTarget } from './live.ts';
 import { newOperation } from './operation.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
@@ -199,7 +203,7 @@ export class Reconciler {
     if (!move) return { target, view: app };
     recordMove(status, app, target);
     void recordEvent(this.deps.kube, app, 'Warning', 'DestinationChanged', moveMessage(move));
-    return { target, view: { ...app, status: { ...app.status, inventory: [] } } };
+    return { target, view: { ...app, status: withoutInventory(app.status) } };
   }
 
   /** The destination cannot be used: say why; a deleted app is let go or waits (see below). */
@@ -223,7 +227,7 @@ export class Reconciler {
     }
     // Being deleted, cluster not registered (any more): nothing can be pruned there. As Argo CD,
     // let the app go, and say what was left.
-    const left = app.status?.inventory?.length ?? 0;
+    const left = inventorySize(app.status);
     void recordEvent(
       this.deps.kube,
       app,
@@ -236,7 +240,15 @@ export class Reconciler {
   }
 
   private async finalize(pass: Pass, view: Application): Promise<ReconcileResult> {
-    const r = await finalizeApp(view, pass.kube, pass.target, this.deps.concurrency, this.now());
+    const r = await finalizeApp(view, pass.kube, pass.target, {
+      ...(this.deps.concurrency ? { concurrency: this.deps.concurrency } : {}),
+      now: () => this.now(),
+      // A cascade over thousands of objects says how far it is (log and status, every 2 s).
+      onProgress: (status, message) => {
+        this.deps.onProgress?.(pass.app, message);
+        void this.write({ ...pass, status }).catch(() => undefined);
+      },
+    });
     if (r.status) await this.write({ ...pass, status: r.status });
     return r.requeueAfterMs === undefined
       ? { statusWritten: false }
@@ -320,7 +332,7 @@ export class Reconciler {
       return { paused: decision.paused, ...(outcome ? { outcome } : {}) };
     }
     if (!cmp.outOfSync) {
-      status.inventory = cmp.plan.resources.map(inventoryEntry);
+      writeInventory(status, cmp.plan.resources.map(inventoryEntry));
       // In sync at a revision history does not show: a sync whose status write was lost (the
       // controller died after applying). Record the deployment now.
       if (status.history?.at(-1)?.revision !== cmp.revision && cmp.plan.resources.length > 0)
@@ -413,10 +425,15 @@ export class Reconciler {
     const { app, status } = pass;
     const state = newOperation(app, status.operationState, cmp.revision, pass.now);
     // Everything this revision brings is tracked from the start: a crash mid-sync loses nothing.
-    status.inventory = nextInventory(cmp, { resources: [] });
+    writeInventory(status, nextInventory(cmp, { resources: [] }));
     const bad = validate(this.target(app, cmp));
     if (bad) {
-      const message = `${bad.length} object(s) failed validation (server-side dry-run); nothing was applied: ${bad.map((r) => r.message).join('; ')}`;
+      const message = failuresMessage(
+        'failed validation (server-side dry-run); nothing was applied',
+        bad,
+      );
+      const results = new ResultLog();
+      results.record(...bad);
       const { progress: _p, ...rest } = state;
       status.operationState = {
         ...rest,
@@ -424,7 +441,7 @@ export class Reconciler {
         message,
         finishedAt: this.now().toISOString(),
         retryCount: state.retryCount ?? 0,
-        syncResult: { revision: cmp.revision, resources: bad },
+        syncResult: results.syncResult(cmp.revision),
       };
       return this.operationEnded(pass, cmp, {
         phase: 'Failed',
@@ -476,7 +493,8 @@ export class Reconciler {
         ...state,
         phase: 'Running',
         message: latest,
-        syncResult: { revision: state.syncResult?.revision ?? '', resources: [] },
+        // Bounded (results.ts): what earlier steps recorded survives a crash during this one.
+        syncResult: state.syncResult ?? { revision: '', resources: [] },
       };
       void this.deps.patcher
         .patchStatus(pass.kube, pass.app, { ...base, operationState: running })
@@ -494,7 +512,7 @@ export class Reconciler {
     const { app, status } = pass;
     const op = status.operationState as OperationState;
     this.recent.delete(`${app.metadata.namespace}/${app.metadata.name}`);
-    status.inventory = nextInventory(cmp, outcome);
+    writeInventory(status, nextInventory(cmp, outcome));
     const manual = app.operation?.sync !== undefined || op.initiatedBy !== 'automated';
     // History records deployments: a new revision, or what a person asked for (not self-heal).
     if (
@@ -576,18 +594,16 @@ export class Reconciler {
         destination: comparedDestination(app, pass.target),
       },
     };
-    status.resources = resources.map((r) => {
+    const all = resources.map((r): ResourceStatus => {
       const d = cmp.diffs.get(
         refKey({ group: r.group, kind: r.kind, namespace: r.namespace ?? '', name: r.name }),
       );
       return { ...r, status: synced || d?.inSync ? 'Synced' : 'OutOfSync' };
     });
     for (const c of cmp.pruneCandidates)
-      status.resources.push({
-        ...c,
-        status: synced ? 'Synced' : 'OutOfSync',
-        requiresPruning: !synced,
-      });
+      all.push({ ...c, status: synced ? 'Synced' : 'OutOfSync', requiresPruning: !synced });
+    // Bounded whatever the app's size: at most 500 listed, every object counted (summary.ts).
+    ({ resources: status.resources, summary: status.summary } = capResources(all));
     status.observedGeneration = app.metadata.generation ?? 0;
   }
 

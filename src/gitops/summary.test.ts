@@ -110,7 +110,9 @@ describe('message helpers', () => {
   });
 
   it('formatCounts: most first, zeros left out', () => {
-    expect(formatCounts({ unchanged: 3, created: 5000, failed: 0 })).toBe('5000 created, 3 unchanged');
+    expect(formatCounts({ unchanged: 3, created: 5000, failed: 0 })).toBe(
+      '5000 created, 3 unchanged',
+    );
     expect(formatCounts(undefined)).toBe('');
   });
 });

@@ -7,6 +7,7 @@
  */
 import type {
   HealthStatus,
+  ResourceResult,
   ResourceStatus,
   ResourceSummary,
   SyncStatus,
@@ -47,6 +48,12 @@ export function someOf(items: readonly string[], shown = 5, sep = ', '): string 
   return `${items.slice(0, shown).join(sep)}${sep}and ${items.length - shown} more`;
 }
 
+/** "3 object(s) failed to apply: a; b; c": the first few messages, and how many more. */
+export function failuresMessage(what: string, bad: readonly ResourceResult[]): string {
+  const messages = bad.map((f) => f.message ?? f.name);
+  return clip(`${bad.length} object(s) ${what}: ${someOf(messages, 5, '; ')}`);
+}
+
 /**
  * At most `limit` of `all` (those needing attention first, then in order; the kept ones stay in
  * their original order) and the counts over all of them.
@@ -77,7 +84,9 @@ function clipHealth(r: ResourceStatus): ResourceStatus {
 }
 
 /** "5000 Synced, 3 OutOfSync" from a count map (most first). */
-export function formatCounts(counts: Readonly<Partial<Record<string, number>>> | undefined): string {
+export function formatCounts(
+  counts: Readonly<Partial<Record<string, number>>> | undefined,
+): string {
   return Object.entries(counts ?? {})
     .filter((e): e is [string, number] => (e[1] ?? 0) > 0)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))

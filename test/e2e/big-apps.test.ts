@@ -52,74 +52,87 @@ describe('big apps', () => {
     [5_000, 240],
     [20_000, 600],
   ] as const) {
-    it(`an app of ${n} ConfigMaps syncs, records history, and prunes`, async () => {
-      const k = await kube();
-      const started = Date.now();
-      const repo = await bigRepo(n);
-      await startController(k, ns(), { waitTimeoutMs: timeoutS * 1000 });
-      const created = await sluice(60, 'app', 'create', 'big', '--repo', repo.url, '--path', 'big');
-      expect(created.code, created.stderr).toBe(0);
+    it(
+      `an app of ${n} ConfigMaps syncs, records history, and prunes`,
+      async () => {
+        const k = await kube();
+        const started = Date.now();
+        const repo = await bigRepo(n);
+        await startController(k, ns(), { waitTimeoutMs: timeoutS * 1000 });
+        const created = await sluice(
+          60,
+          'app',
+          'create',
+          'big',
+          '--repo',
+          repo.url,
+          '--path',
+          'big',
+        );
+        expect(created.code, created.stderr).toBe(0);
 
-      const synced = await sluice(timeoutS, 'app', 'sync', 'big', '--timeout', String(timeoutS));
-      expect(synced.code, synced.stderr).toBe(0);
-      expect(synced.stderr).toContain(`${n} created`);
-      const syncedAt = Date.now();
+        const synced = await sluice(timeoutS, 'app', 'sync', 'big', '--timeout', String(timeoutS));
+        expect(synced.code, synced.stderr).toBe(0);
+        expect(synced.stderr).toContain(`${n} created`);
+        const syncedAt = Date.now();
 
-      const app = await getJson(60, 'big');
-      expect(app.status?.operationState?.phase).toBe('Succeeded');
-      expect(app.status?.sync?.status).toBe('Synced');
-      expect(app.status?.health?.status).toBe('Healthy');
-      expect(app.status?.history?.map((h) => h.initiatedBy)).toHaveLength(1);
-      const result = app.status?.operationState?.syncResult;
-      expect(result?.total).toBe(n);
-      expect(result?.counts).toEqual({ created: n });
-      expect(result?.truncated).toBe(true);
-      expect(result?.resources.length).toBeLessThanOrEqual(500);
-      expect(app.status?.summary).toMatchObject({
-        total: n,
-        truncated: true,
-        sync: { Synced: n },
-        health: { Healthy: n },
-      });
-      expect(app.status?.resources?.length).toBeLessThanOrEqual(500);
-      expect(app.status?.compactInventory?.count).toBe(n);
-      const bytes = statusBytes(app);
-      expect(bytes).toBeLessThan(1024 * 1024);
+        const app = await getJson(60, 'big');
+        expect(app.status?.operationState?.phase).toBe('Succeeded');
+        expect(app.status?.sync?.status).toBe('Synced');
+        expect(app.status?.health?.status).toBe('Healthy');
+        expect(app.status?.history?.map((h) => h.initiatedBy)).toHaveLength(1);
+        const result = app.status?.operationState?.syncResult;
+        expect(result?.total).toBe(n);
+        expect(result?.counts).toEqual({ created: n });
+        expect(result?.truncated).toBe(true);
+        expect(result?.resources.length).toBeLessThanOrEqual(500);
+        expect(app.status?.summary).toMatchObject({
+          total: n,
+          truncated: true,
+          sync: { Synced: n },
+          health: { Healthy: n },
+        });
+        expect(app.status?.resources?.length).toBeLessThanOrEqual(500);
+        expect(app.status?.compactInventory?.count).toBe(n);
+        const bytes = statusBytes(app);
+        expect(bytes).toBeLessThan(1024 * 1024);
 
-      const listed = await sluice(60, 'app', 'resources', 'big');
-      expect(listed.code, listed.stderr).toBe(0);
-      expect(listed.stdout.trim().split('\n').length).toBeLessThanOrEqual(501);
-      expect(listed.stderr).toContain(`showing 500 of ${n} objects`);
-      expect(listed.stderr).toContain(`${n} Synced`);
+        const listed = await sluice(60, 'app', 'resources', 'big');
+        expect(listed.code, listed.stderr).toBe(0);
+        expect(listed.stdout.trim().split('\n').length).toBeLessThanOrEqual(501);
+        expect(listed.stderr).toContain(`showing 500 of ${n} objects`);
+        expect(listed.stderr).toContain(`${n} Synced`);
 
-      // Remove the first file from Git: `app sync --prune` deletes exactly those 100 objects.
-      await repo.commit({ [fileName(0)]: null }, 'drop the first 100');
-      const pruned = await sluice(
-        timeoutS,
-        'app',
-        'sync',
-        'big',
-        '--prune',
-        '--timeout',
-        String(timeoutS),
-      );
-      expect(pruned.code, pruned.stderr).toBe(0);
-      expect(pruned.stderr).toContain(`${PER_FILE} pruned`);
-      const after = await getJson(60, 'big');
-      expect(after.status?.sync?.status).toBe('Synced');
-      expect(after.status?.history).toHaveLength(2);
-      expect(after.status?.operationState?.syncResult?.counts).toEqual({
-        pruned: PER_FILE,
-        unchanged: n - PER_FILE,
-      });
-      expect(after.status?.compactInventory?.count).toBe(n - PER_FILE);
-      expect(await k.get('v1', 'ConfigMap', ns(), cmName(0))).toBeUndefined();
-      expect(await k.get('v1', 'ConfigMap', ns(), cmName(PER_FILE))).toBeDefined();
-      process.stderr.write(
-        `big app, ${n} ConfigMaps: first sync ${((syncedAt - started) / 1000).toFixed(1)} s ` +
-          `(repo, controller, create, sync); status ${bytes} bytes after it, ` +
-          `${statusBytes(after)} after the prune; whole test ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-      );
-    }, 1000 * (2 * 600 + 120));
+        // Remove the first file from Git: `app sync --prune` deletes exactly those 100 objects.
+        await repo.commit({ [fileName(0)]: null }, 'drop the first 100');
+        const pruned = await sluice(
+          timeoutS,
+          'app',
+          'sync',
+          'big',
+          '--prune',
+          '--timeout',
+          String(timeoutS),
+        );
+        expect(pruned.code, pruned.stderr).toBe(0);
+        expect(pruned.stderr).toContain(`${PER_FILE} pruned`);
+        const after = await getJson(60, 'big');
+        expect(after.status?.sync?.status).toBe('Synced');
+        expect(after.status?.history).toHaveLength(2);
+        expect(after.status?.operationState?.syncResult?.counts).toEqual({
+          pruned: PER_FILE,
+          unchanged: n - PER_FILE,
+        });
+        expect(after.status?.compactInventory?.count).toBe(n - PER_FILE);
+        expect(await k.get('v1', 'ConfigMap', ns(), cmName(0))).toBeUndefined();
+        expect(await k.get('v1', 'ConfigMap', ns(), cmName(PER_FILE))).toBeDefined();
+        process.stderr.write(
+          `big app, ${n} ConfigMaps: first sync ${((syncedAt - started) / 1000).toFixed(1)} s ` +
+            `(repo, controller, create, sync); status ${bytes} bytes after it, ` +
+            `${statusBytes(after)} after the prune; whole test ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+        );
+      },
+      1000 * (2 * 600 + 120),
+    );
   }
 });
