@@ -43,14 +43,19 @@ interface Target {
   live: LiveState;
 }
 
-/** The status saying how far the delete is: Ready=False Deleting, and `status.deletion`. */
+/**
+ * The status saying how far the delete is: Ready=False Deleting, `deleting: 3120/5000 objects`
+ * (gone of all), and while the deletes are being sent how many were; and `status.deletion`.
+ */
 export function deletingStatus(
   status: ApplicationStatus | undefined,
   total: number,
   remaining: number,
   now: Date,
+  sending?: { sent: number; of: number },
 ): { status: ApplicationStatus; message: string } {
-  const message = `deleting: ${total - remaining}/${total} objects`;
+  const sent = sending ? `; ${sending.sent}/${sending.of} deletes sent` : '';
+  const message = `deleting: ${total - remaining}/${total} objects${sent}`;
   const next = structuredClone(status ?? {});
   next.conditions = setCondition(
     next.conditions ?? [],
@@ -124,13 +129,19 @@ export async function finalizeApp(
   const toDelete = again
     ? (await stillThere(entries.values(), target.live)).alive
     : [...entries.values()];
-  const report = (remaining: number): void => {
-    const r = deletingStatus(app.status, total, remaining, now());
+  // While the deletes go out, report every 2 s how many objects are gone (from the cache).
+  const reports: Array<Promise<void>> = [];
+  const report = async (sent: number): Promise<void> => {
+    const { present } = await stillThere(entries.values(), target.live);
+    const r = deletingStatus(app.status, total, present.length, now(), {
+      sent,
+      of: toDelete.length,
+    });
     options.onProgress?.(r.status, r.message);
   };
   const counter = new ProgressCounter(
     toDelete.length,
-    (done) => report(toDelete.length - done),
+    (sent) => reports.push(report(sent)),
     () => now().getTime(),
   );
   const owner = { namespace: app.metadata.namespace, name: app.metadata.name };
@@ -139,6 +150,7 @@ export async function finalizeApp(
     options.concurrency ?? 16,
     counter.wrap((e: InventoryEntry) => pruneOne(target.kube, e, owner, 'Foreground')),
   );
+  await Promise.all(reports);
   const failed = results.filter((r) => r.action === 'failed');
   if (failed.length > 0)
     return failedStatus(app, failuresMessage('could not be deleted', failed), now());

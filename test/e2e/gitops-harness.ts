@@ -19,7 +19,7 @@ import {
 } from '../../src/gitops/controller.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { execFile } from '../../src/util/exec.ts';
-import { createLogger, silentLogger } from '../../src/util/log.ts';
+import { createLogger, silentLogger, type Logger } from '../../src/util/log.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { eventually, uniqueName } from './harness.ts';
 
@@ -86,7 +86,7 @@ export async function startController(
   options: Pick<
     ControllerOptions,
     'waitTimeoutMs' | 'listen' | 'webhookSecrets' | 'pollIntervalMs'
-  > = {},
+  > & { log?: Logger } = {},
 ): Promise<Controller> {
   crdsInstalled ??= installCrds(kube, silentProgress);
   await crdsInstalled;
@@ -101,7 +101,7 @@ export async function startController(
     ...(options.listen ? { listen: options.listen } : {}),
     ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
-    log: process.env['SLUICE_TEST_LOG'] ? createLogger('debug') : silentLogger,
+    log: options.log ?? (process.env['SLUICE_TEST_LOG'] ? createLogger('debug') : silentLogger),
   });
   await controller.start();
   cleanups.push(async () => {
