@@ -32,7 +32,7 @@ import type { DesiredResource, Plan } from './preflight.ts';
 import { pruneOne, type PropagationPolicy } from './prune.ts';
 import { ProgressCounter } from './progress.ts';
 import { ResultLog } from './results.ts';
-import { clip, failuresMessage } from './summary.ts';
+import { clip, failuresMessage, someOf } from './summary.ts';
 
 export interface SyncTarget {
   app: Application;
@@ -235,7 +235,7 @@ class SyncRun {
     if (step.type === 'prune') return this.prune();
     const id = this.state.startedAt;
     this.deps.onProgress?.(
-      `running ${step.hookType} hook(s) ${step.hooks.map((h) => formatRef(h.ref)).join(', ')}`,
+      `running ${step.hookType} hook(s) ${someOf(step.hooks.map((h) => formatRef(h.ref)))}`,
     );
     const started = await mapLimit(step.hooks, this.deps.concurrency ?? 8, (h) =>
       startHook(this.deps.kube, this.deps.live, h, step.hookType, id),
