@@ -49,6 +49,7 @@ import {
 import { finalizeApp, removeFinalizer } from './finalize.ts';
 import { FINALIZER } from './annotations.ts';
 import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
+import { cachePast, ProgressWriter } from './progresswriter.ts';
 import { ResultLog } from './results.ts';
 import { capResources, failuresMessage } from './summary.ts';
 import type { AppTarget } from './live.ts';
@@ -240,15 +241,17 @@ export class Reconciler {
   }
 
   private async finalize(pass: Pass, view: Application): Promise<ReconcileResult> {
+    const progress = this.progressWriter(pass);
     const r = await finalizeApp(view, pass.kube, pass.target, {
       ...(this.deps.concurrency ? { concurrency: this.deps.concurrency } : {}),
       now: () => this.now(),
       // A cascade over thousands of objects says how far it is (log and status, every 2 s).
       onProgress: (status, message) => {
         this.deps.onProgress?.(pass.app, message);
-        void this.write({ ...pass, status }).catch(() => undefined);
+        progress.write(status);
       },
     });
+    pass.app = await progress.done();
     if (r.status) await this.write({ ...pass, status: r.status });
     return r.requeueAfterMs === undefined
       ? { statusWritten: false }
@@ -477,7 +480,7 @@ export class Reconciler {
    * A long step (thousands of objects) shows its progress in status: the latest message,
    * written at most every 2 s from the second 2 on, so quick steps cost no extra write.
    */
-  private progressTicker(pass: Pass, state: OperationState, deps: SyncDeps): () => void {
+  private progressTicker(pass: Pass, state: OperationState, deps: SyncDeps): () => Promise<void> {
     let latest = state.message ?? '';
     let written = latest;
     const report = deps.onProgress;
@@ -485,6 +488,7 @@ export class Reconciler {
       latest = m;
       report?.(m);
     };
+    const progress = this.progressWriter(pass);
     const timer = setInterval(() => {
       if (latest === written) return;
       written = latest;
@@ -496,11 +500,35 @@ export class Reconciler {
         // Bounded (results.ts): what earlier steps recorded survives a crash during this one.
         syncResult: state.syncResult ?? { revision: '', resources: [] },
       };
-      void this.deps.patcher
-        .patchStatus(pass.kube, pass.app, { ...base, operationState: running })
-        .catch(() => undefined);
+      progress.write({ ...base, operationState: running });
     }, 2000);
-    return () => clearInterval(timer);
+    return async () => {
+      clearInterval(timer);
+      pass.app = await progress.done();
+    };
+  }
+
+  /**
+   * Clears the manual request (`operation`); the status write that follows is made over the
+   * version this patch made, once the cache shows it, so no reconcile reads the request back
+   * (progresswriter.ts).
+   */
+  private async clearRequest(pass: Base): Promise<void> {
+    const before = pass.app;
+    pass.app = await this.deps.patcher.patch(pass.kube, before, { operation: null });
+    const { namespace, name } = before.metadata;
+    const replaced = new Set([before.metadata.resourceVersion ?? '']);
+    await cachePast(() => this.deps.getApp(namespace, name), replaced);
+  }
+
+  /** Progress writes whose versions the reconcile's final write supersedes (progresswriter.ts). */
+  private progressWriter(pass: Pass): ProgressWriter {
+    const { namespace, name } = pass.app.metadata;
+    return new ProgressWriter(pass.app, {
+      patcher: this.deps.patcher,
+      kube: pass.kube,
+      cached: () => this.deps.getApp(namespace, name),
+    });
   }
 
   /** The operation ended: inventory, history, and a manual request is cleared. */
@@ -526,7 +554,7 @@ export class Reconciler {
         op.initiatedBy ?? 'automated',
         this.now(),
       );
-    if (app.operation) await this.deps.patcher.patch(pass.kube, app, { operation: null });
+    if (app.operation) await this.clearRequest(pass);
     return outcome;
   }
 
@@ -575,7 +603,7 @@ export class Reconciler {
         initiatedBy: initiator(app),
       };
     } else return;
-    if (app.operation) await this.deps.patcher.patch(pass.kube, app, { operation: null });
+    if (app.operation) await this.clearRequest(pass);
   }
 
   /** Sync status and per-resource status (prune candidates included). */

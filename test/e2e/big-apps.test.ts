@@ -162,7 +162,10 @@ describe('big apps', () => {
         const logs: string[] = [];
         await startController(k, ns(), {
           waitTimeoutMs: timeoutS * 1000,
-          log: createLogger('info', (l) => logs.push(l)),
+          log: createLogger('info', (l) => {
+            logs.push(l);
+            if (process.env['SLUICE_TEST_LOG']) process.stderr.write(l);
+          }),
         });
         const created = await sluice(
           60,
@@ -182,6 +185,9 @@ describe('big apps', () => {
         const firstSyncTook = seconds(syncStarted);
         const pruneStarted = Date.now();
         const afterPrune = await pruneSync(k, repo, n, timeoutS);
+        // Two syncs were asked for; the controller ran two (a long sync's progress writes once
+        // made the next reconcile read the finished operation back as running, and run it again).
+        expect(logs.filter((l) => l.includes('sync succeeded'))).toHaveLength(2);
         const pruneTook = seconds(pruneStarted);
         let deleted = '';
         if (!deleteToo) await letGo(k, 'big');
