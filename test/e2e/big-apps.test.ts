@@ -15,7 +15,7 @@
  * an object only that list knows of (its kind is no longer in Git, so no watch sees it after a
  * restart) is pruned, and the inventory is rewritten in the compact form.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Application } from '../../src/api/application.ts';
 import { MANAGED_LABEL, TRACKING_ANNOTATION, trackingId } from '../../src/gitops/annotations.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
@@ -148,6 +148,28 @@ async function letGo(k: Kube, name: string): Promise<void> {
   await k.delete(app);
 }
 
+/** A repository of `n` ConfigMaps, a controller (its log kept) and the app "big". */
+async function bigApp(
+  k: Kube,
+  n: number,
+  timeoutS: number,
+): Promise<{ repo: TestRepo; logs: string[] }> {
+  const repo = await bigRepo(n);
+  const logs: string[] = [];
+  await startController(k, ns(), {
+    waitTimeoutMs: timeoutS * 1000,
+    log: createLogger('info', (l) => {
+      logs.push(l);
+      if (process.env['SLUICE_TEST_LOG']) process.stderr.write(l);
+    }),
+  });
+  const args = ['--repo', repo.url, '--path', 'big', '--dest-namespace', ns()];
+  const created = await sluice(60, 'app', 'create', 'big', ...args);
+  expect(created.code, created.stderr).toBe(0);
+  onTestFinished(() => letGo(k, 'big'));
+  return { repo, logs };
+}
+
 describe('big apps', () => {
   for (const [n, timeoutS, deleteToo] of [
     [5_000, 240, true],
@@ -158,28 +180,7 @@ describe('big apps', () => {
       async () => {
         const k = await kube();
         const started = Date.now();
-        const repo = await bigRepo(n);
-        const logs: string[] = [];
-        await startController(k, ns(), {
-          waitTimeoutMs: timeoutS * 1000,
-          log: createLogger('info', (l) => {
-            logs.push(l);
-            if (process.env['SLUICE_TEST_LOG']) process.stderr.write(l);
-          }),
-        });
-        const created = await sluice(
-          60,
-          'app',
-          'create',
-          'big',
-          '--repo',
-          repo.url,
-          '--path',
-          'big',
-          '--dest-namespace',
-          ns(),
-        );
-        expect(created.code, created.stderr).toBe(0);
+        const { repo, logs } = await bigApp(k, n, timeoutS);
         const syncStarted = Date.now();
         const bytes = await firstSync(n, timeoutS);
         const firstSyncTook = seconds(syncStarted);
@@ -190,8 +191,7 @@ describe('big apps', () => {
         expect(logs.filter((l) => l.includes('sync succeeded'))).toHaveLength(2);
         const pruneTook = seconds(pruneStarted);
         let deleted = '';
-        if (!deleteToo) await letGo(k, 'big');
-        else {
+        if (deleteToo) {
           const deleteStarted = Date.now();
           const progress = await cascadeDelete(k, n - PER_FILE, logs, timeoutS);
           const shown = `"${progress[0] ?? ''}" … "${progress.at(-1) ?? ''}"`;
@@ -213,6 +213,7 @@ describe('big apps', () => {
     const args = ['--repo', repo.url, '--path', 'app', '--dest-namespace', ns()];
     const created = await sluice(60, 'app', 'create', 'old', ...args);
     expect(created.code, created.stderr).toBe(0);
+    onTestFinished(() => letGo(k, 'old'));
     // What the previous version applied and recorded: a Secret that has since left Git.
     const ref = { group: '', kind: 'Secret', namespace: ns(), name: 'old-secret' };
     await k.create({
@@ -248,7 +249,6 @@ describe('big apps', () => {
     expect(await k.get('v1', 'Secret', ns(), 'old-secret')).toBeUndefined();
     const after = await getJson('old');
     expect(after.status?.inventory).toBeUndefined();
-    await letGo(k, 'old');
     expect(readInventory(after.status).map((e) => `${e.kind}/${e.name}`)).toEqual([
       'ConfigMap/keep',
     ]);
