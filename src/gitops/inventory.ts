@@ -10,7 +10,7 @@
  *
  * grouped by group/version/kind/namespace, groups and names sorted, so the same set always gives
  * the same bytes (no status write when nothing changed) and names that share prefixes compress
- * well (20,000 ConfigMaps `cm-00000`..`cm-19999`: about 40 KB). Read it by hand with
+ * well (20,000 ConfigMaps `cm-00000`..`cm-19999`: about 60 KB). Read it by hand with
  * `kubectl get app NAME -o jsonpath='{.status.compactInventory.data}' | base64 -d | gunzip`.
  *
  * The previous format (`status.inventory`, a plain list) is still read: `readInventory` takes
