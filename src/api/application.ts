@@ -68,6 +68,31 @@ export const DirectorySourceSchema = Type.Object(
   { description: 'plain YAML and JSON manifests' },
 );
 
+export const RenderLimitsSchema = Type.Object(
+  {
+    maxObjects: Opt(
+      Type.Integer({ minimum: 1, description: 'objects one render may produce; default 25000' }),
+    ),
+    maxBytes: Opt(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'bytes of the rendered output, YAML aliases expanded, measured as JSON; default 16777216 (16 MiB)',
+      }),
+    ),
+    maxAliases: Opt(
+      Type.Integer({
+        minimum: 0,
+        description: 'YAML aliases one render may expand, nested ones included; default 10000',
+      }),
+    ),
+  },
+  {
+    description:
+      'limits on what rendering this app may produce (a limit hit fails the render with RenderFailed); raise them only for an app known to be this large',
+  },
+);
+
 export const ApplicationSourceSchema = Type.Object({
   repoURL: Type.String({
     description: 'Git repository: https://, ssh (git@host:org/repo.git, ssh://) or file://',
@@ -79,6 +104,7 @@ export const ApplicationSourceSchema = Type.Object({
   helm: Opt(HelmSourceSchema),
   kustomize: Opt(KustomizeSourceSchema),
   directory: Opt(DirectorySourceSchema),
+  limits: Opt(RenderLimitsSchema),
 });
 
 export const SyncPolicySchema = Type.Object({
@@ -405,6 +431,7 @@ export type HelmSource = Static<typeof HelmSourceSchema>;
 export type KustomizeSource = Static<typeof KustomizeSourceSchema>;
 export type DirectorySource = Static<typeof DirectorySourceSchema>;
 export type ApplicationSource = Static<typeof ApplicationSourceSchema>;
+export type RenderLimitsSpec = Static<typeof RenderLimitsSchema>;
 export type SyncPolicy = Static<typeof SyncPolicySchema>;
 export type IgnoreDifference = Static<typeof IgnoreDifferenceSchema>;
 export type ApplicationSpec = Static<typeof ApplicationSpecSchema>;

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
+import { UnknownKindError } from '../kube/discovery.ts';
+import { KubeApiError } from '../kube/errors.ts';
 import type { Condition, KubeObject } from '../kube/types.ts';
 import type { Progress } from '../util/progress.ts';
 import { allCrds } from './crd.ts';
@@ -55,10 +57,41 @@ export async function installCrds(
       }
       await sleep(100);
     }
+    kube.discovery.invalidate();
+    await waitServed(kube, crd, deadline);
     names.push(name);
   }
-  kube.discovery.invalidate();
   return names;
+}
+
+interface CrdSpec {
+  group: string;
+  names: { kind: string };
+  versions: Array<{ name: string; storage?: boolean }>;
+}
+
+/**
+ * Established is not yet served: for a moment discovery does not list the kind and the API
+ * server answers 429 "storage is (re)initializing". Lists (of nothing: a name no object has) until one is answered, so that
+ * `sluice app list` right after `sluice install-crds` works.
+ */
+async function waitServed(kube: Kube, crd: KubeObject, deadline: number): Promise<void> {
+  const spec = crd.spec as CrdSpec;
+  const version = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name ?? 'v1';
+  for (;;) {
+    try {
+      await kube.list(`${spec.group}/${version}`, spec.names.kind, {
+        fieldSelector: 'metadata.name=sluice-install-probe',
+      });
+      return;
+    } catch (err) {
+      // Discovery may not list the new kind yet either.
+      const notYet =
+        (err instanceof KubeApiError && err.status === 429) || err instanceof UnknownKindError;
+      if (!notYet || Date.now() > deadline) throw err;
+      await sleep(100);
+    }
+  }
 }
 
 /** Throws a clear error unless every CRD is installed, Established and current. */

@@ -1,6 +1,7 @@
 /** What every cluster-facing command needs: a client from --kubeconfig / $KUBECONFIG. */
 import { Option, type Command } from 'commander';
 import { Kube } from '../kube/api.ts';
+import { kubeconfigFromEnvironment } from './find-kubeconfig.ts';
 
 export interface GlobalOptions {
   kubeconfig?: string;
@@ -24,8 +25,9 @@ export function addClusterOptions(cmd: Command): Command {
     );
 }
 
-export function connect(opts: GlobalOptions): Promise<Kube> {
-  return Kube.connect(opts.kubeconfig);
+/** A client for --kubeconfig / $KUBECONFIG; says so plainly when there is no kubeconfig at all. */
+export function connect(opts: Pick<GlobalOptions, 'kubeconfig'>): Promise<Kube> {
+  return Kube.connect(kubeconfigFromEnvironment(opts.kubeconfig));
 }
 
 /** Runs `fn` with a client and always closes it. */

@@ -3,13 +3,13 @@ import { Command } from 'commander';
 import { installCrds } from '../api/install.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { GitOpsController as Controller } from '../gitops/controller.ts';
-import { startServer } from '../server/server.ts';
+import { ListenError, startServer } from '../server/server.ts';
 import { refreshByAnnotation } from '../server/standalone.ts';
 import type { WebhookSecrets } from '../server/webhook.ts';
 import { SluiceError } from '../errors.ts';
 import { parseDuration } from '../gitops/duration.ts';
-import { Kube } from '../kube/api.ts';
-import { createLogger, type Level } from '../util/log.ts';
+import { createLogger, type Level, type Logger } from '../util/log.ts';
+import { connect } from './context.ts';
 import { consoleProgress } from '../util/progress.ts';
 
 interface ControllerFlags {
@@ -69,45 +69,77 @@ export function controllerCommand(): Command {
         'A provider without a secret is refused (401).\n' +
         'Example:\n  sluice controller --app-namespace team-a --poll-interval 1m',
     )
-    .action(async (o: ControllerFlags) => {
-      const log = createLogger(o.logLevel);
-      const listen = parseListen(o.listen);
-      const kube = await Kube.connect(o.kubeconfig);
-      const controller = new Controller({
-        kube,
-        namespace: o.namespace,
-        ...(o.appNamespace.length > 0 ? { appNamespaces: o.appNamespace } : {}),
-        concurrency: Number(o.concurrency) || 10,
-        leaderElection: {
-          enabled: o.leaderElection,
-          leaseDurationMs: parseDuration(o.leaseDuration, 15_000),
-          renewMs: Math.max(500, Math.floor(parseDuration(o.leaseDuration, 15_000) / 5)),
-        },
-        pollIntervalMs: parseDuration(o.pollInterval, 180_000),
-        log,
-        ...(listen ? { listen } : {}),
-        webhookSecrets: webhookSecretsFromEnv(),
-      });
-      if (!(await kube.get('v1', 'Namespace', undefined, o.namespace))) {
-        await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace } });
-      }
-      await controller.start();
-      log.info('controller started', {
-        server: kube.client.server,
-        namespace: o.namespace,
-        leaderElection: o.leaderElection,
-      });
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string): void => {
-          log.info('shutting down: finishing reconciles in flight', { signal });
-          void controller.stop().then(resolve);
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
-      await kube.close();
-      log.info('controller stopped');
+    .action(runController);
+}
+
+/** A taken port says how to pick another address, or to serve nothing. */
+function withListenHint(err: unknown): unknown {
+  if (!(err instanceof ListenError)) return err;
+  return new SluiceError('ListenFailed', err.message, {
+    cause: err,
+    hint: 'choose another address with --listen 127.0.0.1:9090, or serve no metrics/webhooks with --listen off',
+  });
+}
+
+async function runController(o: ControllerFlags): Promise<void> {
+  const log = createLogger(o.logLevel);
+  const listen = parseListen(o.listen);
+  const kube = await connect(o);
+  const controller = new Controller({
+    kube,
+    namespace: o.namespace,
+    ...(o.appNamespace.length > 0 ? { appNamespaces: o.appNamespace } : {}),
+    concurrency: Number(o.concurrency) || 10,
+    leaderElection: {
+      enabled: o.leaderElection,
+      leaseDurationMs: parseDuration(o.leaseDuration, 15_000),
+      renewMs: Math.max(500, Math.floor(parseDuration(o.leaseDuration, 15_000) / 5)),
+    },
+    pollIntervalMs: parseDuration(o.pollInterval, 180_000),
+    log,
+    ...(listen ? { listen } : {}),
+    webhookSecrets: webhookSecretsFromEnv(),
+  });
+  try {
+    if (!(await kube.get('v1', 'Namespace', undefined, o.namespace))) {
+      await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace } });
+    }
+    await controller.start();
+  } catch (err) {
+    // Fail fast: nothing started may keep the process running.
+    await kube.close();
+    throw withListenHint(err);
+  }
+  log.info('controller started', {
+    server: kube.client.server,
+    namespace: o.namespace,
+    leaderElection: o.leaderElection,
+  });
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await drain(controller, log, signal);
+  await kube.close();
+  log.info('controller stopped');
+}
+
+/** Graceful stop: reconciles in flight finish; says every few seconds how many are left. */
+async function drain(controller: Controller, log: Logger, signal: string): Promise<void> {
+  const started = Date.now();
+  const inFlight = (): number => controller.queue.inFlight;
+  log.info('shutting down: finishing reconciles in flight', { signal, inFlight: inFlight() });
+  const ticker = setInterval(() => {
+    log.info('shutting down: still finishing reconciles', {
+      inFlight: inFlight(),
+      seconds: Math.round((Date.now() - started) / 1000),
     });
+  }, 2000);
+  try {
+    await controller.stop();
+  } finally {
+    clearInterval(ticker);
+  }
 }
 
 function webhookSecretsFromEnv(): WebhookSecrets {
@@ -151,7 +183,7 @@ export function serverCommand(): Command {
           throw new SluiceError('BadFlag', '`sluice server` needs --listen host:port', {
             exitCode: 2,
           });
-        const kube = await Kube.connect(o.kubeconfig);
+        const kube = await connect(o);
         const registry = new Registry();
         collectDefaultMetrics({ register: registry, prefix: 'sluice_server_' });
         const server = await startServer({
@@ -180,7 +212,7 @@ export function installCrdsCommand(): Command {
     .option('--kubeconfig <path>', 'kubeconfig file')
     .addHelpText('after', '\nExample:\n  sluice install-crds --kubeconfig ~/.kube/config')
     .action(async (o: { kubeconfig?: string }) => {
-      const kube = await Kube.connect(o.kubeconfig);
+      const kube = await connect(o);
       try {
         const names = await installCrds(kube, consoleProgress());
         for (const n of names) process.stdout.write(`customresourcedefinition/${n} established\n`);

@@ -27,7 +27,7 @@ export function devClusterCommand(): Command {
     .description(
       'Builds (once) and runs etcd, kube-apiserver, kube-controller-manager and kube-scheduler ' +
         'on 127.0.0.1, with kwok simulating the nodes. Binaries are cached in ~/.cache/sluice ' +
-        '(or $SLUICE_CACHE_DIR). The first build takes about 25 minutes on 2 cores; later starts take seconds.',
+        '(or $SLUICE_CACHE_DIR). The first build takes about 9-10 minutes on 2 cores; later starts take about 4 seconds.',
     )
     .addHelpText(
       'after',

@@ -27,10 +27,21 @@ export function program(): Command {
     .addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 timed out.');
 }
 
+/**
+ * Commander gives each command added with `addCommand` its own settings: without this, a usage
+ * error in `sluice app get` (unknown flag, missing argument, invalid choice) exits 1 from inside
+ * commander instead of reaching `main` and exiting 2 as documented.
+ */
+export function throwOnUsageErrors(cmd: Command): Command {
+  cmd.exitOverride().showHelpAfterError('(add --help for usage)');
+  for (const sub of cmd.commands) throwOnUsageErrors(sub);
+  return cmd;
+}
+
 /** Runs the CLI; resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   exitQuietlyOnClosedPipe();
-  const cmd = program().exitOverride();
+  const cmd = throwOnUsageErrors(program());
   try {
     await cmd.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,6 +1,6 @@
 /**
  * `sluice demo`: the whole GitOps loop on this machine in one command. Brings up the dev
- * cluster, makes a local Git repository with three sample apps, registers them, runs the
+ * cluster, makes a local Git repository with three sample sources (four Applications), registers them, runs the
  * controller, shows them converge, and says what to try next.
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { installCrds } from '../api/install.ts';
 import { GitOpsController as Controller } from '../gitops/controller.ts';
+import { binaryPath } from '../devcluster/build.ts';
 import { up } from '../devcluster/cluster.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { SluiceError } from '../errors.ts';
@@ -17,6 +18,7 @@ import { Kube } from '../kube/api.ts';
 import { execFile } from '../util/exec.ts';
 import { createLogger } from '../util/log.ts';
 import { formatDuration, type Progress } from '../util/progress.ts';
+import { downCommand, gitReplicas, stoppedMessage, tryNext, type HintContext } from './hints.ts';
 import { SAMPLE_APPS, SAMPLE_FILES } from './samples.ts';
 
 export interface DemoOptions {
@@ -88,7 +90,8 @@ function application(
       source: { repoURL, targetRevision: 'main', path },
       destination: { server: 'https://kubernetes.default.svc', namespace },
       syncPolicy: {
-        automated: { prune: true, selfHeal: true },
+        // enabled: a rollback in an earlier run paused it; every run starts automated again.
+        automated: { enabled: true, prune: true, selfHeal: true },
         syncOptions: ['CreateNamespace=true'],
       },
     },
@@ -104,9 +107,79 @@ function table(apps: readonly Application[]): string {
     .join('\n');
 }
 
+/** Resolves with the signal's name on the first Ctrl-C (or SIGTERM) from now on. */
+function stopRequested(): { signal: Promise<string>; stopped: () => boolean } {
+  let got: string | undefined;
+  const signal = new Promise<string>((resolve) => {
+    const on = (name: string) => (): void => {
+      got = name;
+      resolve(name);
+    };
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+  });
+  return { signal, stopped: () => got !== undefined };
+}
+
+async function registerApps(kube: Kube, o: DemoOptions): Promise<void> {
+  if (!(await kube.get('v1', 'Namespace', undefined, o.appNamespace)))
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.appNamespace } });
+  o.progress.step('registering Applications');
+  for (const s of SAMPLE_APPS) {
+    await kube.apply(application(s.name, s.path, s.namespace, `file://${o.dir}`, o.appNamespace), {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    });
+    o.progress.detail(`${s.name} (${s.kind}: ${s.path} -> namespace ${s.namespace})`);
+  }
+}
+
+/** Shows the apps until all are Synced and Healthy; false when stopped first. */
+async function converge(
+  kube: Kube,
+  controller: Controller,
+  o: DemoOptions,
+  stopped: () => boolean,
+): Promise<boolean> {
+  const names = new Set(SAMPLE_APPS.map((s) => s.name));
+  const deadline = Date.now() + o.timeoutMs;
+  let shown = '';
+  while (!stopped()) {
+    const apps = (
+      await kube.list<Application>(API_VERSION, KIND, { namespace: o.appNamespace })
+    ).items.filter((a) => names.has(a.metadata.name));
+    const view = table(apps);
+    if (view !== shown) o.progress.detail(`\n${view}`);
+    shown = view;
+    // Only trust a status this run's controller has looked at.
+    const reconciled = (controller.queue.processed ?? 0) >= names.size;
+    const ready = (a: Application): boolean =>
+      a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy';
+    if (reconciled && apps.length === names.size && apps.every(ready)) return true;
+    if (Date.now() > deadline)
+      throw new SluiceError(
+        'DemoTimeout',
+        `the sample apps did not converge in ${o.timeoutMs / 1000}s`,
+        { hint: '`npx sluice app get <name>` shows what each one waits on' },
+      );
+    await sleep(500);
+  }
+  return false;
+}
+
 export async function runDemo(o: DemoOptions): Promise<void> {
   const started = Date.now();
   const { state } = await up({ name: o.clusterName, nodes: 3, progress: o.progress });
+  // From here on Ctrl-C stops the demo but not the cluster (and says so); during `up` it aborts.
+  const { signal, stopped } = stopRequested();
+  const hints: HintContext = {
+    clusterName: o.clusterName,
+    kubeconfig: state.kubeconfig,
+    repoDir: o.dir,
+    appNamespace: o.appNamespace,
+    kubectl: (await binaryPath('kubectl')) ?? 'kubectl',
+    replicas: 2,
+  };
   const kube = await Kube.connect(state.kubeconfig);
   let controller: Controller | undefined;
   try {
@@ -114,21 +187,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     o.progress.step(`sample repository at ${o.dir}`);
     const sha = await ensureDemoRepo(o.dir);
     o.progress.detail(`main is at ${sha.slice(0, 7)}`);
-    if (!(await kube.get('v1', 'Namespace', undefined, o.appNamespace))) {
-      await kube.create({
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: o.appNamespace },
-      });
-    }
-    o.progress.step('registering Applications');
-    for (const s of SAMPLE_APPS) {
-      await kube.apply(
-        application(s.name, s.path, s.namespace, `file://${o.dir}`, o.appNamespace),
-        { fieldManager: FIELD_MANAGER, force: true },
-      );
-      o.progress.detail(`${s.name} (${s.kind}: ${s.path} -> namespace ${s.namespace})`);
-    }
+    await registerApps(kube, o);
     o.progress.step('starting the controller');
     controller = new Controller({
       kube,
@@ -137,62 +196,20 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       log: createLogger('warn'),
     });
     await controller.start();
-    const names = new Set(SAMPLE_APPS.map((s) => s.name));
-    const deadline = Date.now() + o.timeoutMs;
-    let shown = '';
-    for (;;) {
-      const apps = (
-        await kube.list<Application>(API_VERSION, KIND, { namespace: o.appNamespace })
-      ).items.filter((a) => names.has(a.metadata.name));
-      const view = table(apps);
-      if (view !== shown) o.progress.detail(`\n${view}`);
-      shown = view;
-      // Only trust a status this run's controller has looked at.
-      const reconciled = (controller.queue.processed ?? 0) >= names.size;
-      if (
-        reconciled &&
-        apps.length === names.size &&
-        apps.every(
-          (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy',
-        )
-      )
-        break;
-      if (Date.now() > deadline)
-        throw new SluiceError(
-          'DemoTimeout',
-          `the sample apps did not converge in ${o.timeoutMs / 1000}s`,
-          { hint: '`npx sluice app get <name>` shows what each one waits on' },
-        );
-      await sleep(500);
+    if (await converge(kube, controller, o, stopped)) {
+      o.progress.step(
+        `all ${SAMPLE_APPS.length} Applications are Synced and Healthy (${formatDuration(Date.now() - started)})`,
+      );
+      o.print(tryNext({ ...hints, replicas: await gitReplicas(o.dir) }));
+      if (o.exitWhenHealthy) return;
+      o.print(
+        `The controller keeps running here; press Ctrl-C to stop it (the cluster keeps running: \`${downCommand(hints)}\` removes it).`,
+      );
     }
-    o.progress.step(
-      `all ${names.size} Applications are Synced and Healthy (${formatDuration(Date.now() - started)})`,
-    );
-    const k = `~/.cache/sluice/bin/kubernetes/v1.36.3/kubectl`;
-    o.print(`
-Try next:
-  export KUBECONFIG=${state.kubeconfig}
-  # 1. Commit a change and watch it roll out
-  cd ${o.dir} && sed -i 's/replicas: 2/replicas: 3/' guestbook/deployment.yaml && git commit -qam "3 replicas" && cd -
-  npx sluice app get guestbook --refresh -N ${o.appNamespace}
-  # 2. Change the cluster by hand: self-heal reverts it within a second
-  ${k} -n guestbook scale deployment guestbook-ui --replicas=5
-  ${k} -n guestbook get deployment guestbook-ui
-  # 3. History, diff and rollback
-  npx sluice app history guestbook -N ${o.appNamespace}
-  npx sluice app diff podinfo-prod -N ${o.appNamespace}
-  npx sluice app rollback guestbook -N ${o.appNamespace}
-`);
-    if (o.exitWhenHealthy) return;
-    o.print(
-      'The controller keeps running here; press Ctrl-C to stop it (the cluster keeps running; `npx sluice dev-cluster down` removes it).',
-    );
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    o.progress.step(`${await signal}: stopping the controller`);
   } finally {
     await controller?.stop();
     await kube.close();
   }
+  o.print(stoppedMessage(hints));
 }

@@ -1,5 +1,6 @@
 /**
- * The demo's Git repository: three sample apps, one per way of writing manifests.
+ * The demo's Git repository: three sample sources, one per way of writing manifests, deployed as
+ * four Applications (the Kustomize base twice, through its dev and prod overlays).
  *
  * guestbook/            plain YAML (Deployment, Service, ConfigMap)
  * podinfo/base          a Kustomize base, with overlays/dev (1 replica) and overlays/prod (3)
@@ -8,9 +9,10 @@
 export const SAMPLE_FILES: Record<string, string> = {
   'README.md': `# Sluice demo repository
 
-Each directory is one Application. Edit, commit, and watch Sluice roll it out:
+Each directory is one Application (podinfo: one per overlay). Edit, commit, and watch Sluice
+roll it out with the commands \`sluice demo\` printed, e.g.:
 
-    npx sluice app get guestbook --refresh
+    sluice app get guestbook --refresh
 `,
   'guestbook/deployment.yaml': `apiVersion: apps/v1
 kind: Deployment

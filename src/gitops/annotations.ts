@@ -21,6 +21,8 @@ export const FIELD_MANAGER = 'sluice';
 export const FINALIZER = 'sluice.dev/resources-finalizer';
 /** Changing this annotation on an Application makes the controller fetch its source now. */
 export const REFRESH_ANNOTATION = 'sluice.dev/refresh';
+/** A new value on a quarantined Application lets its render be tried once more (quarantine.ts). */
+export const QUARANTINE_RELEASE_ANNOTATION = 'sluice.dev/quarantine-release';
 
 export type DeletePolicy = 'BeforeHookCreation' | 'HookSucceeded' | 'HookFailed';
 

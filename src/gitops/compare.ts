@@ -6,7 +6,7 @@ import type { Application, InventoryEntry } from '../api/application.ts';
 import { errorMessage, SluiceError } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
 import { formatRef, refKey, type KubeObject } from '../kube/types.ts';
-import type { RenderCache } from '../render/index.ts';
+import type { RenderCache, RenderRequest, RenderResult } from '../render/index.ts';
 import { render, renderCacheKey } from '../render/index.ts';
 import type { GitMirrors, RepoCredentials } from '../source/index.ts';
 import { mapLimit } from '../util/semaphore.ts';
@@ -24,6 +24,11 @@ import { InventoryError, inventorySize, readInventory } from './inventory.ts';
 import type { LiveState } from './live.ts';
 import { destinationNamespace, preflight, type DesiredResource, type Plan } from './preflight.ts';
 import { apiVersionOf } from './prune.ts';
+import {
+  QUARANTINE_RELEASE_ANNOTATION,
+  quarantineMessage,
+  type RenderJournal,
+} from './quarantine.ts';
 
 export interface CompareDeps {
   kube: Kube;
@@ -35,6 +40,10 @@ export interface CompareDeps {
   concurrency?: number;
   /** Whether an Application exists (to refuse taking objects from another live app). */
   appExists?: (namespace: string, name: string) => boolean;
+  /** Renders what the cache does not have (the controller: in a worker, render/pool.ts). */
+  renderer?: (req: RenderRequest) => Promise<RenderResult>;
+  /** Crash-loop protection: uncached renders are marked in flight; quarantined ones refused. */
+  journal?: RenderJournal;
 }
 
 /** What the comparison found. */
@@ -175,7 +184,15 @@ export class Comparer {
   }
 
   // ---- step 2: render ----------------------------------------------------------------------------
-  async render(app: Application, sha: string): Promise<KubeObject[]> {
+  /**
+   * The app's objects at `sha`. Call `done` when the comparison of them ends: a render this call
+   * made (not from the cache) stays marked in flight in the journal until then.
+   */
+  async render(
+    app: Application,
+    sha: string,
+  ): Promise<{ objects: KubeObject[]; done: () => void }> {
+    let done = (): void => undefined;
     try {
       const root = await this.deps.mirrors.tree(app.spec.source.repoURL, sha);
       const req = {
@@ -185,9 +202,16 @@ export class Comparer {
         appName: app.metadata.name,
         namespace: destinationNamespace(app),
       };
-      const result = await this.deps.renderCache.get(renderCacheKey(sha, req), () => render(req));
-      return result.objects;
+      const key = renderCacheKey(sha, req);
+      const result = await this.deps.renderCache.get(key, async () => {
+        const made = await this.renderUncached(app, sha, key, req);
+        done = made.done;
+        return made.result;
+      });
+      return { objects: result.objects, done: () => done() };
     } catch (err) {
+      done();
+      if (err instanceof ComparisonError) throw err;
       throw new ComparisonError(
         'RenderFailed',
         `rendering ${app.spec.source.path ?? '/'} at ${sha.slice(0, 7)} failed: ${errorMessage(err)}`,
@@ -197,10 +221,47 @@ export class Comparer {
     }
   }
 
+  /** A render the cache does not have: refused when quarantined, else marked in flight. */
+  private async renderUncached(
+    app: Application,
+    sha: string,
+    key: string,
+    req: RenderRequest,
+  ): Promise<{ result: RenderResult; done: () => void }> {
+    const run = (): Promise<RenderResult> => (this.deps.renderer ?? render)(req);
+    const journal = this.deps.journal;
+    if (!journal) return { result: await run(), done: () => undefined };
+    const appKey = `${app.metadata.namespace}/${app.metadata.name}`;
+    const release = app.metadata.annotations?.[QUARANTINE_RELEASE_ANNOTATION];
+    const entry = journal.quarantined(appKey, key, release);
+    if (entry)
+      throw new ComparisonError('Quarantined', quarantineMessage(app, sha, entry.deaths), true);
+    const done = await journal.begin(appKey, key);
+    try {
+      return { result: await run(), done };
+    } catch (err) {
+      done();
+      throw err;
+    }
+  }
+
   /** Steps 1-4: what should run, and how it differs from what runs. Writes nothing. */
   async compare(app: Application, refresh?: 'always' | 'ifStale'): Promise<Comparison> {
     const revision = await this.resolveRevision(app, refresh);
-    const objects = await this.render(app, revision);
+    const { objects, done } = await this.render(app, revision);
+    try {
+      return await this.compareRendered(app, revision, objects);
+    } finally {
+      done();
+    }
+  }
+
+  /** Steps 3-4, on the rendered objects. */
+  private async compareRendered(
+    app: Application,
+    revision: string,
+    objects: KubeObject[],
+  ): Promise<Comparison> {
     const managed = inventorySize(app.status);
     if (objects.length === 0 && managed > 0) {
       throw new ComparisonError(

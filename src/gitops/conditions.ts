@@ -23,7 +23,10 @@ export type Reason =
   | 'Deleting'
   | 'PruneFailed'
   | 'InvalidDestination'
-  | 'ClusterUnreachable';
+  | 'ClusterUnreachable'
+  | 'ValidationFailed'
+  /** The controller died twice in a row while rendering this app (quarantine.ts). */
+  | 'Quarantined';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

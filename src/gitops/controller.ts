@@ -17,6 +17,7 @@ import { errorMessage } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
 import { Informer } from '../kube/informer.ts';
 import { RenderCache } from '../render/index.ts';
+import { RenderPool } from '../render/pool.ts';
 import { Controller, type ReconcileRequest, type ReconcileResult } from '../runtime/controller.ts';
 import { ClusterRegistry } from '../runtime/clusters.ts';
 import { Manager, type Runnable } from '../runtime/manager.ts';
@@ -31,7 +32,9 @@ import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
 import { DiffCache } from './diff.ts';
 import type { AppTarget } from './live.ts';
 import { LiveCache } from './livecache.ts';
+import { RenderJournal } from './quarantine.ts';
 import { Reconciler } from './reconcile.ts';
+import { acknowledgeRefresh, refreshStamp } from './refresh.ts';
 import {
   appEventFlags,
   dependencyKeys,
@@ -64,6 +67,12 @@ export interface ControllerOptions {
   /** Serve /metrics, /healthz and /api/webhook here (port 0: any free port). */
   listen?: { host: string; port: number };
   webhookSecrets?: WebhookSecrets;
+  /**
+   * Renders run in this many worker threads, each with a heap of `renderHeapMb` MiB (default:
+   * 2-4 workers; $SLUICE_RENDER_HEAP_MB, else 512). See render/pool.ts.
+   */
+  renderWorkers?: number;
+  renderHeapMb?: number;
 }
 
 const appKey = (a: { metadata: { namespace?: string; name?: string } }): string =>
@@ -84,14 +93,22 @@ export class ApplicationController implements Runnable {
   private readonly nextPoll = new Map<string, number>();
   private readonly pollIntervalMs: number;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** Renders run here, in worker threads with a capped heap. */
+  readonly renderPool: RenderPool;
+  /** Uncached renders in flight, on local disk: crash-loop quarantine (ADR 0006). */
+  readonly journal: RenderJournal;
 
   constructor(manager: Manager, options: ControllerOptions) {
     this.kube = options.kube;
     this.log = options.log ?? createLogger('info');
     this.pollIntervalMs = options.pollIntervalMs ?? 180_000;
-    this.mirrors = new GitMirrors({
-      dir: join(options.cacheDir ?? join(cacheRoot(), 'controller'), 'git'),
+    const cacheDir = options.cacheDir ?? join(cacheRoot(), 'controller');
+    this.mirrors = new GitMirrors({ dir: join(cacheDir, 'git') });
+    this.renderPool = new RenderPool({
+      ...(options.renderWorkers ? { size: options.renderWorkers } : {}),
+      ...(options.renderHeapMb ? { heapMb: options.renderHeapMb } : {}),
     });
+    this.journal = new RenderJournal(join(cacheDir, 'render-journal.json'), this.log);
     this.clusters = new ClusterRegistry<LiveCache>({
       kube: this.kube,
       namespace: manager.namespace,
@@ -131,6 +148,8 @@ export class ApplicationController implements Runnable {
       kube: this.kube,
       mirrors: this.mirrors,
       renderCache: new RenderCache(20_000),
+      renderer: (req) => this.renderPool.render(req),
+      journal: this.journal,
       diffCache: new DiffCache(),
       target: (app) => this.target(app),
       patcher: this.patcher,
@@ -177,6 +196,7 @@ export class ApplicationController implements Runnable {
     await this.apps.stop();
     this.secrets.stop();
     await this.clusters.stop();
+    await this.renderPool.close();
   }
 
   /** A push: refresh (fetch now) every app it touches; returns their keys. */
@@ -248,12 +268,14 @@ export class ApplicationController implements Runnable {
     const app = this.patcher.current(cached);
     const started = Date.now();
     const stopTimer = this.metrics.reconcileDuration.startTimer();
+    const stamp = refreshStamp(app);
     const result = await this.reconciler
       .reconcile(app, {
         signal: req.signal,
         ...(req.flags.refresh ? { refresh: req.flags.refresh } : {}),
       })
       .finally(stopTimer);
+    if (stamp !== undefined) await acknowledgeRefresh(this.kube.withSignal(req.signal), app, stamp);
     if (result.synced) {
       this.metrics.syncTotal.inc({
         name: req.name,

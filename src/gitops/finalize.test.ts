@@ -31,6 +31,11 @@ describe('deletingStatus', () => {
       reason: 'Deleting',
       message: want,
     });
+    expect(getCondition(status.conditions, 'Reconciling')).toMatchObject({
+      status: 'True',
+      reason: 'Deleting',
+      message: want,
+    });
     expect(status.deletion).toEqual({ total, remaining });
     expect(status.sync).toEqual({ status: 'Synced' });
     expect(before.deletion).toBeUndefined();

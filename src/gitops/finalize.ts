@@ -6,7 +6,8 @@
  *
  * A cascade over thousands of objects takes a while (the deletes, then the garbage collector
  * finishing foreground deletions), so it reports how far it is, in the status and in the log:
- * the Ready condition (reason `Deleting`, message `deleting: 3120/5000 objects`) and
+ * the Ready (False) and Reconciling (True) conditions (reason `Deleting`, message
+ * `deleting: 3120/5000 objects`, which `sluice app delete` prints) and
  * `status.deletion` ({total, remaining}), every 2 s while the deletes are sent and at each
  * reconcile while the objects go. The first pass deletes everything; later passes (the Ready
  * reason says `Deleting`) count what the watch cache still holds and delete again only what is
@@ -18,7 +19,7 @@ import type { Kube } from '../kube/api.ts';
 import { mapLimit } from '../util/semaphore.ts';
 import { FINALIZER } from './annotations.ts';
 import { entryKey } from './compare.ts';
-import { getCondition, setCondition } from './conditions.ts';
+import { getCondition, removeCondition, setCondition } from './conditions.ts';
 import { readInventory } from './inventory.ts';
 import type { LiveState } from './live.ts';
 import { ProgressCounter } from './progress.ts';
@@ -57,14 +58,9 @@ export function deletingStatus(
   const sent = sending ? `; ${sending.sent}/${sending.of} deletes sent` : '';
   const message = `deleting: ${total - remaining}/${total} objects${sent}`;
   const next = structuredClone(status ?? {});
-  next.conditions = setCondition(
-    next.conditions ?? [],
-    'Ready',
-    'False',
-    'Deleting',
-    message,
-    now.toISOString(),
-  );
+  const at = now.toISOString();
+  const ready = setCondition(next.conditions ?? [], 'Ready', 'False', 'Deleting', message, at);
+  next.conditions = setCondition(ready, 'Reconciling', 'True', 'Deleting', message, at);
   next.deletion = { total, remaining };
   return { status: next, message };
 }
@@ -98,8 +94,9 @@ async function stillThere(
 
 function failedStatus(app: Application, message: string, now: Date): Finalized {
   const status = structuredClone(app.status ?? {});
+  // Not progressing any more: what Ready says is what a person must read.
   status.conditions = setCondition(
-    status.conditions ?? [],
+    removeCondition(status.conditions ?? [], 'Reconciling'),
     'Ready',
     'False',
     'PruneFailed',

@@ -1,8 +1,9 @@
 /**
  * The controller's view of what it manages: one watch-backed informer per kind in use (started
  * the first time an app needs that kind), limited by label to the objects Sluice manages. It
- * answers `get` from memory (zero API requests), indexes objects by the app that tracks them,
- * and reports every change so the owning app is reconciled within milliseconds (self-heal).
+ * answers `get` from memory (zero API requests), indexes objects by the app that tracks them
+ * (an informer index on the tracking id), and reports every change so the owning app is
+ * reconciled within milliseconds (self-heal).
  */
 import type { InventoryEntry } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
@@ -11,6 +12,24 @@ import { groupOf, versionOf, type KubeObject } from '../kube/types.ts';
 import { appOfTrackingId, MANAGED_SELECTOR, TRACKING_ANNOTATION } from './annotations.ts';
 import { withoutManagedFields } from './diff.ts';
 import type { LiveState } from './live.ts';
+
+const BY_APP = 'app';
+
+/** Index: the app (`namespace/name`) whose tracking id the object carries. */
+function appIndex(obj: KubeObject): string[] {
+  const app = appOfTrackingId(obj.metadata.annotations?.[TRACKING_ANNOTATION]);
+  return app ? [`${app.namespace}/${app.name}`] : [];
+}
+
+function entryOf(obj: KubeObject): InventoryEntry {
+  return {
+    group: groupOf(obj.apiVersion),
+    version: versionOf(obj.apiVersion),
+    kind: obj.kind,
+    ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+    name: obj.metadata.name ?? '',
+  };
+}
 
 export type ChangeHandler = (
   app: { namespace: string; name: string },
@@ -21,7 +40,6 @@ export type ChangeHandler = (
 export class LiveCache implements LiveState {
   private readonly kube: Kube;
   private readonly informers = new Map<string, { informer: Informer; ready: Promise<void> }>();
-  private readonly byApp = new Map<string, Map<string, InventoryEntry>>();
   private readonly onChange: ChangeHandler;
   private readonly onError: (err: unknown) => void;
 
@@ -65,7 +83,8 @@ export class LiveCache implements LiveState {
         transform: withoutManagedFields,
         ...(all ? {} : { labelSelector: MANAGED_SELECTOR }),
       });
-      informer.on((type, obj, old) => this.index(type, obj, old));
+      informer.addIndex(BY_APP, appIndex);
+      informer.on((type, obj, old) => this.changed(type, obj, old));
       entry = { informer, ready: informer.start() };
       this.informers.set(key, entry);
     }
@@ -73,36 +92,18 @@ export class LiveCache implements LiveState {
     return entry.informer;
   }
 
-  private index(
+  /** A change of a managed object: its app (and the app it left, if re-tracked) reconciles. */
+  private changed(
     type: 'added' | 'modified' | 'deleted',
     obj: KubeObject,
     old: KubeObject | undefined,
   ): void {
     const id = obj.metadata.annotations?.[TRACKING_ANNOTATION];
     const oldId = old?.metadata.annotations?.[TRACKING_ANNOTATION];
-    const objKey = `${groupOf(obj.apiVersion)}/${obj.kind}/${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-    if (oldId && oldId !== id) {
-      const prev = appOfTrackingId(oldId);
-      if (prev) this.byApp.get(`${prev.namespace}/${prev.name}`)?.delete(objKey);
-    }
+    const previous = oldId && oldId !== id ? appOfTrackingId(oldId) : undefined;
+    if (previous) this.onChange(previous, obj, 'deleted');
     const app = appOfTrackingId(id ?? oldId);
-    if (!app) return;
-    const appKey = `${app.namespace}/${app.name}`;
-    if (type === 'deleted') this.byApp.get(appKey)?.delete(objKey);
-    else this.track(appKey, objKey, obj);
-    this.onChange(app, obj, type);
-  }
-
-  private track(appKey: string, objKey: string, obj: KubeObject): void {
-    let m = this.byApp.get(appKey);
-    if (!m) this.byApp.set(appKey, (m = new Map<string, InventoryEntry>()));
-    m.set(objKey, {
-      group: groupOf(obj.apiVersion),
-      version: versionOf(obj.apiVersion),
-      kind: obj.kind,
-      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
-      name: obj.metadata.name ?? '',
-    });
+    if (app) this.onChange(app, obj, type);
   }
 
   async get(
@@ -118,7 +119,11 @@ export class LiveCache implements LiveState {
   }
 
   trackedBy(appNamespace: string, appName: string): InventoryEntry[] {
-    return [...(this.byApp.get(`${appNamespace}/${appName}`)?.values() ?? [])];
+    const key = `${appNamespace}/${appName}`;
+    const out: InventoryEntry[] = [];
+    for (const { informer } of this.informers.values())
+      for (const obj of informer.byIndex(BY_APP, key)) out.push(entryOf(obj));
+    return out;
   }
 
   stop(): void {

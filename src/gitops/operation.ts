@@ -85,7 +85,8 @@ export function newOperation(
     phase: 'Running',
     message: `syncing to ${revision.slice(0, 7)}`,
     startedAt: now,
-    initiatedBy: app.operation?.initiatedBy?.username ?? (asked ? 'user' : 'automated'),
+    // Who asked, from the request itself; an operation nobody asked for is automated.
+    initiatedBy: asked ? (app.operation?.initiatedBy?.username ?? 'user') : 'automated',
     ...(retries === undefined ? {} : { retryCount: retries + 1 }),
     progress: startProgress(
       asked?.prune ?? app.spec.syncPolicy?.automated?.prune ?? false,

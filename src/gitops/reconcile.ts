@@ -51,7 +51,7 @@ import { FINALIZER } from './annotations.ts';
 import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
 import { cachePast, ProgressWriter } from './progresswriter.ts';
 import { ResultLog } from './results.ts';
-import { capResources, failuresMessage } from './summary.ts';
+import { capResources, failuresMessage, someOf } from './summary.ts';
 import type { AppTarget } from './live.ts';
 import { newOperation } from './operation.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
@@ -296,7 +296,7 @@ export class Reconciler {
     const running = isRunning(op);
     const [reason, message]: [Reason, string] = running
       ? ['Syncing', op.message ?? 'syncing']
-      : readiness(app, synced, health, outcome, paused);
+      : (invalidObjects(cmp, outcome) ?? readiness(app, synced, health, outcome, paused));
     this.recordTransition(app, outcome, reason, message);
     this.setReady(pass, reason, message);
     this.setReconciling(
@@ -541,7 +541,9 @@ export class Reconciler {
     const op = status.operationState as OperationState;
     this.recent.delete(`${app.metadata.namespace}/${app.metadata.name}`);
     writeInventory(status, nextInventory(cmp, outcome));
-    const manual = app.operation?.sync !== undefined || op.initiatedBy !== 'automated';
+    // A request that came while an automated sync ran is not that sync: it stays, and runs next.
+    const asked = startedFromRequest(app);
+    const manual = asked || op.initiatedBy !== 'automated';
     // History records deployments: a new revision, or what a person asked for (not self-heal).
     if (
       outcome.phase === 'Succeeded' &&
@@ -554,7 +556,13 @@ export class Reconciler {
         op.initiatedBy ?? 'automated',
         this.now(),
       );
-    if (app.operation) await this.clearRequest(pass);
+    if (app.operation && asked) {
+      // History first: clearing the request makes a version of the app a reconcile may start
+      // from; it must already hold this operation's entry (else that reconcile would record the
+      // deployment again, as "automated").
+      await this.write(pass);
+      await this.clearRequest(pass);
+    }
     return outcome;
   }
 
@@ -664,6 +672,38 @@ export class Reconciler {
 }
 
 export { automatedEnabled, ComparisonError, getCondition, type Comparison };
+
+/**
+ * Objects the API server refuses (dry-run), shown before anyone syncs (as Argo CD's
+ * ComparisonError): the reason and every object, with what to do.
+ */
+function invalidObjects(
+  cmp: Comparison,
+  outcome: SyncOutcome | undefined,
+): [Reason, string] | undefined {
+  if (outcome) return undefined;
+  const errors = [...cmp.diffs.values()].flatMap((d) => (d.error ? [d.error] : []));
+  if (errors.length === 0) return undefined;
+  return [
+    'ValidationFailed',
+    `${errors.length} object(s) fail server-side validation, so a sync would apply nothing: ${someOf(
+      errors.map((e) => e.describe()),
+      5,
+      '; ',
+    )}`,
+  ];
+}
+
+/**
+ * Whether the operation ending in this pass was started from the request in `app.operation`:
+ * one started in an earlier pass says so in its saved progress; one started in this pass was
+ * started for the request if there is one (a request always wins over automated sync).
+ */
+function startedFromRequest(app: Application): boolean {
+  const saved = app.status?.operationState;
+  if (isRunning(saved) && saved.progress) return saved.progress.manual;
+  return app.operation?.sync !== undefined;
+}
 
 /** The target with its client cancelled by `signal`. */
 function withSignal(target: AppTarget, signal: AbortSignal | undefined): AppTarget {

@@ -215,7 +215,7 @@ class SyncRun {
   async advance(): Promise<Advanced> {
     // CreateNamespace=true: the destination exists before any hook or wave (idempotent on resume).
     if (this.progress.stage === 'PreSync' && this.progress.wave === Number.MIN_SAFE_INTEGER)
-      await this.createNamespaces();
+      await this.validateInside(await this.createNamespaces());
     await this.observeHooks();
     for (;;) {
       const d = nextStep(this.progress, await this.view());
@@ -306,8 +306,49 @@ class SyncRun {
     );
   }
 
-  /** CreateNamespace=true: the destination namespace, before anything else. */
-  private async createNamespaces(): Promise<void> {
+  /**
+   * Objects of a namespace that did not exist could not be dry-run before; now that it does,
+   * they are. If one fails, nothing more is applied and the namespaces just created are removed:
+   * the revision goes in whole or not at all.
+   */
+  private async validateInside(created: string[]): Promise<void> {
+    if (created.length === 0) return;
+    const inside = this.target.plan.resources.filter(
+      (r) => !r.crdPending && r.namespaced && created.includes(r.ref.namespace),
+    );
+    const checked = await mapLimit(inside, this.deps.concurrency ?? 8, async (r) => {
+      try {
+        await this.deps.kube.apply(r.object, {
+          fieldManager: FIELD_MANAGER,
+          force: true,
+          dryRun: true,
+        });
+        return undefined;
+      } catch (err) {
+        return failure(r, resourceError(r.ref, 'DryRunFailed', err));
+      }
+    });
+    const bad = checked.filter((x): x is ResourceResult => x !== undefined);
+    if (bad.length === 0) return;
+    this.record(...bad);
+    for (const ns of created)
+      await this.deps.kube
+        .delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
+        .catch(() => false);
+    const { waitingSince: _w, applied: _a, ...rest } = this.progress;
+    this.progress = {
+      ...rest,
+      stage: 'Done',
+      failure: failuresMessage(
+        `failed validation (server-side dry-run) in the new namespace ${created.join(', ')}; nothing was applied and the namespace was removed`,
+        bad,
+      ),
+    };
+  }
+
+  /** CreateNamespace=true: the destination namespace, before anything else; returns those created. */
+  private async createNamespaces(): Promise<string[]> {
+    const created: string[] = [];
     for (const ns of this.target.plan.createNamespaces) {
       if (await this.deps.live.get('v1', 'Namespace', undefined, ns)) continue;
       const obj: KubeObject = {
@@ -317,6 +358,7 @@ class SyncRun {
       };
       try {
         await this.deps.kube.apply(obj, { fieldManager: FIELD_MANAGER });
+        created.push(ns);
         this.deps.onProgress?.(`created Namespace/${ns} (CreateNamespace=true)`);
       } catch (err) {
         this.progress = failed(
@@ -325,6 +367,7 @@ class SyncRun {
         );
       }
     }
+    return created;
   }
 
   private async prune(): Promise<void> {

@@ -32,6 +32,21 @@ describe('refreshFor: which app events reconcile, and how fresh the source must 
   it('a sync request or the refresh annotation fetches now', () => {
     expect(refreshFor(app({ operation: { sync: {} } }), app())).toBe('always');
     expect(refreshFor(app({ refresh: 't2' }), app({ refresh: 't1' }))).toBe('always');
+    expect(refreshFor(app({ refresh: 't1' }), app())).toBe('always');
+  });
+
+  it('the controller acknowledging a refresh (removing the annotation) causes nothing', () => {
+    expect(refreshFor(app(), app({ refresh: 't1' }))).toBeUndefined();
+  });
+
+  it('a new quarantine-release value reconciles (a quarantined app gets its retry at once)', () => {
+    const released = (v: string): Application => {
+      const a = app();
+      a.metadata.annotations = { 'sluice.dev/quarantine-release': v };
+      return a;
+    };
+    expect(refreshFor(released('2'), released('1'))).toBe('ifStale');
+    expect(refreshFor(released('1'), released('1'))).toBeUndefined();
   });
 
   it('status-only updates (the controller’s own writes) cause nothing', () => {

@@ -4,7 +4,7 @@
  */
 import type { Application } from '../api/application.ts';
 import { normalizeRepoURL } from '../source/index.ts';
-import { REFRESH_ANNOTATION } from './annotations.ts';
+import { QUARANTINE_RELEASE_ANNOTATION, REFRESH_ANNOTATION } from './annotations.ts';
 
 /** Flags of a queued Application. */
 export interface AppFlags {
@@ -32,12 +32,17 @@ export function refreshFor(
   old: Application | undefined,
 ): 'always' | 'ifStale' | undefined {
   if (!old) return 'ifStale';
+  // A new value asks; the controller removing the value it handled (acknowledging) does not.
+  const stamp = app.metadata.annotations?.[REFRESH_ANNOTATION];
   const refreshAsked =
-    old.metadata.annotations?.[REFRESH_ANNOTATION] !==
-    app.metadata.annotations?.[REFRESH_ANNOTATION];
+    stamp !== undefined && old.metadata.annotations?.[REFRESH_ANNOTATION] !== stamp;
   const operationChanged = JSON.stringify(old.operation) !== JSON.stringify(app.operation);
   if (refreshAsked || (operationChanged && app.operation)) return 'always';
+  const released =
+    old.metadata.annotations?.[QUARANTINE_RELEASE_ANNOTATION] !==
+    app.metadata.annotations?.[QUARANTINE_RELEASE_ANNOTATION];
   const changed =
+    released ||
     operationChanged ||
     old.metadata.generation !== app.metadata.generation ||
     old.metadata.deletionTimestamp !== app.metadata.deletionTimestamp;

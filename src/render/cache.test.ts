@@ -95,6 +95,8 @@ describe('renderCacheKey', () => {
       renderCacheKey(SHA, request('apps/web', { directory: { include: '*.yaml' } })),
       renderCacheKey(SHA, request('apps/web', { directory: { exclude: '*.json' } })),
       renderCacheKey(SHA, request('apps/web')),
+      // A result within raised limits must not serve an app whose own limits refuse it.
+      renderCacheKey(SHA, request('apps/web', { limits: { maxObjects: 10 } })),
     ];
     expect(new Set([key, ...variants]).size).toBe(variants.length + 1);
   });

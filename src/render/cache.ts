@@ -29,13 +29,14 @@ export function stableStringify(value: unknown): string {
 /**
  * The cache key of a render: `<sha>:<path>:<hash>`, the hash covering every option that can
  * change the output (tool options, Helm release name and namespace, kube version, API versions,
- * the pinned helm and kustomize versions). The app name and namespace only count when Helm may
+ * the pinned helm and kustomize versions, and the render's limits: a result an app with
+ * raised limits got must not serve an app whose own limits refuse it). The app name and namespace only count when Helm may
  * render the app, so apps sharing a plain or Kustomize path share one render.
  *
  * @example renderCacheKey('3f2a9c1...', { root, path: 'apps/web', source, appName: 'web', namespace: 'shop' })
  */
 export function renderCacheKey(commitSha: string, req: RenderRequest): string {
-  const { helm, kustomize, directory } = req.source;
+  const { helm, kustomize, directory, limits } = req.source;
   const tool = explicitTool(req.source);
   const maybeHelm = tool === undefined || tool === 'helm';
   const options = {
@@ -43,6 +44,7 @@ export function renderCacheKey(commitSha: string, req: RenderRequest): string {
     helm,
     kustomize,
     directory,
+    limits,
     ...(maybeHelm
       ? {
           release: helm?.releaseName || req.appName,

@@ -5,6 +5,7 @@
  * path relative to the app directory. Symlinked files are read when they stay inside the
  * repository and refused when they leave it; symlinked directories are not followed (no cycles).
  * A directory without manifests renders to zero objects: the caller refuses to prune on that.
+ * Each file's size is checked against the render's limits before it is read (limits.ts).
  */
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
@@ -97,9 +98,12 @@ export async function renderDirectory(
   for (const rel of await listManifestFiles(ctx, opts)) {
     remaining(ctx.deadline, `reading the manifests of ${ctx.appPath}`);
     const file = repoPath(ctx, rel);
-    const text = await readFile(join(ctx.appDir, rel), 'utf8');
+    const abs = join(ctx.appDir, rel);
+    // Measured before it is read: a huge file is refused, not loaded.
+    ctx.budget.text({ label: file, file }, (await stat(abs)).size);
+    const text = await readFile(abs, 'utf8');
     const parse = rel.endsWith('.json') ? parseJson : parseYaml;
-    objects.push(...parse(text, { origin: file, file }));
+    objects.push(...parse(text, { origin: file, file, budget: ctx.budget }));
   }
   return objects;
 }

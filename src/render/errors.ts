@@ -14,7 +14,13 @@ export type RenderErrorCode =
   | 'ChartNotFound'
   | 'ValuesFileNotFound'
   | 'ToolMissing'
-  | 'RenderTimeout';
+  | 'RenderTimeout'
+  /** A limit of limits.ts (objects, bytes, aliases); the error is a RenderLimitError. */
+  | 'RenderLimitExceeded'
+  /** The render needed more memory than its worker may use (pool.ts). */
+  | 'RenderOutOfMemory'
+  /** The render's worker stopped for another reason. */
+  | 'RenderCrashed';
 
 const NOT_FOUND: ReadonlySet<RenderErrorCode> = new Set([
   'PathNotFound',

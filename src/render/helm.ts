@@ -224,12 +224,15 @@ export async function renderHelm(ctx: RenderContext, req: RenderRequest): Promis
       deadline: ctx.deadline,
       env: helmEnv(home),
       cwd: home,
+      budget: ctx.budget,
+      file: ctx.appPath,
     });
     if (r.code !== 0) throw await failure(ctx, what, String(r.code ?? r.signal), r.stderr, inline);
     const objects = parseYaml(r.stdout, {
       origin: `${what} output`,
       sourceToFile: sourceToFile(ctx),
       hint: 'fix the chart template in Git so that it renders valid Kubernetes objects',
+      budget: ctx.budget,
     });
     return objects.filter((o) => !isTestHook(o));
   });

@@ -14,7 +14,7 @@
  * the app's own (Argo CD replaces them); an image the app's kustomization already renames
  * (`name: nginx, newName: reg/nginx`) is overridden under both names, so `nginx=...` still wins.
  */
-import { access, readFile, realpath, writeFile } from 'node:fs/promises';
+import { access, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { parse as parseYamlText } from 'yaml';
 import type { KustomizeSource } from '../api/application.ts';
@@ -150,6 +150,9 @@ export function overlayKustomization(
   };
 }
 
+/** A kustomization file larger than this is left to kustomize (which reports it). */
+const MAX_KUSTOMIZATION_BYTES = 1024 * 1024;
+
 /** The `images:` of the app's own kustomization file, or [] when it has none or is unreadable. */
 async function appImages(appDir: string): Promise<KustomizeImage[]> {
   for (const f of KUSTOMIZATION_FILES) {
@@ -160,6 +163,7 @@ async function appImages(appDir: string): Promise<KustomizeImage[]> {
       continue;
     }
     try {
+      if ((await stat(p)).size > MAX_KUSTOMIZATION_BYTES) return [];
       const doc: unknown = parseYamlText(await readFile(p, 'utf8'));
       const images = isRecord(doc) && Array.isArray(doc['images']) ? doc['images'] : [];
       return images.filter(
@@ -179,7 +183,12 @@ async function build(
 ): Promise<KubeObject[]> {
   const kustomize = await requireBinary('kustomize');
   const what = `kustomize build ${ctx.appPath}`;
-  const r = await runTool(kustomize, ['build', dir], { what, deadline: ctx.deadline });
+  const r = await runTool(kustomize, ['build', dir], {
+    what,
+    deadline: ctx.deadline,
+    budget: ctx.budget,
+    file: ctx.appPath,
+  });
   if (r.code !== 0) {
     throw new RenderError(
       'KustomizeFailed',
@@ -190,7 +199,7 @@ async function build(
       },
     );
   }
-  return parseYaml(r.stdout, { origin: `${what} output` });
+  return parseYaml(r.stdout, { origin: `${what} output`, budget: ctx.budget });
 }
 
 /**

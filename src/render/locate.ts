@@ -5,6 +5,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { RenderError } from './errors.ts';
+import { RenderBudget, resolveLimits } from './limits.ts';
 import type { RenderContext, RenderRequest } from './types.ts';
 
 const PATH_HINT =
@@ -82,5 +83,6 @@ export async function locateApp(req: RenderRequest, deadline: number): Promise<R
       file: appPath,
     });
   }
-  return { root, appDir, appPath, deadline };
+  const budget = new RenderBudget(resolveLimits(req.source), req.appName);
+  return { root, appDir, appPath, deadline, budget };
 }

@@ -163,7 +163,7 @@ describe('parseJson', () => {
 });
 
 describe('parseYaml safety', () => {
-  it('refuses an alias bomb instead of expanding it', () => {
+  it('refuses an alias bomb by its expansions, with a hint about the limit (not apiVersion/kind)', () => {
     const bomb = [
       'a: &a [x, x, x, x, x, x, x, x, x, x]',
       'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
@@ -172,7 +172,20 @@ describe('parseYaml safety', () => {
       'e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]',
     ].join('\n');
     const err = parseError(() => parseYaml(bomb, { origin: 'bomb.yaml', file: 'bomb.yaml' }));
+    expect(err.code).toBe('RenderLimitExceeded');
+    expect(err.message).toContain('bomb.yaml document 1 expands 12340 YAML aliases');
+    expect(err.hint).toContain('spec.source.limits.maxAliases');
+    expect(err.hint).not.toMatch(/apiVersion|kind/);
+  });
+
+  it.each([
+    ['a cyclic alias', 'a: &a [1, *a]\n', 'the alias *a refers to the node it is part of'],
+    ['an alias before its anchor', 'a: *x\nb: &x 1\n', 'cannot expand YAML aliases'],
+  ])('refuses %s with a hint about anchors and aliases', (_name, text, says) => {
+    const err = parseError(() => parseYaml(text, { origin: 'a.yaml', file: 'a.yaml' }));
     expect(err.code).toBe('MalformedManifest');
-    expect(err.message).toContain('bomb.yaml document 1: cannot expand YAML aliases');
+    expect(err.message).toContain(`a.yaml document 1: ${says}`);
+    expect(err.hint).toMatch(/anchor \(&name\)/);
+    expect(err.hint).not.toMatch(/apiVersion/);
   });
 });

@@ -7,11 +7,16 @@
  * rejects them with every copy named.
  *
  * YAML is read as YAML 1.2 (the `yaml` package's core schema) with `<<` merge keys, so `yes` and
- * `on` stay strings and dates stay strings.
+ * `on` stay strings and dates stay strings. Every text, document and object is charged to the
+ * render's budget (limits.ts) before it is built: too big a text, too many aliases or objects
+ * is a RenderLimitError naming the file, not an out-of-memory controller.
  */
-import { type Document, isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { Composer, type Document, isMap, isSeq, LineCounter, Parser } from 'yaml';
 import { isRecord, type KubeObject } from '../kube/types.ts';
-import { indent, RenderError } from './errors.ts';
+import type { RenderError } from './errors.ts';
+import { type Place, RenderBudget } from './limits.ts';
+import { CyclicAliasError, type Measure, measureDocument } from './measure.ts';
+import { malformed as malformedAt, placeOf, yamlError } from './yamlplace.ts';
 
 export interface ParseOptions {
   /** Names the text in messages: a path relative to the repository root, or a tool's output. */
@@ -25,22 +30,18 @@ export interface ParseOptions {
   sourceToFile?: (source: string) => string;
   /** Hint for MalformedManifest errors (what the user should fix). */
   hint?: string;
+  /** The render's limits and totals so far (default: a fresh budget with the default limits). */
+  budget?: RenderBudget;
 }
 
 const DEFAULT_HINT =
   'fix the manifest in Git: every object needs apiVersion, kind and metadata.name (or generateName)';
 
-/** Where one document sits, for messages. */
-interface DocPlace {
-  label: string;
-  file: string | undefined;
-}
+const ALIAS_HINT =
+  'fix the YAML anchors and aliases in Git: an alias (*name) must refer to an anchor (&name) defined before it in the same document, outside the node that holds the alias';
 
-function malformed(message: string, place: DocPlace, opts: ParseOptions): RenderError {
-  return new RenderError('MalformedManifest', message, {
-    hint: opts.hint ?? DEFAULT_HINT,
-    ...(place.file === undefined ? {} : { file: place.file }),
-  });
+function malformed(message: string, place: Place, opts: ParseOptions): RenderError {
+  return malformedAt(message, place, opts.hint ?? DEFAULT_HINT);
 }
 
 /** What is wrong with one would-be object, or [] when nothing is. */
@@ -90,8 +91,8 @@ function describeFound(value: unknown): string {
  */
 function collect(
   value: unknown,
-  place: DocPlace,
-  opts: ParseOptions,
+  place: Place,
+  opts: ParseOptions & { budget: RenderBudget },
   out: KubeObject[],
   itemLine: (i: number) => string,
 ): void {
@@ -114,82 +115,67 @@ function collect(
   if (problems.length > 0) {
     throw malformed(`${place.label}${describeFound(value)}: ${problems.join('; ')}`, place, opts);
   }
+  opts.budget.object(place);
   out.push(value as KubeObject);
 }
 
-/** `# Source: web/templates/x.yaml` before a Helm document, if there is one. */
-function sourceOf(doc: Document.Parsed): string | undefined {
-  const comments = [doc.commentBefore, doc.contents?.commentBefore];
-  for (const c of comments) {
-    const m = c?.match(/^\s*Source:\s*(\S+)/m);
-    if (m?.[1] !== undefined) return m[1];
-  }
-  return undefined;
-}
-
-function yamlError(doc: Document.Parsed, n: number, opts: ParseOptions): RenderError | undefined {
-  const err = doc.errors[0];
-  if (!err) return undefined;
-  const pos = err.linePos?.[0];
-  // Lines count in files of the repository; in a tool's output they would only mislead.
-  const where = pos && opts.file !== undefined ? `, line ${pos.line}:${pos.col}` : '';
-  // The `yaml` package's message: a first line with its own position, then a code excerpt.
-  const [first = '', ...excerpt] = err.message.split('\n');
-  const what = first.replace(/ at line \d+, column \d+:?$/, '');
-  const source = opts.sourceToFile ? sourceOf(doc) : undefined;
-  const place = placeOf(n, opts, source);
-  const snippet = excerpt.filter((l) => l.trim().length > 0).join('\n');
-  return malformed(
-    `${place.label}${where}: invalid YAML: ${what}${snippet ? `\n${indent(snippet)}` : ''}`,
-    place,
-    { ...opts, hint: opts.hint ?? 'fix the YAML syntax (indentation, quoting) in Git' },
-  );
-}
-
-function placeOf(n: number, opts: ParseOptions, source: string | undefined): DocPlace {
-  if (source !== undefined && opts.sourceToFile) {
-    const file = opts.sourceToFile(source);
-    return { label: `${file} (${opts.origin}, document ${n})`, file };
-  }
-  return { label: `${opts.origin} document ${n}`, file: opts.file };
-}
-
-/** The document's value; alias bombs (`&a [*b, *b, ...]`) are refused, not expanded. */
-function toJS(doc: Document.Parsed, opts: ParseOptions, place: DocPlace): unknown {
+/** The document's value, once its expanded size is known to fit the budget. */
+function toJS(
+  doc: Document.Parsed,
+  place: Place,
+  opts: ParseOptions,
+  budget: RenderBudget,
+): unknown {
+  let measured: Measure;
   try {
-    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+    measured = measureDocument(doc);
+  } catch (err) {
+    if (err instanceof CyclicAliasError)
+      throw malformedAt(`${place.label}: ${err.message}`, place, ALIAS_HINT);
+    if (err instanceof RangeError)
+      throw malformed(`${place.label}: nested too deeply to read`, place, opts);
+    throw err;
+  }
+  budget.document(place, measured);
+  try {
+    // The budget bounds the expansion; the package's own alias count would only disagree.
+    return doc.toJS({ maxAliasCount: -1 }) as unknown;
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw malformed(`${place.label}: cannot expand YAML aliases: ${why}`, place, opts);
+    throw malformedAt(`${place.label}: cannot expand YAML aliases: ${why}`, place, ALIAS_HINT);
   }
 }
 
 /**
- * Parses multi-document YAML into objects.
+ * Parses multi-document YAML into objects, one document at a time: each is measured (aliases
+ * expanded) and charged to the budget before it becomes objects, so a text that would expand
+ * past the render's limits is refused before the memory is spent.
  *
  * @example parseYaml('kind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\n', { origin: 'a.yaml' })
  */
 export function parseYaml(text: string, opts: ParseOptions): KubeObject[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text.replace(/^\uFEFF/, ''), { lineCounter, merge: true });
+  const budget = opts.budget ?? new RenderBudget();
+  budget.text({ label: opts.origin, file: opts.file }, Buffer.byteLength(text, 'utf8'));
+  const clean = text.replace(/^\uFEFF/, '');
+  const lines = new LineCounter();
+  const docs = new Composer({ merge: true }).compose(new Parser(lines.addNewLine).parse(clean));
   const out: KubeObject[] = [];
   const lineAt = (offset: number | undefined): string =>
-    offset === undefined || opts.file === undefined
-      ? ''
-      : ` (line ${lineCounter.linePos(offset).line})`;
-  Array.from(docs).forEach((doc, i) => {
-    const n = i + 1;
-    const error = yamlError(doc, n, opts);
+    offset === undefined || opts.file === undefined ? '' : ` (line ${lines.linePos(offset).line})`;
+  let n = 0;
+  for (const doc of docs) {
+    n++;
+    const error = yamlError(doc, n, clean, lines, opts);
     if (error) throw error;
-    const base = placeOf(n, opts, opts.sourceToFile ? sourceOf(doc) : undefined);
-    const value = toJS(doc, opts, base);
-    if (value === null || value === undefined) return; // empty or `~` document
+    const base = placeOf(doc, n, opts);
+    const value = toJS(doc, base, opts, budget);
+    if (value === null || value === undefined) continue; // empty or `~` document
     const place = { ...base, label: `${base.label}${lineAt(doc.contents?.range[0])}` };
     const items = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
     const itemLine = (k: number): string =>
       isSeq(items) ? lineAt((items.items[k] as { range?: [number] } | undefined)?.range?.[0]) : '';
-    collect(value, place, opts, out, itemLine);
-  });
+    collect(value, place, { ...opts, budget }, out, itemLine);
+  }
   return out;
 }
 
@@ -205,6 +191,11 @@ function lineCol(text: string, offset: number): string {
  * @example parseJson('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"}}', { origin: 'a.json' })
  */
 export function parseJson(text: string, opts: ParseOptions): KubeObject[] {
+  const budget = opts.budget ?? new RenderBudget();
+  const whole = { label: opts.origin, file: opts.file };
+  const bytes = Buffer.byteLength(text, 'utf8');
+  budget.text(whole, bytes);
+  budget.document(whole, { bytes, aliases: 0 }); // JSON has no aliases: it is as big as it reads
   const clean = text.replace(/^\uFEFF/, '');
   let value: unknown;
   try {
@@ -213,14 +204,13 @@ export function parseJson(text: string, opts: ParseOptions): KubeObject[] {
     const message = err instanceof Error ? err.message : String(err);
     const pos = /at position (\d+)/.exec(message)?.[1];
     const where = pos === undefined ? '' : `, line ${lineCol(clean, Number(pos))}`;
-    const place = { label: opts.origin, file: opts.file };
-    throw malformed(`${opts.origin}${where}: invalid JSON: ${message}`, place, {
+    throw malformed(`${opts.origin}${where}: invalid JSON: ${message}`, whole, {
       ...opts,
       hint: opts.hint ?? 'fix the JSON syntax in Git',
     });
   }
   const out: KubeObject[] = [];
   if (value === null) return out; // like a `~` YAML document
-  collect(value, { label: opts.origin, file: opts.file }, opts, out, () => '');
+  collect(value, whole, { ...opts, budget }, out, () => '');
   return out;
 }

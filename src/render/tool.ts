@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { binaryPath } from '../devcluster/build.ts';
 import { execFile, type ExecResult } from '../util/exec.ts';
 import { RenderError } from './errors.ts';
+import type { RenderBudget } from './limits.ts';
 
 export type ToolBinary = 'helm' | 'kustomize';
 
@@ -42,6 +43,10 @@ export interface RunOptions {
   deadline: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** The render's budget: the tool is stopped once its output would not fit. */
+  budget?: RenderBudget;
+  /** Where the tool's output is charged (the app directory). */
+  file?: string;
 }
 
 /** Runs a tool; resolves with its output whatever its exit code, throws on timeout. */
@@ -57,6 +62,7 @@ export async function runTool(
       timeoutMs,
       ...(opts.env === undefined ? {} : { env: opts.env }),
       ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+      ...(opts.budget === undefined ? {} : { maxOutputBytes: opts.budget.limits.maxBytes }),
     });
   } catch (err) {
     throw new RenderError('ToolMissing', `could not start ${binary}: ${String(err)}`, {
@@ -65,6 +71,8 @@ export async function runTool(
     });
   }
   if (result.timedOut) throw timeoutError(opts.what);
+  if (result.overflowed && opts.budget)
+    throw opts.budget.outputCut({ label: `the output of ${opts.what}`, file: opts.file });
   return result;
 }
 

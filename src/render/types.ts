@@ -3,6 +3,7 @@
  */
 import type { ApplicationSource } from '../api/application.ts';
 import type { KubeObject } from '../kube/types.ts';
+import type { RenderBudget } from './limits.ts';
 
 /** Which tool turned the app's files into objects. */
 export type RenderTool = 'directory' | 'kustomize' | 'helm';
@@ -49,4 +50,6 @@ export interface RenderContext {
   appPath: string;
   /** `Date.now()` value after which the render fails with RenderTimeout. */
   deadline: number;
+  /** What the render may still produce (spec.source.limits over the defaults), and its totals. */
+  budget: RenderBudget;
 }

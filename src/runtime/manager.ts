@@ -98,9 +98,12 @@ export class Manager {
     return this.server?.url;
   }
 
+  /**
+   * Binds the HTTP server first, so a taken port fails fast (a ListenError naming the address)
+   * before any cache or watch starts; then warms the caches and campaigns for the Lease.
+   */
   async start(): Promise<void> {
     this.started = true;
-    await Promise.all(this.runnables.map((r) => r.start()));
     if (this.opts.listen) {
       this.server = await startServer({
         ...this.opts.listen,
@@ -110,6 +113,15 @@ export class Manager {
         log: this.opts.log,
       });
       this.opts.log.info('serving /metrics and /healthz', { url: this.server.url });
+    }
+    try {
+      await Promise.all(this.runnables.map((r) => r.start()));
+    } catch (err) {
+      // Nothing may keep the process alive after a failed start (the CLI exits non-zero).
+      await Promise.allSettled(this.runnables.map((r) => r.stop()));
+      await this.server?.close();
+      this.server = undefined;
+      throw err;
     }
     if (this.elector) this.elector.start();
     else this.startLeading();

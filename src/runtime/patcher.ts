@@ -20,6 +20,8 @@ export interface WithStatus<S> extends KubeObject {
 interface Written<T> {
   /** resourceVersion of the cached object we wrote over */
   staleVersion: string | undefined;
+  /** Versions we wrote before `object` in the same run of writes (older than it). */
+  ours: Set<string>;
   object: T;
 }
 
@@ -40,14 +42,21 @@ export class StatusPatcher<S, T extends WithStatus<S>> {
   /** The freshest copy of `cached`: our own last write if the watch has not delivered it yet. */
   current(cached: T): T {
     const w = this.written.get(keyOf(cached));
-    return w && w.staleVersion === cached.metadata.resourceVersion ? w.object : cached;
+    const rv = cached.metadata.resourceVersion ?? '';
+    return w && (w.staleVersion === rv || w.ours.has(rv)) ? w.object : cached;
   }
 
-  /** The watch delivered a version of the object: forget our copy once it is superseded. */
+  /**
+   * The watch delivered a version of the object: forget our copy once the watch has reached
+   * our last write (or someone else's newer one). An older write of ours is not enough: a
+   * reconcile that wrote twice must not fall back to its first write.
+   */
   observe(obj: T): void {
     const key = keyOf(obj);
     const w = this.written.get(key);
-    if (w && w.staleVersion !== obj.metadata.resourceVersion) this.written.delete(key);
+    const rv = obj.metadata.resourceVersion ?? '';
+    if (!w || w.staleVersion === rv || w.ours.has(rv)) return;
+    this.written.delete(key);
   }
 
   forget(key: string): void {
@@ -83,11 +92,18 @@ export class StatusPatcher<S, T extends WithStatus<S>> {
 
   private async write(obj: T, send: () => Promise<T>): Promise<T> {
     const key = keyOf(obj);
-    const staleVersion =
-      this.written.get(key)?.staleVersion ?? this.current(obj).metadata.resourceVersion;
+    const previous = this.written.get(key);
     const object = await send();
-    // Keyed on the version the cache shows: the cache may still hold `obj`'s version.
-    this.written.set(key, { staleVersion: obj.metadata.resourceVersion ?? staleVersion, object });
+    // Keyed on the version the cache shows (it may still hold `obj`'s version); our earlier
+    // writes of this run stay known, so their watch events do not make us forget this one.
+    const ours = new Set(previous?.ours);
+    const before = previous?.object.metadata.resourceVersion;
+    if (before) ours.add(before);
+    this.written.set(key, {
+      staleVersion: previous?.staleVersion ?? obj.metadata.resourceVersion,
+      ours,
+      object,
+    });
     return object;
   }
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../util/log.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { ListenError, startServer, type RunningServer } from './server.ts';
 import type { PushEvent } from './webhook.ts';
 
 // The routes of the controller's HTTP server, on a loopback port; pushes go to a recorder.
@@ -94,4 +94,18 @@ describe('server routes', () => {
 
   // readBody destroys the request (and so the socket) before the 413 is written.
   it.todo('answers 413 to a body over the limit (today the connection is dropped instead)');
+});
+
+describe('startServer on an address it cannot use', () => {
+  it('rejects with a ListenError naming the address and how to choose another', async () => {
+    const port = Number(new URL(server.url).port);
+    const err: unknown = await startServer({ host: '127.0.0.1', port, log: silentLogger }).then(
+      (s) => s.close().then(() => undefined),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ListenError);
+    expect(err).toMatchObject({ code: 'ListenFailed', errno: 'EADDRINUSE' });
+    expect((err as ListenError).describe()).toContain(`cannot listen on 127.0.0.1:${port}`);
+    expect((err as ListenError).describe()).toContain('--listen 127.0.0.1:9090');
+  });
 });

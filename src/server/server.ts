@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SluiceError } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
 import { parseWebhook, type PushEvent, type WebhookSecrets } from './webhook.ts';
 
@@ -98,6 +99,35 @@ async function handleWebhook(
   return send(res, 200, { refreshed });
 }
 
+/** The address cannot be listened on (taken, not ours, not allowed); `errno` says why, as data. */
+export class ListenError extends SluiceError {
+  readonly address: string;
+  readonly errno: string;
+
+  constructor(address: string, cause: NodeJS.ErrnoException) {
+    const errno = cause.code ?? 'unknown';
+    const why =
+      errno === 'EADDRINUSE'
+        ? 'the address is already in use (another controller or `sluice server`?)'
+        : errno === 'EADDRNOTAVAIL'
+          ? 'no interface of this machine has that address'
+          : errno === 'EACCES'
+            ? 'not allowed to listen there (ports below 1024 need privileges)'
+            : cause.message;
+    super('ListenFailed', `cannot listen on ${address}: ${why}`, {
+      cause,
+      hint: 'choose another address with --listen HOST:PORT, e.g. --listen 127.0.0.1:9090',
+    });
+    this.name = 'ListenError';
+    this.address = address;
+    this.errno = errno;
+  }
+}
+
+const hostPort = (host: string, port: number): string =>
+  `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+/** Starts listening; rejects with a ListenError (naming the address) when it cannot. */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const server: Server = createServer((req, res) => {
     handle(o, req, res).catch((err: unknown) => {
@@ -109,12 +139,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ListenError(hostPort(o.host, o.port), err)),
+    );
     server.listen(o.port, o.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
+    url: `http://${hostPort(o.host, port)}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -12,6 +12,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Called with every chunk of stdout/stderr as it arrives (for progress and logs). */
   onOutput?: (chunk: Buffer) => void;
+  /**
+   * Kill the process once stdout and stderr together pass this many bytes (the output is then
+   * cut short and `overflowed` is set), so a runaway program cannot fill this process's memory.
+   */
+  maxOutputBytes?: number;
 }
 
 export interface ExecResult {
@@ -20,6 +25,8 @@ export interface ExecResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** The output passed `maxOutputBytes` and the process was killed. */
+  overflowed?: boolean;
 }
 
 /** Runs `cmd args...`; resolves with its output whatever the exit code (callers decide). */
@@ -37,6 +44,18 @@ export function execFile(
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
+    let overflowed = false;
+    let size = 0;
+    const keep = (into: Buffer[], c: Buffer): void => {
+      size += c.length;
+      if (options.maxOutputBytes !== undefined && size > options.maxOutputBytes) {
+        if (!overflowed) child.kill('SIGKILL');
+        overflowed = true;
+        return;
+      }
+      into.push(c);
+      options.onOutput?.(c);
+    };
     const timer =
       options.timeoutMs === undefined
         ? undefined
@@ -44,14 +63,8 @@ export function execFile(
             timedOut = true;
             child.kill('SIGKILL');
           }, options.timeoutMs);
-    child.stdout.on('data', (c: Buffer) => {
-      out.push(c);
-      options.onOutput?.(c);
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err.push(c);
-      options.onOutput?.(c);
-    });
+    child.stdout.on('data', (c: Buffer) => keep(out, c));
+    child.stderr.on('data', (c: Buffer) => keep(err, c));
     child.on('error', (e) => {
       if (timer) clearTimeout(timer);
       reject(e);
@@ -64,6 +77,7 @@ export function execFile(
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         timedOut,
+        ...(overflowed ? { overflowed } : {}),
       });
     });
     child.stdin.on('error', () => undefined);

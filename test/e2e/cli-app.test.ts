@@ -135,7 +135,7 @@ describe('sluice app', () => {
       const timeout = await sluice('app', 'wait', 'guestbook', '--health', '--timeout', 'x');
       expect(timeout.code).toBe(2);
 
-      const deleted = await sluice('app', 'delete', 'guestbook', '--cascade');
+      const deleted = await sluice('app', 'delete', 'guestbook', '-y');
       expect(deleted.code, deleted.stderr).toBe(0);
       expect(await k.get('apps/v1', 'Deployment', dest, 'web')).toBeUndefined();
     } finally {

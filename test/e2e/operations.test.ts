@@ -67,6 +67,10 @@ spec:
       containers: [{ name: main, image: busybox }]
 `;
 
+interface Deployment extends KubeObject {
+  status?: { conditions?: Array<{ type: string; status: string; lastTransitionTime?: string }> };
+}
+
 const getApp = (k: Kube, name: string): Promise<Application | undefined> =>
   k.get<Application>(API_VERSION, KIND, ns(), name);
 
@@ -79,9 +83,10 @@ describe('operations', () => {
       'app/migrate.yaml': presync,
       'app/first.yaml': configMap('first', { wave: '0' }),
       'app/db.yaml': gated('db', gate, 1),
-      'app/web.yaml': configMap('web', { wave: '2' }).replace(
+      'app/web.yaml': gated('web', gate, 2),
+      'app/last.yaml': configMap('last', { wave: '3' }).replace(
         'metadata:\n',
-        'metadata:\n  annotations: { argocd.argoproj.io/sync-wave: "2" }\n',
+        'metadata:\n  annotations: { argocd.argoproj.io/sync-wave: "3" }\n',
       ),
     });
     const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-ops-'));
@@ -115,7 +120,8 @@ describe('operations', () => {
       await new Promise((r) => setTimeout(r, 4000));
       const resumed = await getApp(k, name);
       expect(waiting(resumed), JSON.stringify(resumed?.status?.operationState)).toBe(true);
-      expect(await k.get('v1', 'ConfigMap', ns(), 'web')).toBeUndefined();
+      expect(await k.get('apps/v1', 'Deployment', ns(), 'web')).toBeUndefined();
+      expect(await k.get('v1', 'ConfigMap', ns(), 'last')).toBeUndefined();
       // Open the gate: wave 1 becomes healthy, wave 2 follows, the operation succeeds.
       await k.mergePatch(node, { metadata: { labels: { [gate]: 'open' } } });
       const done = await eventually(
@@ -130,19 +136,20 @@ describe('operations', () => {
       expect(again?.metadata.uid, 'the PreSync Job was not re-created').toBe(job?.metadata.uid);
       const results = done.status?.operationState?.syncResult?.resources ?? [];
       expect(results.filter((r) => r.hook === 'PreSync')).toHaveLength(1);
-      const web = await k.get('v1', 'ConfigMap', ns(), 'web');
-      const db = await k.get<
-        KubeObject & {
-          status?: {
-            conditions?: Array<{ type: string; lastTransitionTime?: string; status: string }>;
-          };
-        }
-      >('apps/v1', 'Deployment', ns(), 'db');
-      const available = db?.status?.conditions?.find(
-        (c) => c.type === 'Available' && c.status === 'True',
+      // Each wave waited for the one before it to be healthy: wave 2 after db was Available,
+      // wave 3 after web was.
+      const availableAt = async (deployment: string): Promise<number> => {
+        const d = await k.get<Deployment>('apps/v1', 'Deployment', ns(), deployment);
+        const c = d?.status?.conditions?.find((x) => x.type === 'Available' && x.status === 'True');
+        return Date.parse(c?.lastTransitionTime ?? '');
+      };
+      const created = async (kind: string, apiVersion: string, n: string): Promise<number> =>
+        Date.parse((await k.get(apiVersion, kind, ns(), n))?.metadata.creationTimestamp ?? '');
+      expect(await created('Deployment', 'apps/v1', 'web')).toBeGreaterThanOrEqual(
+        (await availableAt('db')) - 1000,
       );
-      expect(Date.parse(web?.metadata.creationTimestamp ?? '')).toBeGreaterThanOrEqual(
-        Date.parse(available?.lastTransitionTime ?? '') - 1000,
+      expect(await created('ConfigMap', 'v1', 'last')).toBeGreaterThanOrEqual(
+        (await availableAt('web')) - 1000,
       );
     } finally {
       first?.kill('SIGKILL');
@@ -185,21 +192,22 @@ describe('operations', () => {
       const applies = (): number =>
         (k.client.counts.get('apply 200') ?? 0) + (k.client.counts.get('apply 201') ?? 0);
       await eventually('applying', async () => (applies() > 50 ? true : undefined), 60_000);
-      // Someone else takes the Lease (as a new leader would after a partition).
-      const l = await shared.get<KubeObject & { spec: Record<string, unknown> }>(
-        'coordination.k8s.io/v1',
-        'Lease',
-        ns(),
-        lease,
-      );
-      await shared.update({
-        ...(l as KubeObject),
-        spec: {
-          ...l?.spec,
-          holderIdentity: 'thief',
-          leaseDurationSeconds: 3600,
-          renewTime: new Date().toISOString().replace('Z', '000Z'),
-        },
+      // Someone else takes the Lease (as a new leader would after a partition); the leader
+      // renews every 200 ms, so a write may conflict: read again and retry.
+      await eventually('the Lease taken', async () => {
+        const l = await shared.get<KubeObject & { spec: Record<string, unknown> }>(
+          'coordination.k8s.io/v1',
+          'Lease',
+          ns(),
+          lease,
+        );
+        if (!l) return undefined;
+        const renewTime = new Date().toISOString().replace('Z', '000Z');
+        const spec = { ...l.spec, holderIdentity: 'thief', leaseDurationSeconds: 3600, renewTime };
+        return shared.update({ ...l, spec }).then(
+          () => true,
+          () => undefined,
+        );
       });
       await eventually(
         'lost the Lease',

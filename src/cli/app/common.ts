@@ -12,9 +12,26 @@ import { changedPaths } from '../../gitops/changes.ts';
 import type { Kube } from '../../kube/api.ts';
 import { KubeApiError } from '../../kube/errors.ts';
 import { createMergePatch } from '../../kube/mergepatch.ts';
+import type { ControllerWatch } from './presence.ts';
+
+/**
+ * Runs a read, waiting briefly while the API server answers 429 (for a moment after the CRDs are
+ * installed or updated it says "storage is (re)initializing"; under load it sheds requests).
+ */
+export async function whileBusy<T>(read: () => Promise<T>, seconds = 10): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 429) || Date.now() > deadline) throw err;
+      await sleep(200);
+    }
+  }
+}
 
 export async function getApp(kube: Kube, namespace: string, name: string): Promise<Application> {
-  const app = await kube.get<Application>(API_VERSION, KIND, namespace, name);
+  const app = await whileBusy(() => kube.get<Application>(API_VERSION, KIND, namespace, name));
   if (!app) {
     throw new SluiceError('AppNotFound', `Application ${namespace}/${name} not found`, {
       hint: `list them with \`sluice app list -N ${namespace}\`, or create it with \`sluice app create ${name} ...\``,
@@ -48,26 +65,38 @@ export class TimeoutError extends SluiceError {
   }
 }
 
-/** Polls the app until `done` returns true; `onChange` sees every new state. */
+export interface WaitOptions {
+  /** What is waited for, as the timeout message says it. */
+  what: string;
+  timeoutSeconds: number;
+  done: (app: Application) => boolean;
+  /** Sees every new state of the app. */
+  onChange?: (app: Application) => void;
+  /** When the wait needs a controller: gives up early when none runs (see presence.ts). */
+  controller?: { watch: ControllerWatch; acted: (app: Application) => boolean };
+}
+
+/** Polls the app until `done` returns true. */
 export async function waitFor(
   kube: Kube,
   namespace: string,
   name: string,
-  what: string,
-  timeoutSeconds: number,
-  done: (app: Application) => boolean,
-  onChange?: (app: Application) => void,
+  o: WaitOptions,
 ): Promise<Application> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
+  const deadline = Date.now() + o.timeoutSeconds * 1000;
   let lastVersion = '';
   for (;;) {
     const app = await getApp(kube, namespace, name);
     if (app.metadata.resourceVersion !== lastVersion) {
       lastVersion = app.metadata.resourceVersion ?? '';
-      onChange?.(app);
+      o.onChange?.(app);
     }
-    if (done(app)) return app;
-    if (Date.now() > deadline) throw new TimeoutError(what, timeoutSeconds);
+    if (o.done(app)) return app;
+    if (o.controller) await o.controller.watch.check(o.controller.acted(app));
+    if (Date.now() > deadline) {
+      o.controller?.watch.throwIfMissing(o.controller.acted(app));
+      throw new TimeoutError(o.what, o.timeoutSeconds);
+    }
     await sleep(250);
   }
 }

@@ -35,8 +35,10 @@ export function addLocalOptions(
     .addOption(
       new Option(
         '--controller-namespace <ns>',
-        'where repository and cluster Secrets live',
-      ).default(DEFAULT_APP_NAMESPACE),
+        'the controller’s namespace: repository and cluster Secrets, and its Lease',
+      )
+        .env('SLUICE_CONTROLLER_NAMESPACE')
+        .default(DEFAULT_APP_NAMESPACE),
     );
 }
 

@@ -5,7 +5,10 @@ import { REFRESH_ANNOTATION } from '../../gitops/annotations.ts';
 import { formatCounts } from '../../gitops/summary.ts';
 import { addClusterOptions, bold, statusColor, withKube, type GlobalOptions } from '../context.ts';
 import { formatTable, outputOption, printData, type OutputFormat } from '../output.ts';
-import { appRef, getApp, shortSha, waitFor } from './common.ts';
+import type { Kube } from '../../kube/api.ts';
+import { appRef, getApp, shortSha, waitFor, whileBusy } from './common.ts';
+import { parseSeconds } from './flags.ts';
+import { addControllerOption, ControllerWatch, type ControllerOptions } from './presence.ts';
 
 type ReadOptions = GlobalOptions & {
   output: OutputFormat;
@@ -22,10 +25,12 @@ export function listCommand(): Command {
   addClusterOptions(cmd);
   return cmd.action(async (o: ReadOptions) => {
     await withKube(o, async (kube) => {
-      const list = await kube.list<Application>(
-        API_VERSION,
-        KIND,
-        o.allNamespaces ? {} : { namespace: o.appNamespace },
+      const list = await whileBusy(() =>
+        kube.list<Application>(
+          API_VERSION,
+          KIND,
+          o.allNamespaces ? {} : { namespace: o.appNamespace },
+        ),
       );
       const apps = list.items.sort((a, b) =>
         `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
@@ -141,31 +146,52 @@ function describeApp(a: Application): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * `--refresh`: stamps the refresh annotation and waits until the controller has fetched,
+ * compared and removed it (it does whether or not anything changed).
+ */
+async function refreshed(kube: Kube, o: GetOptions, name: string): Promise<Application> {
+  const stamp = new Date().toISOString();
+  await kube.mergePatch(appRef(o.appNamespace, name), {
+    metadata: { annotations: { [REFRESH_ANNOTATION]: stamp } },
+  });
+  const done = (a: Application): boolean =>
+    a.metadata.annotations?.[REFRESH_ANNOTATION] === undefined;
+  const watch = new ControllerWatch(kube, o.controllerNamespace, `the refresh of ${name}`);
+  return waitFor(kube, o.appNamespace, name, {
+    what: 'the controller to refresh it',
+    timeoutSeconds: o.timeout,
+    done,
+    controller: { watch, acted: done },
+  });
+}
+
+type GetOptions = ReadOptions & ControllerOptions & { timeout: number };
+
 export function getCommand(): Command {
   const cmd = new Command('get')
     .description('show an Application: sync, health, conditions, resources')
     .argument('<name>')
     .addOption(outputOption())
     .option('--refresh', 'fetch the repository and compare again before showing')
-    .addHelpText('after', '\nExample:\n  sluice app get guestbook --refresh');
+    .option(
+      '--timeout <seconds>',
+      'with --refresh: give up waiting after this long',
+      parseSeconds,
+      60,
+    )
+    .addHelpText(
+      'after',
+      '\nWith --refresh and no controller running, it says so and exits 1 instead of showing old data.\n' +
+        'Example:\n  sluice app get guestbook --refresh',
+    );
   addClusterOptions(cmd);
-  return cmd.action(async (name: string, o: ReadOptions) => {
+  addControllerOption(cmd);
+  return cmd.action(async (name: string, o: GetOptions) => {
     await withKube(o, async (kube) => {
-      let app = await getApp(kube, o.appNamespace, name);
-      if (o.refresh) {
-        const before = app.status?.reconciledAt ?? '';
-        await kube.mergePatch(appRef(o.appNamespace, name), {
-          metadata: { annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() } },
-        });
-        app = await waitFor(
-          kube,
-          o.appNamespace,
-          name,
-          'the controller to refresh it',
-          60,
-          (a) => (a.status?.reconciledAt ?? '') !== before,
-        ).catch(() => app);
-      }
+      // Not found: exit 3 before anything is written.
+      const found = await getApp(kube, o.appNamespace, name);
+      const app = o.refresh ? await refreshed(kube, o, name) : found;
       printData(o.output, app, () => describeApp(app));
     });
   });

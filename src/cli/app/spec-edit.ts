@@ -61,7 +61,10 @@ function sourceKinds(f: SpecFlags, valuesLiteral: string | undefined): string[] 
   return kinds;
 }
 
-/** Refuses flags that contradict each other (exit 2), before anything is sent. */
+/** Until Sluice has projects, every Application is in this one (Argo CD's default project). */
+export const DEFAULT_PROJECT = 'default';
+
+/** Refuses flags that contradict each other or name what does not exist (exit 2), before anything is sent. */
 export function checkSpecFlags(f: SpecFlags, valuesLiteral?: string): void {
   if (f.destServer !== undefined && f.destName !== undefined)
     throw usageError(
@@ -70,6 +73,11 @@ export function checkSpecFlags(f: SpecFlags, valuesLiteral?: string): void {
   const kinds = sourceKinds(f, valuesLiteral);
   if (kinds.length > 1)
     throw usageError(`a source is rendered one way; these flags mix ${kinds.join(' and ')}`);
+  if (f.project !== undefined && f.project !== DEFAULT_PROJECT)
+    throw usageError(
+      `--project "${f.project}": only the project "${DEFAULT_PROJECT}" exists (Sluice has no projects yet)`,
+      `leave --project out, or pass --project ${DEFAULT_PROJECT}`,
+    );
   const turnsOn = f.autoPrune === true || f.selfHeal === true || f.autoSync === true;
   if (f.syncPolicy === 'none' && turnsOn)
     throw usageError(
@@ -184,7 +192,7 @@ export function applySpecFlags(
 export function newSpec(f: SpecFlags, valuesLiteral?: string): ApplicationSpec {
   if (!f.repo) throw usageError('--repo is required');
   const base: ApplicationSpec = {
-    project: 'default',
+    project: DEFAULT_PROJECT,
     source: { repoURL: f.repo, targetRevision: 'HEAD', path: '.' },
     destination: { server: IN_CLUSTER_SERVER },
   };

@@ -64,7 +64,7 @@ export function addSpecOptions(cmd: Command, mode: 'create' | 'set'): Command {
       collect,
       [],
     )
-    .option('--project <name>', 'project (default: default)');
+    .option('--project <name>', 'project: only "default" exists until Sluice has projects');
   if (mode === 'set') {
     cmd
       .option('--auto-sync', 'turn automated sync on (also after a rollback paused it)')

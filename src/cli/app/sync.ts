@@ -9,20 +9,36 @@ import { SluiceError } from '../../errors.ts';
 import { formatCounts } from '../../gitops/summary.ts';
 import { addClusterOptions, bold, statusColor, withKube, type GlobalOptions } from '../context.ts';
 import { outputOption, type OutputFormat } from '../output.ts';
+import type { Kube } from '../../kube/api.ts';
+import { KubeApiError } from '../../kube/errors.ts';
 import { appRef, getApp, shortSha, username, waitFor } from './common.ts';
+import {
+  addControllerOption,
+  ControllerWatch,
+  warnIfNoController,
+  NoControllerError,
+  type ControllerOptions,
+} from './presence.ts';
+import {
+  operationLine,
+  ourOperationEnded,
+  refuseIfBusy,
+  requestTaken,
+  stillAsked,
+  type SyncAsk,
+} from './request.ts';
 import { dryRunSync } from './dry-run.ts';
 import { collect, parseResourceSelector, parseSeconds, type ResourceSelector } from './flags.ts';
 import { addLocalOptions, type LocalOptions } from './local.ts';
 
 type SyncRequest = NonNullable<Operation['sync']>;
-type WaitOptions = GlobalOptions & { timeout: number; async?: boolean };
+type WaitOptions = GlobalOptions & ControllerOptions & { timeout: number; async?: boolean };
 
-/** Prints each new step of a running operation. */
-function operationPrinter(): (app: Application) => void {
+/** Prints each new line about the operation: ours once it started, what we wait on before. */
+function operationPrinter(ask: SyncAsk): (app: Application) => void {
   let last = '';
   return (app) => {
-    const op = app.status?.operationState;
-    const line = op ? `${op.phase}: ${op.message ?? ''}` : 'waiting for the controller';
+    const line = operationLine(app, ask);
     if (line !== last) process.stderr.write(`  ${line}\n`);
     last = line;
   };
@@ -50,31 +66,63 @@ function printResult(app: Application): void {
   process.stderr.write(`• ${statusColor(op?.phase)} ${op?.message ?? ''}\n`);
 }
 
+/** Takes our request back, unless the controller took it up meanwhile. */
+async function withdraw(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  ask: SyncAsk,
+): Promise<boolean> {
+  const app = await getApp(kube, namespace, name);
+  if (!stillAsked(app, ask)) return false;
+  try {
+    await kube.mergePatch(app, {
+      metadata: { resourceVersion: app.metadata.resourceVersion },
+      operation: null,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof KubeApiError && err.conflict) return false;
+    throw err;
+  }
+}
+
 /** Asks the controller to sync (optionally to a revision) and waits for the result. */
 export async function requestSync(o: WaitOptions, name: string, sync: SyncRequest): Promise<void> {
   await withKube(o, async (kube) => {
     const before = await getApp(kube, o.appNamespace, name);
-    const requestedAt = new Date().toISOString();
+    refuseIfBusy(before);
+    const ask: SyncAsk = {
+      startedBefore: before.status?.operationState?.startedAt ?? '',
+      requestedAt: new Date().toISOString(),
+      username: username(),
+    };
     await kube.mergePatch(appRef(o.appNamespace, name), {
-      operation: { sync, initiatedBy: { username: username() }, requestedAt },
+      operation: { sync, initiatedBy: { username: ask.username }, requestedAt: ask.requestedAt },
     });
     const at = sync.revision ? ` at ${shortSha(sync.revision)}` : '';
     const only = sync.resources ? ` of ${sync.resources.length} object(s)` : '';
     process.stderr.write(`• sync${only} of ${o.appNamespace}/${name} requested${at}\n`);
-    if (o.async) return;
-    const startedBefore = before.status?.operationState?.startedAt ?? '';
-    const app = await waitFor(
+    if (o.async) {
+      await warnIfNoController(kube, o.controllerNamespace, 'the request waits until one runs');
+      return;
+    }
+    const watch = new ControllerWatch(
       kube,
-      o.appNamespace,
-      name,
-      'the sync to finish',
-      o.timeout,
-      (a) =>
-        a.operation === undefined &&
-        (a.status?.operationState?.startedAt ?? '') !== startedBefore &&
-        a.status?.operationState?.phase !== 'Running',
-      operationPrinter(),
+      o.controllerNamespace,
+      `the sync of ${o.appNamespace}/${name}`,
     );
+    const app = await waitFor(kube, o.appNamespace, name, {
+      what: 'the sync to finish',
+      timeoutSeconds: o.timeout,
+      done: (a) => ourOperationEnded(a, ask),
+      onChange: operationPrinter(ask),
+      controller: { watch, acted: (a) => requestTaken(a, ask) },
+    }).catch(async (err: unknown) => {
+      if (err instanceof NoControllerError && (await withdraw(kube, o.appNamespace, name, ask)))
+        process.stderr.write('  the sync request was withdrawn: nothing will run it later\n');
+      throw err;
+    });
     printResult(app);
     if (app.status?.operationState?.phase !== 'Succeeded') process.exitCode = 1;
   });
@@ -109,6 +157,7 @@ export function syncCommand(): Command {
         '  sluice app sync guestbook --resource apps:Deployment:web --resource :ConfigMap:settings\n' +
         '  sluice app sync guestbook --dry-run          # create/configure/prune/unchanged per object',
     );
+  // --controller-namespace (from here) also says where the controller's Lease is.
   addLocalOptions(cmd, 'sync to this commit, branch or tag instead of the target revision');
   addClusterOptions(cmd);
   return cmd.action(async (name: string, o: SyncOptions) => {
@@ -138,6 +187,7 @@ export function rollbackCommand(): Command {
       '\nExample:\n  sluice app history guestbook && sluice app rollback guestbook 3',
     );
   addClusterOptions(cmd);
+  addControllerOption(cmd);
   return cmd.action(async (name: string, id: string | undefined, o: WaitOptions) => {
     const app = await withKube(o, (kube) => getApp(kube, o.appNamespace, name));
     const history = app.status?.history ?? [];
@@ -149,6 +199,7 @@ export function rollbackCommand(): Command {
         { hint: `see \`sluice app history ${name}\` for the ids`, exitCode: 3 },
       );
     }
+    refuseIfBusy(app);
     if (app.spec.syncPolicy?.automated && app.spec.syncPolicy.automated.enabled !== false) {
       await withKube(o, (kube) =>
         kube.mergePatch(appRef(o.appNamespace, name), {

@@ -10,14 +10,16 @@ import type { Kube } from '../../kube/api.ts';
 import { KubeApiError } from '../../kube/errors.ts';
 import { addClusterOptions, statusColor, withKube, type GlobalOptions } from '../context.ts';
 import { getApp, shortSha, waitFor } from './common.ts';
+import { addControllerOption, warnIfNoController, type ControllerOptions } from './presence.ts';
 import { parseSeconds } from './flags.ts';
 
-type WaitOptions = GlobalOptions & {
-  sync?: boolean;
-  health?: boolean;
-  operation?: boolean;
-  timeout: number;
-};
+type WaitOptions = GlobalOptions &
+  ControllerOptions & {
+    sync?: boolean;
+    health?: boolean;
+    operation?: boolean;
+    timeout: number;
+  };
 
 /** No operation asked for, and none running or stopping. */
 export const operationDone = (a: Application): boolean => {
@@ -70,23 +72,22 @@ export function waitCommand(): Command {
         'Example:\n  sluice app wait guestbook --sync --health --timeout 60',
     );
   addClusterOptions(cmd);
+  addControllerOption(cmd);
   return cmd.action(async (name: string, o: WaitOptions) => {
     const { what, done } = goal(o);
     await withKube(o, async (kube) => {
+      await warnIfNoController(kube, o.controllerNamespace, 'nothing changes until one runs');
       let last = '';
-      const app = await waitFor(
-        kube,
-        o.appNamespace,
-        name,
-        `${name} to be ${what}`,
-        o.timeout,
+      const app = await waitFor(kube, o.appNamespace, name, {
+        what: `${name} to be ${what}`,
+        timeoutSeconds: o.timeout,
         done,
-        (a) => {
+        onChange: (a) => {
           const line = progressLine(a);
           if (line !== last) process.stderr.write(`  ${line}\n`);
           last = line;
         },
-      );
+      });
       const op = app.status?.operationState;
       process.stderr.write(
         `• ${name}: ${statusColor(app.status?.sync?.status)} ${statusColor(app.status?.health?.status)} at ${shortSha(app.status?.sync?.revision)}` +
@@ -97,21 +98,34 @@ export function waitCommand(): Command {
   });
 }
 
+type Stopped = { terminating: string } | { withdrawn: string };
+
+/** Takes back a request no controller has started yet (guarded by the resourceVersion). */
+async function withdrawRequest(kube: Kube, app: Application): Promise<Stopped> {
+  await kube.mergePatch(app, {
+    metadata: { resourceVersion: app.metadata.resourceVersion },
+    operation: null,
+  });
+  return { withdrawn: app.operation?.requestedAt ?? '' };
+}
+
 /**
- * Sets the running operation's phase to Terminating; the controller stops it. Guarded by the
- * resourceVersion, re-read on conflict: an operation that ended meanwhile is not "terminated".
- * Resolves with when the operation started.
+ * Sets the running operation's phase to Terminating; the controller stops it. A request that
+ * no controller has started yet is withdrawn instead. Guarded by the resourceVersion, re-read on
+ * conflict: an operation that ended meanwhile is not "terminated".
  */
-async function terminate(kube: Kube, namespace: string, name: string): Promise<string> {
+async function terminate(kube: Kube, namespace: string, name: string): Promise<Stopped> {
   for (let attempt = 1; ; attempt++) {
     const app = await getApp(kube, namespace, name);
     const op = app.status?.operationState;
-    if (op?.phase !== 'Running') {
+    const running = op?.phase === 'Running';
+    if (!running && !app.operation) {
       throw new SluiceError('NoOperation', `no operation is running for ${name}`, {
         hint: op ? `its last operation ended ${op.phase}` : 'it has not run an operation yet',
       });
     }
     try {
+      if (!running) return await withdrawRequest(kube, app);
       await kube.mergePatch(
         app,
         {
@@ -120,7 +134,7 @@ async function terminate(kube: Kube, namespace: string, name: string): Promise<s
         },
         { subresource: 'status' },
       );
-      return op.startedAt;
+      return { terminating: op.startedAt };
     } catch (err) {
       if (!(err instanceof KubeApiError && err.conflict) || attempt >= 5) throw err;
     }
@@ -133,12 +147,27 @@ export function terminateOpCommand(): Command {
     .argument('<name>')
     .addHelpText(
       'after',
-      '\nThe controller stops at its next step and marks the operation Failed.\n' +
+      '\nThe controller stops at its next step and marks the operation Failed. A sync requested but\n' +
+        'not started yet (no controller running) is withdrawn.\n' +
         'Example:\n  sluice app terminate-op guestbook && sluice app wait guestbook --operation',
     );
   addClusterOptions(cmd);
-  return cmd.action(async (name: string, o: GlobalOptions) => {
-    const startedAt = await withKube(o, (kube) => terminate(kube, o.appNamespace, name));
-    process.stderr.write(`• ${name}: operation started ${startedAt} is terminating\n`);
+  addControllerOption(cmd);
+  return cmd.action(async (name: string, o: GlobalOptions & ControllerOptions) => {
+    await withKube(o, async (kube) => {
+      const stopped = await terminate(kube, o.appNamespace, name);
+      if ('withdrawn' in stopped) {
+        process.stderr.write(
+          `• ${name}: the sync requested at ${stopped.withdrawn} was withdrawn\n`,
+        );
+        return;
+      }
+      process.stderr.write(`• ${name}: operation started ${stopped.terminating} is terminating\n`);
+      await warnIfNoController(
+        kube,
+        o.controllerNamespace,
+        'it stops when a controller runs again',
+      );
+    });
   });
 }

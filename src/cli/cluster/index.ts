@@ -36,10 +36,9 @@ export interface ClusterRow {
 }
 
 const controllerNamespaceOption = (): Option =>
-  new Option(
-    '--controller-namespace <ns>',
-    'the controller’s namespace, where the Secrets live',
-  ).default(DEFAULT_APP_NAMESPACE);
+  new Option('--controller-namespace <ns>', 'the controller’s namespace, where the Secrets live')
+    .env('SLUICE_CONTROLLER_NAMESPACE')
+    .default(DEFAULT_APP_NAMESPACE);
 
 const usage = (message: string): SluiceError =>
   new SluiceError('BadFlag', message, { exitCode: 2 });

@@ -34,7 +34,9 @@ function addOptions(cmd: Command): Command {
       new Option(
         '--controller-namespace <ns>',
         'the controller’s namespace, where the Secrets live',
-      ).default(DEFAULT_APP_NAMESPACE),
+      )
+        .env('SLUICE_CONTROLLER_NAMESPACE')
+        .default(DEFAULT_APP_NAMESPACE),
     );
 }
 

@@ -1,0 +1,48 @@
+/** Usage errors exit 2, from every command (they never reach a cluster). */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from './main.ts';
+
+let stderr = '';
+beforeEach(() => {
+  stderr = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+    stderr += String(s);
+    return true;
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+const run = (...args: string[]): Promise<number> => main(['node', 'sluice', ...args]);
+
+describe('sluice exit codes', () => {
+  it.each<[string, string[], string]>([
+    ['an unknown flag', ['app', 'list', '--bogus'], "unknown option '--bogus'"],
+    ['a missing argument', ['app', 'get'], "missing required argument 'name'"],
+    ['an invalid choice', ['app', 'list', '-o', 'xml'], 'Allowed choices are table, json, yaml'],
+    ['an unknown command', ['app', 'frobnicate'], "unknown command 'frobnicate'"],
+    ['a bad --timeout', ['app', 'wait', 'x', '--timeout', 'soon'], '--timeout must be'],
+    [
+      '--sync-policy none with --auto-prune',
+      ['app', 'create', 'x', '--repo', 'file:///r', '--sync-policy', 'none', '--auto-prune'],
+      '--sync-policy none contradicts',
+    ],
+    [
+      'an unknown project',
+      ['app', 'create', 'x', '--repo', 'file:///r', '--project', 'team-a'],
+      'only the project "default" exists',
+    ],
+    ['a bad --cascade value', ['app', 'delete', 'x', '--cascade=maybe'], '--cascade'],
+    ['a bad --listen', ['controller', '--listen', 'nowhere'], '--listen "nowhere"'],
+  ])('%s exits 2', async (_case, args, message) => {
+    expect(await run(...args)).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('--help exits 0', async () => {
+    expect(await run('app', 'delete', '--help')).toBe(0);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { nextReplicas, stoppedMessage, tryNext, type HintContext } from './hints.ts';
+
+const ctx: HintContext = {
+  clusterName: 'sluice',
+  kubeconfig: '/home/u/.cache/sluice/clusters/sluice/kubeconfig',
+  repoDir: '/home/u/.cache/sluice/demo/repo',
+  appNamespace: 'sluice-system',
+  kubectl: '/home/u/.cache/sluice/bin/kubernetes/v1.36.3/kubectl',
+  replicas: 3,
+};
+
+describe('the demo’s printed steps', () => {
+  it.each([
+    [2, 3],
+    [3, 4],
+    [5, 2],
+  ])('step 1 changes %i replicas to %i (a second run commits something too)', (n, next) => {
+    expect(nextReplicas(n)).toBe(next);
+  });
+
+  it('work from any directory: no npx, absolute paths, sluice as a shell function', () => {
+    const text = tryNext(ctx);
+    expect(text).not.toContain('npx');
+    expect(text).not.toContain('cd ');
+    expect(text).toContain(
+      `sed -i 's/replicas: 3$/replicas: 4/' ${ctx.repoDir}/guestbook/deployment.yaml`,
+    );
+    expect(text).toMatch(/sluice\(\) \{ "\/.+" "\/.+\/bin\/sluice\.js" "\$@"; \}/);
+    expect(text).toContain(`kubectl() { "${ctx.kubectl}" "$@"; }`);
+    expect(text).toContain('kubectl -n guestbook events --for deployment/guestbook-ui');
+    expect(tryNext({ ...ctx, kubectl: 'kubectl' })).not.toContain('kubectl()');
+  });
+
+  it('on Ctrl-C: the cluster keeps running, and how to remove it', () => {
+    expect(stoppedMessage(ctx)).toMatch(/keeps running[\s\S]*dev-cluster down --name sluice/);
+  });
+});

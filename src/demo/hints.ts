@@ -1,0 +1,85 @@
+/**
+ * What the demo prints for the user to try next, and what it says when it stops. Every command
+ * works from any directory and on every run: `sluice` is defined as a shell function calling this
+ * checkout with the Node.js that runs the demo (npx only finds Sluice inside its directory), paths
+ * are absolute, and step 1 changes the replica count from what Git holds now (a second run would
+ * otherwise commit nothing). The lines that are not comments form a script the e2e test runs.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface HintContext {
+  clusterName: string;
+  kubeconfig: string;
+  /** The sample repository. */
+  repoDir: string;
+  appNamespace: string;
+  /** The kubectl built for the dev cluster. */
+  kubectl: string;
+  /** Replicas of guestbook-ui in Git now. */
+  replicas: number;
+}
+
+/** This checkout of Sluice (the directory holding bin/sluice.js). */
+export const sluiceRoot = (): string => join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** `sluice` as a shell function usable from any directory (bash, zsh). */
+export const sluiceFunction = (root = sluiceRoot(), node = process.execPath): string =>
+  `sluice() { "${node}" "${root}/bin/sluice.js" "$@"; }`;
+
+/** How to remove the cluster, written so that it works from anywhere. */
+export const downCommand = (c: Pick<HintContext, 'clusterName'>): string =>
+  `"${process.execPath}" "${sluiceRoot()}/bin/sluice.js" dev-cluster down --name ${c.clusterName}`;
+
+/** Replicas of guestbook-ui in the repository's working tree (2 if it cannot tell). */
+export async function gitReplicas(repoDir: string): Promise<number> {
+  const text = await readFile(join(repoDir, 'guestbook', 'deployment.yaml'), 'utf8').catch(
+    () => '',
+  );
+  const m = /^\s*replicas:\s*(\d+)\s*$/m.exec(text);
+  return m ? Number(m[1]) : 2;
+}
+
+/** The next replica count step 1 commits: one more, back to 2 after 5. */
+export const nextReplicas = (n: number): number => (n >= 5 ? 2 : n + 1);
+
+export function tryNext(c: HintContext): string {
+  const n = c.replicas;
+  const next = nextReplicas(n);
+  const file = join(c.repoDir, 'guestbook', 'deployment.yaml');
+  const N = c.appNamespace === 'sluice-system' ? '' : ` -N ${c.appNamespace}`;
+  // The dev cluster's own kubectl, as a function for this shell (none when it was not built).
+  const kubectlFunction = c.kubectl.startsWith('/') ? `\n  kubectl() { "${c.kubectl}" "$@"; }` : '';
+  return `
+Try next (paste into a shell; works from any directory):
+  export KUBECONFIG=${c.kubeconfig}
+  ${sluiceFunction()}${kubectlFunction}
+  # 1. Commit a change, let Sluice fetch it, wait for the rollout, see ${next} replicas
+  sed -i 's/replicas: ${n}$/replicas: ${next}/' ${file}
+  git -C ${c.repoDir} -c user.name="Sluice Demo" -c user.email=demo@sluice.dev commit -qam "guestbook: ${next} replicas"
+  sluice app get guestbook --refresh${N}
+  sluice app wait guestbook --timeout 120${N}
+  kubectl -n guestbook get deployment guestbook-ui
+  # 2. Change the cluster by hand: self-heal reverts it within a second; the events show both
+  kubectl -n guestbook scale deployment guestbook-ui --replicas=9
+  sleep 3
+  kubectl -n guestbook events --for deployment/guestbook-ui
+  kubectl -n guestbook get deployment guestbook-ui
+  # 3. History, diff and rollback (rollback pauses automated sync; the next demo run resumes it)
+  sluice app history guestbook${N}
+  sluice app diff podinfo-prod${N}
+  sluice app rollback guestbook${N}
+  sluice app wait guestbook --health --timeout 120${N}
+  kubectl -n guestbook get deployment guestbook-ui
+  # resume automated sync (back to what Git says): sluice app set guestbook --auto-sync${N}
+`;
+}
+
+/** Said when the demo stops on Ctrl-C: the cluster stays, and how to remove it. */
+export function stoppedMessage(c: Pick<HintContext, 'clusterName' | 'kubeconfig'>): string {
+  return (
+    `Stopped the controller. The dev cluster "${c.clusterName}" keeps running (KUBECONFIG=${c.kubeconfig});\n` +
+    `remove it with:\n  ${downCommand(c)}`
+  );
+}
