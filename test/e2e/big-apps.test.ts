@@ -31,7 +31,10 @@ const sluice = (timeoutS: number, ...args: string[]) =>
   execFile(
     process.execPath,
     ['bin/sluice.js', ...args, '--kubeconfig', kubeconfigPath(), '-N', ns()],
-    { timeoutMs: (timeoutS + 30) * 1000, env: { ...process.env, NO_COLOR: '1' } },
+    {
+      timeoutMs: (timeoutS + 30) * 1000,
+      env: { ...process.env, NO_COLOR: '1', SLUICE_CONTROLLER_NAMESPACE: ns() },
+    },
   );
 
 const PER_FILE = 100;
@@ -156,7 +159,9 @@ async function bigApp(
 ): Promise<{ repo: TestRepo; logs: string[] }> {
   const repo = await bigRepo(n);
   const logs: string[] = [];
+  // Holding the Lease: the CLI waits for a controller that takes a while to start a big sync.
   await startController(k, ns(), {
+    leader: true,
     waitTimeoutMs: timeoutS * 1000,
     log: createLogger('info', (l) => {
       logs.push(l);
@@ -242,7 +247,7 @@ describe('big apps', () => {
       },
       { subresource: 'status' },
     );
-    await startController(k, ns());
+    await startController(k, ns(), { leader: true });
     const synced = await sluice(120, 'app', 'sync', 'old', '--prune', '--timeout', '120');
     expect(synced.code, synced.stderr).toBe(0);
     expect(synced.stderr).toContain('1 pruned');
