@@ -1,75 +1,48 @@
 /**
- * Several writes of one Application in one reconcile (progress during a long step, clearing the
- * `operation` request, then the final status), made so that the last one still wins.
+ * Status writes in the middle of a long step (a sync applying 20,000 objects, a cascade delete),
+ * made so that the reconcile's own last write still wins over them.
  *
- * Why it matters: the StatusPatcher answers a stale cache copy with our last write only while the
- * cache shows the one version that write was made over. A write of our own in between adds a
- * version the cache may show next; a reconcile that started then would read it back as current:
- * the progress ("Running, wave 0"), or the request not yet cleared, and run the finished
- * operation again (seen at 5,000 objects: a second sync, the first one's history entry
- * overwritten). So each write is made over the freshest version we know, and before the next
- * one we wait (briefly, a watch round trip) until the cache has moved past every version we
- * replaced; the final write is then covered by the patcher as usual.
- *
- * (The general fix belongs in the patcher: remember every version it wrote over, not one.)
+ * Why it matters: the StatusPatcher answers a stale cache copy with our latest write when the
+ * cache shows the version that run of writes started from, or one of the run's own writes. A
+ * progress write the watch has already delivered ends the run; a final write then made over the
+ * version the reconcile started from would leave the cache's copy (the progress: "Running,
+ * wave 0") looking current, and the next reconcile would run the finished operation again (seen
+ * at 5,000 objects before the patcher kept its runs: a second sync, the first one's history
+ * entry overwritten). So each progress write is made over the freshest version we know, and
+ * `done()` hands that version to the reconcile for its final writes.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Application, ApplicationStatus } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
 import type { StatusPatcher } from '../runtime/patcher.ts';
 
-export interface ProgressWriterDeps {
-  patcher: StatusPatcher<ApplicationStatus, Application>;
-  kube: Kube;
-  /** The app as the watch cache shows it now. */
-  cached: () => Application | undefined;
-  /** How long `done()` waits for the cache at most. */
-  catchUpMs?: number;
-}
-
-/** Waits (at most `timeoutMs`) until the watch cache shows none of `replaced`. */
-export async function cachePast(
-  cached: () => Application | undefined,
-  replaced: ReadonlySet<string>,
-  timeoutMs = 2000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const version = cached()?.metadata.resourceVersion;
-    if (version === undefined || !replaced.has(version)) return;
-    await sleep(20);
-  }
-}
-
 export class ProgressWriter {
   private app: Application;
   private chain: Promise<void> = Promise.resolve();
-  private readonly replaced = new Set<string>();
-  private readonly deps: ProgressWriterDeps;
+  private readonly patcher: StatusPatcher<ApplicationStatus, Application>;
+  private readonly kube: Kube;
 
-  constructor(app: Application, deps: ProgressWriterDeps) {
+  constructor(
+    app: Application,
+    patcher: StatusPatcher<ApplicationStatus, Application>,
+    kube: Kube,
+  ) {
     this.app = app;
-    this.deps = deps;
+    this.patcher = patcher;
+    this.kube = kube;
   }
 
   /** Writes `status` after the writes already asked for; failures are left to the final write. */
   write(status: ApplicationStatus): void {
     this.chain = this.chain.then(async () => {
       const before = this.app;
-      const wrote = await this.deps.patcher
-        .patchStatus(this.deps.kube, before, status)
-        .catch(() => false);
-      if (!wrote) return;
-      this.replaced.add(before.metadata.resourceVersion ?? '');
-      this.app = this.deps.patcher.current(before);
+      const wrote = await this.patcher.patchStatus(this.kube, before, status).catch(() => false);
+      if (wrote) this.app = this.patcher.current(before);
     });
   }
 
-  /** The freshest app to make the final writes over, once the cache is past what we replaced. */
+  /** Once the writes asked for are done: the freshest app, to make the final writes over. */
   async done(): Promise<Application> {
     await this.chain;
-    if (this.replaced.size > 0)
-      await cachePast(this.deps.cached, this.replaced, this.deps.catchUpMs);
     return this.app;
   }
 }

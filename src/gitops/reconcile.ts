@@ -49,7 +49,7 @@ import {
 import { finalizeApp, removeFinalizer } from './finalize.ts';
 import { FINALIZER } from './annotations.ts';
 import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
-import { cachePast, ProgressWriter } from './progresswriter.ts';
+import { ProgressWriter } from './progresswriter.ts';
 import { ResultLog } from './results.ts';
 import { capResources, failuresMessage, someOf } from './summary.ts';
 import type { AppTarget } from './live.ts';
@@ -508,27 +508,9 @@ export class Reconciler {
     };
   }
 
-  /**
-   * Clears the manual request (`operation`); the status write that follows is made over the
-   * version this patch made, once the cache shows it, so no reconcile reads the request back
-   * (progresswriter.ts).
-   */
-  private async clearRequest(pass: Base): Promise<void> {
-    const before = pass.app;
-    pass.app = await this.deps.patcher.patch(pass.kube, before, { operation: null });
-    const { namespace, name } = before.metadata;
-    const replaced = new Set([before.metadata.resourceVersion ?? '']);
-    await cachePast(() => this.deps.getApp(namespace, name), replaced);
-  }
-
-  /** Progress writes whose versions the reconcile's final write supersedes (progresswriter.ts). */
+  /** Progress writes that the reconcile's final write supersedes (progresswriter.ts). */
   private progressWriter(pass: Pass): ProgressWriter {
-    const { namespace, name } = pass.app.metadata;
-    return new ProgressWriter(pass.app, {
-      patcher: this.deps.patcher,
-      kube: pass.kube,
-      cached: () => this.deps.getApp(namespace, name),
-    });
+    return new ProgressWriter(pass.app, this.deps.patcher, pass.kube);
   }
 
   /** The operation ended: inventory, history, and a manual request is cleared. */
@@ -561,7 +543,7 @@ export class Reconciler {
       // from; it must already hold this operation's entry (else that reconcile would record the
       // deployment again, as "automated").
       await this.write(pass);
-      await this.clearRequest(pass);
+      await this.deps.patcher.patch(pass.kube, app, { operation: null });
     }
     return outcome;
   }
@@ -611,7 +593,7 @@ export class Reconciler {
         initiatedBy: initiator(app),
       };
     } else return;
-    if (app.operation) await this.clearRequest(pass);
+    if (app.operation) await this.deps.patcher.patch(pass.kube, app, { operation: null });
   }
 
   /** Sync status and per-resource status (prune candidates included). */
