@@ -8,7 +8,7 @@
  */
 import { Type, type Static } from 'typebox';
 import type { KubeObject, ObjectMeta } from '../kube/types.ts';
-import { StringEnum, StringMap } from './schema.ts';
+import { CountMap, StringEnum, StringMap } from './schema.ts';
 
 export const GROUP = 'sluice.dev';
 export const VERSION = 'v1alpha1';
@@ -297,6 +297,17 @@ export const SyncProgressSchema = Type.Object(
   { description: 'where a running sync is; a restarted controller resumes here' },
 );
 
+export const SyncResultSchema = Type.Object({
+  revision: Type.String(),
+  resources: Type.Array(ResourceResultSchema, {
+    description:
+      'per-object results, at most 500 (hooks, failures and changes first); `counts` has them all',
+  }),
+  counts: Opt(CountMap<ResultAction>('results by action (created, unchanged, failed, ...)')),
+  total: Opt(Type.Integer({ description: 'objects with a result' })),
+  truncated: Opt(Type.Boolean({ description: 'true when `resources` lists only some of them' })),
+});
+
 export const OperationStateSchema = Type.Object({
   phase: StringEnum(OPERATION_PHASES),
   message: Opt(Type.String()),
@@ -305,15 +316,35 @@ export const OperationStateSchema = Type.Object({
   initiatedBy: Opt(Type.String()),
   retryCount: Opt(Type.Integer()),
   progress: Opt(SyncProgressSchema),
-  syncResult: Opt(
-    Type.Object({
-      revision: Type.String(),
-      resources: Type.Array(ResourceResultSchema),
-    }),
-  ),
+  syncResult: Opt(SyncResultSchema),
 });
 
 export const InventoryEntrySchema = Type.Object({ ...ResourceRefFields });
+
+export const INVENTORY_FORMATS = ['v1'] as const;
+
+export const CompactInventorySchema = Type.Object(
+  {
+    format: StringEnum(INVENTORY_FORMATS),
+    count: Type.Integer({ description: 'objects listed' }),
+    data: Type.String({
+      description:
+        'v1: base64 of the gzip of the JSON [[group, version, kind, namespace, [name, ...]], ...] ' +
+        '(sorted; namespace "" for cluster-scoped); read it with `base64 -d | gunzip`',
+    }),
+  },
+  { description: 'every object the app applied, exact and complete, for pruning' },
+);
+
+export const ResourceSummarySchema = Type.Object(
+  {
+    total: Type.Integer({ description: 'objects the app manages (prune candidates included)' }),
+    truncated: Opt(Type.Boolean({ description: 'true when `resources` lists only some' })),
+    sync: Opt(CountMap<SyncStatus>('objects by sync status')),
+    health: Opt(CountMap<HealthStatus>('objects by health')),
+  },
+  { description: 'counts over every object, whether or not `resources` lists it' },
+);
 
 export const ApplicationStatusSchema = Type.Object({
   observedGeneration: Opt(Type.Integer()),
@@ -340,11 +371,31 @@ export const ApplicationStatusSchema = Type.Object({
   ),
   health: Opt(Type.Object({ status: StringEnum(HEALTH_STATUSES), message: Opt(Type.String()) })),
   conditions: Opt(Type.Array(ConditionSchema)),
-  resources: Opt(Type.Array(ResourceStatusSchema)),
+  resources: Opt(
+    Type.Array(ResourceStatusSchema, {
+      description:
+        'per-object status, at most 500 (out of sync, unhealthy and hooks first); see `summary`',
+    }),
+  ),
+  summary: Opt(ResourceSummarySchema),
+  compactInventory: Opt(CompactInventorySchema),
   inventory: Opt(
-    Type.Array(InventoryEntrySchema, { description: 'every object applied, for pruning' }),
+    Type.Array(InventoryEntrySchema, {
+      description: 'deprecated (the format before compactInventory): read, then replaced',
+    }),
   ),
   operationState: Opt(OperationStateSchema),
+  deletion: Opt(
+    Type.Object(
+      {
+        total: Type.Integer({ description: 'objects the cascade deletes' }),
+        remaining: Type.Integer({
+          description: 'not deleted yet: a delete not sent yet, or the object still finalizing',
+        }),
+      },
+      { description: 'while an app is deleted with its resources: how far the cascade is' },
+    ),
+  ),
   history: Opt(Type.Array(HistoryEntrySchema)),
   reconciledAt: Opt(Type.String()),
 });
@@ -392,6 +443,9 @@ export type HistoryEntry = Static<typeof HistoryEntrySchema>;
 export type OperationState = Static<typeof OperationStateSchema>;
 export type Operation = Static<typeof OperationSchema>;
 export type InventoryEntry = Static<typeof InventoryEntrySchema>;
+export type CompactInventory = Static<typeof CompactInventorySchema>;
+export type ResourceSummary = Static<typeof ResourceSummarySchema>;
+export type SyncResult = Static<typeof SyncResultSchema>;
 export type SyncProgress = Static<typeof SyncProgressSchema>;
 export type HookRecord = Static<typeof HookRecordSchema>;
 export type SyncStage = (typeof SYNC_STAGES)[number];

@@ -13,6 +13,16 @@ export const StringMap = (description?: string): TUnsafe<Record<string, string>>
     ...(description ? { description } : {}),
   });
 
+/** `map[string]int64`: counts by key (e.g. results by action). */
+export const CountMap = <K extends string = string>(
+  description?: string,
+): TUnsafe<Partial<Record<K, number>>> =>
+  Type.Unsafe<Partial<Record<K, number>>>({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    ...(description ? { description } : {}),
+  });
+
 /** Any JSON object, kept as is by the API server. */
 export const FreeForm = (description?: string): TUnsafe<Record<string, unknown>> =>
   Type.Unsafe<Record<string, unknown>>({

@@ -122,7 +122,11 @@ function notReady(name: string, other: Application | undefined): string | undefi
   return `waiting for Application ${name} to be Synced and Healthy (now ${sync ?? 'Unknown'}/${health ?? 'Unknown'})`;
 }
 
-/** The plan's objects, plus what is still out there (prune off, or failed) so it stays prunable. */
+/**
+ * The plan's objects, plus what is still out there (prune off, or failed) so it stays prunable.
+ * Pruned objects are known from the listed results: in a sync of more than 500 changes some may
+ * not be listed and stay in the inventory until the next comparison, which finds them gone.
+ */
 export function nextInventory(
   cmp: Comparison,
   outcome: Pick<SyncOutcome, 'resources'>,

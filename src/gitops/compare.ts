@@ -20,6 +20,7 @@ import {
 import type { Reason } from './conditions.ts';
 import { ResourceError } from './errors.ts';
 import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
+import { InventoryError, inventorySize, readInventory } from './inventory.ts';
 import type { LiveState } from './live.ts';
 import { destinationNamespace, preflight, type DesiredResource, type Plan } from './preflight.ts';
 import { apiVersionOf } from './prune.ts';
@@ -80,6 +81,20 @@ export function inventoryEntry(r: DesiredResource): InventoryEntry {
 export const entryKey = (e: InventoryEntry): string =>
   refKey({ group: e.group, kind: e.kind, namespace: e.namespace ?? '', name: e.name });
 
+/** The app's inventory (either format); one that cannot be read stops the comparison. */
+function inventoryOf(app: Application): InventoryEntry[] {
+  try {
+    return readInventory(app.status);
+  } catch (err) {
+    if (!(err instanceof InventoryError)) throw err;
+    const e = new InventoryError(
+      `Application ${app.metadata.namespace}/${app.metadata.name}: ${err.message}; nothing is pruned until it is fixed`,
+      err,
+    );
+    throw new ComparisonError('InvalidInventory', errorMessage(e), true, e);
+  }
+}
+
 export class Comparer {
   private readonly deps: CompareDeps;
 
@@ -123,7 +138,7 @@ export class Comparer {
     const wanted = new Set(plan.resources.map((r) => r.key));
     const candidates = new Map<string, InventoryEntry>();
     const tracked = this.deps.live.trackedBy(app.metadata.namespace, app.metadata.name);
-    for (const e of [...(app.status?.inventory ?? []), ...tracked])
+    for (const e of [...inventoryOf(app), ...tracked])
       if (!wanted.has(entryKey(e))) candidates.set(entryKey(e), e);
     return [...candidates.values()];
   }
@@ -247,11 +262,11 @@ export class Comparer {
     revision: string,
     objects: KubeObject[],
   ): Promise<Comparison> {
-    const inventory = app.status?.inventory ?? [];
-    if (objects.length === 0 && inventory.length > 0) {
+    const managed = inventorySize(app.status);
+    if (objects.length === 0 && managed > 0) {
       throw new ComparisonError(
         'EmptyRender',
-        `the render of ${app.spec.source.path ?? '/'} at ${revision.slice(0, 7)} produced no objects; refusing to prune the ${inventory.length} object(s) this app manages (delete the app, or commit at least one manifest)`,
+        `the render of ${app.spec.source.path ?? '/'} at ${revision.slice(0, 7)} produced no objects; refusing to prune the ${managed} object(s) this app manages (delete the app, or commit at least one manifest)`,
         true,
       );
     }

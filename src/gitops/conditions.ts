@@ -1,5 +1,6 @@
 /** Condition bookkeeping for Application status (Ready / Reconciling / Stalled), kstatus style. */
 import type { AppCondition } from '../api/application.ts';
+import { clip } from './summary.ts';
 
 export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
 
@@ -14,6 +15,7 @@ export type Reason =
   | 'RenderFailed'
   | 'PreflightFailed'
   | 'EmptyRender'
+  | 'InvalidInventory'
   | 'DependencyNotReady'
   | 'InvalidSpec'
   | 'Degraded'
@@ -40,7 +42,8 @@ export function setCondition(
     type,
     status,
     reason,
-    message,
+    // A condition names a few objects, never all of them: its size does not grow with the app.
+    message: clip(message, 2000),
     lastTransitionTime: old && old.status === status ? (old.lastTransitionTime ?? now) : now,
   };
   return [...conditions.filter((c) => c.type !== type), next].sort((a, b) =>

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Application, ApplicationStatus, InventoryEntry } from '../api/application.ts';
 import { DestinationError, ClusterUnavailableError } from '../runtime/destination.ts';
 import { detectMove, moveMessage, recordMove, targetFailure } from './destination.ts';
+import { compactInventory, readInventory } from './inventory.ts';
 
 const cm = (name: string): InventoryEntry => ({
   group: '',
@@ -42,6 +43,12 @@ describe('detectMove', () => {
     ['another cluster', onCluster('a', [cm('x')]), 'b', 'a'],
     ['another cluster, nothing applied there', onCluster('a', []), 'b', undefined],
     [
+      'another cluster, compact inventory',
+      { ...onCluster('a', []), compactInventory: compactInventory([cm('x')]) },
+      'b',
+      'a',
+    ],
+    [
       'status from before destinations: it was local',
       onCluster(undefined, [cm('x')]),
       'b',
@@ -62,7 +69,8 @@ describe('recordMove', () => {
   it('empties the inventory and records the new cluster, keeping the rest of sync', () => {
     const status = onCluster('a', [cm('x')]);
     recordMove(status, app(status), { cluster: 'b', server: 'https://b:6443' });
-    expect(status.inventory).toEqual([]);
+    expect(status.inventory).toBeUndefined();
+    expect(readInventory(status)).toEqual([]);
     expect(status.sync).toEqual({
       status: 'Synced',
       comparedTo: {

@@ -18,6 +18,7 @@ import { errorMessage } from '../errors.ts';
 import { formatRef } from '../kube/types.ts';
 import { DestinationError } from '../runtime/destination.ts';
 import { ComparisonError } from './compare.ts';
+import { inventorySize, readInventory, writeInventory } from './inventory.ts';
 import type { AppTarget } from './live.ts';
 
 export interface ComparedDestination {
@@ -47,10 +48,19 @@ export interface Move {
  * destinations were honoured has no comparedTo.destination: those apps deployed locally.
  */
 export function detectMove(app: Application, target: Pick<AppTarget, 'cluster'>): Move | undefined {
-  const left = app.status?.inventory ?? [];
-  if (left.length === 0) return undefined;
+  if (inventorySize(app.status) === 0) return undefined;
   const from = app.status?.sync?.comparedTo?.destination?.name ?? IN_CLUSTER_NAME;
-  return from === target.cluster ? undefined : { from, to: target.cluster, left };
+  if (from === target.cluster) return undefined;
+  return { from, to: target.cluster, left: readableInventory(app) };
+}
+
+/** What the inventory names; one that cannot be read names nothing (only an event uses it). */
+function readableInventory(app: Application): InventoryEntry[] {
+  try {
+    return readInventory(app.status);
+  } catch {
+    return [];
+  }
 }
 
 /** Records a move in the status to be written: the inventory starts empty on the new cluster. */
@@ -59,7 +69,7 @@ export function recordMove(
   app: Application,
   target: Pick<AppTarget, 'cluster' | 'server'>,
 ): void {
-  status.inventory = [];
+  writeInventory(status, []);
   status.sync = {
     ...(status.sync ?? { status: 'Unknown' }),
     comparedTo: {

@@ -30,6 +30,7 @@ import type {
 import { formatRef } from '../kube/types.ts';
 import { byWave, isStageZero } from './order.ts';
 import type { DesiredResource, Plan } from './preflight.ts';
+import { someOf } from './summary.ts';
 
 /** What the step machine needs to know about the cluster, read from the watch cache. */
 export interface SyncView {
@@ -192,7 +193,7 @@ function hookWave(
     return waiting(
       p,
       view,
-      `waiting for ${type} hook(s) ${running.map((h) => `${h.kind}/${h.name}`).join(', ')}`,
+      `waiting for ${type} hook(s) ${someOf(running.map((h) => `${h.kind}/${h.name}`))}`,
     );
   return 'done';
 }
@@ -235,7 +236,7 @@ function syncStage(p: SyncProgress, view: SyncView): Outcome {
       return waiting(
         at,
         view,
-        `waiting for ${pending.map((r) => formatRef(r.ref)).join(', ')} to be Established`,
+        `waiting for ${someOf(pending.map((r) => formatRef(r.ref)))} to be Established`,
       );
     const rest = resources.filter((r) => !isStageZero(r));
     return {

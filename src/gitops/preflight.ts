@@ -30,6 +30,7 @@ import {
   trackingId,
   type DeletePolicy,
 } from './annotations.ts';
+import { someOf } from './summary.ts';
 
 export interface DesiredResource {
   ref: ObjectRef;
@@ -61,7 +62,7 @@ export class PreflightError extends SluiceError {
       'PreflightFailed',
       problems.length === 1
         ? (problems[0] ?? '')
-        : `${problems.length} problems:\n- ${problems.join('\n- ')}`,
+        : `${problems.length} problems:\n- ${someOf(problems, 10, '\n- ')}`,
       {
         hint: 'fix the manifests in Git; nothing of this revision was applied',
       },

@@ -17,6 +17,7 @@ import type {
   ApplicationStatus,
   HealthStatus,
   OperationState,
+  ResourceStatus,
 } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
 import { refKey, type KubeObject } from '../kube/types.ts';
@@ -47,6 +48,10 @@ import {
 } from './destination.ts';
 import { finalizeApp, removeFinalizer } from './finalize.ts';
 import { FINALIZER } from './annotations.ts';
+import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
+import { ProgressWriter } from './progresswriter.ts';
+import { ResultLog } from './results.ts';
+import { capResources, failuresMessage, someOf } from './summary.ts';
 import type { AppTarget } from './live.ts';
 import { newOperation } from './operation.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
@@ -199,7 +204,7 @@ export class Reconciler {
     if (!move) return { target, view: app };
     recordMove(status, app, target);
     void recordEvent(this.deps.kube, app, 'Warning', 'DestinationChanged', moveMessage(move));
-    return { target, view: { ...app, status: { ...app.status, inventory: [] } } };
+    return { target, view: { ...app, status: withoutInventory(app.status) } };
   }
 
   /** The destination cannot be used: say why; a deleted app is let go or waits (see below). */
@@ -223,7 +228,7 @@ export class Reconciler {
     }
     // Being deleted, cluster not registered (any more): nothing can be pruned there. As Argo CD,
     // let the app go, and say what was left.
-    const left = app.status?.inventory?.length ?? 0;
+    const left = inventorySize(app.status);
     void recordEvent(
       this.deps.kube,
       app,
@@ -236,7 +241,17 @@ export class Reconciler {
   }
 
   private async finalize(pass: Pass, view: Application): Promise<ReconcileResult> {
-    const r = await finalizeApp(view, pass.kube, pass.target, this.deps.concurrency, this.now());
+    const progress = this.progressWriter(pass);
+    const r = await finalizeApp(view, pass.kube, pass.target, {
+      ...(this.deps.concurrency ? { concurrency: this.deps.concurrency } : {}),
+      now: () => this.now(),
+      // A cascade over thousands of objects says how far it is (log and status, every 2 s).
+      onProgress: (status, message) => {
+        this.deps.onProgress?.(pass.app, message);
+        progress.write(status);
+      },
+    });
+    pass.app = await progress.done();
     if (r.status) await this.write({ ...pass, status: r.status });
     return r.requeueAfterMs === undefined
       ? { statusWritten: false }
@@ -320,7 +335,7 @@ export class Reconciler {
       return { paused: decision.paused, ...(outcome ? { outcome } : {}) };
     }
     if (!cmp.outOfSync) {
-      status.inventory = cmp.plan.resources.map(inventoryEntry);
+      writeInventory(status, cmp.plan.resources.map(inventoryEntry));
       // In sync at a revision history does not show: a sync whose status write was lost (the
       // controller died after applying). Record the deployment now.
       if (status.history?.at(-1)?.revision !== cmp.revision && cmp.plan.resources.length > 0)
@@ -413,10 +428,15 @@ export class Reconciler {
     const { app, status } = pass;
     const state = newOperation(app, status.operationState, cmp.revision, pass.now);
     // Everything this revision brings is tracked from the start: a crash mid-sync loses nothing.
-    status.inventory = nextInventory(cmp, { resources: [] });
+    writeInventory(status, nextInventory(cmp, { resources: [] }));
     const bad = validate(this.target(app, cmp));
     if (bad) {
-      const message = `${bad.length} object(s) failed validation (server-side dry-run); nothing was applied: ${bad.map((r) => r.message).join('; ')}`;
+      const message = failuresMessage(
+        'failed validation (server-side dry-run); nothing was applied',
+        bad,
+      );
+      const results = new ResultLog();
+      results.record(...bad);
       const { progress: _p, ...rest } = state;
       status.operationState = {
         ...rest,
@@ -424,7 +444,7 @@ export class Reconciler {
         message,
         finishedAt: this.now().toISOString(),
         retryCount: state.retryCount ?? 0,
-        syncResult: { revision: cmp.revision, resources: bad },
+        syncResult: results.syncResult(cmp.revision),
       };
       return this.operationEnded(pass, cmp, {
         phase: 'Failed',
@@ -460,7 +480,7 @@ export class Reconciler {
    * A long step (thousands of objects) shows its progress in status: the latest message,
    * written at most every 2 s from the second 2 on, so quick steps cost no extra write.
    */
-  private progressTicker(pass: Pass, state: OperationState, deps: SyncDeps): () => void {
+  private progressTicker(pass: Pass, state: OperationState, deps: SyncDeps): () => Promise<void> {
     let latest = state.message ?? '';
     let written = latest;
     const report = deps.onProgress;
@@ -468,6 +488,7 @@ export class Reconciler {
       latest = m;
       report?.(m);
     };
+    const progress = this.progressWriter(pass);
     const timer = setInterval(() => {
       if (latest === written) return;
       written = latest;
@@ -476,13 +497,20 @@ export class Reconciler {
         ...state,
         phase: 'Running',
         message: latest,
-        syncResult: { revision: state.syncResult?.revision ?? '', resources: [] },
+        // Bounded (results.ts): what earlier steps recorded survives a crash during this one.
+        syncResult: state.syncResult ?? { revision: '', resources: [] },
       };
-      void this.deps.patcher
-        .patchStatus(pass.kube, pass.app, { ...base, operationState: running })
-        .catch(() => undefined);
+      progress.write({ ...base, operationState: running });
     }, 2000);
-    return () => clearInterval(timer);
+    return async () => {
+      clearInterval(timer);
+      pass.app = await progress.done();
+    };
+  }
+
+  /** Progress writes that the reconcile's final write supersedes (progresswriter.ts). */
+  private progressWriter(pass: Pass): ProgressWriter {
+    return new ProgressWriter(pass.app, this.deps.patcher, pass.kube);
   }
 
   /** The operation ended: inventory, history, and a manual request is cleared. */
@@ -494,7 +522,7 @@ export class Reconciler {
     const { app, status } = pass;
     const op = status.operationState as OperationState;
     this.recent.delete(`${app.metadata.namespace}/${app.metadata.name}`);
-    status.inventory = nextInventory(cmp, outcome);
+    writeInventory(status, nextInventory(cmp, outcome));
     // A request that came while an automated sync ran is not that sync: it stays, and runs next.
     const asked = startedFromRequest(app);
     const manual = asked || op.initiatedBy !== 'automated';
@@ -584,18 +612,16 @@ export class Reconciler {
         destination: comparedDestination(app, pass.target),
       },
     };
-    status.resources = resources.map((r) => {
+    const all = resources.map((r): ResourceStatus => {
       const d = cmp.diffs.get(
         refKey({ group: r.group, kind: r.kind, namespace: r.namespace ?? '', name: r.name }),
       );
       return { ...r, status: synced || d?.inSync ? 'Synced' : 'OutOfSync' };
     });
     for (const c of cmp.pruneCandidates)
-      status.resources.push({
-        ...c,
-        status: synced ? 'Synced' : 'OutOfSync',
-        requiresPruning: !synced,
-      });
+      all.push({ ...c, status: synced ? 'Synced' : 'OutOfSync', requiresPruning: !synced });
+    // Bounded whatever the app's size: at most 500 listed, every object counted (summary.ts).
+    ({ resources: status.resources, summary: status.summary } = capResources(all));
     status.observedGeneration = app.metadata.generation ?? 0;
   }
 
@@ -642,7 +668,11 @@ function invalidObjects(
   if (errors.length === 0) return undefined;
   return [
     'ValidationFailed',
-    `${errors.length} object(s) fail server-side validation, so a sync would apply nothing: ${errors.map((e) => e.describe()).join('; ')}`,
+    `${errors.length} object(s) fail server-side validation, so a sync would apply nothing: ${someOf(
+      errors.map((e) => e.describe()),
+      5,
+      '; ',
+    )}`,
   ];
 }
 

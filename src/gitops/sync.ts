@@ -30,6 +30,9 @@ import type { LiveState } from './live.ts';
 import { failed, hookRecordKey, nextStep, type Step, type SyncView } from './operation.ts';
 import type { DesiredResource, Plan } from './preflight.ts';
 import { pruneOne, type PropagationPolicy } from './prune.ts';
+import { ProgressCounter } from './progress.ts';
+import { ResultLog } from './results.ts';
+import { clip, failuresMessage, someOf } from './summary.ts';
 
 export interface SyncTarget {
   app: Application;
@@ -56,6 +59,7 @@ export interface SyncDeps {
 export interface SyncOutcome {
   phase: 'Succeeded' | 'Failed';
   message: string;
+  /** The results listed in status (at most 500 and the hooks; `syncResult.counts` has all). */
   resources: ResourceResult[];
   /** Objects no longer in Git left in place because prune is off (the app stays OutOfSync). */
   leftToPrune: number;
@@ -66,9 +70,6 @@ export interface Advanced {
   /** Set when the operation ended. */
   outcome?: SyncOutcome;
 }
-
-const resultKey = (r: ResourceResult): string =>
-  `${r.group}/${r.kind}/${r.namespace ?? ''}/${r.name}/${r.hook ?? ''}`;
 
 function result(
   r: DesiredResource,
@@ -125,7 +126,7 @@ export function validate(target: SyncTarget): ResourceResult[] | undefined {
 }
 
 class SyncRun {
-  private readonly results = new Map<string, ResourceResult>();
+  private readonly results: ResultLog;
   private state: OperationState;
   private readonly target: SyncTarget;
   private readonly deps: SyncDeps;
@@ -135,7 +136,7 @@ class SyncRun {
     this.target = target;
     this.deps = deps;
     this.state = structuredClone(state);
-    for (const r of state.syncResult?.resources ?? []) this.results.set(resultKey(r), r);
+    this.results = new ResultLog(state.syncResult);
     const p = parseOptions(target.app.spec.syncPolicy?.syncOptions ?? [])
       .get('PrunePropagationPolicy')
       ?.toLowerCase();
@@ -151,14 +152,11 @@ class SyncRun {
   }
 
   private record(...rs: ResourceResult[]): void {
-    for (const r of rs) this.results.set(resultKey(r), r);
+    this.results.record(...rs);
   }
 
   private snapshot(): OperationState {
-    return {
-      ...this.state,
-      syncResult: { revision: this.target.revision, resources: [...this.results.values()] },
-    };
+    return { ...this.state, syncResult: this.results.syncResult(this.target.revision) };
   }
 
   private liveOf(r: DesiredResource): Promise<KubeObject | undefined> {
@@ -224,7 +222,7 @@ class SyncRun {
       this.progress = d.progress;
       const step = d.step;
       if (step.type === 'wait') {
-        this.state.message = step.message;
+        this.state.message = clip(step.message);
         return { state: this.snapshot() };
       }
       if (step.type === 'finish') return this.finish(step);
@@ -237,7 +235,7 @@ class SyncRun {
     if (step.type === 'prune') return this.prune();
     const id = this.state.startedAt;
     this.deps.onProgress?.(
-      `running ${step.hookType} hook(s) ${step.hooks.map((h) => formatRef(h.ref)).join(', ')}`,
+      `running ${step.hookType} hook(s) ${someOf(step.hooks.map((h) => formatRef(h.ref)))}`,
     );
     const started = await mapLimit(step.hooks, this.deps.concurrency ?? 8, (h) =>
       startHook(this.deps.kube, this.deps.live, h, step.hookType, id),
@@ -282,19 +280,30 @@ class SyncRun {
       this.deps.onProgress?.(`wave ${wave}: applying ${resources.length} object(s)`);
     // Kinds from a CRD of this revision are served now (the CRDs were Established): look again.
     if (!stage0 && resources.some((r) => r.crdPending)) this.deps.kube.discovery.invalidate();
-    const out = await mapLimit(resources, this.deps.concurrency ?? 8, (r) => this.applyOne(r));
+    const counter = this.counter(`wave ${wave}: applied`, resources.length);
+    const out = await mapLimit(
+      resources,
+      this.deps.concurrency ?? 8,
+      counter.wrap((r: DesiredResource) => this.applyOne(r)),
+    );
     this.record(...out);
     if (out.some((r) => r.action !== 'unchanged' && r.kind === 'CustomResourceDefinition'))
       this.deps.kube.discovery.invalidate();
     const bad = out.filter((x) => x.action === 'failed');
     if (bad.length > 0) {
-      this.progress = failed(
-        this.progress,
-        `${bad.length} object(s) failed to apply: ${bad.map((f) => f.message).join('; ')}`,
-      );
+      this.progress = failed(this.progress, failuresMessage('failed to apply', bad));
       return;
     }
     this.progress = { ...this.progress, applied: stage0 ? 'stage0' : 'all' };
+  }
+
+  /** Reports "<what> 3120/5000 object(s)" every 2 s while a long step runs. */
+  private counter(what: string, total: number): ProgressCounter {
+    return new ProgressCounter(
+      total,
+      (done) => this.deps.onProgress?.(`${what} ${done}/${total} object(s)`),
+      () => this.deps.now().getTime(),
+    );
   }
 
   /**
@@ -330,7 +339,10 @@ class SyncRun {
     this.progress = {
       ...rest,
       stage: 'Done',
-      failure: `${bad.length} object(s) failed validation (server-side dry-run) in the new namespace ${created.join(', ')}; nothing was applied and the namespace was removed: ${bad.map((b) => b.message).join('; ')}`,
+      failure: failuresMessage(
+        `failed validation (server-side dry-run) in the new namespace ${created.join(', ')}; nothing was applied and the namespace was removed`,
+        bad,
+      ),
     };
   }
 
@@ -374,16 +386,16 @@ class SyncRun {
         namespace: this.target.app.metadata.namespace,
         name: this.target.app.metadata.name,
       };
-      const out = await mapLimit(candidates, this.deps.concurrency ?? 8, (c) =>
-        pruneOne(this.deps.kube, c, app, this.policy),
+      const counter = this.counter('pruned', candidates.length);
+      const out = await mapLimit(
+        candidates,
+        this.deps.concurrency ?? 8,
+        counter.wrap((c: InventoryEntry) => pruneOne(this.deps.kube, c, app, this.policy)),
       );
       this.record(...out);
       const bad = out.filter((r) => r.action === 'failed');
       if (bad.length > 0) {
-        this.progress = failed(
-          this.progress,
-          `prune failed for ${bad.length} object(s): ${bad.map((f) => f.message).join('; ')}`,
-        );
+        this.progress = failed(this.progress, failuresMessage('could not be pruned', bad));
         return;
       }
     }
@@ -391,14 +403,12 @@ class SyncRun {
   }
 
   private finish(step: Extract<Step, { type: 'finish' }>): Advanced {
-    const resources = [...this.results.values()];
+    const resources = this.results.resources;
     const leftToPrune =
       (this.state.progress?.prune ?? true) ? 0 : this.target.pruneCandidates.length;
-    let message = step.message;
+    let message = clip(step.message);
     if (step.phase === 'Succeeded') {
-      const counts = new Map<string, number>();
-      for (const r of resources) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
-      const summary = [...counts.entries()].map(([a, n]) => `${n} ${a}`).join(', ');
+      const summary = this.results.summary();
       message = `successfully synced (${summary || 'nothing to do'}) at ${this.target.revision.slice(0, 7)}`;
     }
     const { progress: _p, ...rest } = this.state;
@@ -407,7 +417,7 @@ class SyncRun {
       phase: step.phase,
       message,
       finishedAt: this.deps.now().toISOString(),
-      syncResult: { revision: this.target.revision, resources },
+      syncResult: this.results.syncResult(this.target.revision),
     };
     return { state, outcome: { phase: step.phase, message, resources, leftToPrune } };
   }

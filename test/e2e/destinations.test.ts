@@ -17,6 +17,7 @@ import {
 } from '../../src/devcluster/cluster.ts';
 import { FINALIZER, REFRESH_ANNOTATION } from '../../src/gitops/annotations.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
+import { readInventory } from '../../src/gitops/inventory.ts';
 import { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { execFile } from '../../src/util/exec.ts';
@@ -218,7 +219,7 @@ describe('destinations', () => {
       (a) => syncedHealthy(a) && a.status?.sync?.comparedTo?.destination?.name === 'b',
       60_000,
     );
-    expect(moved.status?.inventory?.map((e) => e.name)).toEqual(['on-a']);
+    expect(readInventory(moved.status).map((e) => e.name)).toEqual(['on-a']);
     expect((await getCM(kubeB, 'on-a'))?.data).toEqual({ color: 'blue' });
     expect((await getCM(k, 'on-a'))?.data).toEqual({ color: 'blue' });
     const events = await k.list<KubeObject & { reason?: string; message?: string }>('v1', 'Event', {

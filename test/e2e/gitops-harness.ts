@@ -19,7 +19,7 @@ import {
 } from '../../src/gitops/controller.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { execFile } from '../../src/util/exec.ts';
-import { createLogger, silentLogger } from '../../src/util/log.ts';
+import { createLogger, silentLogger, type Logger } from '../../src/util/log.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { eventually, uniqueName } from './harness.ts';
 
@@ -79,14 +79,18 @@ export async function createRepo(files: Record<string, string | null>): Promise<
 
 let crdsInstalled: Promise<unknown> | undefined;
 
-/** A controller that only looks at Applications in `namespace`; stopped after the test. */
+/**
+ * A controller that only looks at Applications in `namespace`; stopped after the test. With
+ * `leader`, it holds the Lease in `namespace` as `sluice controller` does (the CLI, given
+ * SLUICE_CONTROLLER_NAMESPACE, then knows a controller runs instead of giving up after 10 s).
+ */
 export async function startController(
   kube: Kube,
   namespace: string,
   options: Pick<
     ControllerOptions,
     'waitTimeoutMs' | 'listen' | 'webhookSecrets' | 'pollIntervalMs'
-  > = {},
+  > & { log?: Logger; leader?: boolean } = {},
 ): Promise<Controller> {
   crdsInstalled ??= installCrds(kube, silentProgress);
   await crdsInstalled;
@@ -96,12 +100,14 @@ export async function startController(
     namespace,
     appNamespaces: [namespace],
     cacheDir,
-    leaderElection: { enabled: false },
+    leaderElection: options.leader
+      ? { enabled: true, leaseDurationMs: 5000, renewMs: 1000 }
+      : { enabled: false },
     waitTimeoutMs: options.waitTimeoutMs ?? 30_000,
     ...(options.listen ? { listen: options.listen } : {}),
     ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
-    log: process.env['SLUICE_TEST_LOG'] ? createLogger('debug') : silentLogger,
+    log: options.log ?? (process.env['SLUICE_TEST_LOG'] ? createLogger('debug') : silentLogger),
   });
   await controller.start();
   cleanups.push(async () => {

@@ -4,6 +4,7 @@
  * custom resource sync together; CreateNamespace creates the destination.
  */
 import { describe, expect, it } from 'vitest';
+import { readInventory } from '../../src/gitops/inventory.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { kube, uniqueName, useNamespace } from './harness.ts';
 import {
@@ -80,7 +81,7 @@ describe('hooks and waves', () => {
     );
     // HookSucceeded deleted the PostSync hook; hooks are not part of the inventory.
     expect(await k.get('v1', 'ConfigMap', ns(), 'post-sync-marker')).toBeUndefined();
-    expect(app.status?.inventory?.map((e) => e.name)).toEqual(['web']);
+    expect(readInventory(app.status).map((e) => e.name)).toEqual(['web']);
   });
 
   it('a failed PreSync hook fails the sync, applies nothing after it, and runs the SyncFail hooks', async () => {

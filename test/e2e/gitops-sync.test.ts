@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { API_VERSION, KIND } from '../../src/api/application.ts';
+import { readInventory } from '../../src/gitops/inventory.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { Kube } from '../../src/kube/api.ts';
 import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
@@ -37,11 +38,11 @@ describe('Application sync', () => {
     const first = await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
     expect(first.status?.sync?.revision).toBe(await repo.git('rev-parse', 'HEAD'));
     expect(first.status?.operationState?.phase).toBe('Succeeded');
-    expect(first.status?.inventory?.map((e) => `${e.kind}/${e.name}`).sort()).toEqual([
-      'ConfigMap/extra',
-      'ConfigMap/settings',
-      'Deployment/web',
-    ]);
+    expect(
+      readInventory(first.status)
+        .map((e) => `${e.kind}/${e.name}`)
+        .sort(),
+    ).toEqual(['ConfigMap/extra', 'ConfigMap/settings', 'Deployment/web']);
     const web = await k.get<KubeObject & { status?: { availableReplicas?: number } }>(
       'apps/v1',
       'Deployment',

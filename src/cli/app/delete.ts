@@ -11,6 +11,7 @@ import { Command, Option } from 'commander';
 import type { Application } from '../../api/application.ts';
 import { SluiceError } from '../../errors.ts';
 import { FINALIZER } from '../../gitops/annotations.ts';
+import { inventorySize } from '../../gitops/inventory.ts';
 import type { Kube } from '../../kube/api.ts';
 import { addClusterOptions, withKube, type GlobalOptions } from '../context.ts';
 import { getApp } from './common.ts';
@@ -32,7 +33,7 @@ export function parseCascade(v: string | undefined): boolean {
 
 /** How many objects the app manages, as its status counts them. */
 const managedCount = (app: Application): number =>
-  app.status?.inventory?.length ?? app.status?.resources?.length ?? 0;
+  inventorySize(app.status) || (app.status?.summary?.total ?? app.status?.resources?.length ?? 0);
 
 /** What happens to the objects a --cascade=false delete leaves (tested in test/e2e/cli-delete). */
 export const LEFT_BEHIND = [

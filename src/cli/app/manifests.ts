@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { Application, InventoryEntry } from '../../api/application.ts';
 import { withoutManagedFields } from '../../gitops/diff.ts';
+import { readInventory } from '../../gitops/inventory.ts';
 import { maskSecret } from '../../gitops/mask.ts';
 import { apiVersionOf } from '../../gitops/prune.ts';
 import type { Kube } from '../../kube/api.ts';
@@ -21,7 +22,7 @@ type ManifestOptions = LocalOptions & { source: 'git' | 'live'; output: 'yaml' |
 
 /** What the app tracks: its inventory, or (before its first sync) its resource list. */
 function tracked(app: Application): InventoryEntry[] {
-  const inventory = app.status?.inventory ?? [];
+  const inventory = readInventory(app.status);
   if (inventory.length > 0) return inventory;
   return (app.status?.resources ?? []).filter((r) => !r.hook);
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { API_VERSION, KIND, type Application, type ResourceStatus } from '../../api/application.ts';
 import { REFRESH_ANNOTATION } from '../../gitops/annotations.ts';
+import { formatCounts } from '../../gitops/summary.ts';
 import { addClusterOptions, bold, statusColor, withKube, type GlobalOptions } from '../context.ts';
 import { formatTable, outputOption, printData, type OutputFormat } from '../output.ts';
 import type { Kube } from '../../kube/api.ts';
@@ -116,9 +117,23 @@ function resourceRow(r: ResourceStatus): string[] {
   ];
 }
 
+/**
+ * "showing 500 of 20000 objects; 20000 Synced; 19998 Healthy, 2 Progressing": the status lists
+ * at most 500 objects (those needing attention first) and counts all of them.
+ */
+export function resourceTotals(a: Application): string | undefined {
+  const s = a.status?.summary;
+  if (!s) return undefined;
+  const listed = a.status?.resources?.length ?? 0;
+  const shown = s.truncated ? `showing ${listed} of ${s.total} objects` : `${s.total} objects`;
+  return [shown, formatCounts(s.sync), formatCounts(s.health)].filter(Boolean).join('; ');
+}
+
 function describeApp(a: Application): string {
   const lines = summaryLines(a);
   const resources = a.status?.resources ?? [];
+  const totals = resourceTotals(a);
+  if (totals) lines.push(field('Resources', totals));
   if (resources.length > 0) {
     lines.push(
       '',
@@ -207,7 +222,9 @@ export function historyCommand(): Command {
 
 export function resourcesCommand(): Command {
   const cmd = new Command('resources')
-    .description('the objects an Application manages, with their sync status and health')
+    .description(
+      'the objects an Application manages, with their sync status and health (at most 500 listed, needing attention first; all counted)',
+    )
     .argument('<name>')
     .addOption(outputOption())
     .addHelpText('after', '\nExample:\n  sluice app resources guestbook -o json');
@@ -216,6 +233,8 @@ export function resourcesCommand(): Command {
     await withKube(o, async (kube) => {
       const app = await getApp(kube, o.appNamespace, name);
       const resources = app.status?.resources ?? [];
+      const totals = resourceTotals(app);
+      if (totals) process.stderr.write(`• ${totals}\n`);
       printData(o.output, resources, () =>
         resources.length === 0
           ? `${name} manages no objects yet\n`

@@ -4,8 +4,9 @@
  * writes nothing; `sync --resource GROUP:KIND:NAME` syncs only the named objects.
  */
 import { Command } from 'commander';
-import type { Application, Operation } from '../../api/application.ts';
+import type { Application, Operation, ResourceResult, SyncResult } from '../../api/application.ts';
 import { SluiceError } from '../../errors.ts';
+import { formatCounts } from '../../gitops/summary.ts';
 import { addClusterOptions, bold, statusColor, withKube, type GlobalOptions } from '../context.ts';
 import { outputOption, type OutputFormat } from '../output.ts';
 import type { Kube } from '../../kube/api.ts';
@@ -43,15 +44,25 @@ function operationPrinter(ask: SyncAsk): (app: Application) => void {
   };
 }
 
+/** "500 of 20000 objects listed: 20000 created" when the status lists only some results. */
+function unlisted(result: SyncResult | undefined): string | undefined {
+  if (!result?.truncated || result.total === undefined) return undefined;
+  return `${result.resources.length} of ${result.total} objects listed: ${formatCounts(result.counts)}`;
+}
+
+function resultLine(r: ResourceResult): string {
+  const kind = r.group ? `${r.kind}.${r.group}` : r.kind;
+  const where = r.namespace ? `${r.namespace}/` : '';
+  const hook = r.hook ? ` (${r.hook} hook)` : '';
+  const why = r.action === 'failed' ? `: ${r.message ?? ''}` : '';
+  return `${r.action.padEnd(12)} ${kind}/${where}${r.name}${hook}${why}\n`;
+}
+
 function printResult(app: Application): void {
   const op = app.status?.operationState;
-  for (const r of op?.syncResult?.resources ?? []) {
-    const kind = r.group ? `${r.kind}.${r.group}` : r.kind;
-    const where = r.namespace ? `${r.namespace}/` : '';
-    const hook = r.hook ? ` (${r.hook} hook)` : '';
-    const why = r.action === 'failed' ? `: ${r.message ?? ''}` : '';
-    process.stdout.write(`${r.action.padEnd(12)} ${kind}/${where}${r.name}${hook}${why}\n`);
-  }
+  for (const r of op?.syncResult?.resources ?? []) process.stdout.write(resultLine(r));
+  const more = unlisted(op?.syncResult);
+  if (more) process.stderr.write(`  (${more})\n`);
   process.stderr.write(`• ${statusColor(op?.phase)} ${op?.message ?? ''}\n`);
 }
 
