@@ -28,8 +28,8 @@ export default tseslint.config(
     rules: { complexity: ['error', 15], 'max-depth': ['error', 4] },
   },
   {
-    // Tests read top to bottom as a story; fake async handlers are fine there.
-    files: ['**/*.test.ts', 'test/**/*.ts'],
+    // Tests and benchmarks read top to bottom as a story; fake async handlers are fine there.
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: { complexity: 'off', '@typescript-eslint/require-await': 'off' },
   },
   {

@@ -211,6 +211,24 @@ function healthyCounter(informer: Informer<Application>): () => number {
       .length;
 }
 
+/** Whether the controller has undone drift edit `kind` (0 replicas, 1 a label, 2 a deletion). */
+async function reverted(kube: Kube, kind: number, ns: string, name: string): Promise<boolean> {
+  if (kind === 0) {
+    const d = await kube.get<KubeObject & { spec: { replicas: number } }>(
+      'apps/v1',
+      'Deployment',
+      ns,
+      name,
+    );
+    return d?.spec.replicas === 0;
+  }
+  if (kind === 1) {
+    const s = await kube.get('v1', 'Service', ns, name);
+    return s?.metadata.labels?.['tier'] === 'bench';
+  }
+  return (await kube.get('v1', 'ServiceAccount', ns, name)) !== undefined;
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   progress.step(
@@ -390,19 +408,7 @@ async function main(): Promise<void> {
           metadata: { name, namespace: ns },
         });
       }
-      for (;;) {
-        if (kind === 0) {
-          const d = await kube.get<KubeObject & { spec: { replicas: number } }>(
-            'apps/v1',
-            'Deployment',
-            ns,
-            name,
-          );
-          if (d?.spec.replicas === 0) break;
-        } else if (kind === 1) {
-          const s = await kube.get('v1', 'Service', ns, name);
-          if (s?.metadata.labels?.['tier'] === 'bench') break;
-        } else if (await kube.get('v1', 'ServiceAccount', ns, name)) break;
+      while (!(await reverted(kube, kind, ns, name))) {
         if (Date.now() - t > 30_000) throw new Error(`${name}: drift not reverted in 30 s`);
         await sleep(5);
       }

@@ -32,6 +32,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The body, or undefined once it passes `limit`: the rest is read and dropped (not kept), so the
+ * client still gets its 413 instead of a dropped connection.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -39,11 +43,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        chunks.length = 0;
         resolve(undefined);
-        req.destroy();
       } else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
