@@ -20,7 +20,7 @@ import { RenderCache } from '../render/index.ts';
 import { RenderPool } from '../render/pool.ts';
 import { Controller, type ReconcileRequest, type ReconcileResult } from '../runtime/controller.ts';
 import { ClusterRegistry } from '../runtime/clusters.ts';
-import { Manager, type Runnable } from '../runtime/manager.ts';
+import { Manager, type LeaderElectionOptions, type Runnable } from '../runtime/manager.ts';
 import { StatusPatcher } from '../runtime/patcher.ts';
 import type { WorkQueue } from '../runtime/queue.ts';
 import { Metrics } from '../server/metrics.ts';
@@ -51,13 +51,7 @@ export interface ControllerOptions {
   /** Watch Applications only in these namespaces (default: all). */
   appNamespaces?: string[];
   concurrency?: number;
-  leaderElection?: {
-    enabled: boolean;
-    leaseName?: string;
-    identity?: string;
-    leaseDurationMs?: number;
-    renewMs?: number;
-  };
+  leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
   /** Fetch every repository at least this often (with ±10% jitter). Default 3 min. */
   pollIntervalMs?: number;

@@ -23,18 +23,21 @@ export interface Runnable {
   stop(): Promise<void>;
 }
 
+/** Who reconciles: the holder of the Lease `leaseName` (default `sluice-controller`). */
+export interface LeaderElectionOptions {
+  enabled: boolean;
+  leaseName?: string;
+  identity?: string;
+  leaseDurationMs?: number;
+  renewMs?: number;
+}
+
 export interface ManagerOptions {
   kube: Kube;
   /** The controller's namespace: its Lease lives there. */
   namespace: string;
   log: Logger;
-  leaderElection?: {
-    enabled: boolean;
-    leaseName?: string;
-    identity?: string;
-    leaseDurationMs?: number;
-    renewMs?: number;
-  };
+  leaderElection?: LeaderElectionOptions;
   /** Serve /metrics, /healthz and the controllers' routes here (port 0: any free port). */
   listen?: { host: string; port: number };
 }

@@ -2,6 +2,7 @@
  * Helpers for GitOps tests: real Git repositories in temp dirs (file:// URLs), a controller
  * scoped to the test's namespace, and Applications.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,7 +22,7 @@ import type { Kube } from '../../src/kube/api.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { createLogger, silentLogger, type Logger } from '../../src/util/log.ts';
 import { silentProgress } from '../../src/util/progress.ts';
-import { eventually, uniqueName } from './harness.ts';
+import { eventually, kubeconfigPath, uniqueName } from './harness.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -215,4 +216,36 @@ export async function repoSecret(
     metadata: { name, namespace, labels: { 'sluice.dev/secret-type': 'repository' } },
     stringData: data,
   });
+}
+
+/**
+ * `sluice controller` as its own process (to kill -9 it, or to watch it die), watching only
+ * `namespace`, with its Git cache in `cacheDir`. `args` are added to the command line.
+ */
+export function controllerProcess(
+  namespace: string,
+  cacheDir: string,
+  args: readonly string[] = [],
+  options: { env?: Record<string, string>; stderr?: 'ignore' | 'pipe' } = {},
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      'bin/sluice.js',
+      'controller',
+      '--kubeconfig',
+      kubeconfigPath(),
+      '--namespace',
+      namespace,
+      '--app-namespace',
+      namespace,
+      '--listen',
+      'off',
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'],
+      env: { ...process.env, SLUICE_CACHE_DIR: cacheDir, ...options.env },
+    },
+  );
 }

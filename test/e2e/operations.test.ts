@@ -3,7 +3,7 @@
  * hook is not run again, waves stay in order, Succeeded only once the gating wave is healthy);
  * a controller that loses its Lease stops writing within a second.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,29 +14,15 @@ import { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { eventually, kube, kubeconfigPath, uniqueName, useNamespace } from './harness.ts';
-import { application, configMap, createRepo, startController } from './gitops-harness.ts';
+import {
+  application,
+  configMap,
+  controllerProcess,
+  createRepo,
+  startController,
+} from './gitops-harness.ts';
 
 const ns = useNamespace('ops');
-
-function controllerProcess(namespace: string, cacheDir: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      'bin/sluice.js',
-      'controller',
-      '--kubeconfig',
-      kubeconfigPath(),
-      '--namespace',
-      namespace,
-      '--app-namespace',
-      namespace,
-      '--listen',
-      'off',
-      '--no-leader-election',
-    ],
-    { stdio: 'ignore', env: { ...process.env, SLUICE_CACHE_DIR: cacheDir } },
-  );
-}
 
 /** A Deployment whose pods only schedule onto a node labelled `gate=open`. */
 const gated = (name: string, gate: string, wave: number): string => `apiVersion: apps/v1
@@ -91,7 +77,9 @@ describe('operations', () => {
     });
     const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-ops-'));
     const node = (await k.list('v1', 'Node')).items[0] as KubeObject;
-    let first: ChildProcess | undefined = controllerProcess(ns(), cacheDir);
+    let first: ChildProcess | undefined = controllerProcess(ns(), cacheDir, [
+      '--no-leader-election',
+    ]);
     let second: ChildProcess | undefined;
     try {
       const name = uniqueName('app');
@@ -115,7 +103,7 @@ describe('operations', () => {
       expect(job?.metadata.uid).toBeTruthy();
       first.kill('SIGKILL');
       first = undefined;
-      second = controllerProcess(ns(), cacheDir);
+      second = controllerProcess(ns(), cacheDir, ['--no-leader-election']);
       // The new controller picks the operation up where it was: still at wave 1, wave 2 unapplied.
       await new Promise((r) => setTimeout(r, 4000));
       const resumed = await getApp(k, name);

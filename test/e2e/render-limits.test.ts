@@ -10,7 +10,7 @@
  *   is quarantined after two deaths in a row; the other app syncs; a release annotation gives
  *   it one more try, and one more death quarantines it again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +20,15 @@ import { installCrds } from '../../src/api/install.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { silentProgress } from '../../src/util/progress.ts';
-import { application, configMap, createRepo, syncedHealthy, waitApp } from './gitops-harness.ts';
-import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
+import {
+  application,
+  configMap,
+  controllerProcess,
+  createRepo,
+  syncedHealthy,
+  waitApp,
+} from './gitops-harness.ts';
+import { eventually, kube, useNamespace } from './harness.ts';
 
 const ns = useNamespace('limits');
 
@@ -52,27 +59,10 @@ interface Proc {
 }
 
 function controller(namespace: string, cacheDir: string, env: Record<string, string> = {}): Proc {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/sluice.js',
-      'controller',
-      '--kubeconfig',
-      kubeconfigPath(),
-      '--namespace',
-      namespace,
-      '--app-namespace',
-      namespace,
-      '--listen',
-      'off',
-      '--lease-duration',
-      '2s',
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, SLUICE_CACHE_DIR: cacheDir, ...env },
-    },
-  );
+  const child = controllerProcess(namespace, cacheDir, ['--lease-duration', '2s'], {
+    env,
+    stderr: 'pipe',
+  });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-20_000);

@@ -3,7 +3,7 @@
  * API server mid-sync; make a repository unreachable for a while. Each time everything converges,
  * nothing is duplicated or lost, and nothing is pruned while the source is away.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +18,11 @@ import { startGitHttpServer } from '../../src/source/testing/http-git-server.ts'
 import { execFile } from '../../src/util/exec.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { silentProgress } from '../../src/util/progress.ts';
-import { eventually, kube, kubeconfigPath, uniqueName, useNamespace } from './harness.ts';
+import { eventually, kube, uniqueName, useNamespace } from './harness.ts';
 import {
   application,
   configMap,
+  controllerProcess,
   createRepo,
   repoSecret,
   startController,
@@ -30,29 +31,6 @@ import {
 } from './gitops-harness.ts';
 
 const ns = useNamespace('chaos');
-
-function controllerProcess(namespace: string, cacheDir: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      'bin/sluice.js',
-      'controller',
-      '--kubeconfig',
-      kubeconfigPath(),
-      '--namespace',
-      namespace,
-      '--app-namespace',
-      namespace,
-      '--listen',
-      'off',
-      '--lease-duration',
-      '3s',
-      '--concurrency',
-      '8',
-    ],
-    { stdio: 'ignore', env: { ...process.env, SLUICE_CACHE_DIR: cacheDir } },
-  );
-}
 
 async function countSynced(k: Kube, namespace: string): Promise<Application[]> {
   return (await k.list<Application>(API_VERSION, KIND, { namespace })).items.filter(syncedHealthy);
@@ -67,7 +45,12 @@ describe('resilience', () => {
       files[`apps/a${i}/cm.yaml`] = configMap(`cm-${i}`, { i: String(i) });
     const repo = await createRepo(files);
     const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-chaos-'));
-    let first: ChildProcess | undefined = controllerProcess(ns(), cacheDir);
+    let first: ChildProcess | undefined = controllerProcess(ns(), cacheDir, [
+      '--lease-duration',
+      '3s',
+      '--concurrency',
+      '8',
+    ]);
     let second: ChildProcess | undefined;
     try {
       for (let i = 0; i < 200; i++) {
@@ -88,7 +71,7 @@ describe('resilience', () => {
       first = undefined;
       const atKill = (await countSynced(k, ns())).length;
       expect(atKill).toBeLessThan(200);
-      second = controllerProcess(ns(), cacheDir);
+      second = controllerProcess(ns(), cacheDir, ['--lease-duration', '3s', '--concurrency', '8']);
       await eventually(
         'all 200 synced',
         async () => ((await countSynced(k, ns())).length === 200 ? true : undefined),
