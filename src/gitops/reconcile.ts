@@ -20,7 +20,7 @@ import type {
   ResourceStatus,
 } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
-import { refKey, type KubeObject } from '../kube/types.ts';
+import { refKey } from '../kube/types.ts';
 import { recordEvent } from '../runtime/events.ts';
 import { StatusPatcher } from '../runtime/patcher.ts';
 import {
@@ -28,7 +28,6 @@ import {
   assessAppHealth,
   dependencyProblem,
   initiator,
-  nextInventory,
   readiness,
 } from './appstatus.ts';
 import {
@@ -49,22 +48,12 @@ import {
 import { finalizeApp, removeFinalizer } from './finalize.ts';
 import { FINALIZER } from './annotations.ts';
 import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
-import { ProgressWriter } from './progresswriter.ts';
-import { ResultLog } from './results.ts';
-import { capResources, failuresMessage, someOf } from './summary.ts';
+import { capResources, someOf } from './summary.ts';
 import type { AppTarget } from './live.ts';
-import { newOperation } from './operation.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
-import {
-  advanceSync,
-  selectResources,
-  terminateSync,
-  validate,
-  type SyncDeps,
-  type SyncOutcome,
-  type SyncTarget,
-} from './sync.ts';
+import type { SyncOutcome } from './sync.ts';
 import { errorMessage } from '../errors.ts';
+import { isRunning, Operations, type Pass } from './operations.ts';
 
 export interface ReconcilerDeps extends Omit<CompareDeps, 'live'> {
   /** The local cluster: Applications, their status and their events are read and written here. */
@@ -100,36 +89,26 @@ export interface ReconcileResult {
   statusWritten: boolean;
 }
 
-/** One reconcile's working set. */
-interface Pass {
-  app: Application;
-  /** The local cluster (status, events), carrying the reconcile's signal. */
-  kube: Kube;
-  /** The destination cluster, its client carrying the reconcile's signal. */
-  target: AppTarget;
-  status: ApplicationStatus;
-  now: string;
-}
-
 /** What the status-writing steps need (no destination: it may be unusable). */
 type Base = Omit<Pass, 'target'>;
 
 const RUNNING_REQUEUE_MS = 3000;
-
-const isRunning = (op: OperationState | undefined): op is OperationState =>
-  op?.phase === 'Running' || op?.phase === 'Terminating';
 
 export class Reconciler {
   private readonly deps: ReconcilerDeps & {
     patcher: StatusPatcher<ApplicationStatus, Application>;
   };
   private readonly heals: SelfHealTracker;
-  /** Per app, objects it applied whose newer version the watch cache may not show yet. */
-  private readonly recent = new Map<string, Map<string, KubeObject>>();
+  private readonly operations: Operations;
 
   constructor(deps: ReconcilerDeps) {
     this.deps = { ...deps, patcher: deps.patcher ?? new StatusPatcher() };
     this.heals = new SelfHealTracker(() => this.now().getTime());
+    this.operations = new Operations({
+      deps: this.deps,
+      now: () => this.now(),
+      write: (pass) => this.write(pass),
+    });
   }
 
   private comparer(target: AppTarget): Comparer {
@@ -241,7 +220,7 @@ export class Reconciler {
   }
 
   private async finalize(pass: Pass, view: Application): Promise<ReconcileResult> {
-    const progress = this.progressWriter(pass);
+    const progress = this.operations.progressWriter(pass);
     const r = await finalizeApp(view, pass.kube, pass.target, {
       ...(this.deps.concurrency ? { concurrency: this.deps.concurrency } : {}),
       now: () => this.now(),
@@ -284,7 +263,9 @@ export class Reconciler {
     const { app, status } = pass;
     const { outcome, paused } = await this.syncStep(pass, cmp);
     const synced = outcome
-      ? outcome.phase === 'Succeeded' && outcome.leftToPrune === 0 && this.restInSync(app, cmp)
+      ? outcome.phase === 'Succeeded' &&
+        outcome.leftToPrune === 0 &&
+        this.operations.restInSync(app, cmp)
       : !cmp.outOfSync;
     const health = await assessAppHealth(cmp.plan, pass.target.live);
     this.describe(pass, cmp, synced, health.resources);
@@ -324,13 +305,13 @@ export class Reconciler {
   ): Promise<{ outcome?: SyncOutcome; paused: boolean }> {
     const { app, status } = pass;
     if (isRunning(status.operationState)) {
-      const outcome = await this.continueOperation(pass, cmp);
+      const outcome = await this.operations.continue(pass, cmp);
       return { paused: false, ...(outcome ? { outcome } : {}) };
     }
     const manual = app.operation?.sync !== undefined;
     const decision = decideSync(app, cmp, manual, this.heals, this.now().getTime());
     if (decision.sync) {
-      const outcome = await this.startOperation(pass, cmp);
+      const outcome = await this.operations.start(pass, cmp);
       if (outcome?.phase === 'Succeeded' && decision.selfHeal) this.heals.note(app);
       return { paused: decision.paused, ...(outcome ? { outcome } : {}) };
     }
@@ -384,168 +365,6 @@ export class Reconciler {
       message,
       pass.now,
     );
-  }
-
-  private syncDeps(pass: Pass): SyncDeps {
-    const key = `${pass.app.metadata.namespace}/${pass.app.metadata.name}`;
-    let recent = this.recent.get(key);
-    if (!recent) this.recent.set(key, (recent = new Map<string, KubeObject>()));
-    return {
-      kube: pass.target.kube,
-      live: pass.target.live,
-      diffCache: this.deps.diffCache,
-      concurrency: this.deps.concurrency ?? 16,
-      waitTimeoutMs: this.deps.waitTimeoutMs ?? 300_000,
-      now: () => this.now(),
-      recent,
-      onProgress: (m) => this.deps.onProgress?.(pass.app, m),
-    };
-  }
-
-  /** After a selective sync: were the objects it did not name in sync already? */
-  private restInSync(app: Application, cmp: Comparison): boolean {
-    const selected = this.target(app, cmp).plan.resources;
-    if (selected === cmp.plan.resources) return true;
-    const named = new Set(selected.map((r) => r.key));
-    const rest = [...cmp.diffs.values()].filter((d) => !named.has(d.resource.key));
-    return cmp.pruneCandidates.length === 0 && rest.every((d) => d.inSync);
-  }
-
-  /** What the operation works on: the whole plan, or the objects a selective sync names. */
-  private target(app: Application, cmp: Comparison): SyncTarget {
-    const whole: SyncTarget = {
-      app,
-      plan: cmp.plan,
-      diffs: cmp.diffs,
-      revision: cmp.revision,
-      pruneCandidates: cmp.pruneCandidates,
-    };
-    return selectResources(whole, app.operation?.sync?.resources);
-  }
-
-  /** Step 5, first reconcile of an operation: validate, then as many steps as need no wait. */
-  private async startOperation(pass: Pass, cmp: Comparison): Promise<SyncOutcome | undefined> {
-    const { app, status } = pass;
-    const state = newOperation(app, status.operationState, cmp.revision, pass.now);
-    // Everything this revision brings is tracked from the start: a crash mid-sync loses nothing.
-    writeInventory(status, nextInventory(cmp, { resources: [] }));
-    const bad = validate(this.target(app, cmp));
-    if (bad) {
-      const message = failuresMessage(
-        'failed validation (server-side dry-run); nothing was applied',
-        bad,
-      );
-      const results = new ResultLog();
-      results.record(...bad);
-      const { progress: _p, ...rest } = state;
-      status.operationState = {
-        ...rest,
-        phase: 'Failed',
-        message,
-        finishedAt: this.now().toISOString(),
-        retryCount: state.retryCount ?? 0,
-        syncResult: results.syncResult(cmp.revision),
-      };
-      return this.operationEnded(pass, cmp, {
-        phase: 'Failed',
-        message,
-        resources: bad,
-        leftToPrune: 0,
-      });
-    }
-    status.operationState = state;
-    return this.continueOperation(pass, cmp);
-  }
-
-  /** Step 5 of a running operation: the next steps, with progress written while it applies. */
-  private async continueOperation(pass: Pass, cmp: Comparison): Promise<SyncOutcome | undefined> {
-    const state = pass.status.operationState as OperationState;
-    const deps = this.syncDeps(pass);
-    const target = this.target(pass.app, cmp);
-    const stopTicker = this.progressTicker(pass, state, deps);
-    const advanced = await (
-      state.phase === 'Terminating'
-        ? terminateSync(target, state, deps, 'user')
-        : advanceSync(target, state, deps)
-    ).finally(stopTicker);
-    pass.status.operationState = advanced.state;
-    if (!advanced.outcome) return undefined;
-    if (advanced.outcome.phase === 'Failed')
-      pass.status.operationState.retryCount = state.retryCount ?? 0;
-    else delete pass.status.operationState.retryCount;
-    return this.operationEnded(pass, cmp, advanced.outcome);
-  }
-
-  /**
-   * A long step (thousands of objects) shows its progress in status: the latest message,
-   * written at most every 2 s from the second 2 on, so quick steps cost no extra write.
-   */
-  private progressTicker(pass: Pass, state: OperationState, deps: SyncDeps): () => Promise<void> {
-    let latest = state.message ?? '';
-    let written = latest;
-    const report = deps.onProgress;
-    deps.onProgress = (m) => {
-      latest = m;
-      report?.(m);
-    };
-    const progress = this.progressWriter(pass);
-    const timer = setInterval(() => {
-      if (latest === written) return;
-      written = latest;
-      const base = this.deps.patcher.current(pass.app).status ?? {};
-      const running: OperationState = {
-        ...state,
-        phase: 'Running',
-        message: latest,
-        // Bounded (results.ts): what earlier steps recorded survives a crash during this one.
-        syncResult: state.syncResult ?? { revision: '', resources: [] },
-      };
-      progress.write({ ...base, operationState: running });
-    }, 2000);
-    return async () => {
-      clearInterval(timer);
-      pass.app = await progress.done();
-    };
-  }
-
-  /** Progress writes that the reconcile's final write supersedes (progresswriter.ts). */
-  private progressWriter(pass: Pass): ProgressWriter {
-    return new ProgressWriter(pass.app, this.deps.patcher, pass.kube);
-  }
-
-  /** The operation ended: inventory, history, and a manual request is cleared. */
-  private async operationEnded(
-    pass: Pass,
-    cmp: Comparison,
-    outcome: SyncOutcome,
-  ): Promise<SyncOutcome> {
-    const { app, status } = pass;
-    const op = status.operationState as OperationState;
-    this.recent.delete(`${app.metadata.namespace}/${app.metadata.name}`);
-    writeInventory(status, nextInventory(cmp, outcome));
-    // A request that came while an automated sync ran is not that sync: it stays, and runs next.
-    const asked = startedFromRequest(app);
-    const manual = asked || op.initiatedBy !== 'automated';
-    // History records deployments: a new revision, or what a person asked for (not self-heal).
-    if (
-      outcome.phase === 'Succeeded' &&
-      (manual || status.history?.at(-1)?.revision !== cmp.revision)
-    )
-      status.history = appendHistory(
-        app,
-        status,
-        cmp.revision,
-        op.initiatedBy ?? 'automated',
-        this.now(),
-      );
-    if (app.operation && asked) {
-      // History first: clearing the request makes a version of the app a reconcile may start
-      // from; it must already hold this operation's entry (else that reconcile would record the
-      // deployment again, as "automated").
-      await this.write(pass);
-      await this.deps.patcher.patch(pass.kube, app, { operation: null });
-    }
-    return outcome;
   }
 
   /** Steps 1-4 failed: say why, keep everything running, retry (sooner when it may pass by itself). */
@@ -674,17 +493,6 @@ function invalidObjects(
       '; ',
     )}`,
   ];
-}
-
-/**
- * Whether the operation ending in this pass was started from the request in `app.operation`:
- * one started in an earlier pass says so in its saved progress; one started in this pass was
- * started for the request if there is one (a request always wins over automated sync).
- */
-function startedFromRequest(app: Application): boolean {
-  const saved = app.status?.operationState;
-  if (isRunning(saved) && saved.progress) return saved.progress.manual;
-  return app.operation?.sync !== undefined;
 }
 
 /** The target with its client cancelled by `signal`. */
