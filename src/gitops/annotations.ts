@@ -19,6 +19,26 @@ export const MANAGED_LABEL = 'sluice.dev/managed';
 export const MANAGED_SELECTOR = `${MANAGED_LABEL}=true`;
 export const FIELD_MANAGER = 'sluice';
 export const FINALIZER = 'sluice.dev/resources-finalizer';
+/**
+ * Argo CD's names for the same finalizer: an Application brought over with only its apiVersion
+ * changed keeps them, and must cascade (and be released) exactly as with Sluice's own.
+ */
+export const ARGO_FINALIZERS = [
+  'resources-finalizer.argocd.argoproj.io',
+  'resources-finalizer.argocd.argoproj.io/background',
+  'resources-finalizer.argocd.argoproj.io/foreground',
+];
+const CASCADE_FINALIZERS = new Set([FINALIZER, ...ARGO_FINALIZERS]);
+
+/** Is `name` a finalizer that asks for a cascading delete (Sluice's or Argo CD's)? */
+export function isCascadeFinalizer(name: string): boolean {
+  return CASCADE_FINALIZERS.has(name);
+}
+
+/** Does the object carry a cascade finalizer? */
+export function cascades(obj: KubeObject): boolean {
+  return (obj.metadata.finalizers ?? []).some(isCascadeFinalizer);
+}
 /** Changing this annotation on an Application makes the controller fetch its source now. */
 export const REFRESH_ANNOTATION = 'sluice.dev/refresh';
 /** A new value on a quarantined Application lets its render be tried once more (quarantine.ts). */

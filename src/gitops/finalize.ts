@@ -17,7 +17,7 @@ import type { Application, ApplicationStatus, InventoryEntry } from '../api/appl
 import { errorMessage } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
 import { mapLimit } from '../util/semaphore.ts';
-import { FINALIZER } from './annotations.ts';
+import { cascades, isCascadeFinalizer } from './annotations.ts';
 import { entryKey } from './compare.ts';
 import { getCondition, removeCondition, setCondition } from './conditions.ts';
 import { readInventory } from './inventory.ts';
@@ -112,7 +112,7 @@ export async function finalizeApp(
   target: Target,
   options: FinalizeOptions,
 ): Promise<Finalized> {
-  if (!app.metadata.finalizers?.includes(FINALIZER)) return {};
+  if (!cascades(app)) return {};
   const now = options.now;
   let entries: Map<string, InventoryEntry>;
   try {
@@ -178,7 +178,7 @@ export async function finalizeApp(
 
 /** Lets the Application go (on the local cluster, where it lives). */
 export async function removeFinalizer(local: Kube, app: Application): Promise<void> {
-  const finalizers = (app.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
+  const finalizers = (app.metadata.finalizers ?? []).filter((f) => !isCascadeFinalizer(f));
   await local.mergePatch(app, {
     metadata: { finalizers, resourceVersion: app.metadata.resourceVersion },
   });

@@ -46,7 +46,7 @@ import {
   targetFailure,
 } from './destination.ts';
 import { finalizeApp, removeFinalizer } from './finalize.ts';
-import { FINALIZER } from './annotations.ts';
+import { cascades } from './annotations.ts';
 import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
 import { capResources, someOf } from './summary.ts';
 import type { AppTarget } from './live.ts';
@@ -191,8 +191,7 @@ export class Reconciler {
     const { app, status, now } = pass;
     const e = targetFailure(err);
     const write = (): Promise<boolean> => this.write(pass);
-    if (!app.metadata.deletionTimestamp || !app.metadata.finalizers?.includes(FINALIZER))
-      return this.comparisonFailed(pass, e);
+    if (!app.metadata.deletionTimestamp || !cascades(app)) return this.comparisonFailed(pass, e);
     if (!e.terminal) {
       // Being deleted, cluster unreachable: prune once it answers again.
       status.conditions = setCondition(

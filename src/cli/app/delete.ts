@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import type { Application } from '../../api/application.ts';
 import { SluiceError } from '../../errors.ts';
-import { FINALIZER } from '../../gitops/annotations.ts';
+import { FINALIZER, isCascadeFinalizer } from '../../gitops/annotations.ts';
 import { inventorySize } from '../../gitops/inventory.ts';
 import type { Kube } from '../../kube/api.ts';
 import { addClusterOptions, withKube, type GlobalOptions } from '../context.ts';
@@ -116,7 +116,7 @@ async function deleteApp(kube: Kube, name: string, o: DeleteOptions): Promise<vo
   }
   const finalizers = new Set(app.metadata.finalizers ?? []);
   if (o.cascade) finalizers.add(FINALIZER);
-  else finalizers.delete(FINALIZER);
+  else for (const f of [...finalizers]) if (isCascadeFinalizer(f)) finalizers.delete(f);
   // Finalizer first, guarded: the controller must never prune what was meant to stay.
   await kube.mergePatch(app, {
     metadata: { resourceVersion: app.metadata.resourceVersion, finalizers: [...finalizers] },
