@@ -235,7 +235,7 @@ async function main(): Promise<void> {
     `GitOps benchmark: ${APPS} apps over ${REPOS} repos, controller concurrency ${CONCURRENCY}`,
   );
   await down(CLUSTER);
-  const { state } = await up({ name: CLUSTER, nodes: 3, progress });
+  const { state } = await up({ name: CLUSTER, nodes: 3, realNodes: 0, progress });
   const kube = await Kube.connect(state.kubeconfig, { maxInFlight: 128, connections: 64 });
   const work = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
   let controller: ReturnType<typeof spawn> | undefined;

@@ -14,6 +14,11 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function realNodeCount(value: string): number {
+  if (value !== '0' && value !== '1') throw new InvalidArgumentError('must be 0 or 1');
+  return Number(value);
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 65535)
@@ -40,14 +45,22 @@ export function devClusterCommand(): Command {
       'start a dev cluster (building its binaries first if needed); prints `export KUBECONFIG=...` last',
     )
     .option('--name <name>', 'cluster name; several can run side by side', DEFAULT_NAME)
-    .option('--nodes <n>', 'number of kwok nodes', positiveInt, 3)
+    .option('--nodes <n>', 'number of kwok (simulated) nodes', positiveInt, 3)
+    .option(
+      '--real-nodes <n>',
+      'real nodes (0 or 1): kubelet + containerd running real containers; pods select it with ' +
+        'nodeSelector sluice.dev/real-node=true and tolerate the taint sluice.dev/real-node',
+      realNodeCount,
+      1,
+    )
     .option('--api-port <port>', 'kube-apiserver port (default: a free port)', port)
     .addHelpText('after', '\nExample:\n  eval "$(sluice dev-cluster up --name b --nodes 1)"')
-    .action(async (opts: { name: string; nodes: number; apiPort?: number }) => {
+    .action(async (opts: { name: string; nodes: number; realNodes: number; apiPort?: number }) => {
       const progress = consoleProgress();
       const result = await up({
         name: opts.name,
         nodes: opts.nodes,
+        realNodes: opts.realNodes,
         progress,
         ...(opts.apiPort ? { apiPort: opts.apiPort } : {}),
       });

@@ -169,7 +169,7 @@ async function converge(
 
 export async function runDemo(o: DemoOptions): Promise<void> {
   const started = Date.now();
-  const { state } = await up({ name: o.clusterName, nodes: 3, progress: o.progress });
+  const { state } = await up({ name: o.clusterName, nodes: 3, realNodes: 1, progress: o.progress });
   // From here on Ctrl-C stops the demo but not the cluster (and says so); during `up` it aborts.
   const { signal, stopped } = stopRequested();
   const hints: HintContext = {

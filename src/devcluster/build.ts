@@ -8,6 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execFile, tail } from '../util/exec.ts';
 import { formatDuration, type Progress } from '../util/progress.ts';
 import { DevClusterError } from './errors.ts';
@@ -23,6 +24,11 @@ const EXPECTED: Record<ToolName, string> = {
   kwok: '~1 min',
   helm: '~2 min',
   kustomize: '~30 s',
+  'kubernetes-node': '~3 min',
+  containerd: '~2 min',
+  'cni-plugins': '~30 s',
+  coredns: '~2 min',
+  pause: '~5 s',
 };
 
 export function toolBinDir(tool: Tool, root = cacheRoot()): string {
@@ -58,6 +64,10 @@ async function requireGo(): Promise<string> {
 
 function buildArgs(tool: Tool, outDir: string): { args: string[] } {
   const ldflags = ['-s', '-w', ...tool.ldflags].join(' ');
+  if (tool.localSource !== undefined) {
+    const out = join(outDir, tool.binaries[0] ?? tool.name);
+    return { args: ['build', '-v', '-trimpath', '-ldflags', ldflags, '-o', out, '.'] };
+  }
   if (tool.wrapperGoMod !== undefined) {
     return {
       args: [
@@ -86,6 +96,14 @@ function buildArgs(tool: Tool, outDir: string): { args: string[] } {
   };
 }
 
+/** This repository's root (src/devcluster/ is two levels down). */
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function buildDir(tool: Tool, root: string, workDir: string): string {
+  if (tool.localSource !== undefined) return join(REPO_ROOT, tool.localSource);
+  return tool.wrapperGoMod === undefined ? root : workDir;
+}
+
 /** Builds one tool; resolves when its binaries are in the cache. */
 export async function buildTool(tool: Tool, progress: Progress, root = cacheRoot()): Promise<void> {
   const workDir = join(root, 'build', `${tool.name}-v${tool.version}`);
@@ -109,11 +127,11 @@ export async function buildTool(tool: Tool, progress: Progress, root = cacheRoot
   let lastReport = started;
   const { args } = buildArgs(tool, partialDir);
   const env: NodeJS.ProcessEnv = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' };
-  if (tool.wrapperGoMod === undefined) env['GOBIN'] = partialDir;
+  if (tool.wrapperGoMod === undefined && tool.localSource === undefined) env['GOBIN'] = partialDir;
   let result;
   try {
     result = await execFile('go', args, {
-      cwd: tool.wrapperGoMod === undefined ? root : workDir,
+      cwd: buildDir(tool, root, workDir),
       env,
       onOutput: (chunk) => {
         log.write(chunk);

@@ -17,9 +17,11 @@ import { writeKubeconfig } from './kubeconfig.ts';
 import { createNodes, readyNodes } from './nodes.ts';
 import { freePorts, portTaken, probe } from './net.ts';
 import { clusterPaths, validateClusterName, type ClusterPaths } from './paths.ts';
-import { generatePki, SERVICE_CIDR, type Pki } from './pki.ts';
+import { generatePki, type Pki } from './pki.ts';
+import { KWOK_NODE_IP, KWOK_POD_CIDR, SERVICE_CIDR } from './addresses.ts';
 import {
   isRunning,
+  programs,
   startComponent,
   stopComponent,
   waitReady,
@@ -28,10 +30,16 @@ import {
 } from './process.ts';
 import { readState, writeState, type ClusterState } from './state.ts';
 import { KUBERNETES_VERSION } from './tools.ts';
+import { destroyRealNode, pickNodeNetwork, prepareRealNode, startRealNode } from './node/node.ts';
+import { REAL_NODE_NAME } from './node/config.ts';
+import { requireNodeHost } from './doctor.ts';
 
 export interface UpOptions {
   name: string;
+  /** kwok (simulated) nodes. */
   nodes: number;
+  /** Real nodes (0 or 1): kubelet + containerd running real containers. */
+  realNodes: number;
   /** Fixed port for kube-apiserver; default: any free port. */
   apiPort?: number;
   progress: Progress;
@@ -59,7 +67,7 @@ export async function componentHealth(
   return Promise.all(
     state.components.map(async (c) => ({
       component: c,
-      running: await isRunning(c.pid, c.binary),
+      running: await isRunning(c.pid, programs(c)),
     })),
   );
 }
@@ -76,6 +84,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
       `cluster "${options.name}" is broken (${dead.join(', ')} not running): starting it again`,
     );
     await stopAll(existing.components);
+    await destroyRealNode(options.name, paths.dir);
   }
   if (options.apiPort !== undefined && (await portTaken(options.apiPort))) {
     throw new DevClusterError(
@@ -86,10 +95,21 @@ export async function up(options: UpOptions): Promise<UpResult> {
       },
     );
   }
+  if (options.realNodes > 1) {
+    throw new DevClusterError(
+      'InvalidName',
+      `--real-nodes ${options.realNodes}: at most 1 real node`,
+      {
+        hint: 'use --real-nodes 0 or 1; --nodes sets how many kwok nodes run beside it',
+      },
+    );
+  }
   const tools = await ensureTools(options.progress);
+  if (options.realNodes > 0) await requireNodeHost();
   const started = Date.now();
   options.progress.step(
-    `starting cluster "${options.name}" (Kubernetes v${KUBERNETES_VERSION}, ${options.nodes} kwok nodes)`,
+    `starting cluster "${options.name}" (Kubernetes v${KUBERNETES_VERSION}, ` +
+      `${options.realNodes > 0 ? '1 real node, ' : ''}${options.nodes} kwok nodes)`,
   );
   await rm(paths.dir, { recursive: true, force: true });
   await Promise.all([paths.pki, paths.data, paths.logs].map((d) => mkdir(d, { recursive: true })));
@@ -104,6 +124,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
   };
   const pki = await generatePki(paths.pki, options.name);
   const server = `https://127.0.0.1:${ports.apiserver}`;
+  const network = options.realNodes > 0 ? await pickNodeNetwork(options.name) : undefined;
   const state: ClusterState = {
     name: options.name,
     createdAt: new Date().toISOString(),
@@ -113,11 +134,15 @@ export async function up(options: UpOptions): Promise<UpResult> {
     nodes: options.nodes,
     ports,
     components: [],
+    ...(network ? { realNode: { name: REAL_NODE_NAME, network } } : {}),
   };
+  // Written now and after every step, so a crashed `up` is cleaned up by the next `down`.
+  await writeState(paths.state, state);
   try {
-    await startControlPlane({ state, paths, pki, tools, progress: options.progress });
+    await startAll({ state, paths, pki, tools, progress: options.progress });
   } catch (err) {
     await stopAll(state.components);
+    await destroyRealNode(options.name, paths.dir);
     throw err;
   }
   await writeState(paths.state, state);
@@ -135,7 +160,47 @@ interface StartContext {
   progress: Progress;
 }
 
-async function startControlPlane(ctx: StartContext): Promise<void> {
+/** The control plane and, at the same time, the real node's first phase; then the node's agents. */
+async function startAll(ctx: StartContext): Promise<void> {
+  const { state, paths } = ctx;
+  const record = async (c: RunningComponent): Promise<void> => {
+    state.components.push(c);
+    await writeState(paths.state, state);
+  };
+  const node = state.realNode;
+  const nodeCtx = {
+    cluster: state.name,
+    clusterDir: paths.dir,
+    pkiDir: paths.pki,
+    apiPort: state.ports['apiserver']!,
+    tools: ctx.tools,
+    progress: ctx.progress,
+  };
+  const preparing = node ? prepareRealNode(nodeCtx, node.network, node.name) : undefined;
+  // Settled either way before we return, so a failure of one half never goes unobserved.
+  const prepared = preparing?.then(
+    (r) => ({ ok: true as const, r }),
+    (err: unknown) => ({ ok: false as const, err }),
+  );
+  try {
+    await startControlPlane(ctx, record);
+  } finally {
+    const p = await prepared;
+    if (p?.ok) await record(p.r.containerd);
+  }
+  const p = await prepared;
+  if (!node || !p) return;
+  if (!p.ok) throw p.err;
+  ctx.progress.detail(`real node ${node.name} (kubelet, kube-proxy, CoreDNS)`);
+  for (const c of await startRealNode(nodeCtx, node, p.r.containerd, paths.kubeconfig)) {
+    await record(c);
+  }
+}
+
+async function startControlPlane(
+  ctx: StartContext,
+  record: (c: RunningComponent) => Promise<void>,
+): Promise<void> {
   const { state, paths, pki, tools, progress } = ctx;
   const { ports } = state;
   const log = (n: string): string => join(paths.logs, `${n}.log`);
@@ -188,7 +253,7 @@ async function startControlPlane(ctx: StartContext): Promise<void> {
     ],
     log('etcd'),
   );
-  state.components.push(etcd);
+  await record(etcd);
   await waitReady(
     etcd,
     async () => (await probe(`${etcdUrl}/health`)).body.includes('"health":"true"'),
@@ -202,18 +267,27 @@ async function startControlPlane(ctx: StartContext): Promise<void> {
     [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      // With a real node, the `kubernetes` Service points at the host end of the node's link
+      // (DNATed to 127.0.0.1); without one there is nothing that could use it.
+      ...(state.realNode
+        ? [
+            `--advertise-address=${state.realNode.network.hostIp}`,
+            '--endpoint-reconciler-type=lease',
+          ]
+        : ['--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none']),
       `--secure-port=${ports['apiserver']}`,
       `--cert-dir=${paths.pki}`,
       `--tls-cert-file=${pki.apiserver.cert}`,
       `--tls-private-key-file=${pki.apiserver.key}`,
       `--client-ca-file=${pki.caCert}`,
+      `--kubelet-client-certificate=${pki.kubeletClient.cert}`,
+      `--kubelet-client-key=${pki.kubeletClient.key}`,
+      '--kubelet-preferred-address-types=InternalIP',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       '--authorization-mode=Node,RBAC',
-      '--endpoint-reconciler-type=none',
       '--allow-privileged=true',
       '--max-requests-inflight=1000',
       '--max-mutating-requests-inflight=500',
@@ -221,7 +295,7 @@ async function startControlPlane(ctx: StartContext): Promise<void> {
     ],
     log('kube-apiserver'),
   );
-  state.components.push(apiserver);
+  await record(apiserver);
   const adminTls = { ca: pki.caCert, cert: pki.admin.cert, key: pki.admin.key };
   await waitReady(
     apiserver,
@@ -257,14 +331,14 @@ async function startControlPlane(ctx: StartContext): Promise<void> {
     ],
     log('kube-controller-manager'),
   );
-  state.components.push(cm);
+  await record(cm);
   const sched = startComponent(
     'kube-scheduler',
     join(tools.kubernetes, 'kube-scheduler'),
     common(schedConfig, ports['scheduler']!),
     log('kube-scheduler'),
   );
-  state.components.push(sched);
+  await record(sched);
   const kwok = startComponent(
     'kwok',
     join(tools.kwok, 'kwok'),
@@ -275,14 +349,14 @@ async function startControlPlane(ctx: StartContext): Promise<void> {
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--manage-nodes-with-label-selector=',
       '--manage-single-node=',
-      '--cidr=10.244.0.0/16',
-      '--node-ip=10.0.0.1',
+      `--cidr=${KWOK_POD_CIDR}`,
+      `--node-ip=${KWOK_NODE_IP}`,
       '--node-lease-duration-seconds=40',
       `--server-address=127.0.0.1:${ports['kwok']}`,
     ],
     log('kwok'),
   );
-  state.components.push(kwok);
+  await record(kwok);
   await Promise.all([
     waitReady(
       cm,
@@ -363,7 +437,10 @@ export async function startClusterComponent(
 ): Promise<RunningComponent> {
   const { paths, state, c } = await recorded(name, component);
   await stopComponent(c);
-  const next = startComponent(c.name, c.binary, c.args, c.log);
+  const next = startComponent(c.name, c.binary, c.args, c.log, {
+    ...(c.wrapper ? { wrapper: c.wrapper } : {}),
+    ...(c.env ? { env: c.env } : {}),
+  });
   state.components = state.components.map((x) => (x.name === component ? next : x));
   await writeState(paths.state, state);
   if (component === 'kube-apiserver') {
@@ -400,10 +477,13 @@ export async function down(name: string): Promise<DownResult> {
   const stopped: string[] = [];
   if (state) {
     for (const c of [...state.components].reverse()) {
-      if (await isRunning(c.pid, c.binary)) stopped.push(`${c.name} (pid ${c.pid})`);
-      await stopComponent(c);
+      if (await isRunning(c.pid, programs(c))) stopped.push(`${c.name} (pid ${c.pid})`);
     }
   }
+  // The real node first, found by name alone (its cgroup, network namespace, nftables table),
+  // so even an `up` that crashed before writing its state leaves nothing behind.
+  await destroyRealNode(name, paths.dir);
+  if (state) for (const c of [...state.components].reverse()) await stopComponent(c);
   // Give the kernel a moment to release the ports before the directory goes.
   await sleep(10);
   const existed = state !== undefined;

@@ -9,7 +9,10 @@ export type DevClusterErrorCode =
   | 'ComponentDied'
   | 'ComponentNotReady'
   | 'InvalidName'
-  | 'NotRunning';
+  | 'NotRunning'
+  | 'NetworkSetupFailed'
+  | 'HostRequirement'
+  | 'NodeCleanupFailed';
 
 export class DevClusterError extends SluiceError {
   declare readonly code: DevClusterErrorCode;

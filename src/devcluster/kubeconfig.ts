@@ -11,14 +11,20 @@ export interface KubeconfigSpec {
   client: ClientCert;
   /** Embed the certificates (portable file for people) instead of pointing at them. */
   embed: boolean;
+  /** The name to check the server's certificate against, when `server` is an address it lacks. */
+  tlsServerName?: string;
 }
 
 export async function renderKubeconfig(spec: KubeconfigSpec): Promise<string> {
   const context = `sluice-${spec.clusterName}`;
   const b64 = async (f: string): Promise<string> => (await readFile(f)).toString('base64');
-  const cluster = spec.embed
-    ? { server: spec.server, 'certificate-authority-data': await b64(spec.caCert) }
-    : { server: spec.server, 'certificate-authority': spec.caCert };
+  const cluster = {
+    server: spec.server,
+    ...(spec.embed
+      ? { 'certificate-authority-data': await b64(spec.caCert) }
+      : { 'certificate-authority': spec.caCert }),
+    ...(spec.tlsServerName ? { 'tls-server-name': spec.tlsServerName } : {}),
+  };
   const user = spec.embed
     ? {
         'client-certificate-data': await b64(spec.client.cert),

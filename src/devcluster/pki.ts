@@ -7,11 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFile, tail } from '../util/exec.ts';
+import { KUBERNETES_SERVICE_IP } from './addresses.ts';
 import { DevClusterError } from './errors.ts';
-
-/** The in-cluster address of the `kubernetes` Service: first IP of the service range. */
-export const SERVICE_CIDR = '10.96.0.0/16';
-export const KUBERNETES_SERVICE_IP = '10.96.0.1';
 
 export interface ClientCert {
   cert: string;
@@ -27,6 +24,7 @@ export interface Pki {
   controllerManager: ClientCert;
   scheduler: ClientCert;
   kwok: ClientCert;
+  kubeletClient: ClientCert;
   serviceAccountKey: string;
   serviceAccountPub: string;
 }
@@ -56,11 +54,59 @@ async function ecKey(path: string): Promise<void> {
   );
 }
 
-interface LeafSpec {
+export interface LeafSpec {
   file: string;
   subject: string;
   san?: string;
-  usage: 'serverAuth,clientAuth' | 'clientAuth';
+  usage: 'serverAuth,clientAuth' | 'clientAuth' | 'serverAuth';
+}
+
+/** Issues one certificate signed by the cluster CA (`<dir>/ca.crt`, `<dir>/ca.key`). */
+export async function issueLeaf(dir: string, leaf: LeafSpec): Promise<ClientCert> {
+  const p = (f: string): string => join(dir, f);
+  await ecKey(p(`${leaf.file}.key`));
+  const ext = [
+    `extendedKeyUsage=${leaf.usage}`,
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'basicConstraints=critical,CA:FALSE',
+  ];
+  if (leaf.san) ext.push(`subjectAltName=${leaf.san}`);
+  await writeFile(p(`${leaf.file}.ext`), ext.join('\n') + '\n');
+  await openssl(
+    [
+      'req',
+      '-new',
+      '-key',
+      p(`${leaf.file}.key`),
+      '-subj',
+      leaf.subject,
+      '-out',
+      p(`${leaf.file}.csr`),
+    ],
+    `${leaf.file} CSR`,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      p(`${leaf.file}.csr`),
+      '-CA',
+      p('ca.crt'),
+      '-CAkey',
+      p('ca.key'),
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-days',
+      '3650',
+      '-extfile',
+      p(`${leaf.file}.ext`),
+      '-out',
+      p(`${leaf.file}.crt`),
+    ],
+    `${leaf.file} certificate`,
+  );
+  return { cert: p(`${leaf.file}.crt`), key: p(`${leaf.file}.key`) };
 }
 
 export async function generatePki(dir: string, clusterName: string): Promise<Pki> {
@@ -106,53 +152,14 @@ export async function generatePki(dir: string, clusterName: string): Promise<Pki
     },
     { file: 'scheduler', subject: '/CN=system:kube-scheduler', usage: 'clientAuth' },
     { file: 'kwok', subject: '/O=system:masters/CN=kwok-controller', usage: 'clientAuth' },
+    // kube-apiserver's identity towards kubelets (logs, exec, port-forward).
+    {
+      file: 'apiserver-kubelet-client',
+      subject: '/O=system:masters/CN=kube-apiserver-kubelet-client',
+      usage: 'clientAuth',
+    },
   ];
-  await Promise.all(
-    leaves.map(async (leaf) => {
-      await ecKey(p(`${leaf.file}.key`));
-      const ext = [
-        `extendedKeyUsage=${leaf.usage}`,
-        'keyUsage=critical,digitalSignature,keyEncipherment',
-        'basicConstraints=critical,CA:FALSE',
-      ];
-      if (leaf.san) ext.push(`subjectAltName=${leaf.san}`);
-      await writeFile(p(`${leaf.file}.ext`), ext.join('\n') + '\n');
-      await openssl(
-        [
-          'req',
-          '-new',
-          '-key',
-          p(`${leaf.file}.key`),
-          '-subj',
-          leaf.subject,
-          '-out',
-          p(`${leaf.file}.csr`),
-        ],
-        `${leaf.file} CSR`,
-      );
-      await openssl(
-        [
-          'x509',
-          '-req',
-          '-in',
-          p(`${leaf.file}.csr`),
-          '-CA',
-          p('ca.crt'),
-          '-CAkey',
-          p('ca.key'),
-          '-set_serial',
-          `0x${randomBytes(8).toString('hex')}`,
-          '-days',
-          '3650',
-          '-extfile',
-          p(`${leaf.file}.ext`),
-          '-out',
-          p(`${leaf.file}.crt`),
-        ],
-        `${leaf.file} certificate`,
-      );
-    }),
-  );
+  await Promise.all(leaves.map((leaf) => issueLeaf(dir, leaf)));
   await ecKey(p('sa.key'));
   await openssl(
     ['pkey', '-in', p('sa.key'), '-pubout', '-out', p('sa.pub')],
@@ -167,7 +174,39 @@ export async function generatePki(dir: string, clusterName: string): Promise<Pki
     controllerManager: pair('controller-manager'),
     scheduler: pair('scheduler'),
     kwok: pair('kwok'),
+    kubeletClient: pair('apiserver-kubelet-client'),
     serviceAccountKey: p('sa.key'),
     serviceAccountPub: p('sa.pub'),
   };
+}
+
+export interface NodePki {
+  kubelet: ClientCert;
+  kubeletServing: ClientCert;
+  kubeProxy: ClientCert;
+  coredns: ClientCert;
+}
+
+/** The real node's identities: kubelet (Node authorizer), its serving cert, kube-proxy, CoreDNS. */
+export async function generateNodePki(
+  dir: string,
+  nodeName: string,
+  nodeIp: string,
+): Promise<NodePki> {
+  const [kubelet, kubeletServing, kubeProxy, coredns] = await Promise.all([
+    issueLeaf(dir, {
+      file: 'kubelet',
+      subject: `/O=system:nodes/CN=system:node:${nodeName}`,
+      usage: 'clientAuth',
+    }),
+    issueLeaf(dir, {
+      file: 'kubelet-serving',
+      subject: `/CN=${nodeName}`,
+      san: `IP:${nodeIp},DNS:${nodeName}`,
+      usage: 'serverAuth',
+    }),
+    issueLeaf(dir, { file: 'kube-proxy', subject: '/CN=system:kube-proxy', usage: 'clientAuth' }),
+    issueLeaf(dir, { file: 'coredns', subject: '/CN=sluice:coredns', usage: 'clientAuth' }),
+  ]);
+  return { kubelet, kubeletServing, kubeProxy, coredns };
 }

@@ -13,7 +13,16 @@ import { tail } from '../util/exec.ts';
 import { DevClusterError } from './errors.ts';
 
 export type ComponentName =
-  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kwok'
+  | 'registry'
+  | 'containerd'
+  | 'kubelet'
+  | 'kube-proxy'
+  | 'coredns';
 
 export interface RunningComponent {
   name: ComponentName;
@@ -21,6 +30,17 @@ export interface RunningComponent {
   binary: string;
   args: string[];
   log: string;
+  /**
+   * Commands that prepare the process and then exec the binary (`nsenter --net=...`, the real
+   * node's launcher): the PID stays the component's, and /proc shows the binary.
+   */
+  wrapper?: string[];
+  env?: Record<string, string>;
+}
+
+export interface StartOptions {
+  wrapper?: string[];
+  env?: Record<string, string>;
 }
 
 export function startComponent(
@@ -28,10 +48,17 @@ export function startComponent(
   binary: string,
   args: string[],
   log: string,
+  options: StartOptions = {},
 ): RunningComponent {
   const fd = openSync(log, 'a');
+  const wrapper = options.wrapper ?? [];
+  const [command, ...rest] = [...wrapper, binary, ...args];
   try {
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(command ?? binary, rest, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...options.env },
+    });
     child.unref();
     if (child.pid === undefined) {
       throw new DevClusterError('ComponentDied', `${name} could not be started (${binary})`, {
@@ -39,20 +66,40 @@ export function startComponent(
         hint: `check that ${binary} exists and is executable; \`sluice dev-cluster build\` rebuilds it`,
       });
     }
-    return { name, pid: child.pid, binary, args, log };
+    return {
+      name,
+      pid: child.pid,
+      binary,
+      args,
+      log,
+      ...(options.wrapper ? { wrapper: options.wrapper } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    };
   } finally {
     closeSync(fd);
   }
 }
 
-/** True while `pid` runs `binary` (checked through /proc, so a recycled PID does not count). */
-export async function isRunning(pid: number, binary: string): Promise<boolean> {
+/**
+ * The programs a component's PID may show: its binary, or while starting, one of its wrapper's
+ * commands (they exec each other, keeping the PID).
+ */
+export function programs(c: RunningComponent): string[] {
+  return [c.binary, ...(c.wrapper ?? [])];
+}
+
+/**
+ * True while `pid` runs `binary` (or one of several; checked through /proc, so a recycled PID
+ * does not count).
+ */
+export async function isRunning(pid: number, binary: string | readonly string[]): Promise<boolean> {
   try {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // A zombie (state Z) has exited; it only waits for its parent to reap it.
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && cmdline.split('\0')[0] === binary;
+    const argv0 = cmdline.split('\0')[0] ?? '';
+    return state !== 'Z' && (typeof binary === 'string' ? [binary] : binary).includes(argv0);
   } catch {
     return false;
   }
@@ -93,7 +140,7 @@ export async function waitReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!(await isRunning(c.pid, c.binary))) throw await diedError(c);
+    if (!(await isRunning(c.pid, programs(c)))) throw await diedError(c);
     if (await ready().catch(() => false)) return;
     if (Date.now() > deadline) {
       const text = await readFile(c.log, 'utf8').catch(() => '');
@@ -109,7 +156,7 @@ export async function waitReady(
 
 /** SIGTERM the component's process group, then SIGKILL after `graceMs`. */
 export async function stopComponent(c: RunningComponent, graceMs = 10_000): Promise<void> {
-  if (!(await isRunning(c.pid, c.binary))) return;
+  if (!(await isRunning(c.pid, programs(c)))) return;
   const signal = (sig: NodeJS.Signals): void => {
     try {
       process.kill(-c.pid, sig);
@@ -124,9 +171,9 @@ export async function stopComponent(c: RunningComponent, graceMs = 10_000): Prom
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!(await isRunning(c.pid, c.binary))) return;
+    if (!(await isRunning(c.pid, programs(c)))) return;
     await sleep(50);
   }
   signal('SIGKILL');
-  while (await isRunning(c.pid, c.binary)) await sleep(50);
+  while (await isRunning(c.pid, programs(c))) await sleep(50);
 }

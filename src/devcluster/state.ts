@@ -1,5 +1,6 @@
 /** The state file of a running dev cluster: what was started, where, and with which ports. */
 import { readFile, writeFile } from 'node:fs/promises';
+import type { RealNodeState } from './node/node.ts';
 import type { RunningComponent } from './process.ts';
 
 export interface ClusterState {
@@ -11,6 +12,10 @@ export interface ClusterState {
   nodes: number;
   ports: Record<string, number>;
   components: RunningComponent[];
+  /** The real node, when the cluster has one. */
+  realNode?: RealNodeState;
+  /** The local OCI registry (`host:port`), reachable from the host, the node and its pods. */
+  registry?: string;
 }
 
 export async function readState(path: string): Promise<ClusterState | undefined> {

@@ -6,9 +6,24 @@
  * every `k8s.io/<staging>` with the published `v0.<minor>.<patch>` release of the same tag.
  * etcd's server module has relative replaces too, so it also gets a wrapper. kwok, helm and
  * kustomize install cleanly with `go install pkg@version`.
+ *
+ * The real node's binaries: kubelet and kube-proxy (same wrapper and version as the control
+ * plane), containerd 2 with its runc shim (Debian's 1.6 is too old for Kubernetes 1.36), the CNI
+ * plugins the node's bridge network needs, CoreDNS, and the pods' `pause` process (this
+ * repository's images/pause). runc, iptables and nft come from Debian.
  */
 
-export type ToolName = 'kubernetes' | 'etcd' | 'kwok' | 'helm' | 'kustomize';
+export type ToolName =
+  | 'kubernetes'
+  | 'etcd'
+  | 'kwok'
+  | 'helm'
+  | 'kustomize'
+  | 'kubernetes-node'
+  | 'containerd'
+  | 'cni-plugins'
+  | 'coredns'
+  | 'pause';
 
 export interface Tool {
   name: ToolName;
@@ -25,6 +40,8 @@ export interface Tool {
    * bin directory (kwok's Stage manifests, which v0.8 no longer embeds).
    */
   assets?: { module: string; dirs: readonly string[]; file: string };
+  /** A main package of this repository (its own go.mod, standard library only), built in place. */
+  localSource?: string;
 }
 
 export const KUBERNETES_VERSION = '1.36.3';
@@ -32,6 +49,11 @@ export const ETCD_VERSION = '3.6.16';
 export const KWOK_VERSION = '0.8.0';
 export const HELM_VERSION = '3.22.0';
 export const KUSTOMIZE_VERSION = '5.8.2';
+export const CONTAINERD_VERSION = '2.4.2';
+export const CNI_PLUGINS_VERSION = '1.10.0';
+export const COREDNS_VERSION = '1.15.0';
+/** Bump when images/pause/main.go changes. */
+export const PAUSE_VERSION = '1.0.0';
 
 /** The `./staging/src/k8s.io/*` replaces of k8s.io/kubernetes' go.mod at the pinned tag. */
 const KUBERNETES_STAGING = [
@@ -162,6 +184,52 @@ export const TOOLS: readonly Tool[] = [
     version: KUSTOMIZE_VERSION,
     binaries: ['kustomize'],
     packages: ['sigs.k8s.io/kustomize/kustomize/v5'],
+    ldflags: [],
+  },
+  {
+    name: 'kubernetes-node',
+    version: KUBERNETES_VERSION,
+    binaries: ['kubelet', 'kube-proxy'],
+    packages: ['k8s.io/kubernetes/cmd/kubelet', 'k8s.io/kubernetes/cmd/kube-proxy'],
+    wrapperGoMod: kubernetesGoMod(KUBERNETES_VERSION),
+    ldflags: kubernetesLdflags(KUBERNETES_VERSION),
+  },
+  {
+    name: 'containerd',
+    version: CONTAINERD_VERSION,
+    binaries: ['containerd', 'containerd-shim-runc-v2', 'ctr'],
+    packages: [
+      'github.com/containerd/containerd/v2/cmd/containerd',
+      'github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2',
+      'github.com/containerd/containerd/v2/cmd/ctr',
+    ],
+    ldflags: [`-X github.com/containerd/containerd/v2/version.Version=v${CONTAINERD_VERSION}`],
+  },
+  {
+    name: 'cni-plugins',
+    version: CNI_PLUGINS_VERSION,
+    binaries: ['bridge', 'host-local', 'loopback', 'portmap'],
+    packages: [
+      'github.com/containernetworking/plugins/plugins/main/bridge',
+      'github.com/containernetworking/plugins/plugins/ipam/host-local',
+      'github.com/containernetworking/plugins/plugins/main/loopback',
+      'github.com/containernetworking/plugins/plugins/meta/portmap',
+    ],
+    ldflags: [],
+  },
+  {
+    name: 'coredns',
+    version: COREDNS_VERSION,
+    binaries: ['coredns'],
+    packages: ['github.com/coredns/coredns'],
+    ldflags: [],
+  },
+  {
+    name: 'pause',
+    version: PAUSE_VERSION,
+    binaries: ['pause'],
+    packages: ['.'],
+    localSource: 'images/pause',
     ldflags: [],
   },
 ];

@@ -40,7 +40,7 @@ let serverB = '';
 let kubeconfigB = '';
 
 beforeAll(async () => {
-  const { state } = await up({ name: B, nodes: 1, progress: silentProgress });
+  const { state } = await up({ name: B, nodes: 1, realNodes: 0, progress: silentProgress });
   serverB = state.server;
   kubeconfigB = await readFile(state.kubeconfig, 'utf8');
   kubeB = await Kube.connect(state.kubeconfig);

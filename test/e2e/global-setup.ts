@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return () => Promise.resolve();
   }
   const name = `e2e-${process.pid}`;
-  const { state } = await up({ name, nodes: 3, progress: consoleProgress() });
+  const { state } = await up({ name, nodes: 3, realNodes: 1, progress: consoleProgress() });
   project.provide('kubeconfig', state.kubeconfig);
   return async () => {
     await down(name);

@@ -95,7 +95,7 @@ describe('resilience', () => {
 
   it('an API server restart mid-sync: the controller reconnects and converges', async () => {
     const name = `chaos-${process.pid}`;
-    const { state } = await up({ name, nodes: 1, progress: silentProgress });
+    const { state } = await up({ name, nodes: 1, realNodes: 0, progress: silentProgress });
     const k = await Kube.connect(state.kubeconfig);
     const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-chaos-'));
     let controller: Controller | undefined;

@@ -1,0 +1,3 @@
+module sluice.dev/images/pause
+
+go 1.26.0
