@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ensureTools } from '../devcluster/build.ts';
 import { down, exportLine, status, up } from '../devcluster/cluster.ts';
+import { runChecks } from '../devcluster/doctor.ts';
 import { consoleProgress } from '../util/progress.ts';
 import { formatTable, outputOption, printData, type OutputFormat } from './output.ts';
 
@@ -118,6 +119,32 @@ export function devClusterCommand(): Command {
     .action(async (opts: { name: string }) => {
       const s = await status(opts.name);
       process.stdout.write(exportLine(s.kubeconfig) + '\n');
+    });
+
+  cmd
+    .command('doctor')
+    .description(
+      'check what a real node needs on this machine (root, runc, nft, cgroups, overlayfs, disk...) and say how to fix what is missing',
+    )
+    .addOption(outputOption())
+    .addHelpText(
+      'after',
+      '\nExit code 1 when a required check fails.\n\nExample:\n  sluice dev-cluster doctor -o json',
+    )
+    .action(async (opts: { output: OutputFormat }) => {
+      const checks = await runChecks();
+      printData(opts.output, checks, () =>
+        formatTable(
+          ['CHECK', 'STATUS', 'FOUND', 'FIX'],
+          checks.map((c) => [
+            c.name,
+            c.ok ? 'ok' : c.required ? 'MISSING' : 'warning',
+            c.detail,
+            c.ok ? '' : (c.fix ?? ''),
+          ]),
+        ),
+      );
+      if (checks.some((c) => c.required && !c.ok)) process.exitCode = 1;
     });
 
   cmd

@@ -21,6 +21,7 @@ import { generatePki, type Pki } from './pki.ts';
 import { KWOK_NODE_IP, KWOK_POD_CIDR, SERVICE_CIDR } from './addresses.ts';
 import {
   isRunning,
+  killProcessesUsing,
   programs,
   startComponent,
   stopComponent,
@@ -484,6 +485,8 @@ export async function down(name: string): Promise<DownResult> {
   // so even an `up` that crashed before writing its state leaves nothing behind.
   await destroyRealNode(name, paths.dir);
   if (state) for (const c of [...state.components].reverse()) await stopComponent(c);
+  // Whatever an interrupted `up` started but had not recorded yet.
+  for (const pid of await killProcessesUsing(paths.dir)) stopped.push(`unrecorded process ${pid}`);
   // Give the kernel a moment to release the ports before the directory goes.
   await sleep(10);
   const existed = state !== undefined;

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tail } from '../util/exec.ts';
 import { DevClusterError } from './errors.ts';
@@ -176,4 +176,24 @@ export async function stopComponent(c: RunningComponent, graceMs = 10_000): Prom
   }
   signal('SIGKILL');
   while (await isRunning(c.pid, programs(c))) await sleep(50);
+}
+
+/**
+ * Kills (SIGKILL) every process whose command line mentions `dir/`: the components of a cluster
+ * whose `up` died before it could record them. Returns their PIDs.
+ */
+export async function killProcessesUsing(dir: string): Promise<number[]> {
+  const killed: number[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(`${dir}/`)) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      killed.push(Number(pid));
+    } catch {
+      // gone already
+    }
+  }
+  return killed;
 }

@@ -27,7 +27,16 @@ describe('sluice dev-cluster', () => {
       expect(taken.stderr).toContain(`port ${runServer.port} on 127.0.0.1 is already in use`);
       expect(taken.stdout).toBe('');
 
-      const first = await sluice('dev-cluster', 'up', '--name', name, '--nodes', '1');
+      const first = await sluice(
+        'dev-cluster',
+        'up',
+        '--name',
+        name,
+        '--nodes',
+        '1',
+        '--real-nodes',
+        '0',
+      );
       expect(first.code).toBe(0);
       const lines = first.stdout.trim().split('\n');
       expect(lines.at(-1)).toBe(`export KUBECONFIG=${clusterPaths(name).kubeconfig}`);

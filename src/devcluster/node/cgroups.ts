@@ -29,8 +29,7 @@ export async function hierarchies(root = CGROUP_FS): Promise<string[]> {
   }
   const out: string[] = [];
   for (const name of (await readdir(root)).sort()) {
-    // The hybrid layout's cgroup2 mount at "unified" holds no controllers kubelet uses on v1.
-    if (name === 'unified') continue;
+    // The hybrid layout's cgroup2 mount at "unified" counts too: runc mirrors cgroups there.
     const h = join(root, name);
     if (await isDir(h)) {
       try {
