@@ -99,7 +99,10 @@ export async function isRunning(pid: number, binary: string | readonly string[])
     // A zombie (state Z) has exited; it only waits for its parent to reap it.
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     const argv0 = cmdline.split('\0')[0] ?? '';
-    return state !== 'Z' && (typeof binary === 'string' ? [binary] : binary).includes(argv0);
+    if (state === 'Z') return false;
+    // In the middle of an exec (a wrapper becoming the component) the command line reads empty.
+    if (argv0 === '') return true;
+    return (typeof binary === 'string' ? [binary] : binary).includes(argv0);
   } catch {
     return false;
   }
