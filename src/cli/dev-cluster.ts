@@ -1,7 +1,7 @@
 /** `sluice dev-cluster`: a real local Kubernetes control plane, built from source, no Docker. */
 import { Command, InvalidArgumentError } from 'commander';
 import { ensureTools } from '../devcluster/build.ts';
-import { down, exportLine, status, up } from '../devcluster/cluster.ts';
+import { down, exportLine, registryLine, status, up } from '../devcluster/cluster.ts';
 import { runChecks } from '../devcluster/doctor.ts';
 import { consoleProgress } from '../util/progress.ts';
 import { formatTable, outputOption, printData, type OutputFormat } from './output.ts';
@@ -96,8 +96,14 @@ export function devClusterCommand(): Command {
         opts.output,
         s,
         () =>
-          `cluster ${s.name}: ${s.running ? 'running' : 'BROKEN'}, Kubernetes ${s.kubernetesVersion}, ${s.nodes} nodes\n` +
-          `server      ${s.server}\nkubeconfig  ${s.kubeconfig}\n\n` +
+          `cluster ${s.name}: ${s.running ? 'running' : 'BROKEN'}, Kubernetes ${s.kubernetesVersion}, ` +
+          `${s.realNode ? '1 real node + ' : ''}${s.nodes} kwok nodes\n` +
+          `server      ${s.server}\nkubeconfig  ${s.kubeconfig}\n` +
+          (s.realNode
+            ? `real node   ${s.realNode.name} at ${s.realNode.ip} (pods ${s.realNode.podCidr}, netns ${s.realNode.netns})\n`
+            : '') +
+          (s.registry ? `registry    ${s.registry} (plain HTTP)\n` : '') +
+          '\n' +
           formatTable(
             ['COMPONENT', 'PID', 'STATE', 'LOG'],
             s.components.map((c) => [
@@ -113,12 +119,18 @@ export function devClusterCommand(): Command {
 
   cmd
     .command('env')
-    .description('print the `export KUBECONFIG=...` line of a running cluster')
+    .description(
+      'print the `export KUBECONFIG=...` line of a running cluster, and `export SLUICE_REGISTRY=...` (its local registry)',
+    )
     .option('--name <name>', 'cluster name', DEFAULT_NAME)
-    .addHelpText('after', '\nExample:\n  eval "$(sluice dev-cluster env)"')
+    .addHelpText(
+      'after',
+      '\nExample:\n  eval "$(sluice dev-cluster env)"\n  buildah push --tls-verify=false my-image docker://$SLUICE_REGISTRY/my-image:v1',
+    )
     .action(async (opts: { name: string }) => {
       const s = await status(opts.name);
       process.stdout.write(exportLine(s.kubeconfig) + '\n');
+      if (s.registry) process.stdout.write(registryLine(s.registry) + '\n');
     });
 
   cmd

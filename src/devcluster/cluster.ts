@@ -56,6 +56,11 @@ export function exportLine(kubeconfig: string): string {
   return `export KUBECONFIG=${kubeconfig}`;
 }
 
+/** The registry's line for `dev-cluster env`: where to push images the cluster can pull. */
+export function registryLine(registry: string): string {
+  return `export SLUICE_REGISTRY=${registry}`;
+}
+
 function checkName(name: string): void {
   const problem = validateClusterName(name);
   if (problem) throw new DevClusterError('InvalidName', problem, { hint: 'pick another --name' });
@@ -509,6 +514,10 @@ export interface ClusterStatus {
   kubernetesVersion: string;
   createdAt: string;
   nodes: number;
+  /** The real node: its name, address and network namespace. */
+  realNode?: { name: string; ip: string; netns: string; podCidr: string };
+  /** The local registry (`host:port`), from the host, the node and its pods alike. */
+  registry?: string;
   components: ComponentStatus[];
 }
 
@@ -530,6 +539,17 @@ export async function status(name: string): Promise<ClusterStatus> {
     kubernetesVersion: state.kubernetesVersion,
     createdAt: state.createdAt,
     nodes: state.nodes,
+    ...(state.realNode
+      ? {
+          realNode: {
+            name: state.realNode.name,
+            ip: state.realNode.network.nodeIp,
+            netns: state.realNode.network.netns,
+            podCidr: state.realNode.network.podCidr,
+          },
+        }
+      : {}),
+    ...(state.registry ? { registry: state.registry } : {}),
     components: health.map((h) => ({
       name: h.component.name,
       pid: h.component.pid,
