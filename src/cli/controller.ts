@@ -22,6 +22,7 @@ interface ControllerFlags {
   pollInterval: string;
   logLevel: Level;
   listen: string;
+  workDir?: string;
 }
 
 /** `host:port`, `:port` (all interfaces) or `off`. */
@@ -62,11 +63,16 @@ export function controllerCommand(): Command {
       'serve /metrics and /api/webhook at host:port (or off)',
       '127.0.0.1:8080',
     )
+    .option(
+      '--work-dir <dir>',
+      'where Git mirrors and the render journal are written (default: $SLUICE_WORK_DIR, else <cache>/controller)',
+    )
     .addHelpText(
       'after',
       '\nWebhook secrets come from the environment (never the command line):\n' +
         '  SLUICE_WEBHOOK_GITHUB_SECRET, SLUICE_WEBHOOK_GITLAB_SECRET, SLUICE_WEBHOOK_SECRET (generic HMAC)\n' +
         'A provider without a secret is refused (401).\n' +
+        'Writable paths: --work-dir (Git mirrors, render journal) and $TMPDIR (renders); nothing else.\n' +
         'Example:\n  sluice controller --app-namespace team-a --poll-interval 1m',
     )
     .action(runController);
@@ -85,8 +91,10 @@ async function runController(o: ControllerFlags): Promise<void> {
   const log = createLogger(o.logLevel);
   const listen = parseListen(o.listen);
   const kube = await connect(o);
+  const workDir = o.workDir ?? process.env['SLUICE_WORK_DIR'];
   const controller = new Controller({
     kube,
+    ...(workDir ? { cacheDir: workDir } : {}),
     namespace: o.namespace,
     ...(o.appNamespace.length > 0 ? { appNamespaces: o.appNamespace } : {}),
     concurrency: Number(o.concurrency) || 10,
