@@ -16,6 +16,7 @@ interface ControllerFlags {
   kubeconfig?: string;
   namespace: string;
   appNamespace: string[];
+  destinationNamespace: string[];
   concurrency: string;
   leaderElection: boolean;
   leaseDuration: string;
@@ -50,6 +51,12 @@ export function controllerCommand(): Command {
     .option(
       '--app-namespace <ns>',
       'watch Applications only here (repeatable; default all)',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
+    .option(
+      '--destination-namespace <ns>',
+      'deploy into and watch only these namespaces of the local cluster (repeatable; default all: for RBAC limited to them)',
       (v: string, p: string[]) => [...p, v],
       [],
     )
@@ -97,6 +104,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     ...(workDir ? { cacheDir: workDir } : {}),
     namespace: o.namespace,
     ...(o.appNamespace.length > 0 ? { appNamespaces: o.appNamespace } : {}),
+    ...(o.destinationNamespace.length > 0 ? { destinationNamespaces: o.destinationNamespace } : {}),
     concurrency: Number(o.concurrency) || 10,
     leaderElection: {
       enabled: o.leaderElection,
