@@ -9,9 +9,14 @@
  * controller whose RBAC grants only those) watches namespaced kinds there only, one informer per
  * namespace, and no cluster-scoped kind but Namespaces: what it does not watch reads as missing,
  * and writing it is refused by the API server (Forbidden, naming the object).
+ *
+ * A kind the controller may not list (its RBAC lacks it) fails the read at once with the API
+ * server's Forbidden error, so the app says so instead of waiting forever for a cache that
+ * cannot fill; the next read tries again (RBAC may have been fixed).
  */
 import type { InventoryEntry } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
+import { KubeApiError } from '../kube/errors.ts';
 import { Informer } from '../kube/informer.ts';
 import { groupOf, versionOf, type KubeObject } from '../kube/types.ts';
 import { appOfTrackingId, MANAGED_SELECTOR, TRACKING_ANNOTATION } from './annotations.ts';
@@ -112,23 +117,50 @@ export class LiveCache implements LiveState {
     if (key === undefined) return undefined;
     let entry = this.informers.get(key);
     if (!entry) {
-      // Namespaces are few and often not ours (the destination may pre-exist): watch them all.
-      const all = info.group === '' && kind === 'Namespace';
-      const informer = new Informer(this.kube, {
-        apiVersion,
-        kind,
-        onError: this.onError,
-        transform: withoutManagedFields,
-        ...(all ? {} : { labelSelector: MANAGED_SELECTOR }),
+      entry = this.startInformer(key, apiVersion, kind, {
+        // Namespaces are few and often not ours (the destination may pre-exist): watch them all.
+        all: info.group === '' && kind === 'Namespace',
         ...(this.namespaces && info.namespaced && namespace ? { namespace } : {}),
       });
-      informer.addIndex(BY_APP, appIndex);
-      informer.on((type, obj, old) => this.changed(type, obj, old));
-      entry = { informer, ready: informer.start() };
       this.informers.set(key, entry);
     }
     await entry.ready;
     return entry.informer;
+  }
+
+  /** An informer whose `ready` rejects (and which is dropped) if listing is Forbidden. */
+  private startInformer(
+    key: string,
+    apiVersion: string,
+    kind: string,
+    o: { all: boolean; namespace?: string },
+  ): { informer: Informer; ready: Promise<void> } {
+    let forbidden: (err: KubeApiError) => void = () => undefined;
+    const refused = new Promise<never>((_resolve, reject) => (forbidden = reject));
+    let synced = false;
+    const informer = new Informer(this.kube, {
+      apiVersion,
+      kind,
+      onError: (err) => {
+        if (!synced && err instanceof KubeApiError && err.status === 403) {
+          forbidden(err); // first: stopping the informer resolves its start()
+          informer.stop();
+          if (this.informers.get(key)?.informer === informer) this.informers.delete(key);
+        }
+        this.onError(err);
+      },
+      transform: withoutManagedFields,
+      ...(o.all ? {} : { labelSelector: MANAGED_SELECTOR }),
+      ...(o.namespace ? { namespace: o.namespace } : {}),
+    });
+    informer.addIndex(BY_APP, appIndex);
+    informer.on((type, obj, old) => this.changed(type, obj, old));
+    const ready = Promise.race([informer.start(), refused]).then(() => {
+      synced = true;
+    });
+    // Whoever waits sees the rejection; nobody waiting must not make it unhandled.
+    ready.catch(() => undefined);
+    return { informer, ready };
   }
 
   /** A change of a managed object: its app (and the app it left, if re-tracked) reconciles. */
