@@ -3,7 +3,7 @@ import { Value } from 'typebox/value';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ApplicationSpecSchema } from './application.ts';
-import { applicationCrd } from './crd.ts';
+import { allCrds, applicationCrd, SCHEMA_HASH_ANNOTATION, withSchemaHash } from './crd.ts';
 
 function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void {
   if (Array.isArray(node)) node.forEach((n) => walk(n, visit));
@@ -18,7 +18,17 @@ describe('Application CRD', () => {
     const file = parse(
       await readFile('deploy/crds/applications.sluice.dev.yaml', 'utf8'),
     ) as unknown;
-    expect(file).toEqual(applicationCrd());
+    expect(file).toEqual(withSchemaHash(applicationCrd()));
+  });
+
+  it('carries the schema hash the controller checks, whichever way it is installed', () => {
+    const [crd] = allCrds();
+    const hash = crd?.metadata.annotations?.[SCHEMA_HASH_ANNOTATION];
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+    // Any change of the schema changes the hash, so an outdated CRD is told apart.
+    const changed = applicationCrd();
+    (changed.spec as { scope: string }).scope = 'Cluster';
+    expect(withSchemaHash(changed).metadata.annotations?.[SCHEMA_HASH_ANNOTATION]).not.toBe(hash);
   });
 
   it('is a structural schema: no patternProperties, $ref or TypeBox markers', () => {

@@ -1,7 +1,11 @@
 /**
  * The CustomResourceDefinitions Sluice installs, generated from the schemas in this folder.
- * `npm run gen:crds` writes them to deploy/crds/; a unit test fails if that file is stale.
+ * `npm run gen:crds` writes them to deploy/crds/ (and the Helm chart's copy); a unit test fails
+ * if either is stale. Each CRD carries a hash of its spec (`sluice.dev/schema-hash`), so a
+ * controller can tell an outdated CRD from a current one, however it was installed
+ * (`sluice install-crds`, `kubectl apply -f deploy/crds`, the Helm chart).
  */
+import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import type { KubeObject } from '../kube/types.ts';
 import {
@@ -15,6 +19,21 @@ import {
 import { toOpenAPI } from './schema.ts';
 
 export const APPLICATION_CRD_NAME = `applications.${GROUP}`;
+
+/** The annotation holding the hash of a CRD's spec. */
+export const SCHEMA_HASH_ANNOTATION = 'sluice.dev/schema-hash';
+
+/** The CRD with the hash of its spec in the schema-hash annotation. */
+export function withSchemaHash(crd: KubeObject): KubeObject {
+  const hash = createHash('sha256').update(JSON.stringify(crd.spec)).digest('hex').slice(0, 16);
+  return {
+    ...crd,
+    metadata: {
+      ...crd.metadata,
+      annotations: { ...crd.metadata.annotations, [SCHEMA_HASH_ANNOTATION]: hash },
+    },
+  };
+}
 
 export function applicationCrd(): KubeObject {
   const schema = toOpenAPI(
@@ -61,6 +80,7 @@ export function applicationCrd(): KubeObject {
   };
 }
 
+/** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
-  return [applicationCrd()];
+  return [applicationCrd()].map(withSchemaHash);
 }

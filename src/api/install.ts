@@ -1,8 +1,8 @@
 /**
  * Installing Sluice's CRDs (`sluice install-crds`) and checking them when the controller starts.
- * Each CRD carries a hash of its schema, so a controller can tell an outdated CRD from a current one.
+ * Each CRD carries a hash of its schema (crd.ts), so a controller can tell an outdated CRD from a
+ * current one.
  */
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SluiceError } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
@@ -10,22 +10,10 @@ import { UnknownKindError } from '../kube/discovery.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import type { Condition, KubeObject } from '../kube/types.ts';
 import type { Progress } from '../util/progress.ts';
-import { allCrds } from './crd.ts';
+import { allCrds, SCHEMA_HASH_ANNOTATION } from './crd.ts';
 
-const HASH_ANNOTATION = 'sluice.dev/schema-hash';
 const CRD_API = 'apiextensions.k8s.io/v1';
 const CRD_KIND = 'CustomResourceDefinition';
-
-function withHash(crd: KubeObject): KubeObject {
-  const hash = createHash('sha256').update(JSON.stringify(crd.spec)).digest('hex').slice(0, 16);
-  return {
-    ...crd,
-    metadata: {
-      ...crd.metadata,
-      annotations: { ...crd.metadata.annotations, [HASH_ANNOTATION]: hash },
-    },
-  };
-}
 
 function established(crd: KubeObject | undefined): boolean {
   const conditions =
@@ -40,7 +28,7 @@ export async function installCrds(
   timeoutMs = 60_000,
 ): Promise<string[]> {
   const names: string[] = [];
-  for (const crd of allCrds().map(withHash)) {
+  for (const crd of allCrds()) {
     const name = crd.metadata.name ?? '';
     progress.step(`applying CustomResourceDefinition ${name}`);
     await kube.apply(crd, { fieldManager: 'sluice', force: true });
@@ -96,7 +84,7 @@ async function waitServed(kube: Kube, crd: KubeObject, deadline: number): Promis
 
 /** Throws a clear error unless every CRD is installed, Established and current. */
 export async function checkCrds(kube: Kube): Promise<void> {
-  for (const want of allCrds().map(withHash)) {
+  for (const want of allCrds()) {
     const name = want.metadata.name ?? '';
     const live = await kube.get(CRD_API, CRD_KIND, undefined, name);
     if (!live) {
@@ -112,7 +100,8 @@ export async function checkCrds(kube: Kube): Promise<void> {
       );
     }
     if (
-      live.metadata.annotations?.[HASH_ANNOTATION] !== want.metadata.annotations?.[HASH_ANNOTATION]
+      live.metadata.annotations?.[SCHEMA_HASH_ANNOTATION] !==
+      want.metadata.annotations?.[SCHEMA_HASH_ANNOTATION]
     ) {
       throw new SluiceError(
         'CrdOutdated',

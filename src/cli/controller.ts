@@ -16,12 +16,14 @@ interface ControllerFlags {
   kubeconfig?: string;
   namespace: string;
   appNamespace: string[];
+  destinationNamespace: string[];
   concurrency: string;
   leaderElection: boolean;
   leaseDuration: string;
   pollInterval: string;
   logLevel: Level;
   listen: string;
+  workDir?: string;
 }
 
 /** `host:port`, `:port` (all interfaces) or `off`. */
@@ -52,6 +54,12 @@ export function controllerCommand(): Command {
       (v: string, p: string[]) => [...p, v],
       [],
     )
+    .option(
+      '--destination-namespace <ns>',
+      'deploy into and watch only these namespaces of the local cluster (repeatable; default all: for RBAC limited to them)',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
     .option('--concurrency <n>', 'Applications reconciled at once', '10')
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
     .option('--lease-duration <duration>', 'how long a silent leader keeps the Lease', '15s')
@@ -62,11 +70,16 @@ export function controllerCommand(): Command {
       'serve /metrics and /api/webhook at host:port (or off)',
       '127.0.0.1:8080',
     )
+    .option(
+      '--work-dir <dir>',
+      'where Git mirrors and the render journal are written (default: $SLUICE_WORK_DIR, else <cache>/controller)',
+    )
     .addHelpText(
       'after',
       '\nWebhook secrets come from the environment (never the command line):\n' +
         '  SLUICE_WEBHOOK_GITHUB_SECRET, SLUICE_WEBHOOK_GITLAB_SECRET, SLUICE_WEBHOOK_SECRET (generic HMAC)\n' +
         'A provider without a secret is refused (401).\n' +
+        'Writable paths: --work-dir (Git mirrors, render journal) and $TMPDIR (renders); nothing else.\n' +
         'Example:\n  sluice controller --app-namespace team-a --poll-interval 1m',
     )
     .action(runController);
@@ -85,10 +98,13 @@ async function runController(o: ControllerFlags): Promise<void> {
   const log = createLogger(o.logLevel);
   const listen = parseListen(o.listen);
   const kube = await connect(o);
+  const workDir = o.workDir ?? process.env['SLUICE_WORK_DIR'];
   const controller = new Controller({
     kube,
+    ...(workDir ? { cacheDir: workDir } : {}),
     namespace: o.namespace,
     ...(o.appNamespace.length > 0 ? { appNamespaces: o.appNamespace } : {}),
+    ...(o.destinationNamespace.length > 0 ? { destinationNamespaces: o.destinationNamespace } : {}),
     concurrency: Number(o.concurrency) || 10,
     leaderElection: {
       enabled: o.leaderElection,

@@ -20,6 +20,7 @@ import { RenderCache } from '../render/index.ts';
 import { RenderPool } from '../render/pool.ts';
 import { Controller, type ReconcileRequest, type ReconcileResult } from '../runtime/controller.ts';
 import { ClusterRegistry } from '../runtime/clusters.ts';
+import { IN_CLUSTER_NAME } from '../api/cluster.ts';
 import { Manager, type LeaderElectionOptions, type Runnable } from '../runtime/manager.ts';
 import { StatusPatcher } from '../runtime/patcher.ts';
 import type { WorkQueue } from '../runtime/queue.ts';
@@ -50,6 +51,11 @@ export interface ControllerOptions {
   namespace?: string;
   /** Watch Applications only in these namespaces (default: all). */
   appNamespaces?: string[];
+  /**
+   * Deploy into (and watch) only these namespaces of the local cluster (default: all), for a
+   * controller whose RBAC grants no more. Other clusters are watched whole.
+   */
+  destinationNamespaces?: string[];
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -112,6 +118,9 @@ export class ApplicationController implements Runnable {
           kube,
           (app) => this.apps.enqueue(`${app.namespace}/${app.name}`),
           (err) => this.log.warn('watch failed; retrying', { cluster, error: errorMessage(err) }),
+          cluster === IN_CLUSTER_NAME && options.destinationNamespaces
+            ? { namespaces: options.destinationNamespaces }
+            : {},
         ),
       onClusterChanged: (_cluster, users) => {
         for (const key of users) this.apps.enqueue(key);

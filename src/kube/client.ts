@@ -4,7 +4,9 @@
  * a count of requests by verb and status code (the numbers behind metrics and benchmarks).
  *
  * Authentication comes from the kubeconfig through @kubernetes/client-node's KubeConfig, so
- * certificates, tokens and exec plugins all work; this client only moves bytes.
+ * certificates, tokens and exec plugins all work; this client only moves bytes. Credentials that
+ * expire are asked for again every minute: an in-cluster ServiceAccount token (the kubelet
+ * rotates the file), exec plugins, OIDC; a long-running controller never sends a stale token.
  */
 import type { RequestOptions as HttpsRequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -54,29 +56,78 @@ export interface ClientOptions {
   connections?: number;
   /** Give up on a request (not a watch) after this long. */
   timeoutMs?: number;
+  /** Ask the kubeconfig for credentials again after this long (token files, exec plugins). */
+  authRefreshMs?: number;
 }
 
-const DEFAULTS: Required<ClientOptions> = { maxInFlight: 64, connections: 32, timeoutMs: 30_000 };
+const DEFAULTS: Required<ClientOptions> = {
+  maxInFlight: 64,
+  connections: 32,
+  timeoutMs: 30_000,
+  authRefreshMs: 60_000,
+};
+
+/** The request headers a kubeconfig's user adds (bearer token, basic auth). */
+async function authHeaders(kc: KubeConfig): Promise<Record<string, string>> {
+  const https: HttpsRequestOptions = {};
+  await kc.applyToHTTPSOptions(https);
+  return headersOf(https);
+}
+
+function headersOf(https: HttpsRequestOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(https.headers ?? {}))
+    if (typeof v === 'string') headers[k.toLowerCase()] = v;
+  // Basic auth comes back as `auth` (user:password), not as a header.
+  if (https.auth && !headers['authorization'])
+    headers['authorization'] = `Basic ${Buffer.from(https.auth).toString('base64')}`;
+  return headers;
+}
 
 export class KubeClient {
   readonly server: string;
   readonly counts = new Map<string, number>();
   private readonly agent: Agent;
-  private readonly headers: Record<string, string>;
   private readonly limit: Semaphore;
   private readonly timeoutMs: number;
+  private readonly kc: KubeConfig;
+  private readonly authRefreshMs: number;
+  private headers: Record<string, string>;
+  private authAt = Date.now();
+  private authRefresh: Promise<void> | undefined;
 
   private constructor(
     server: string,
     agent: Agent,
-    headers: Record<string, string>,
+    auth: { kc: KubeConfig; headers: Record<string, string> },
     options: Required<ClientOptions>,
   ) {
     this.server = server.replace(/\/+$/, '');
     this.agent = agent;
-    this.headers = headers;
+    this.kc = auth.kc;
+    this.headers = auth.headers;
     this.limit = new Semaphore(options.maxInFlight);
     this.timeoutMs = options.timeoutMs;
+    this.authRefreshMs = options.authRefreshMs;
+  }
+
+  /**
+   * The headers of the next request: the credentials, asked for again once they are older than
+   * `authRefreshMs` (one refresh at a time; if it fails, the previous credentials are used and
+   * the next request tries again).
+   */
+  async requestHeaders(): Promise<Readonly<Record<string, string>>> {
+    if (Date.now() - this.authAt >= this.authRefreshMs) {
+      this.authRefresh ??= authHeaders(this.kc)
+        .then((h) => {
+          this.headers = h;
+          this.authAt = Date.now();
+        })
+        .catch(() => undefined)
+        .finally(() => (this.authRefresh = undefined));
+      await this.authRefresh;
+    }
+    return this.headers;
   }
 
   /** From a kubeconfig file, or the default one (`$KUBECONFIG`, `~/.kube/config`). */
@@ -98,12 +149,6 @@ export class KubeClient {
     }
     const https: HttpsRequestOptions = {};
     await kc.applyToHTTPSOptions(https);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(https.headers ?? {}))
-      if (typeof v === 'string') headers[k.toLowerCase()] = v;
-    // Basic auth comes back as `auth` (user:password), not as a header.
-    if (https.auth && !headers['authorization'])
-      headers['authorization'] = `Basic ${Buffer.from(https.auth).toString('base64')}`;
     const tls = {
       ...(https.ca ? { ca: https.ca as string | Buffer } : {}),
       ...(https.cert ? { cert: https.cert as string | Buffer } : {}),
@@ -118,7 +163,7 @@ export class KubeClient {
       keepAliveMaxTimeout: 600_000,
       pipelining: 1,
     });
-    return new KubeClient(cluster.server, agent, headers, opts);
+    return new KubeClient(cluster.server, agent, { kc, headers: headersOf(https) }, opts);
   }
 
   private count(verb: CountedVerb, code: number | string): void {
@@ -142,7 +187,10 @@ export class KubeClient {
   }
 
   private async send(spec: RequestSpec, timeoutMs: number): Promise<Dispatcher.ResponseData> {
-    const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      ...(await this.requestHeaders()),
+      accept: 'application/json',
+    };
     let body: string | null = null;
     if (spec.body !== undefined) {
       body = JSON.stringify(spec.body);

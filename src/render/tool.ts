@@ -1,9 +1,10 @@
 /**
- * Running helm and kustomize: the binaries `sluice dev-cluster build` caches, a deadline shared
+ * Running helm and kustomize: the binaries `sluice dev-cluster build` caches (or the ones
+ * `$SLUICE_HELM` / `$SLUICE_KUSTOMIZE` name, as in Sluice's container image), a deadline shared
  * by the whole render, and temporary directories that live outside the checkout and are removed
  * whatever happens.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, constants, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryPath } from '../devcluster/build.ts';
@@ -13,8 +14,28 @@ import type { RenderBudget } from './limits.ts';
 
 export type ToolBinary = 'helm' | 'kustomize';
 
-/** The cached binary, or ToolMissing. */
-export async function requireBinary(name: ToolBinary): Promise<string> {
+/** The environment variable that names a tool's binary outside the cache. */
+export const TOOL_ENV: Record<ToolBinary, string> = {
+  helm: 'SLUICE_HELM',
+  kustomize: 'SLUICE_KUSTOMIZE',
+};
+
+/** The binary `$SLUICE_HELM` / `$SLUICE_KUSTOMIZE` names, else the cached one; or ToolMissing. */
+export async function requireBinary(
+  name: ToolBinary,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const named = env[TOOL_ENV[name]];
+  if (named) {
+    try {
+      await access(named, constants.X_OK);
+      return named;
+    } catch {
+      throw new RenderError('ToolMissing', `${name} is not at ${named} (${TOOL_ENV[name]})`, {
+        hint: `point ${TOOL_ENV[name]} at an executable ${name} binary, or unset it to use the one \`npx sluice dev-cluster build\` caches`,
+      });
+    }
+  }
   const p = await binaryPath(name);
   if (p === undefined) {
     throw new RenderError('ToolMissing', `${name} is not installed in Sluice's tool cache`, {

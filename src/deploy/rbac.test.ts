@@ -1,0 +1,198 @@
+/**
+ * What the chart's RBAC lets the controller do, asked like `kubectl auth can-i --as=<sa>`, in
+ * both modes. The e2e test (test/e2e/install.test.ts) asks the real API server the same.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KubeObject } from '../kube/types.ts';
+import { templateChart } from './chart.ts';
+import { can, ruleAllows, type Access } from './rbac.ts';
+
+const NS = 'sluice-system';
+const SA = { kind: 'ServiceAccount', name: 'sluice-controller', namespace: NS };
+
+interface Case {
+  name: string;
+  access: Access;
+  allowed: boolean;
+}
+
+/** What the controller needs in either mode, whatever it deploys. */
+const OWN: Case[] = [
+  {
+    name: 'creates its Lease',
+    access: { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: NS },
+    allowed: true,
+  },
+  ...['get', 'update'].map((verb) => ({
+    name: `${verb}s the Lease sluice-controller`,
+    access: {
+      verb,
+      group: 'coordination.k8s.io',
+      resource: 'leases',
+      namespace: NS,
+      name: 'sluice-controller',
+    },
+    allowed: true,
+  })),
+  ...['get', 'list', 'watch'].map((verb) => ({
+    name: `${verb}s credentials (Secrets) in its namespace`,
+    access: { verb, resource: 'secrets', namespace: NS },
+    allowed: true,
+  })),
+  {
+    name: 'patches Application status',
+    access: { verb: 'patch', group: 'sluice.dev', resource: 'applications/status', namespace: NS },
+    allowed: true,
+  },
+  {
+    name: 'records Events on Applications',
+    access: { verb: 'create', resource: 'events', namespace: NS },
+    allowed: true,
+  },
+  {
+    name: 'checks the Application CRD',
+    access: {
+      verb: 'get',
+      group: 'apiextensions.k8s.io',
+      resource: 'customresourcedefinitions',
+      name: 'applications.sluice.dev',
+    },
+    allowed: true,
+  },
+  {
+    name: 'watches Namespaces',
+    access: { verb: 'watch', resource: 'namespaces' },
+    allowed: true,
+  },
+  {
+    name: 'never impersonates',
+    access: { verb: 'impersonate', resource: 'serviceaccounts', namespace: NS },
+    allowed: false,
+  },
+  {
+    name: 'never deletes Secrets by collection',
+    access: { verb: 'deletecollection', resource: 'secrets', namespace: 'kube-system' },
+    allowed: false,
+  },
+];
+
+const CLUSTER_WIDE: Case[] = [
+  {
+    name: 'applies Deployments anywhere',
+    access: { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'shop' },
+    allowed: true,
+  },
+  {
+    name: 'creates namespaces (CreateNamespace=true)',
+    access: { verb: 'create', resource: 'namespaces' },
+    allowed: true,
+  },
+  {
+    name: 'applies ClusterRoles and CRDs of apps',
+    access: { verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+    allowed: true,
+  },
+  {
+    name: 'watches Applications in every namespace',
+    access: { verb: 'watch', group: 'sluice.dev', resource: 'applications' },
+    allowed: true,
+  },
+  {
+    name: 'cannot escalate by default',
+    access: { verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+    allowed: false,
+  },
+];
+
+const NAMESPACED: Case[] = [
+  {
+    name: 'applies Deployments in a listed namespace',
+    access: { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'team-a' },
+    allowed: true,
+  },
+  {
+    name: 'prunes Secrets of apps in a listed namespace',
+    access: { verb: 'delete', resource: 'secrets', namespace: 'team-a' },
+    allowed: true,
+  },
+  {
+    name: 'cannot create Deployments elsewhere',
+    access: { verb: 'create', group: 'apps', resource: 'deployments', namespace: 'kube-system' },
+    allowed: false,
+  },
+  {
+    name: 'cannot delete Secrets in kube-system',
+    access: { verb: 'delete', resource: 'secrets', namespace: 'kube-system' },
+    allowed: false,
+  },
+  {
+    name: 'cannot write Secrets in its own namespace (credentials are read-only)',
+    access: { verb: 'update', resource: 'secrets', namespace: NS },
+    allowed: false,
+  },
+  {
+    name: 'cannot read Secrets elsewhere',
+    access: { verb: 'get', resource: 'secrets', namespace: 'kube-system' },
+    allowed: false,
+  },
+  {
+    name: 'cannot create namespaces',
+    access: { verb: 'create', resource: 'namespaces' },
+    allowed: false,
+  },
+  {
+    name: 'cannot write cluster-scoped objects',
+    access: { verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+    allowed: false,
+  },
+  {
+    name: 'cannot watch Applications in every namespace',
+    access: { verb: 'watch', group: 'sluice.dev', resource: 'applications' },
+    allowed: false,
+  },
+  {
+    name: 'cannot update another Lease',
+    access: {
+      verb: 'update',
+      group: 'coordination.k8s.io',
+      resource: 'leases',
+      namespace: NS,
+      name: 'kube-scheduler',
+    },
+    allowed: false,
+  },
+];
+
+describe('RBAC, cluster-wide (the default)', () => {
+  let objects: KubeObject[];
+  beforeAll(async () => {
+    objects = (await templateChart()).objects;
+  });
+  it.each([...OWN, ...CLUSTER_WIDE])('$name', ({ access, allowed }) => {
+    expect(can(objects, SA, access)).toBe(allowed);
+  });
+});
+
+describe('RBAC, namespaced (rbac.clusterWide=false, rbac.namespaces={team-a})', () => {
+  let objects: KubeObject[];
+  beforeAll(async () => {
+    objects = (await templateChart({ set: ['rbac.clusterWide=false', 'rbac.namespaces={team-a}'] }))
+      .objects;
+  });
+  it.each([...OWN, ...NAMESPACED])('$name', ({ access, allowed }) => {
+    expect(can(objects, SA, access)).toBe(allowed);
+  });
+});
+
+describe('ruleAllows', () => {
+  const rule = { apiGroups: [''], resources: ['leases'], resourceNames: ['a'], verbs: ['get'] };
+  it.each([
+    [{ verb: 'get', resource: 'leases', name: 'a' }, true],
+    [{ verb: 'get', resource: 'leases', name: 'b' }, false],
+    [{ verb: 'get', resource: 'leases' }, false],
+    [{ verb: 'list', resource: 'leases', name: 'a' }, false],
+    [{ verb: 'get', group: 'apps', resource: 'leases', name: 'a' }, false],
+  ] as Array<[Access, boolean]>)('%j -> %s', (access, want) => {
+    expect(ruleAllows(rule, access)).toBe(want);
+  });
+});
