@@ -13,7 +13,7 @@ import { tail } from '../util/exec.ts';
 import { DevClusterError } from './errors.ts';
 
 export type ComponentName =
-  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'registry';
 
 export interface RunningComponent {
   name: ComponentName;
