@@ -7,6 +7,7 @@
 // Configuration (a flag wins over its environment variable):
 //
 //	PORT        --port        listen port (default 8080)
+//	HOST        --host        listen address (default: every interface)
 //	VERSION     --version     version reported by `/` (default "v1")
 //	ERROR_RATE  --error-rate  probability 0..1 that `/` answers 500 (default 0)
 //	LATENCY_MS  --latency-ms  delay added to every `/` request, in milliseconds (default 0)
@@ -18,9 +19,11 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -34,7 +37,7 @@ func main() {
 	host, _ := os.Hostname()
 	app := newApp(cfg, host)
 	srv := &http.Server{
-		Addr:              fmt.Sprintf(":%d", cfg.Port),
+		Addr:              net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
 		Handler:           app.routes(),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
@@ -43,8 +46,8 @@ func main() {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Printf("sample-app %s listening on :%d (error rate %g, latency %s)",
-		cfg.Version, cfg.Port, cfg.ErrorRate, cfg.Latency)
+	log.Printf("sample-app %s listening on %s (error rate %g, latency %s)",
+		cfg.Version, srv.Addr, cfg.ErrorRate, cfg.Latency)
 
 	select {
 	case err := <-errc:
@@ -65,6 +68,7 @@ func main() {
 
 // config is what the app is told to be.
 type config struct {
+	Host      string
 	Port      int
 	Version   string
 	ErrorRate float64
@@ -75,6 +79,7 @@ type config struct {
 func parseConfig(args []string, getenv func(string) string) (config, error) {
 	cfg := config{Port: 8080, Version: "v1"}
 	fs := flag.NewFlagSet("sample-app", flag.ContinueOnError)
+	host := fs.String("host", getenv("HOST"), "listen address (default: every interface)")
 	port := fs.String("port", orDefault(getenv("PORT"), "8080"), "listen port")
 	version := fs.String("version", orDefault(getenv("VERSION"), "v1"), "version reported by /")
 	rate := fs.String("error-rate", orDefault(getenv("ERROR_RATE"), "0"), "probability 0..1 of a 500 on /")
@@ -82,18 +87,20 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
-	if _, err := fmt.Sscanf(*port, "%d", &cfg.Port); err != nil || cfg.Port < 1 || cfg.Port > 65535 {
+	var err error
+	if cfg.Port, err = strconv.Atoi(*port); err != nil || cfg.Port < 1 || cfg.Port > 65535 {
 		return cfg, fmt.Errorf("port %q must be a number from 1 to 65535", *port)
 	}
-	if _, err := fmt.Sscanf(*rate, "%g", &cfg.ErrorRate); err != nil || cfg.ErrorRate < 0 || cfg.ErrorRate > 1 {
+	if cfg.ErrorRate, err = strconv.ParseFloat(*rate, 64); err != nil || !(cfg.ErrorRate >= 0 && cfg.ErrorRate <= 1) {
 		return cfg, fmt.Errorf("error rate %q must be a number from 0 to 1", *rate)
 	}
-	var ms int
-	if _, err := fmt.Sscanf(*latency, "%d", &ms); err != nil || ms < 0 {
+	ms, err := strconv.Atoi(*latency)
+	if err != nil || ms < 0 {
 		return cfg, fmt.Errorf("latency %q must be a whole number of milliseconds, 0 or more", *latency)
 	}
 	cfg.Latency = time.Duration(ms) * time.Millisecond
 	cfg.Version = *version
+	cfg.Host = *host
 	return cfg, nil
 }
 

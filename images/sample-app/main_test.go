@@ -27,13 +27,15 @@ func TestParseConfig(t *testing.T) {
 		},
 		{
 			name: "flags win over the environment",
-			args: []string{"--version", "v3", "--error-rate", "1"},
-			env:  map[string]string{"VERSION": "v2", "ERROR_RATE": "0.5"},
-			want: config{Port: 8080, Version: "v3", ErrorRate: 1},
+			args: []string{"--version", "v3", "--error-rate", "1", "--host", "127.0.0.1"},
+			env:  map[string]string{"VERSION": "v2", "ERROR_RATE": "0.5", "HOST": "0.0.0.0"},
+			want: config{Host: "127.0.0.1", Port: 8080, Version: "v3", ErrorRate: 1},
 		},
 		{name: "error rate above 1", env: map[string]string{"ERROR_RATE": "1.5"}, wantErr: "error rate"},
 		{name: "error rate not a number", args: []string{"--error-rate", "x"}, wantErr: "error rate"},
 		{name: "port out of range", env: map[string]string{"PORT": "70000"}, wantErr: "port"},
+		{name: "port with trailing junk", env: map[string]string{"PORT": "8080x"}, wantErr: "port"},
+		{name: "error rate NaN", env: map[string]string{"ERROR_RATE": "NaN"}, wantErr: "error rate"},
 		{name: "negative latency", env: map[string]string{"LATENCY_MS": "-1"}, wantErr: "latency"},
 	}
 	for _, c := range cases {
