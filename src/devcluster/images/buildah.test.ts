@@ -43,9 +43,10 @@ describe('Buildah', () => {
   it.each(['/var/lib/sluice/images/buildah/root', '/run/sluice/tmp'])(
     'refuses storage under %s, which its mount namespace hides',
     (dir) => {
-      expect(() => new Buildah({ root: dir, runroot: '/cache/rr', tmp: '/cache/tmp' })).toThrow(
-        DevClusterError,
-      );
+      expect(
+        () =>
+          new Buildah({ root: dir, runroot: '/cache/rr', tmp: '/cache/tmp', state: '/cache/s' }),
+      ).toThrow(DevClusterError);
     },
   );
 });

@@ -8,10 +8,12 @@
  * which this machine refuses).
  *
  * Storage is `vfs` under the Sluice cache (`--root/--runroot`), never /var/lib/containers. Two
- * defaults buildah cannot be told to move are kept off the host too: as root it keeps a blob
- * cache in /var/lib/containers/cache and network state in /run/containers. Each buildah call
- * therefore runs in a private mount namespace where /var/lib and /run are empty tmpfs mounts
- * that vanish with the process (buildah reads only /etc/containers and our own directories).
+ * defaults buildah cannot be told to move are kept off the host too: as root it keeps its blob
+ * info cache in /var/lib/containers/cache and network state in /run/containers. Each buildah
+ * call therefore runs in a private mount namespace where /var/lib and /run are empty tmpfs
+ * mounts that vanish with the process, and /var/lib/containers is our `state` directory bound
+ * in (the blob info cache must persist: without it every push recompresses the base layers to
+ * learn their digests). buildah reads only /etc/containers and our own directories.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +27,8 @@ export interface BuildahDirs {
   runroot: string;
   /** Large temporary files (layer tarballs while committing and pushing). */
   tmp: string;
+  /** What buildah keeps in /var/lib/containers as root (its blob info cache). */
+  state: string;
 }
 
 /** The part of an OCI image config that Sluice's images set. */
@@ -41,9 +45,13 @@ export interface ImageConfig {
 /** Directories that must not hold the cache: they are hidden from buildah (see above). */
 const HIDDEN = ['/var/lib/', '/run/', '/var/run/'];
 
+/** Run as `sh -ec SCRIPT sh <state dir> buildah args...` inside `unshare --mount`. */
 const NAMESPACE_SCRIPT = [
   'mount -t tmpfs -o mode=0755,size=16m sluice-buildah /var/lib',
+  'mkdir /var/lib/containers',
+  'mount --bind "$1" /var/lib/containers',
   'mount -t tmpfs -o mode=0755,size=16m sluice-buildah /run',
+  'shift',
   'exec "$@"',
 ].join('\n');
 
@@ -65,6 +73,7 @@ export function buildahDirs(imagesDir: string): BuildahDirs {
     root: join(imagesDir, 'buildah', 'root'),
     runroot: join(imagesDir, 'buildah', 'runroot'),
     tmp: join(imagesDir, 'buildah', 'tmp'),
+    state: join(imagesDir, 'buildah', 'state'),
   };
 }
 
@@ -89,6 +98,7 @@ export class Buildah {
   /** Runs `buildah <args>` in its private mount namespace; resolves with stdout, trimmed. */
   async run(args: readonly string[], what: string): Promise<string> {
     await mkdir(this.dirs.tmp, { recursive: true });
+    await mkdir(this.dirs.state, { recursive: true });
     const argv = [
       '--mount',
       '--propagation',
@@ -98,6 +108,7 @@ export class Buildah {
       '-ec',
       NAMESPACE_SCRIPT,
       'sh',
+      this.dirs.state,
       'buildah',
       '--storage-driver',
       'vfs',
@@ -159,6 +170,20 @@ export class Buildah {
       ['push', '--quiet', '--tls-verify=false', image, `docker://${destination}`],
       `pushing ${image} to ${destination}`,
     );
+  }
+
+  /** True when buildah's storage holds a local image of that name. */
+  async hasImage(name: string): Promise<boolean> {
+    return this.run(['inspect', '--type', 'image', name], `inspecting ${name}`).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Local images whose name starts with `prefix` (`localhost/sluice-build/sluice/runtime:`). */
+  async images(prefix: string): Promise<string[]> {
+    const out = await this.run(['images', '--format', '{{.Name}}:{{.Tag}}'], 'listing images');
+    return out.split('\n').filter((n) => n.startsWith(prefix));
   }
 
   /** Removes containers and images, ignoring the ones already gone. */

@@ -122,3 +122,61 @@ export async function putManifest(
   if (!res.ok) throw await failed(`tagging ${registry}/${repo}:${tag}`, res);
   await res.body?.cancel();
 }
+
+/** True when the registry has the blob (HEAD answers 200). */
+export async function hasBlob(registry: string, repo: string, digest: string): Promise<boolean> {
+  const res = await fetch(url(registry, `${repo}/blobs/${digest}`), {
+    method: 'HEAD',
+    signal: AbortSignal.timeout(30_000),
+  });
+  return res.ok;
+}
+
+/** Streams one blob from `src` to `dst` (monolithic upload), unless `dst` has it. */
+async function copyBlob(src: string, dst: string, repo: string, digest: string): Promise<void> {
+  if (await hasBlob(dst, repo, digest)) return;
+  const start = await fetch(url(dst, `${repo}/blobs/uploads/`), {
+    method: 'POST',
+    signal: AbortSignal.timeout(30_000),
+  });
+  const location = start.headers.get('location');
+  await start.body?.cancel();
+  if (start.status !== 202 || location === null)
+    throw await failed(`uploading to ${dst}/${repo}`, start);
+  const from = await fetch(url(src, `${repo}/blobs/${digest}`), {
+    signal: AbortSignal.timeout(10 * 60_000),
+  });
+  if (!from.ok || from.body === null)
+    throw await failed(`reading blob ${digest} of ${src}/${repo}`, from);
+  const put = new URL(location, `http://${dst}/`);
+  put.searchParams.set('digest', digest);
+  const res = await fetch(put, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: from.body,
+    duplex: 'half',
+    signal: AbortSignal.timeout(10 * 60_000),
+  });
+  if (res.status !== 201) throw await failed(`uploading blob ${digest} to ${dst}/${repo}`, res);
+  await res.body?.cancel();
+}
+
+/**
+ * Copies image `repo:ref` from registry `src` to registry `dst` under each of `tags`: blobs the
+ * destination lacks are streamed across, then the manifest is put unchanged (same digest).
+ */
+export async function copyImage(
+  src: string,
+  dst: string,
+  repo: string,
+  ref: string,
+  tags: readonly string[],
+): Promise<void> {
+  const raw = await getManifest(src, repo, ref);
+  if (raw === undefined) {
+    throw new DevClusterError('BuildFailed', `${src}/${repo}:${ref} does not exist to be copied`);
+  }
+  const m = JSON.parse(raw.body.toString('utf8')) as ImageManifest;
+  for (const d of [m.config, ...m.layers]) await copyBlob(src, dst, repo, d.digest);
+  for (const tag of tags) await putManifest(dst, repo, tag, raw);
+}

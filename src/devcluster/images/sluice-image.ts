@@ -2,33 +2,36 @@
  * Builds Sluice's own image (see sluice.ts for what goes in) and pushes it to a registry as
  * `sluice/sluice:<version>-<hash>` and `sluice/sluice:dev`.
  *
- * When the registry already has the hash tag, nothing is built: `dev` is pointed at it through
- * the registry API. Otherwise the base comes from the image store (through a throwaway registry
- * on 127.0.0.1), buildah commits the new layer, and the result is pushed to the target.
+ * Both stages are kept in the image store like the base images (`sluice/runtime:<hash>`,
+ * `sluice/sluice:<hash>`), so each is built once: a change to the sources rebuilds only the
+ * application layer, and pushing the same image to another cluster's registry builds nothing.
+ * When the target registry already has the hash tag, only `dev` is moved.
  *
  * @example
- * const ref = await pushSluiceImage({ repoRoot: process.cwd(), registry: '127.0.0.1:5000', progress });
+ * const { reference } = await pushSluiceImage({ repoRoot, registry: '127.0.0.1:5000', progress });
  * // '127.0.0.1:5000/sluice/sluice:0.1.0-0a1b2c3d4e5f'
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { formatDuration, type Progress } from '../../util/progress.ts';
 import { cacheRoot } from '../paths.ts';
 import { Buildah, buildahDirs, requireBuildah } from './buildah.ts';
 import { debianRootfs, debianTag, hostSuite } from './debian.ts';
-import { getManifest, putManifest } from './distribution.ts';
-import { ensureImages, imagesDir } from './index.ts';
+import { copyImage, getManifest, putManifest } from './distribution.ts';
+import { ensureImages, imagesDir, imageStoreDir } from './index.ts';
 import {
   addSluiceUser,
+  appTag,
+  RUNTIME_REPO,
+  runtimeTag,
   SLUICE_CONFIG,
   SLUICE_PACKAGES,
   SLUICE_REPO,
   sluiceInputs,
-  sluiceTag,
-  writeSluiceTree,
+  writeAppTree,
+  writeRuntimeTree,
+  type SluiceInputs,
 } from './sluice.ts';
-import { withBuildLock, withStoreRegistry } from './store.ts';
-import { buildTreeImage, pushTags } from './tree.ts';
+import { storeHasTag, withBuildLock, withStoreRegistry } from './store.ts';
+import { buildTreeImage, type TreeImage } from './tree.ts';
 
 export interface PushSluiceImageOptions {
   repoRoot: string;
@@ -42,16 +45,113 @@ export interface PushedImage {
   /** `<registry>/sluice/sluice:<version>-<hash>`. */
   reference: string;
   tags: string[];
-  /** False when the registry already had this exact image. */
-  built: boolean;
+  /** What had to be built (empty when the store had both stages). */
+  built: Stage['name'][];
+}
+
+interface Stage {
+  name: 'runtime' | 'app';
+  repo: string;
+  tag: string;
+  /** The image's base, trees and config; `ctx.store` serves the images to build on. */
+  spec: (ctx: StageContext) => Promise<Omit<TreeImage, 'name'>>;
+  /** Keep the built image in buildah's storage, as the next stage's base. */
+  keep: boolean;
+}
+
+interface StageContext {
+  buildah: Buildah;
+  /** `<cache>/images`. */
+  dir: string;
+  /** The store's registry, `127.0.0.1:<port>`. */
+  store: string;
+  progress: Progress;
+}
+
+/** The local name of a stage's image in buildah's storage. */
+const localName = (repo: string, tag: string): string => `localhost/sluice-build/${repo}:${tag}`;
+
+/**
+ * Builds a stage and pushes it into the store (the caller checked it is missing). Pulled bases
+ * are removed afterwards; a kept image replaces older builds of the same repository.
+ */
+async function buildStage(ctx: StageContext, stage: Stage): Promise<void> {
+  const { buildah, store, progress } = ctx;
+  const started = Date.now();
+  progress.step(`building image ${stage.repo}:${stage.tag}`);
+  const name = localName(stage.repo, stage.tag);
+  const remove: string[] = stage.keep ? [] : [name];
+  try {
+    const spec = await stage.spec(ctx);
+    if (spec.base.startsWith('docker://')) remove.push(spec.base.slice('docker://'.length));
+    await buildTreeImage(buildah, { ...spec, name });
+    await buildah.push(name, `${store}/${stage.repo}:${stage.tag}`);
+    if (stage.keep) {
+      const older = await buildah.images(localName(stage.repo, ''));
+      remove.push(...older.filter((n) => n !== name));
+    }
+  } finally {
+    await buildah.remove('rmi', remove);
+  }
+  progress.detail(`${stage.repo}:${stage.tag} built in ${formatDuration(Date.now() - started)}`);
+}
+
+function stages(inputs: SluiceInputs, debian: string, runtime: string, app: string): Stage[] {
+  return [
+    {
+      name: 'runtime',
+      repo: RUNTIME_REPO,
+      tag: runtime,
+      keep: true,
+      spec: async (ctx) => {
+        const rootfs = await debianRootfs(ctx.dir, 'sluice-base', SLUICE_PACKAGES, ctx.progress);
+        return {
+          base: `docker://${ctx.store}/${debian}`,
+          trees: [rootfs],
+          replaceBase: true,
+          populate: async (root) => {
+            await writeRuntimeTree(inputs, root);
+            await addSluiceUser(root);
+          },
+          config: SLUICE_CONFIG,
+        };
+      },
+    },
+    {
+      name: 'app',
+      repo: SLUICE_REPO,
+      tag: app,
+      keep: false,
+      spec: async (ctx) => {
+        // The runtime kept in buildah's storage saves pulling and unpacking it again.
+        const kept = localName(RUNTIME_REPO, runtime);
+        const base = (await ctx.buildah.hasImage(kept))
+          ? kept
+          : `docker://${ctx.store}/${RUNTIME_REPO}:${runtime}`;
+        const labels = {
+          'org.opencontainers.image.title': 'sluice',
+          'org.opencontainers.image.version': inputs.version,
+        };
+        return {
+          base,
+          trees: [],
+          populate: (root) => writeAppTree(inputs, root),
+          config: { labels },
+        };
+      },
+    },
+  ];
 }
 
 export async function pushSluiceImage(opts: PushSluiceImageOptions): Promise<PushedImage> {
   const root = opts.root ?? cacheRoot();
   const { images } = await ensureImages(opts.progress, root);
   const inputs = await sluiceInputs(opts.repoRoot, root);
-  const baseRootfsTag = debianTag(await hostSuite(), SLUICE_PACKAGES);
-  const tag = await sluiceTag(inputs, [images.debian, baseRootfsTag]);
+  const runtime = await runtimeTag(inputs, [
+    images.debian,
+    debianTag(await hostSuite(), SLUICE_PACKAGES),
+  ]);
+  const tag = await appTag(inputs, runtime);
   const tags = [tag, 'dev'];
   const reference = `${opts.registry}/${SLUICE_REPO}:${tag}`;
 
@@ -59,47 +159,24 @@ export async function pushSluiceImage(opts: PushSluiceImageOptions): Promise<Pus
   if (existing !== undefined) {
     await putManifest(opts.registry, SLUICE_REPO, 'dev', existing);
     opts.progress.step(`${reference} is already in the registry; tagged it dev`);
-    return { reference, tags, built: false };
+    return { reference, tags, built: [] };
   }
 
-  await requireBuildah();
   const dir = imagesDir(root);
-  const started = Date.now();
-  opts.progress.step(`building image ${SLUICE_REPO}:${tag}`);
-  await withBuildLock(dir, opts.progress, async () => {
-    const base = await debianRootfs(dir, 'sluice-base', SLUICE_PACKAGES, opts.progress);
-    const tree = join(dir, 'work', `sluice-${process.pid}`);
-    const buildah = new Buildah(buildahDirs(dir));
-    const localName = `localhost/sluice-build/sluice:${tag}`;
-    await withStoreRegistry(join(dir, 'store'), dir, async (store) => {
-      const from = `${store}/${images.debian}`;
-      try {
-        await rm(tree, { recursive: true, force: true });
-        await writeSluiceTree(inputs, tree);
-        await buildTreeImage(buildah, {
-          base: `docker://${from}`,
-          trees: [base, tree],
-          replaceBase: true,
-          finish: addSluiceUser,
-          config: {
-            ...SLUICE_CONFIG,
-            labels: {
-              'org.opencontainers.image.title': 'sluice',
-              'org.opencontainers.image.version': inputs.version,
-            },
-          },
-          name: localName,
-        });
-        opts.progress.detail(`pushing to ${opts.registry}`);
-        await pushTags(buildah, localName, opts.registry, SLUICE_REPO, tags);
-      } finally {
-        await rm(tree, { recursive: true, force: true });
-        await buildah.remove('rmi', [localName, from]);
+  const storeDir = imageStoreDir(root);
+  const built: PushedImage['built'] = [];
+  await withBuildLock(dir, opts.progress, () =>
+    withStoreRegistry(storeDir, dir, async (store) => {
+      const ctx = { buildah: new Buildah(buildahDirs(dir)), dir, store, progress: opts.progress };
+      for (const stage of stages(inputs, images.debian, runtime, tag)) {
+        if (await storeHasTag(storeDir, stage.repo, stage.tag)) continue;
+        await requireBuildah();
+        await buildStage(ctx, stage);
+        built.push(stage.name);
       }
-    });
-  });
-  opts.progress.detail(
-    `${SLUICE_REPO}:${tag} built and pushed in ${formatDuration(Date.now() - started)}`,
+      opts.progress.step(`pushing ${reference}`);
+      await copyImage(store, opts.registry, SLUICE_REPO, tag, tags);
+    }),
   );
-  return { reference, tags, built: true };
+  return { reference, tags, built };
 }

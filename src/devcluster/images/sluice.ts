@@ -3,9 +3,13 @@
  * gpg, the pinned Node 24 binary, Sluice's sources with their production `node_modules`, and
  * the helm and kustomize binaries. Runs as 65532 (non-root), `node /app/bin/sluice.js controller`.
  *
- * The packages come from a second debootstrap (`minbase` + `--include`), cached under the cache;
- * its tree replaces the debian image's and buildah commits the difference as one layer, so the
- * image shares the debian layer (no package is installed by running anything in a container).
+ * Three layers, so a change to the sources rebuilds and ships only the last (~10 MB):
+ * 1. the `debian` image's;
+ * 2. the runtime (image `sluice/runtime`): the packages, Node, helm, kustomize, user `sluice`. The
+ *    packages come from a second debootstrap (`minbase` + `--include`) kept under the cache: its
+ *    tree replaces the debian image's and buildah commits the difference, so no package is
+ *    installed by running anything in a container;
+ * 3. the application (image `sluice/sluice`): /app.
  *
  * Files in the image:
  * ```
@@ -41,6 +45,7 @@ export const SLUICE_PACKAGES: readonly string[] = [
   'openssh-client',
 ];
 export const SLUICE_REPO = 'sluice/sluice';
+export const RUNTIME_REPO = 'sluice/runtime';
 export const SLUICE_UID = 65532;
 /** SLUICE_CACHE_DIR inside the image. */
 export const IMAGE_CACHE_DIR = '/var/cache/sluice';
@@ -98,6 +103,7 @@ export interface SluiceInputs {
   repoRoot: string;
   version: string;
   nodeBinary: string;
+  nodeVersion: string;
   tools: { name: string; binary: string; dir: string; version: string }[];
 }
 
@@ -106,6 +112,11 @@ export async function sluiceInputs(repoRoot: string, root = cacheRoot()): Promis
   const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
     version: string;
   };
+  const nodePkg = JSON.parse(
+    await readFile(join(repoRoot, 'node_modules', 'node', 'package.json'), 'utf8').catch(
+      () => '{}',
+    ),
+  ) as { version?: string };
   const nodeBinary = await realpath(join(repoRoot, 'node_modules', 'node', 'bin', 'node')).catch(
     () => {
       throw new DevClusterError(
@@ -123,14 +134,23 @@ export async function sluiceInputs(repoRoot: string, root = cacheRoot()): Promis
     dir: join(root, 'bin', t.name, `v${t.version}`),
     version: t.version,
   }));
-  return { repoRoot, version: pkg.version, nodeBinary, tools };
+  const nodeVersion = nodePkg.version ?? 'node';
+  return { repoRoot, version: pkg.version, nodeBinary, nodeVersion, tools };
 }
 
-/** The image's tag: `<package version>-<hash of everything that goes in>`. */
-export async function sluiceTag(
-  inputs: SluiceInputs,
-  baseTags: readonly string[],
-): Promise<string> {
+/** The runtime image's tag: `<node version>-<hash of its inputs>`. */
+export async function runtimeTag(inputs: SluiceInputs, bases: readonly string[]): Promise<string> {
+  const hash = hashInputs([
+    ['recipe', SLUICE_RECIPE],
+    ['bases', bases.join(',')],
+    ['node', await hashFile(inputs.nodeBinary)],
+    ...inputs.tools.map((t): HashInput => [t.name, t.version]),
+  ]);
+  return hashTag(inputs.nodeVersion, hash);
+}
+
+/** The image's tag: `<package version>-<hash of the runtime and the application>`. */
+export async function appTag(inputs: SluiceInputs, runtime: string): Promise<string> {
   const files: HashInput[] = [];
   for (const dir of ['bin', 'src']) {
     const tree = await treeInputs(join(inputs.repoRoot, dir), isShippedSource);
@@ -138,32 +158,17 @@ export async function sluiceTag(
   }
   for (const f of ['package.json', 'package-lock.json'])
     files.push([f, await readFile(join(inputs.repoRoot, f))]);
-  const hash = hashInputs([
-    ['recipe', SLUICE_RECIPE],
-    ['bases', baseTags.join(',')],
-    ['node', await hashFile(inputs.nodeBinary)],
-    ...inputs.tools.map((t): HashInput => [t.name, t.version]),
-    ...files,
-  ]);
-  return hashTag(inputs.version, hash);
+  return hashTag(
+    inputs.version,
+    hashInputs([['recipe', SLUICE_RECIPE], ['runtime', runtime], ...files]),
+  );
 }
 
-/** Writes everything Sluice adds on top of the Debian rootfs into `dir`. */
-export async function writeSluiceTree(inputs: SluiceInputs, dir: string): Promise<void> {
+/** Writes what the runtime adds to the Debian rootfs into `dir`: Node, tools, writable dirs. */
+export async function writeRuntimeTree(inputs: SluiceInputs, dir: string): Promise<void> {
   await mkdir(join(dir, 'usr', 'local', 'bin'), { recursive: true });
   await copyFile(inputs.nodeBinary, join(dir, 'usr', 'local', 'bin', 'node'));
   await chmod(join(dir, 'usr', 'local', 'bin', 'node'), 0o755);
-
-  const app = join(dir, 'app');
-  const keep = (root: string) => (src: string) => isShippedSource(src.slice(root.length + 1));
-  for (const d of ['bin', 'src']) {
-    const from = join(inputs.repoRoot, d);
-    await cp(from, join(app, d), { recursive: true, filter: keep(from) });
-  }
-  for (const f of ['package.json', 'package-lock.json'])
-    await copyFile(join(inputs.repoRoot, f), join(app, f));
-  await copyProductionModules(inputs.repoRoot, app);
-
   for (const t of inputs.tools) {
     const dest = join(dir, IMAGE_CACHE_DIR, 'bin', t.name, `v${t.version}`);
     await mkdir(dest, { recursive: true });
@@ -179,6 +184,19 @@ export async function writeSluiceTree(inputs: SluiceInputs, dir: string): Promis
     await mkdir(writable, { recursive: true, mode: 0o750 });
     await chown(writable, SLUICE_UID, SLUICE_UID);
   }
+}
+
+/** Writes /app into `dir`: sources without tests, package files, production node_modules. */
+export async function writeAppTree(inputs: SluiceInputs, dir: string): Promise<void> {
+  const app = join(dir, 'app');
+  const keep = (root: string) => (src: string) => isShippedSource(src.slice(root.length + 1));
+  for (const d of ['bin', 'src']) {
+    const from = join(inputs.repoRoot, d);
+    await cp(from, join(app, d), { recursive: true, filter: keep(from) });
+  }
+  for (const f of ['package.json', 'package-lock.json'])
+    await copyFile(join(inputs.repoRoot, f), join(app, f));
+  await copyProductionModules(inputs.repoRoot, app);
 }
 
 /** Copies the production packages of package-lock.json from the checkout's node_modules. */

@@ -37,8 +37,8 @@ export interface TreeImage {
   trees: readonly string[];
   /** The first tree is a whole root filesystem: the base's files are removed first. */
   replaceBase?: boolean;
-  /** Changes made in the image's root after the copies (e.g. add a user to /etc/passwd). */
-  finish?: (root: string) => Promise<void>;
+  /** Writes straight into the image's root after the copies (no staging copy of big files). */
+  populate?: (root: string) => Promise<void>;
   config: ImageConfig;
   /** Local name to commit to (`localhost/sluice-build/busybox:1.35.0-abc`). */
   name: string;
@@ -52,7 +52,7 @@ export async function buildTreeImage(buildah: Buildah, spec: TreeImage): Promise
     const root = await buildah.mount(container);
     if (spec.replaceBase === true) await emptyDir(root);
     for (const tree of spec.trees) await copyTree(tree, root);
-    await spec.finish?.(root);
+    await spec.populate?.(root);
     await buildah.umount(container);
     await buildah.config(container, spec.config);
     await buildah.commit(container, spec.name);
