@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { inNetns, registryConfig } from './registry.ts';
+import { DevClusterError } from './errors.ts';
+import { inNetns, registryConfig, startRegistry } from './registry.ts';
 
 describe('registry config', () => {
   const cfg = parse(
@@ -38,5 +39,20 @@ describe('inNetns', () => {
       binary: '/usr/bin/nsenter',
       args: ['--net=/var/run/netns/sluice-rn', '--', '/usr/bin/docker-registry', 'serve', 'c.yml'],
     });
+  });
+});
+
+describe('startRegistry', () => {
+  it('says how to install docker-registry when it is missing', async () => {
+    const err = await startRegistry({
+      rootDir: '/nonexistent/store',
+      listen: '127.0.0.1:1',
+      log: '/nonexistent/log',
+      configPath: '/nonexistent/config.yml',
+      binary: '/nonexistent/docker-registry',
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DevClusterError);
+    expect(err).toMatchObject({ code: 'ToolMissing' });
+    expect((err as DevClusterError).hint).toContain('apt-get install docker-registry');
   });
 });

@@ -186,6 +186,11 @@ export class Buildah {
     return out.split('\n').filter((n) => n.startsWith(prefix));
   }
 
+  /** Removes images left without a name (an image rebuilt under the same name leaves one). */
+  async pruneUnnamed(): Promise<void> {
+    await this.run(['rmi', '--prune'], 'removing unnamed images').catch(() => undefined);
+  }
+
   /** Removes containers and images, ignoring the ones already gone. */
   async remove(kind: 'rm' | 'rmi', names: readonly string[]): Promise<void> {
     if (names.length === 0) return;

@@ -162,6 +162,7 @@ export async function ensureImages(progress: Progress, root = cacheRoot()): Prom
           await pushTags(buildah, localName, registry, p.repo, [p.tag, p.stableTag]);
         } finally {
           await buildah.remove('rmi', [localName]);
+          await buildah.pruneUnnamed();
         }
         built.push(p.name);
         progress.detail(`${p.repo}:${p.tag} built in ${formatDuration(Date.now() - started)}`);

@@ -92,6 +92,7 @@ async function buildStage(ctx: StageContext, stage: Stage): Promise<void> {
     }
   } finally {
     await buildah.remove('rmi', remove);
+    await buildah.pruneUnnamed();
   }
   progress.detail(`${stage.repo}:${stage.tag} built in ${formatDuration(Date.now() - started)}`);
 }
