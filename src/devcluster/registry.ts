@@ -10,7 +10,7 @@
  *
  * @example
  * const reg = await startRegistry({ rootDir, listen: '127.0.0.1:5001', log, configPath });
- * await waitRegistryReady(reg, '127.0.0.1:5001');
+ * await waitRegistryReady('127.0.0.1:5001', reg);
  * // ... later
  * await stopComponent(reg);
  */
@@ -141,11 +141,28 @@ export async function registryReady(address: string, timeoutMs = 2000): Promise<
   }
 }
 
-/** Waits until the registry answers at `address`; fails fast, quoting its log, if it dies. */
+/**
+ * Waits until the registry answers at `address`. Given the registry's component, fails fast
+ * (quoting its log) if the process dies meanwhile.
+ */
 export async function waitRegistryReady(
-  registry: RunningComponent,
   address: string,
+  registry?: RunningComponent,
   timeoutMs = 15_000,
 ): Promise<void> {
-  await waitReady(registry, () => registryReady(address), timeoutMs);
+  if (registry !== undefined) {
+    await waitReady(registry, () => registryReady(address), timeoutMs);
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (!(await registryReady(address))) {
+    if (Date.now() > deadline) {
+      throw new DevClusterError(
+        'ComponentNotReady',
+        `the registry at ${address} did not answer GET /v2/ within ${Math.round(timeoutMs / 1000)}s`,
+        { hint: 'check that it runs (`sluice dev-cluster status`) and read its log' },
+      );
+    }
+    await sleep(100);
+  }
 }

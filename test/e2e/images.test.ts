@@ -63,7 +63,7 @@ beforeAll(async () => {
     log: join(tmp, 'registry.log'),
     configPath: join(tmp, 'registry.yml'),
   });
-  await waitRegistryReady(registry, address);
+  await waitRegistryReady(address, registry);
 }, 20 * 60_000);
 
 afterAll(async () => {
@@ -261,7 +261,7 @@ describe('a registry inside a network namespace', () => {
         netns: ns,
       });
       try {
-        await waitRegistryReady(reg, nsAddress);
+        await waitRegistryReady(nsAddress, reg);
         const [inside, ours] = await Promise.all(
           [`/proc/${reg.pid}/ns/net`, '/proc/self/ns/net'].map((p) =>
             execFile('readlink', [p]).then((r) => r.stdout.trim()),

@@ -35,7 +35,7 @@ async function registry(name: string): Promise<string> {
     configPath: join(tmp, `${name}.yml`),
   });
   registries.push(reg);
-  await waitRegistryReady(reg, address);
+  await waitRegistryReady(address, reg);
   return address;
 }
 

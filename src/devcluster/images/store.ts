@@ -184,7 +184,7 @@ export async function withStoreRegistry<T>(
   });
   try {
     await writeFile(record, JSON.stringify(registry));
-    await waitRegistryReady(registry, address);
+    await waitRegistryReady(address, registry);
     return await fn(address);
   } finally {
     await stopComponent(registry, 5000);
