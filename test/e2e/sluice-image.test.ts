@@ -16,7 +16,7 @@ import {
   type ImageManifest,
 } from '../../src/devcluster/images/distribution.ts';
 import { ensureImages, tagDigest } from '../../src/devcluster/images/index.ts';
-import { blobPath } from '../../src/devcluster/images/store.ts';
+import { blobPath, storeTags } from '../../src/devcluster/images/store.ts';
 import { freePort } from '../../src/devcluster/net.ts';
 import { stopComponent, type RunningComponent } from '../../src/devcluster/process.ts';
 import { startRegistry, waitRegistryReady } from '../../src/devcluster/registry.ts';
@@ -99,6 +99,10 @@ describe('npm run image', () => {
       const m = await imageManifest(address, 'sluice/sluice', tag);
       expect(m?.layers).toHaveLength(3);
       expect(m?.layers[0]?.digest).toBe(debian.layers[0]?.digest);
+      // The store keeps this build and a few before it, not every build ever made.
+      const kept = await storeTags(storeDir, 'sluice/sluice');
+      expect(kept).toContain(tag);
+      expect(kept.length).toBeLessThanOrEqual(3);
 
       expect(await imageConfig(address, 'sluice/sluice', tag)).toMatchObject({
         Entrypoint: ['/usr/local/bin/node', '/app/bin/sluice.js'],

@@ -30,7 +30,7 @@ import {
   writeRuntimeTree,
   type SluiceInputs,
 } from './sluice.ts';
-import { storeHasTag, withBuildLock, withStoreRegistry } from './store.ts';
+import { pruneStore, storeHasTag, withBuildLock, withStoreRegistry } from './store.ts';
 import { buildTreeImage, type TreeImage } from './tree.ts';
 
 export interface PushSluiceImageOptions {
@@ -48,6 +48,9 @@ export interface PushedImage {
   /** What had to be built (empty when the store had both stages). */
   built: Stage['name'][];
 }
+
+/** Builds of Sluice's image (and of its runtime) kept in the store. */
+const KEEP_BUILDS = 3;
 
 interface Stage {
   name: 'runtime' | 'app';
@@ -177,6 +180,12 @@ export async function pushSluiceImage(opts: PushSluiceImageOptions): Promise<Pus
       }
       opts.progress.step(`pushing ${reference}`);
       await copyImage(store, opts.registry, SLUICE_REPO, tag, tags);
+    }).then(async () => {
+      // Registry stopped, lock still held: drop old builds from the store.
+      if (built.length > 0) {
+        await pruneStore(storeDir, SLUICE_REPO, KEEP_BUILDS, dir);
+        await pruneStore(storeDir, RUNTIME_REPO, KEEP_BUILDS, dir);
+      }
     }),
   );
   return { reference, tags, built };

@@ -23,14 +23,17 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Progress } from '../../util/progress.ts';
+import { execFile, tail } from '../../util/exec.ts';
+import { DevClusterError } from '../errors.ts';
 import { freePort } from '../net.ts';
 import { stopComponent, type RunningComponent } from '../process.ts';
-import { startRegistry, waitRegistryReady } from '../registry.ts';
+import { REGISTRY_BINARY, registryConfig, startRegistry, waitRegistryReady } from '../registry.ts';
 
 const V2 = join('docker', 'registry', 'v2');
 
@@ -200,4 +203,52 @@ async function stopLeftover(record: string, configPath: string): Promise<void> {
   // Only the store's own registry (its config path on the command line), never another one.
   if (cmdline.split('\0').includes(configPath)) await stopComponent(old, 5000);
   await rm(record, { force: true });
+}
+
+/** Tags of `repo` in the store, newest first (by when the tag was last pushed). */
+export async function storeTags(storeDir: string, repo: string): Promise<string[]> {
+  const dir = join(storeDir, V2, 'repositories', repo, '_manifests', 'tags');
+  const tags = await readdir(dir).catch(() => [] as string[]);
+  const dated = await Promise.all(
+    tags.map(async (t) => {
+      const s = await stat(join(dir, t, 'current', 'link')).catch(() => undefined);
+      return { t, at: s?.mtimeMs ?? 0 };
+    }),
+  );
+  return dated.sort((a, b) => b.at - a.at).map((d) => d.t);
+}
+
+/**
+ * Keeps the newest `keep` tags of `repo` and frees what the others held (the registry's
+ * garbage collector, run while no registry serves the store: call it with the build lock held).
+ * Sluice's own image changes with every source change; its old builds would pile up.
+ */
+export async function pruneStore(
+  storeDir: string,
+  repo: string,
+  keep: number,
+  workDir: string,
+): Promise<string[]> {
+  const old = (await storeTags(storeDir, repo)).slice(keep);
+  if (old.length === 0) return [];
+  const tagsDir = join(storeDir, V2, 'repositories', repo, '_manifests', 'tags');
+  for (const t of old) await rm(join(tagsDir, t), { recursive: true, force: true });
+  const config = join(workDir, 'store-gc.yml');
+  await writeFile(
+    config,
+    registryConfig({ rootDir: storeDir, listen: '127.0.0.1:0', secret: 'gc' }),
+  );
+  const r = await execFile(REGISTRY_BINARY, ['garbage-collect', '--delete-untagged', config], {
+    timeoutMs: 10 * 60_000,
+  });
+  if (r.code !== 0) {
+    throw new DevClusterError(
+      'BuildFailed',
+      `cleaning the image store failed\n${tail(r.stderr, 10)}`,
+      {
+        hint: `the store is a cache: remove ${storeDir} to start afresh`,
+      },
+    );
+  }
+  return old;
 }
