@@ -110,12 +110,15 @@ function isBlobData(rel: string): boolean {
   return rel.startsWith(join(V2, 'blobs') + '/') && rel.endsWith('/data');
 }
 
+/** Places one file; one that vanished meanwhile (pruned from the store) is skipped. */
 async function placeFile(src: string, dest: string, hardLink: boolean): Promise<void> {
   const tmp = `${dest}.seed-${randomBytes(4).toString('hex')}`;
   try {
     if (hardLink) await link(src, tmp).catch(() => copyFile(src, tmp));
     else await copyFile(src, tmp);
     await rename(tmp, dest);
+  } catch (err) {
+    if (!(err instanceof Error && 'code' in err && err.code === 'ENOENT')) throw err;
   } finally {
     await rm(tmp, { force: true });
   }
