@@ -3,6 +3,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ensureTools } from '../devcluster/build.ts';
 import { down, exportLine, registryLine, status, up } from '../devcluster/cluster.ts';
 import { runChecks } from '../devcluster/doctor.ts';
+import { clusterRegistry } from '../devcluster/images/cluster-registry.ts';
+import { ensureImages, IMAGE_NAMES } from '../devcluster/images/index.ts';
 import { consoleProgress } from '../util/progress.ts';
 import { formatTable, outputOption, printData, type OutputFormat } from './output.ts';
 
@@ -166,6 +168,29 @@ export function devClusterCommand(): Command {
     .action(async () => {
       const paths = await ensureTools(consoleProgress());
       for (const [tool, dir] of Object.entries(paths)) process.stdout.write(`${tool}\t${dir}\n`);
+    });
+
+  cmd
+    .command('images')
+    .description(
+      'build the base images the image store lacks (busybox, debian, sample-app) and print their references',
+    )
+    .option('--name <name>', 'cluster whose registry to name, if it is running', DEFAULT_NAME)
+    .addOption(outputOption())
+    .addHelpText('after', '\nExample:\n  sluice dev-cluster images -o json')
+    .action(async (opts: { name: string; output: OutputFormat }) => {
+      const r = await ensureImages(consoleProgress());
+      const registry = await clusterRegistry(opts.name);
+      printData(
+        opts.output,
+        { ...r, ...(registry === undefined ? {} : { registry }) },
+        () =>
+          formatTable(
+            ['IMAGE', 'REFERENCE', 'STABLE'],
+            IMAGE_NAMES.map((n) => [n, r.images[n], r.stable[n]]),
+          ) +
+          `\nstore       ${r.storeDir}\n${registry === undefined ? '' : `registry    ${registry}\n`}`,
+      );
     });
 
   return cmd;

@@ -1,0 +1,3 @@
+module sluice.dev/sample-app
+
+go 1.26.0
