@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ensureTools } from '../devcluster/build.ts';
 import { down, exportLine, registryLine, status, up } from '../devcluster/cluster.ts';
 import { runChecks } from '../devcluster/doctor.ts';
+import { pushMissingImages } from '../devcluster/cluster-registry.ts';
 import { clusterRegistry } from '../devcluster/images/cluster-registry.ts';
 import { ensureImages, IMAGE_NAMES } from '../devcluster/images/index.ts';
 import { consoleProgress } from '../util/progress.ts';
@@ -173,14 +174,19 @@ export function devClusterCommand(): Command {
   cmd
     .command('images')
     .description(
-      'build the base images the image store lacks (busybox, debian, sample-app) and print their references',
+      "build the base images the image store lacks (busybox, debian, sample-app, kubectl), push those a running cluster's registry lacks, and print their references",
     )
-    .option('--name <name>', 'cluster whose registry to name, if it is running', DEFAULT_NAME)
+    .option('--name <name>', 'cluster whose registry to push to, if it is running', DEFAULT_NAME)
     .addOption(outputOption())
     .addHelpText('after', '\nExample:\n  sluice dev-cluster images -o json')
     .action(async (opts: { name: string; output: OutputFormat }) => {
       const r = await ensureImages(consoleProgress());
       const registry = await clusterRegistry(opts.name);
+      if (registry !== undefined) {
+        for (const ref of await pushMissingImages(registry, r)) {
+          process.stderr.write(`• pushed ${ref}\n`);
+        }
+      }
       printData(
         opts.output,
         { ...r, ...(registry === undefined ? {} : { registry }) },

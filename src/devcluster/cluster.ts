@@ -34,6 +34,7 @@ import { KUBERNETES_VERSION } from './tools.ts';
 import { destroyRealNode, pickNodeNetwork, prepareRealNode, startRealNode } from './node/node.ts';
 import { REAL_NODE_NAME } from './node/config.ts';
 import { requireNodeHost } from './doctor.ts';
+import { registryAddress, startClusterRegistry, waitClusterRegistry } from './cluster-registry.ts';
 
 export interface UpOptions {
   name: string;
@@ -142,6 +143,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
     components: [],
     ...(network ? { realNode: { name: REAL_NODE_NAME, network } } : {}),
   };
+  state.registry = await registryAddress(state);
   // Written now and after every step, so a crashed `up` is cleaned up by the next `down`.
   await writeState(paths.state, state);
   try {
@@ -195,12 +197,21 @@ async function startAll(ctx: StartContext): Promise<void> {
     if (p?.ok) await record(p.r.containerd);
   }
   const p = await prepared;
-  if (!node || !p) return;
-  if (!p.ok) throw p.err;
-  ctx.progress.detail(`real node ${node.name} (kubelet, kube-proxy, CoreDNS)`);
-  for (const c of await startRealNode(nodeCtx, node, p.r.containerd, paths.kubeconfig)) {
-    await record(c);
+  if (p && !p.ok) throw p.err;
+  // The registry (in the node's namespace when there is one) while the node's agents start.
+  const address = state.registry ?? '';
+  ctx.progress.detail(`registry at ${address}`);
+  const registry = await startClusterRegistry(state, paths.dir, address, ctx.progress);
+  await record(registry);
+  const registryReady = waitClusterRegistry(address, registry);
+  if (node && p?.ok) {
+    ctx.progress.detail(`real node ${node.name} (kubelet, kube-proxy, CoreDNS)`);
+    const agents = startRealNode(nodeCtx, node, p.r.containerd, paths.kubeconfig);
+    const [started] = await Promise.allSettled([agents, registryReady]);
+    if (started.status === 'fulfilled') for (const c of started.value) await record(c);
+    await agents;
   }
+  await registryReady;
 }
 
 async function startControlPlane(
@@ -486,6 +497,9 @@ export async function down(name: string): Promise<DownResult> {
       if (await isRunning(c.pid, programs(c))) stopped.push(`${c.name} (pid ${c.pid})`);
     }
   }
+  // The registry may live in the node's network namespace: it goes first, so the namespace
+  // (and its veth pair) is freed the moment the node is destroyed.
+  for (const c of state?.components ?? []) if (c.name === 'registry') await stopComponent(c);
   // The real node first, found by name alone (its cgroup, network namespace, nftables table),
   // so even an `up` that crashed before writing its state leaves nothing behind.
   await destroyRealNode(name, paths.dir);

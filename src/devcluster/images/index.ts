@@ -1,7 +1,7 @@
 /**
  * The dev cluster's base images, built on this machine with buildah, no Docker, no internet:
- * `busybox` (static busybox, FROM scratch), `debian` (debootstrap minbase) and `sample-app` (the
- * demos' web server, FROM scratch).
+ * `busybox` (static busybox, FROM scratch), `debian` (debootstrap minbase), `sample-app` (the
+ * demos' web server, FROM scratch) and `kubectl` (busybox plus the cluster's kubectl).
  *
  * Each image is tagged with a content hash of its inputs (`busybox:1.35.0-3f9c0a1b2c4d`) and a
  * stable tag (`busybox:latest`), and kept in the image store (`<cache>/images/store`, a registry
@@ -32,12 +32,13 @@ import { buildDebianImage, debianTag, hostSuite } from './debian.ts';
 import { SAMPLE_APP_CONFIG, sampleAppBinary, sampleAppHash, sampleAppTag } from './sample-app.ts';
 import { storeHasTag, withBuildLock, withStoreRegistry } from './store.ts';
 import { buildTreeImage, pushTags } from './tree.ts';
+import { KUBECTL_CONFIG, kubectlTag, requireKubectl, writeKubectlTree } from './kubectl.ts';
 
 export { seedRegistryStore, storeHasTag, tagDigest } from './store.ts';
 export { sampleAppBinary } from './sample-app.ts';
 
-export type ImageName = 'busybox' | 'debian' | 'sample-app';
-export const IMAGE_NAMES: readonly ImageName[] = ['busybox', 'debian', 'sample-app'];
+export type ImageName = 'busybox' | 'debian' | 'sample-app' | 'kubectl';
+export const IMAGE_NAMES: readonly ImageName[] = ['busybox', 'debian', 'sample-app', 'kubectl'];
 
 export interface ImagesResult {
   /** The image store (a registry storage directory). */
@@ -77,6 +78,7 @@ interface Planned {
 /** Every image with its hash tag: only hashing, no building (fast). */
 async function plan(): Promise<Planned[]> {
   const busybox = await findBusybox();
+  const kubectl = await requireKubectl();
   const suite = await hostSuite();
   return [
     {
@@ -116,6 +118,24 @@ async function plan(): Promise<Planned[]> {
         // The binary's directory holds only the binary: it becomes /sample-app.
         const spec = { base: 'scratch', trees: [join(binary, '..')], config: SAMPLE_APP_CONFIG };
         await buildTreeImage(ctx.buildah, { ...spec, name: localName });
+      },
+    },
+    {
+      name: 'kubectl',
+      repo: 'kubectl',
+      tag: await kubectlTag(busybox, kubectl),
+      stableTag: 'latest',
+      expected: '~3 s',
+      build: async (ctx, localName) => {
+        const tree = join(ctx.dir, 'work', `kubectl-${process.pid}`);
+        await rm(tree, { recursive: true, force: true });
+        try {
+          await writeKubectlTree(busybox, kubectl, tree);
+          const spec = { base: 'scratch', trees: [tree], config: KUBECTL_CONFIG, name: localName };
+          await buildTreeImage(ctx.buildah, spec);
+        } finally {
+          await rm(tree, { recursive: true, force: true });
+        }
       },
     },
   ];

@@ -34,6 +34,8 @@ import {
   launcherScript,
   nodePaths,
   REAL_NODE_LABEL,
+  REGISTRY_PORT,
+  registryHostsToml,
   type NodePaths,
 } from './config.ts';
 import {
@@ -129,10 +131,17 @@ async function writeNodeFiles(
     writeFile(paths.corefile, corefile(paths, net)),
     writeFile(paths.resolvConf, '# no upstream resolver on the dev cluster\n'),
     writeFile(paths.launcher, launcherScript(), { mode: 0o755 }),
+    writeRegistryHosts(paths.registryHosts, `${net.nodeIp}:${REGISTRY_PORT}`),
     ...Object.entries(KUBELET_SYSCTLS).map(([k, v]) =>
       writeFile(join(paths.sysctlDir, k.replaceAll('/', '.')), `${v}\n`),
     ),
   ]);
+}
+
+/** containerd pulls from the local registry over plain HTTP. */
+async function writeRegistryHosts(dir: string, registry: string): Promise<void> {
+  await mkdir(join(dir, registry), { recursive: true });
+  await writeFile(join(dir, registry, 'hosts.toml'), registryHostsToml(registry));
 }
 
 async function mkdirs(paths: NodePaths): Promise<void> {
