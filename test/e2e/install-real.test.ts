@@ -5,17 +5,22 @@
  * leader's pod is deleted and the other replica holds the Lease within the lease duration and
  * syncs the next change.
  *
- * Not in the default e2e run (vitest.config.ts excludes it unless SLUICE_E2E_REAL_NODE=1). When
- * run, it fails (never skips) with what is missing: a node labelled sluice.dev/real-node=true,
- * or the image in SLUICE_E2E_IMAGE (what `npm run image` pushed to the local registry).
+ * The image is built and pushed to the run cluster's registry first (or taken from
+ * SLUICE_E2E_IMAGE). Without a real node it fails (never skips), saying how to get one.
  */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pushSluiceImage } from '../../src/devcluster/images/sluice-image.ts';
+import type { ClusterState } from '../../src/devcluster/state.ts';
+import { silentProgress } from '../../src/util/progress.ts';
 import { API_VERSION, KIND, type Application } from '../../src/api/application.ts';
 import { APPLICATION_CRD_NAME } from '../../src/api/crd.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { configMap, waitApp } from './gitops-harness.ts';
-import { eventually, kube, uniqueName } from './harness.ts';
+import { eventually, kube, kubeconfigPath, uniqueName } from './harness.ts';
 import { adoptCrd, helmInstall, helmUninstall, kubectl, type Release } from './install-harness.ts';
 
 const REAL_NODE_LABEL = 'sluice.dev/real-node';
@@ -49,16 +54,25 @@ async function realNode(k: Kube): Promise<string> {
   return name;
 }
 
-/** repository and tag of SLUICE_E2E_IMAGE; fails with how to get it when unset. */
-function sluiceImage(): { repository: string; tag: string } {
-  const image = process.env['SLUICE_E2E_IMAGE'] ?? '';
+/**
+ * Sluice's image: SLUICE_E2E_IMAGE when set, else built with `npm run image`'s code and pushed to
+ * the run cluster's local registry (seconds when nothing changed; about a minute the first time).
+ */
+async function sluiceImage(): Promise<{ repository: string; tag: string }> {
+  let image = process.env['SLUICE_E2E_IMAGE'] ?? '';
+  if (image === '') {
+    const state = JSON.parse(
+      await readFile(join(dirname(kubeconfigPath()), 'state.json'), 'utf8'),
+    ) as ClusterState;
+    if (!state.registry) throw new Error('the run cluster has no registry');
+    const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+    image = (
+      await pushSluiceImage({ repoRoot, registry: state.registry, progress: silentProgress })
+    ).reference;
+  }
   const m = /^(.+):([\w][\w.-]*)$/.exec(image);
   if (!m?.[1] || !m[2])
-    throw new Error(
-      `install-real needs SLUICE_E2E_IMAGE=<registry>/sluice/sluice:<tag> (got "${image}"): ` +
-        'the image `npm run image` built and pushed to the dev cluster’s local registry ' +
-        '(`npx sluice dev-cluster env` prints the registry address).',
-    );
+    throw new Error(`SLUICE_E2E_IMAGE must be <registry>/<repo>:<tag>, got "${image}"`);
   return { repository: m[1], tag: m[2] };
 }
 
@@ -170,7 +184,7 @@ describe('Sluice installed in the cluster, on the real node', () => {
   it('syncs Applications from the in-cluster controller, and fails over when the leader goes', async () => {
     const k = await kube();
     const node = await realNode(k);
-    const image = sluiceImage();
+    const image = await sluiceImage();
     const ns = uniqueName('sluice-real');
     const dest = uniqueName('sluice-real-dest');
     for (const name of [dest, ns])
