@@ -67,6 +67,7 @@ describe('sluice dev-cluster', () => {
         'kube-controller-manager',
         'kube-scheduler',
         'kwok',
+        'registry',
       ]);
 
       const stopped = await sluice('dev-cluster', 'down', '--name', name);

@@ -32,6 +32,12 @@ import {
 
 const ns = useNamespace('chaos');
 
+/** Resolves once the process has exited (at once if it has, or never started). */
+function exited(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
 async function countSynced(k: Kube, namespace: string): Promise<Application[]> {
   return (await k.list<Application>(API_VERSION, KIND, { namespace })).items.filter(syncedHealthy);
 }
@@ -89,6 +95,8 @@ describe('resilience', () => {
     } finally {
       first?.kill('SIGKILL');
       second?.kill('SIGTERM');
+      // Both gone before their cache goes (a controller still shutting down writes there).
+      await Promise.all([exited(first), exited(second)]);
       await rm(cacheDir, { recursive: true, force: true });
     }
   });
