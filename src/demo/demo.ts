@@ -19,7 +19,7 @@ import { execFile } from '../util/exec.ts';
 import { createLogger } from '../util/log.ts';
 import { formatDuration, type Progress } from '../util/progress.ts';
 import { downCommand, gitReplicas, stoppedMessage, tryNext, type HintContext } from './hints.ts';
-import { SAMPLE_APPS, SAMPLE_FILES } from './samples.ts';
+import { SAMPLE_APPS, SAMPLE_FILES, type SampleApp } from './samples.ts';
 
 export interface DemoOptions {
   clusterName: string;
@@ -121,11 +121,16 @@ function stopRequested(): { signal: Promise<string>; stopped: () => boolean } {
   return { signal, stopped: () => got !== undefined };
 }
 
-async function registerApps(kube: Kube, o: DemoOptions): Promise<void> {
+/** The sample apps this cluster can run: the real-node one only where there is a real node. */
+function appsFor(realNode: boolean): readonly SampleApp[] {
+  return SAMPLE_APPS.filter((s) => realNode || !s.realNode);
+}
+
+async function registerApps(kube: Kube, o: DemoOptions, apps: readonly SampleApp[]): Promise<void> {
   if (!(await kube.get('v1', 'Namespace', undefined, o.appNamespace)))
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.appNamespace } });
   o.progress.step('registering Applications');
-  for (const s of SAMPLE_APPS) {
+  for (const s of apps) {
     await kube.apply(application(s.name, s.path, s.namespace, `file://${o.dir}`, o.appNamespace), {
       fieldManager: FIELD_MANAGER,
       force: true,
@@ -139,9 +144,10 @@ async function converge(
   kube: Kube,
   controller: Controller,
   o: DemoOptions,
+  apps: readonly SampleApp[],
   stopped: () => boolean,
 ): Promise<boolean> {
-  const names = new Set(SAMPLE_APPS.map((s) => s.name));
+  const names = new Set(apps.map((s) => s.name));
   const deadline = Date.now() + o.timeoutMs;
   let shown = '';
   while (!stopped()) {
@@ -179,7 +185,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     appNamespace: o.appNamespace,
     kubectl: (await binaryPath('kubectl')) ?? 'kubectl',
     replicas: 2,
+    ...(state.realNode ? { realNodeIp: state.realNode.network.nodeIp } : {}),
   };
+  const apps = appsFor(state.realNode !== undefined);
   const kube = await Kube.connect(state.kubeconfig);
   let controller: Controller | undefined;
   try {
@@ -187,7 +195,12 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     o.progress.step(`sample repository at ${o.dir}`);
     const sha = await ensureDemoRepo(o.dir);
     o.progress.detail(`main is at ${sha.slice(0, 7)}`);
-    await registerApps(kube, o);
+    await registerApps(kube, o, apps);
+    if (!state.realNode) {
+      o.progress.detail(
+        'no real node in this cluster (started with --real-nodes 0): the "hello" app is left out',
+      );
+    }
     o.progress.step('starting the controller');
     controller = new Controller({
       kube,
@@ -196,9 +209,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       log: createLogger('warn'),
     });
     await controller.start();
-    if (await converge(kube, controller, o, stopped)) {
+    if (await converge(kube, controller, o, apps, stopped)) {
       o.progress.step(
-        `all ${SAMPLE_APPS.length} Applications are Synced and Healthy (${formatDuration(Date.now() - started)})`,
+        `all ${apps.length} Applications are Synced and Healthy (${formatDuration(Date.now() - started)})`,
       );
       o.print(tryNext({ ...hints, replicas: await gitReplicas(o.dir) }));
       if (o.exitWhenHealthy) return;

@@ -32,6 +32,15 @@ describe('the demo’s printed steps', () => {
     expect(tryNext({ ...ctx, kubectl: 'kubectl' })).not.toContain('kubectl()');
   });
 
+  it('step 4 asks the real app on the real node, only when the cluster has one', () => {
+    const text = tryNext({ ...ctx, realNodeIp: '198.19.255.2' });
+    expect(text).toContain('curl -s http://198.19.255.2:30080/');
+    expect(text).toContain(
+      "curl -s http://198.19.255.2:30080/metrics | grep '^http_requests_total'",
+    );
+    expect(tryNext(ctx)).not.toContain('curl');
+  });
+
   it('on Ctrl-C: the cluster keeps running, and how to remove it', () => {
     expect(stoppedMessage(ctx)).toMatch(/keeps running[\s\S]*dev-cluster down --name sluice/);
   });

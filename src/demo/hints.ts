@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HELLO_NODE_PORT } from './samples.ts';
 
 export interface HintContext {
   clusterName: string;
@@ -19,6 +20,8 @@ export interface HintContext {
   kubectl: string;
   /** Replicas of guestbook-ui in Git now. */
   replicas: number;
+  /** The real node's address, when the cluster has one (the hello app answers there). */
+  realNodeIp?: string;
 }
 
 /** This checkout of Sluice (the directory holding bin/sluice.js). */
@@ -73,6 +76,16 @@ Try next (paste into a shell; works from any directory):
   sluice app wait guestbook --health --timeout 120${N}
   kubectl -n guestbook get deployment guestbook-ui
   # resume automated sync (back to what Git says): sluice app set guestbook --auto-sync${N}
+${c.realNodeIp ? realApp(c.realNodeIp) : ''}`;
+}
+
+/** Step 4: the app whose pods really run, on the real node's NodePort. */
+function realApp(ip: string): string {
+  const url = `http://${ip}:${HELLO_NODE_PORT}`;
+  return `  # 4. A real app: "hello" runs on the real node; ask it, then read its Prometheus counter
+  kubectl -n hello get pods -o wide
+  curl -s ${url}/ && echo
+  curl -s ${url}/metrics | grep '^http_requests_total'
 `;
 }
 

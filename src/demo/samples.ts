@@ -5,7 +5,12 @@
  * guestbook/            plain YAML (Deployment, Service, ConfigMap)
  * podinfo/base          a Kustomize base, with overlays/dev (1 replica) and overlays/prod (3)
  * charts/shop           a Helm chart whose pre-install/pre-upgrade hook runs a migration Job
+ * hello/                the sample web app, really running on the dev cluster's real node (its
+ *                       image from the cluster's local registry), reachable on a NodePort
  */
+
+/** The NodePort the demo's real app answers on, at the real node's address. */
+export const HELLO_NODE_PORT = 30080;
 export const SAMPLE_FILES: Record<string, string> = {
   'README.md': `# Sluice demo repository
 
@@ -134,6 +139,39 @@ spec:
           image: {{ .Values.image }}
           command: ["shop", "migrate", "--to", "{{ .Values.schemaVersion }}"]
 `,
+  'hello/deployment.yaml': `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hello
+  labels: { app: hello }
+spec:
+  replicas: 2
+  selector:
+    matchLabels: { app: hello }
+  template:
+    metadata:
+      labels: { app: hello }
+    spec:
+      # Really runs: on the dev cluster's real node, not a simulated one.
+      nodeSelector: { sluice.dev/real-node: "true" }
+      tolerations: [{ key: sluice.dev/real-node, operator: Exists }]
+      containers:
+        - name: hello
+          # The cluster's local registry, by the name every dev cluster's node knows it.
+          image: localhost:5000/sample-app:v1
+          env: [{ name: VERSION, value: v1 }]
+          ports: [{ containerPort: 8080 }]
+          readinessProbe: { httpGet: { path: /healthz, port: 8080 }, periodSeconds: 2 }
+`,
+  'hello/service.yaml': `apiVersion: v1
+kind: Service
+metadata:
+  name: hello
+spec:
+  type: NodePort
+  selector: { app: hello }
+  ports: [{ port: 80, targetPort: 8080, nodePort: ${HELLO_NODE_PORT} }]
+`,
 };
 
 export interface SampleApp {
@@ -141,6 +179,8 @@ export interface SampleApp {
   path: string;
   namespace: string;
   kind: string;
+  /** Needs the dev cluster's real node (left out on a cluster without one). */
+  realNode?: boolean;
 }
 
 export const SAMPLE_APPS: readonly SampleApp[] = [
@@ -158,4 +198,11 @@ export const SAMPLE_APPS: readonly SampleApp[] = [
     kind: 'Kustomize overlay',
   },
   { name: 'shop', path: 'charts/shop', namespace: 'shop', kind: 'Helm chart' },
+  {
+    name: 'hello',
+    path: 'hello',
+    namespace: 'hello',
+    kind: 'plain YAML, real pods',
+    realNode: true,
+  },
 ];

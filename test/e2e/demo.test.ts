@@ -90,7 +90,7 @@ describe('sluice demo', () => {
     const repo = join(dir, 'repo');
     try {
       const first = await runOnce(name, repo, dir);
-      expect(first.demo.stderr()).toContain('all 4 Applications are Synced and Healthy');
+      expect(first.demo.stderr()).toContain('all 5 Applications are Synced and Healthy');
       // Step 1 shows 3 replicas; step 2 scales to 9 and the events show it healed; the rollback
       // brings back 2.
       expect([deployments(first.steps)[0], deployments(first.steps).at(-1)]).toEqual([
@@ -99,6 +99,10 @@ describe('sluice demo', () => {
       ]);
       expect(first.steps).toMatch(/Scaled up replica set guestbook-ui-\S+ from 3 to 9/);
       expect(first.steps).toMatch(/Scaled down replica set guestbook-ui-\S+ from 9 to 3/);
+      // Step 4: the hello app really serves on the real node's NodePort, and exports metrics
+      // (two replicas: the one asked for /metrics may not be the one that answered /).
+      expect(first.steps).toContain('"version":"v1"');
+      expect(first.steps).toMatch(/^http_requests_total\{code="200",path="\/"\} \d+$/m);
       expect(first.demo.stdout()).toContain(`dev-cluster down --name ${name}`);
       expect(first.demo.stdout()).toContain(`The dev cluster "${name}" keeps running`);
 
@@ -109,6 +113,7 @@ describe('sluice demo', () => {
         });
         expect(apps.items.map((a) => a.metadata.name).sort()).toEqual([
           'guestbook',
+          'hello',
           'podinfo-dev',
           'podinfo-prod',
           'shop',
@@ -125,7 +130,7 @@ describe('sluice demo', () => {
 
       // Second run: same repository (3 replicas committed), guestbook paused by the rollback.
       const second = await runOnce(name, repo, dir);
-      expect(second.demo.stderr()).toContain('all 4 Applications are Synced and Healthy');
+      expect(second.demo.stderr()).toContain('all 5 Applications are Synced and Healthy');
       expect([deployments(second.steps)[0], deployments(second.steps).at(-1)]).toEqual([
         '4/4',
         '3/3',

@@ -132,6 +132,9 @@ async function writeNodeFiles(
     writeFile(paths.resolvConf, '# no upstream resolver on the dev cluster\n'),
     writeFile(paths.launcher, launcherScript(), { mode: 0o755 }),
     writeRegistryHosts(paths.registryHosts, `${net.nodeIp}:${REGISTRY_PORT}`),
+    // The same registry by a name that is the same on every dev cluster (as kind users know it):
+    // containerd runs in the node's namespace, where the registry listens on localhost too.
+    writeRegistryHosts(paths.registryHosts, `localhost:${REGISTRY_PORT}`),
     ...Object.entries(KUBELET_SYSCTLS).map(([k, v]) =>
       writeFile(join(paths.sysctlDir, k.replaceAll('/', '.')), `${v}\n`),
     ),
