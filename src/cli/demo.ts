@@ -6,7 +6,7 @@ import { consoleProgress } from '../util/progress.ts';
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'run the GitOps loop on the local dev cluster with four sample Applications (plain YAML, Kustomize dev and prod overlays, Helm); Ctrl-C stops the controller, the cluster keeps running',
+      'run the GitOps loop on the local dev cluster with five sample Applications (plain YAML, Kustomize dev and prod overlays, Helm, and a web app whose pods really run); Ctrl-C stops the controller, the cluster keeps running',
     )
     .option('--cluster-name <name>', 'dev cluster to use (started if needed)', 'sluice')
     .option('--dir <path>', 'where the sample Git repository lives', defaultDemoDir())

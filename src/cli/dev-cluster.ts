@@ -35,12 +35,15 @@ export function devClusterCommand(): Command {
     .summary('run a real Kubernetes control plane on this machine (no Docker)')
     .description(
       'Builds (once) and runs etcd, kube-apiserver, kube-controller-manager and kube-scheduler ' +
-        'on 127.0.0.1, with kwok simulating the nodes. Binaries are cached in ~/.cache/sluice ' +
-        '(or $SLUICE_CACHE_DIR). The first build takes about 9-10 minutes on 2 cores; later starts take about 4 seconds.',
+        'on 127.0.0.1, kwok nodes (simulated: pods turn Running without running), one real node ' +
+        '(kubelet, containerd, runc, CNI, kube-proxy, CoreDNS in its own network namespace: pods ' +
+        'really run) and a local OCI registry with base images built here. Pods and Services use ' +
+        '198.18.0.0/15; no traffic leaves the machine. Everything is cached in ~/.cache/sluice ' +
+        '(or $SLUICE_CACHE_DIR). The first build takes about 15 minutes on 2 cores; later starts take about 6 seconds.',
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  eval "$(sluice dev-cluster up)"     start and point kubectl at it\n  sluice dev-cluster status -o json\n  sluice dev-cluster down',
+      '\nExamples:\n  eval "$(sluice dev-cluster up)"     start and point kubectl at it\n  eval "$(sluice dev-cluster env)"    also $SLUICE_REGISTRY, to push images\n  sluice dev-cluster doctor           what the real node needs\n  sluice dev-cluster status -o json\n  sluice dev-cluster down\n\nA pod runs for real on the real node when it says:\n  nodeSelector: {sluice.dev/real-node: "true"}\n  tolerations: [{key: sluice.dev/real-node, operator: Exists}]\nand pulls images as localhost:5000/<repo>:<tag> (the cluster\'s registry).',
     );
 
   cmd
@@ -164,7 +167,9 @@ export function devClusterCommand(): Command {
 
   cmd
     .command('build')
-    .description('build and cache the binaries only (etcd, Kubernetes, kwok, helm, kustomize)')
+    .description(
+      'build and cache the binaries only (etcd, Kubernetes, kwok, helm, kustomize, and the real node: kubelet, kube-proxy, containerd, CNI plugins, CoreDNS, pause)',
+    )
     .addHelpText('after', '\nExample:\n  sluice dev-cluster build')
     .action(async () => {
       const paths = await ensureTools(consoleProgress());
