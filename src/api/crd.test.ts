@@ -14,12 +14,13 @@ function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void 
 }
 
 describe('Application CRD', () => {
-  it('deploy/crds is up to date with the schemas (run `npm run gen:crds`)', async () => {
-    const file = parse(
-      await readFile('deploy/crds/applications.sluice.dev.yaml', 'utf8'),
-    ) as unknown;
-    expect(file).toEqual(withSchemaHash(applicationCrd()));
-  });
+  it.each(allCrds().map((c) => [c.metadata.name, c] as const))(
+    'deploy/crds/%s.yaml is up to date with the schemas (run `npm run gen:crds`)',
+    async (name, crd) => {
+      const file = parse(await readFile(`deploy/crds/${name}.yaml`, 'utf8')) as unknown;
+      expect(file).toEqual(crd);
+    },
+  );
 
   it('carries the schema hash the controller checks, whichever way it is installed', () => {
     const [crd] = allCrds();
@@ -31,8 +32,8 @@ describe('Application CRD', () => {
     expect(withSchemaHash(changed).metadata.annotations?.[SCHEMA_HASH_ANNOTATION]).not.toBe(hash);
   });
 
-  it('is a structural schema: no patternProperties, $ref or TypeBox markers', () => {
-    walk(applicationCrd(), (n) => {
+  it('every CRD is a structural schema: no patternProperties, $ref or TypeBox markers', () => {
+    walk(allCrds(), (n) => {
       expect(n).not.toHaveProperty('patternProperties');
       expect(n).not.toHaveProperty('$ref');
       expect(n).not.toHaveProperty('$id');

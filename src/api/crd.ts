@@ -6,7 +6,7 @@
  * (`sluice install-crds`, `kubectl apply -f deploy/crds`, the Helm chart).
  */
 import { createHash } from 'node:crypto';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import type { KubeObject } from '../kube/types.ts';
 import {
   ApplicationSpecSchema,
@@ -16,6 +16,15 @@ import {
   OperationSchema,
   VERSION,
 } from './application.ts';
+import {
+  ANALYSIS_RUN_KIND,
+  ANALYSIS_TEMPLATE_KIND,
+  AnalysisRunSpecSchema,
+  AnalysisRunStatusSchema,
+  AnalysisTemplateSpecSchema,
+  CLUSTER_ANALYSIS_TEMPLATE_KIND,
+} from './analysis.ts';
+import { ROLLOUT_KIND, RolloutSpecSchema, RolloutStatusSchema } from './rollout.ts';
 import { toOpenAPI } from './schema.ts';
 
 export const APPLICATION_CRD_NAME = `applications.${GROUP}`;
@@ -80,7 +89,113 @@ export function applicationCrd(): KubeObject {
   };
 }
 
+interface CrdSpec {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  scope: 'Namespaced' | 'Cluster';
+  spec: TSchema;
+  status?: TSchema;
+  columns: Array<Record<string, unknown>>;
+}
+
+/** A CRD of group sluice.dev/v1alpha1 with a status subresource (when it has a status). */
+function crdOf(c: CrdSpec): KubeObject {
+  const schema = toOpenAPI(
+    Type.Object({
+      apiVersion: Type.Optional(Type.String()),
+      kind: Type.Optional(Type.String()),
+      metadata: Type.Optional(Type.Object({})),
+      spec: c.spec,
+      ...(c.status ? { status: Type.Optional(c.status) } : {}),
+    }),
+  );
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${c.plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'sluice' } },
+    spec: {
+      group: GROUP,
+      scope: c.scope,
+      names: {
+        plural: c.plural,
+        singular: c.kind.toLowerCase(),
+        kind: c.kind,
+        listKind: `${c.kind}List`,
+        shortNames: c.shortNames,
+        categories: ['sluice'],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          ...(c.status ? { subresources: { status: {} } } : {}),
+          additionalPrinterColumns: [
+            ...c.columns,
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: { openAPIV3Schema: schema },
+        },
+      ],
+    },
+  };
+}
+
+/** Rollout, with Argo Rollouts' short name `ro` and its printer columns. */
+export function rolloutCrd(): KubeObject {
+  return crdOf({
+    kind: ROLLOUT_KIND,
+    plural: 'rollouts',
+    shortNames: ['ro'],
+    scope: 'Namespaced',
+    spec: RolloutSpecSchema,
+    status: RolloutStatusSchema,
+    columns: [
+      { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas' },
+      { name: 'Current', type: 'integer', jsonPath: '.status.replicas' },
+      { name: 'Up-to-date', type: 'integer', jsonPath: '.status.updatedReplicas' },
+      { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Step', type: 'integer', jsonPath: '.status.currentStepIndex', priority: 1 },
+      { name: 'Weight', type: 'integer', jsonPath: '.status.canary.weights.canary.weight' },
+    ],
+  });
+}
+
+export function analysisTemplateCrd(cluster: boolean): KubeObject {
+  return crdOf({
+    kind: cluster ? CLUSTER_ANALYSIS_TEMPLATE_KIND : ANALYSIS_TEMPLATE_KIND,
+    plural: cluster ? 'clusteranalysistemplates' : 'analysistemplates',
+    shortNames: cluster ? ['cat'] : ['at'],
+    scope: cluster ? 'Cluster' : 'Namespaced',
+    spec: AnalysisTemplateSpecSchema,
+    columns: [],
+  });
+}
+
+export function analysisRunCrd(): KubeObject {
+  return crdOf({
+    kind: ANALYSIS_RUN_KIND,
+    plural: 'analysisruns',
+    shortNames: ['ar'],
+    scope: 'Namespaced',
+    spec: AnalysisRunSpecSchema,
+    status: AnalysisRunStatusSchema,
+    columns: [
+      { name: 'Status', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+    ],
+  });
+}
+
 /** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
-  return [applicationCrd()].map(withSchemaHash);
+  return [
+    applicationCrd(),
+    rolloutCrd(),
+    analysisTemplateCrd(false),
+    analysisTemplateCrd(true),
+    analysisRunCrd(),
+  ].map(withSchemaHash);
 }

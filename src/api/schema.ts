@@ -48,3 +48,10 @@ export function toOpenAPI(schema: TSchema): Record<string, unknown> {
     JSON.stringify(schema, (key, value: unknown) => (key.startsWith('~') ? undefined : value)),
   ) as Record<string, unknown>;
 }
+
+/** Kubernetes' IntOrString (`3` or `"25%"`). */
+export const IntOrString = (description?: string): TUnsafe<number | string> =>
+  Type.Unsafe<number | string>({
+    'x-kubernetes-int-or-string': true,
+    ...(description ? { description } : {}),
+  });

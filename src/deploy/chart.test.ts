@@ -196,17 +196,26 @@ describe('the CRDs and deploy/install.yaml', () => {
   });
 
   it('renders each CRD of deploy/crds, kept on uninstall unless crds.keep=false', async () => {
-    const want = parse(
-      await readFile(join(CRDS_DIR, 'applications.sluice.dev.yaml'), 'utf8'),
-    ) as KubeObject;
-    const crd = one<KubeObject>(defaults, 'CustomResourceDefinition');
-    const { ['helm.sh/resource-policy']: policy, ...annotations } = crd.metadata.annotations ?? {};
-    expect(policy).toBe('keep');
-    expect({ ...crd, metadata: { ...crd.metadata, annotations } }).toEqual(want);
+    const files = (await readdir(CRDS_DIR)).sort();
+    const want = await Promise.all(
+      files.map(async (f) => parse(await readFile(join(CRDS_DIR, f), 'utf8')) as KubeObject),
+    );
+    const crds = (objects: KubeObject[]): KubeObject[] =>
+      objects
+        .filter((o) => o.kind === 'CustomResourceDefinition')
+        .sort((a, b) => `${a.metadata.name}.yaml`.localeCompare(`${b.metadata.name}.yaml`));
+    const rendered = crds(defaults);
+    expect(rendered.map((c) => `${c.metadata.name}.yaml`)).toEqual(files);
+    for (const [i, crd] of rendered.entries()) {
+      const { ['helm.sh/resource-policy']: policy, ...annotations } =
+        crd.metadata.annotations ?? {};
+      expect(policy).toBe('keep');
+      expect({ ...crd, metadata: { ...crd.metadata, annotations } }).toEqual(want[i]);
+    }
     const notKept = await templateChart({ set: ['crds.keep=false'] });
-    expect(one<KubeObject>(notKept.objects, 'CustomResourceDefinition')).toEqual(want);
+    expect(crds(notKept.objects)).toEqual(want);
     const none = await templateChart({ set: ['crds.install=false'] });
-    expect(none.objects.filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([]);
+    expect(crds(none.objects)).toEqual([]);
   });
 
   it('deploy/install.yaml is a fresh render of the chart (run `npm run gen:install`)', async () => {

@@ -242,6 +242,25 @@ describe('the real node', () => {
     }
   });
 
+  it('lets pods reach the local registry at the address the host uses', async () => {
+    const k = await kube();
+    const reg = await registry();
+    await k.create(
+      pod('catalog', [
+        {
+          name: 'main',
+          image: `${reg}/busybox:latest`,
+          command: ['wget', '-q', '-O', '-', `http://${reg}/v2/_catalog`],
+        },
+      ]),
+    );
+    expect((await finished('catalog')).phase).toBe('Succeeded');
+    const catalog = JSON.parse((await kubectl('logs', '-n', ns(), 'catalog')).out) as {
+      repositories: string[];
+    };
+    expect(catalog.repositories).toEqual(expect.arrayContaining(['busybox', 'sample-app']));
+  });
+
   it('pulls an image just pushed to the local registry', async () => {
     const k = await kube();
     const reg = await registry();
