@@ -19,6 +19,7 @@ interface ControllerFlags {
   destinationNamespace: string[];
   concurrency: string;
   leaderElection: boolean;
+  rollouts: boolean;
   leaseDuration: string;
   pollInterval: string;
   logLevel: Level;
@@ -62,6 +63,7 @@ export function controllerCommand(): Command {
     )
     .option('--concurrency <n>', 'Applications reconciled at once', '10')
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
+    .option('--no-rollouts', 'do not run the Rollout controller (progressive delivery)')
     .option('--lease-duration <duration>', 'how long a silent leader keeps the Lease', '15s')
     .option('--poll-interval <duration>', 'fetch each repository at least this often', '3m')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
@@ -106,6 +108,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     ...(o.appNamespace.length > 0 ? { appNamespaces: o.appNamespace } : {}),
     ...(o.destinationNamespace.length > 0 ? { destinationNamespaces: o.destinationNamespace } : {}),
     concurrency: Number(o.concurrency) || 10,
+    rollouts: o.rollouts,
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

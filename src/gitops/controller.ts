@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
+import { RolloutController } from '../rollouts/controller.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { errorMessage } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
@@ -56,6 +57,8 @@ export interface ControllerOptions {
    * controller whose RBAC grants no more. Other clusters are watched whole.
    */
   destinationNamespaces?: string[];
+  /** Run the Rollout controller too (`sluice controller` does; tests of Applications do not). */
+  rollouts?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -295,10 +298,12 @@ export class ApplicationController implements Runnable {
   }
 }
 
-/** A Manager running the Application controller: what `sluice controller` starts. */
+/** A Manager running the Application and Rollout controllers: what `sluice controller` starts. */
 export class GitOpsController {
   readonly manager: Manager;
   readonly applications: ApplicationController;
+  /** Progressive delivery: the Rollouts in the namespaces this controller deploys to. */
+  readonly rollouts: RolloutController | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -311,6 +316,14 @@ export class GitOpsController {
     });
     this.applications = new ApplicationController(this.manager, { ...options, log });
     this.manager.add(this.applications);
+    if (options.rollouts) {
+      this.rollouts = new RolloutController({
+        kube: options.kube,
+        log,
+        ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+      });
+      this.manager.add(this.rollouts);
+    }
   }
 
   get queue(): WorkQueue<AppFlags> {

@@ -10,6 +10,7 @@ import { jobHealth } from './job.ts';
 import { podHealth } from './pod.ts';
 import { pvcHealth } from './pvc.ts';
 import { replicaSetHealth } from './replicaset.ts';
+import { rolloutHealth } from './rollout.ts';
 import { serviceHealth } from './service.ts';
 import { statefulSetHealth } from './statefulset.ts';
 import type { HealthCheck } from './types.ts';
@@ -29,4 +30,6 @@ export const BUILTIN_CHECKS: ReadonlyArray<readonly [string, string, HealthCheck
   ['autoscaling', 'HorizontalPodAutoscaler', hpaHealth],
   ['apiextensions.k8s.io', 'CustomResourceDefinition', crdHealth],
   ['apiregistration.k8s.io', 'APIService', apiServiceHealth],
+  ['sluice.dev', 'Rollout', rolloutHealth],
+  ['argoproj.io', 'Rollout', rolloutHealth],
 ];

@@ -28,6 +28,7 @@ const KINDS: Record<string, string | undefined> = {
   hpa: 'HorizontalPodAutoscaler',
   crd: 'CustomResourceDefinition',
   apiservice: 'APIService',
+  rollout: 'Rollout',
   generic: undefined,
 };
 

@@ -206,15 +206,23 @@ function aborted(input: CanaryInput, status: RolloutStatus, stableHash: string):
   const wait = stableUp
     ? ''
     : `; waiting for the stable pods (${stableAvailable} of ${n} available)`;
+  // Traffic moves back only once the stable pods can take it.
+  const weight = stableUp ? 0 : currentWeight(steps, status.currentStepIndex ?? 0);
   return {
     replicas,
-    // Traffic moves back only once the stable pods can take it.
-    weight: stableUp ? 0 : currentWeight(steps, status.currentStepIndex ?? 0),
+    weight,
     status: {
       ...status,
       abortedAt: status.abortedAt ?? new Date(now).toISOString(),
       phase: 'Degraded',
       message: abortMessage(revision, status.message, wait),
+      canary: {
+        ...status.canary,
+        weights: {
+          canary: { weight, podTemplateHash: input.newHash },
+          stable: { weight: 100 - weight, podTemplateHash: stableHash },
+        },
+      },
     },
     ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
   };

@@ -181,6 +181,7 @@ describe('sluice controller', () => {
         [
           'bin/sluice.js',
           'controller',
+          '--no-rollouts',
           '--kubeconfig',
           kubeconfigPath(),
           '--namespace',
@@ -220,6 +221,7 @@ describe('sluice controller', () => {
       [
         'bin/sluice.js',
         'controller',
+        '--no-rollouts',
         '--kubeconfig',
         kubeconfigPath(),
         '--namespace',

@@ -233,6 +233,8 @@ export function controllerProcess(
     [
       'bin/sluice.js',
       'controller',
+      // Rollouts are tested on their own; these controllers leave them alone.
+      '--no-rollouts',
       '--kubeconfig',
       kubeconfigPath(),
       '--namespace',

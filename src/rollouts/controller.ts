@@ -1,0 +1,271 @@
+/**
+ * The Rollout controller: for each Rollout, the ReplicaSets it owns (one per pod-template hash),
+ * sized by the strategy's plan (canary.ts), and its status. It plugs into the controller runtime
+ * like the Application controller: a cache of Rollouts, a cache of their ReplicaSets (an event on
+ * one queues its Rollout), one StatusPatcher writing status only when it changes, timers through
+ * requeueAfter (a pause that ends, a scale-down delay) — no polling.
+ *
+ * Not yet here (issue 10, next): analysis steps and background analysis, traffic routers,
+ * blue-green, workloadRef, progress deadline.
+ */
+import type { Rollout, RolloutCondition, RolloutStatus } from '../api/rollout.ts';
+import { API_VERSION } from '../api/application.ts';
+import { ROLLOUT_KIND } from '../api/rollout.ts';
+import type { Kube } from '../kube/api.ts';
+import { indexBy, Informer } from '../kube/informer.ts';
+import type { KubeObject } from '../kube/types.ts';
+import { Controller, type ReconcileRequest, type ReconcileResult } from '../runtime/controller.ts';
+import { StatusPatcher } from '../runtime/patcher.ts';
+import { errorMessage } from '../errors.ts';
+import type { Logger } from '../util/log.ts';
+import { planCanary, validateCanary, type ReplicaSetInfo } from './canary.ts';
+import { podTemplateHash } from './hash.ts';
+import {
+  HASH_LABEL,
+  newReplicaSet,
+  replicaSetInfo,
+  type ReplicaSet,
+  REVISION_ANNOTATION,
+} from './replicasets.ts';
+
+export const FIELD_MANAGER = 'sluice-rollouts';
+
+type Flags = Record<string, never>;
+
+export interface RolloutControllerOptions {
+  kube: Kube;
+  namespaces?: readonly string[];
+  log: Logger;
+  concurrency?: number;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+/** Status fields people and the CLI write that the controller must act on. */
+function controlFields(r: Rollout | undefined): string {
+  const s = r?.status;
+  return JSON.stringify([s?.abort, s?.pauseConditions, s?.promoteFull, s?.controllerPause]);
+}
+
+function condition(type: string, ok: boolean, reason: string, message: string): RolloutCondition {
+  return { type, status: ok ? 'True' : 'False', reason, message };
+}
+
+/** Conditions keep their lastTransitionTime while their status stays the same. */
+function mergeConditions(
+  old: readonly RolloutCondition[] | undefined,
+  next: readonly RolloutCondition[],
+  now: string,
+): RolloutCondition[] {
+  return next.map((c) => {
+    const prev = old?.find((o) => o.type === c.type);
+    const same = prev?.status === c.status;
+    return { ...c, lastTransitionTime: same ? (prev?.lastTransitionTime ?? now) : now };
+  });
+}
+
+export class RolloutController {
+  readonly rollouts: Controller<Rollout, Flags>;
+  /** One cache of ReplicaSets per watched namespace (or one for all). */
+  private readonly sets: Informer<ReplicaSet>[];
+  private readonly patcher = new StatusPatcher<RolloutStatus, Rollout>();
+  private readonly kube: Kube;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(o: RolloutControllerOptions) {
+    this.kube = o.kube;
+    this.log = o.log;
+    this.now = o.now ?? Date.now;
+    this.rollouts = new Controller<Rollout, Flags>({
+      name: 'rollouts',
+      kube: o.kube,
+      apiVersion: API_VERSION,
+      kind: ROLLOUT_KIND,
+      ...(o.namespaces ? { namespaces: o.namespaces } : {}),
+      concurrency: o.concurrency ?? 10,
+      filter: (type, obj, old) => {
+        if (type !== 'modified' || !old) return type === 'added' ? {} : undefined;
+        const spec = obj.metadata.generation !== old.metadata.generation;
+        return spec || controlFields(obj) !== controlFields(old) ? {} : undefined;
+      },
+      reconciler: { reconcile: (req) => this.reconcile(req) },
+      log: o.log,
+    });
+    this.rollouts.onEvent((_type, obj) => this.patcher.observe(obj));
+    this.sets = (o.namespaces ?? [undefined]).map((namespace) => {
+      const inf = new Informer<ReplicaSet>(o.kube, {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        ...(namespace ? { namespace } : {}),
+        labelSelector: HASH_LABEL,
+        onError: (err) =>
+          this.log.warn('ReplicaSet watch failed; retrying', { error: errorMessage(err) }),
+      });
+      inf.addIndex('owner', indexBy.owner);
+      inf.on((_type, rs) => {
+        for (const ref of rs.metadata.ownerReferences ?? []) {
+          if (ref.kind === ROLLOUT_KIND) {
+            this.rollouts.enqueue(`${rs.metadata.namespace}/${ref.name}`);
+          }
+        }
+      });
+      return inf;
+    });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.sets.map((i) => i.start()), this.rollouts.start()]);
+  }
+
+  startLeading(leader: AbortSignal): void {
+    this.rollouts.startLeading(leader);
+  }
+
+  async stop(): Promise<void> {
+    await this.rollouts.stop();
+    for (const i of this.sets) i.stop();
+  }
+
+  private owned(ro: Rollout): ReplicaSet[] {
+    return this.sets.flatMap((i) => i.byIndex('owner', ro.metadata.uid ?? ''));
+  }
+
+  async reconcile(req: ReconcileRequest<Flags>): Promise<ReconcileResult> {
+    const cached = this.rollouts.get(req.namespace, req.name);
+    if (!cached || cached.metadata.deletionTimestamp) return {};
+    const ro = this.patcher.current(cached);
+    const kube = this.kube.withSignal(req.signal);
+    const invalid = this.invalid(ro);
+    if (invalid) {
+      await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message: invalid }, [
+        condition('InvalidSpec', true, 'InvalidSpec', invalid),
+      ]);
+      return {};
+    }
+    const newHash = podTemplateHash(ro.spec.template, ro.status?.collisionCount ?? 0);
+    const sets = await this.ensureNewSet(kube, ro, newHash);
+    const infos = sets.map(replicaSetInfo);
+    const plan = planCanary({ rollout: ro, newHash, sets: infos, now: this.now() });
+    await scale(kube, sets, plan.replicas);
+    await this.pruneHistory(kube, ro, sets, plan.status.stableRS, newHash);
+    await this.writeStatus(kube, ro, { ...plan.status, ...counts(ro, infos, newHash) }, [
+      condition('InvalidSpec', false, 'Valid', ''),
+      condition(
+        'Healthy',
+        plan.status.phase === 'Healthy',
+        plan.status.phase ?? 'Progressing',
+        plan.status.message ?? '',
+      ),
+    ]);
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  /** The owned ReplicaSets, with one for the current template (created at 0 replicas). */
+  private async ensureNewSet(kube: Kube, ro: Rollout, hash: string): Promise<ReplicaSet[]> {
+    const sets = this.owned(ro);
+    if (sets.some((s) => s.metadata.labels?.[HASH_LABEL] === hash)) return sets;
+    const created = await kube.create<ReplicaSet>(newReplicaSet(ro, hash, nextRevision(sets)), {
+      fieldManager: FIELD_MANAGER,
+    });
+    return [...sets, created];
+  }
+
+  private invalid(ro: Rollout): string | undefined {
+    if (ro.spec.workloadRef) return 'workloadRef is not supported yet: give the Rollout a template';
+    if (!ro.spec.template) return 'spec.template is missing: a Rollout needs a pod template';
+    if (ro.spec.strategy.blueGreen) return 'blueGreen is not supported yet';
+    if (!ro.spec.strategy.canary) return 'spec.strategy needs canary (or blueGreen)';
+    const labels = (ro.spec.template as { metadata?: { labels?: Record<string, string> } }).metadata
+      ?.labels;
+    const match = (ro.spec.selector as { matchLabels?: Record<string, string> } | undefined)
+      ?.matchLabels;
+    if (!match || Object.keys(match).length === 0) return 'spec.selector.matchLabels is missing';
+    for (const [k, v] of Object.entries(match)) {
+      if (labels?.[k] !== v) {
+        return `spec.selector does not match the template's labels (${k}=${v} missing)`;
+      }
+    }
+    return validateCanary(ro);
+  }
+
+  /** Keeps `revisionHistoryLimit` old ReplicaSets at 0 replicas; never the stable or the new one. */
+  private async pruneHistory(
+    kube: Kube,
+    ro: Rollout,
+    sets: readonly ReplicaSet[],
+    stable: string | undefined,
+    newHash: string,
+  ): Promise<void> {
+    const limit = ro.spec.revisionHistoryLimit ?? 10;
+    const old = sets
+      .filter((s) => {
+        const h = s.metadata.labels?.[HASH_LABEL];
+        return (
+          h !== stable &&
+          h !== newHash &&
+          (s.spec?.replicas ?? 0) === 0 &&
+          (s.status?.replicas ?? 0) === 0
+        );
+      })
+      .sort((a, b) => revisionOf(a) - revisionOf(b));
+    for (const rs of old.slice(0, Math.max(0, old.length - limit))) {
+      await kube.delete(rs);
+    }
+  }
+
+  private async writeStatus(
+    kube: Kube,
+    ro: Rollout,
+    status: RolloutStatus,
+    conditions: RolloutCondition[],
+  ): Promise<void> {
+    const now = new Date(this.now()).toISOString();
+    const next = { ...status, conditions: mergeConditions(ro.status?.conditions, conditions, now) };
+    await this.patcher.patchStatus(kube, ro, next);
+  }
+}
+
+/** Sets each ReplicaSet's spec.replicas to the plan's, writing only those that differ. */
+async function scale(
+  kube: Kube,
+  sets: readonly ReplicaSet[],
+  want: ReadonlyMap<string, number>,
+): Promise<void> {
+  for (const rs of sets) {
+    const n = want.get(rs.metadata.labels?.[HASH_LABEL] ?? '');
+    if (n !== undefined && n !== (rs.spec?.replicas ?? 0)) {
+      await kube.mergePatch(rs, { spec: { replicas: n } }, { fieldManager: FIELD_MANAGER });
+    }
+  }
+}
+
+function revisionOf(rs: KubeObject): number {
+  return Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0);
+}
+
+function nextRevision(sets: readonly ReplicaSet[]): number {
+  return sets.reduce((m, s) => Math.max(m, revisionOf(s)), 0) + 1;
+}
+
+/** The replica counts of the status, as Deployments report them. */
+function counts(
+  ro: Rollout,
+  sets: readonly ReplicaSetInfo[],
+  newHash: string,
+): Partial<RolloutStatus> {
+  const all = sets.reduce((n, s) => n + s.replicas, 0);
+  const available = sets.reduce((n, s) => n + s.availableReplicas, 0);
+  const updated = sets.find((s) => s.hash === newHash);
+  const match =
+    (ro.spec.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
+  return {
+    replicas: all,
+    updatedReplicas: updated?.replicas ?? 0,
+    availableReplicas: available,
+    readyReplicas: available,
+    selector: Object.entries(match)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Canary Rollouts on the real node: the sample web app's pods really start, pass readiness and
+ * serve; the controller walks setWeight / pause steps by pod share, waits at `pause: {}` until
+ * promoted, makes the canary stable at the end, and on abort brings the stable pods back before
+ * it moves the weight back and scales the canary down.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installCrds } from '../../src/api/install.ts';
+import type { CanaryStep, Rollout } from '../../src/api/rollout.ts';
+import type { Kube } from '../../src/kube/api.ts';
+import { RolloutController } from '../../src/rollouts/controller.ts';
+import { HASH_LABEL, type ReplicaSet } from '../../src/rollouts/replicasets.ts';
+import { silentLogger } from '../../src/util/log.ts';
+import { silentProgress } from '../../src/util/progress.ts';
+import { eventually, kube, useNamespace } from './harness.ts';
+
+const ns = useNamespace('ro');
+let controller: RolloutController | undefined;
+
+beforeAll(async () => {
+  const k = await kube();
+  await installCrds(k, silentProgress);
+});
+
+afterAll(async () => {
+  await controller?.stop();
+});
+
+/** One controller per test namespace: it watches only that namespace. */
+async function startController(k: Kube): Promise<void> {
+  await controller?.stop();
+  controller = new RolloutController({ kube: k, namespaces: [ns()], log: silentLogger });
+  await controller.start();
+  controller.startLeading(new AbortController().signal);
+}
+
+function rollout(version: string, steps: CanaryStep[], extra: object = {}): Rollout {
+  const labels = { app: 'web' };
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'web', namespace: ns() },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          nodeSelector: { 'sluice.dev/real-node': 'true' },
+          tolerations: [{ key: 'sluice.dev/real-node', operator: 'Exists' }],
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'web',
+              image: 'localhost:5000/sample-app:v1',
+              env: [{ name: 'VERSION', value: version }],
+              readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+      strategy: { canary: { steps, abortScaleDownDelaySeconds: 2 } },
+      ...extra,
+    },
+  };
+}
+
+async function get(k: Kube): Promise<Rollout | undefined> {
+  return k.get<Rollout>('sluice.dev/v1alpha1', 'Rollout', ns(), 'web');
+}
+
+async function waitFor(
+  k: Kube,
+  what: string,
+  ok: (r: Rollout) => boolean,
+  timeoutMs = 90_000,
+): Promise<Rollout> {
+  return eventually(
+    what,
+    async () => {
+      const r = await get(k);
+      return r && ok(r) ? r : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** spec.replicas and available pods of each ReplicaSet, by pod-template hash. */
+async function sets(k: Kube): Promise<Record<string, { replicas: number; available: number }>> {
+  const list = await k.list<ReplicaSet>('apps/v1', 'ReplicaSet', { namespace: ns() });
+  return Object.fromEntries(
+    list.items.map((rs) => [
+      rs.metadata.labels?.[HASH_LABEL] ?? '',
+      { replicas: rs.spec?.replicas ?? 0, available: rs.status?.availableReplicas ?? 0 },
+    ]),
+  );
+}
+
+async function setVersion(k: Kube, version: string): Promise<void> {
+  const r = await get(k);
+  const template = r!.spec.template as { spec: { containers: Array<{ env: object[] }> } };
+  template.spec.containers[0]!.env = [{ name: 'VERSION', value: version }];
+  await k.mergePatch(r!, { spec: { template } });
+}
+
+describe('canary Rollouts', () => {
+  it('deploys, walks the steps by pod share, waits to be promoted, and makes the canary stable', async () => {
+    const k = await kube();
+    await startController(k);
+    await k.create(
+      rollout('v1', [
+        { setWeight: 25 },
+        { pause: {} },
+        { setWeight: 50 },
+        { pause: { duration: '2s' } },
+      ]),
+    );
+    const first = await waitFor(k, 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
+    const v1 = first.status!.stableRS!;
+    expect((await sets(k))[v1]).toEqual({ replicas: 4, available: 4 });
+
+    await setVersion(k, 'v2');
+    const paused = await waitFor(
+      k,
+      'paused at step 1',
+      (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 1,
+    );
+    const v2 = paused.status!.currentPodHash!;
+    expect(v2).not.toBe(v1);
+    // 25 % of 4 pods: one canary, three stable, every one of them really serving.
+    expect(await sets(k)).toEqual({
+      [v1]: { replicas: 3, available: 3 },
+      [v2]: { replicas: 1, available: 1 },
+    });
+    expect(paused.status?.canary?.weights?.canary.weight).toBe(25);
+    expect(paused.status?.message).toContain('paused until promoted');
+
+    // `sluice rollout promote`: the pause condition goes.
+    await k.mergePatch(paused, { status: { pauseConditions: null } }, { subresource: 'status' });
+    const done = await waitFor(
+      k,
+      'v2 Healthy',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2,
+    );
+    expect(done.status?.currentStepIndex).toBe(4);
+    expect(await sets(k)).toEqual({
+      [v1]: { replicas: 0, available: 0 },
+      [v2]: { replicas: 4, available: 4 },
+    });
+  });
+
+  it('on abort: stable back to full strength first, then the canary goes', async () => {
+    const k = await kube();
+    await startController(k);
+    await k.create(rollout('v1', [{ setWeight: 50 }, { pause: {} }]));
+    const first = await waitFor(k, 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
+    const v1 = first.status!.stableRS!;
+    await setVersion(k, 'v2-bad');
+    const paused = await waitFor(k, 'paused at 50 %', (r) => r.status?.phase === 'Paused');
+    const v2 = paused.status!.currentPodHash!;
+    expect((await sets(k))[v2]?.available).toBe(2);
+
+    await k.mergePatch(paused, { status: { abort: true } }, { subresource: 'status' });
+    const degraded = await waitFor(k, 'Degraded', (r) => r.status?.phase === 'Degraded');
+    expect(degraded.status?.message).toMatch(/^RolloutAborted: update to revision 2 aborted/);
+    const back = await eventually('stable at 4 and the canary at 0', async () => {
+      const s = await sets(k);
+      return s[v1]?.available === 4 && s[v2]?.replicas === 0 ? s : undefined;
+    });
+    expect(back[v1]).toEqual({ replicas: 4, available: 4 });
+    const after = await get(k);
+    expect(after?.status?.stableRS).toBe(v1);
+    expect(after?.status?.canary?.weights?.canary.weight).toBe(0);
+  });
+
+  it('says what is wrong with a Rollout it cannot run, and creates nothing', async () => {
+    const k = await kube();
+    await startController(k);
+    // What the schema can say, the API server refuses at once, naming the field.
+    const over = rollout('v1', [{ setWeight: 120 }]);
+    await expect(k.create(over)).rejects.toThrow(
+      /steps\[0\]\.setWeight in body should be less than or equal to 100/,
+    );
+    // The rest, the controller says in the status.
+    const bad = rollout('v1', [{ setWeight: 20 }]);
+    await k.create({ ...bad, spec: { ...bad.spec, template: undefined } });
+    const r = await waitFor(k, 'Degraded', (x) => x.status?.phase === 'Degraded');
+    expect(r.status?.message).toContain('spec.template is missing');
+    expect(r.status?.conditions?.find((c) => c.type === 'InvalidSpec')?.status).toBe('True');
+    expect(await sets(k)).toEqual({});
+  });
+});
