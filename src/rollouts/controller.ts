@@ -6,7 +6,7 @@
  * requeueAfter (a pause that ends, a scale-down delay) — no polling.
  *
  * Not yet here (issue 10, next): analysis steps and background analysis, traffic routers,
- * blue-green, workloadRef, progress deadline.
+ * workloadRef, progress deadline.
  */
 import type { Rollout, RolloutCondition, RolloutStatus } from '../api/rollout.ts';
 import { API_VERSION } from '../api/application.ts';
@@ -18,6 +18,7 @@ import { Controller, type ReconcileRequest, type ReconcileResult } from '../runt
 import { StatusPatcher } from '../runtime/patcher.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
+import { planBlueGreen } from './bluegreen.ts';
 import { planCanary, validateCanary, type ReplicaSetInfo } from './canary.ts';
 import { podTemplateHash } from './hash.ts';
 import {
@@ -26,6 +27,7 @@ import {
   replicaSetInfo,
   type ReplicaSet,
   REVISION_ANNOTATION,
+  SCALE_DOWN_ANNOTATION,
 } from './replicasets.ts';
 
 export const FIELD_MANAGER = 'sluice-rollouts';
@@ -143,10 +145,18 @@ export class RolloutController {
       ]);
       return {};
     }
+    const missing = await missingServices(kube, ro);
+    if (missing) {
+      // The stable version keeps serving; nothing new starts until the Service exists.
+      await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message: missing }, [
+        condition('InvalidSpec', true, 'ServiceNotFound', missing),
+      ]);
+      return { requeueAfterMs: 10_000 };
+    }
     const newHash = podTemplateHash(ro.spec.template, ro.status?.collisionCount ?? 0);
     const sets = await this.ensureNewSet(kube, ro, newHash);
     const infos = sets.map(replicaSetInfo);
-    const plan = planCanary({ rollout: ro, newHash, sets: infos, now: this.now() });
+    const plan = await this.plan(kube, ro, newHash, sets, infos);
     await scale(kube, sets, plan.replicas);
     await this.pruneHistory(kube, ro, sets, plan.status.stableRS, newHash);
     await this.writeStatus(kube, ro, { ...plan.status, ...counts(ro, infos, newHash) }, [
@@ -159,6 +169,47 @@ export class RolloutController {
       ),
     ]);
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  /** The strategy's plan; blue-green also moves its Services and scale-down times. */
+  private async plan(
+    kube: Kube,
+    ro: Rollout,
+    newHash: string,
+    sets: readonly ReplicaSet[],
+    infos: readonly ReplicaSetInfo[],
+  ): Promise<{
+    replicas: ReadonlyMap<string, number>;
+    status: RolloutStatus;
+    requeueAfterMs?: number;
+  }> {
+    const now = this.now();
+    const bg = ro.spec.strategy.blueGreen;
+    if (!bg) return planCanary({ rollout: ro, newHash, sets: infos, now });
+    const withDeadlines = sets.map((rs, i) => {
+      const at = Date.parse(rs.metadata.annotations?.[SCALE_DOWN_ANNOTATION] ?? '');
+      return Number.isNaN(at) ? infos[i]! : { ...infos[i]!, scaleDownAt: at };
+    });
+    const plan = planBlueGreen({ rollout: ro, newHash, sets: withDeadlines, now });
+    for (const rs of sets) {
+      const at = plan.scaleDownAt.get(rs.metadata.labels?.[HASH_LABEL] ?? '');
+      if (at === undefined) continue;
+      const value = at === null ? null : new Date(at).toISOString();
+      if ((rs.metadata.annotations?.[SCALE_DOWN_ANNOTATION] ?? null) === value) continue;
+      await kube.mergePatch(
+        rs,
+        { metadata: { annotations: { [SCALE_DOWN_ANNOTATION]: value } } },
+        {
+          fieldManager: FIELD_MANAGER,
+        },
+      );
+    }
+    // Preview first: the active Service moves last, once the pods behind it are up.
+    if (bg.previewService && plan.previewSelector) {
+      await selectVersion(kube, ro, bg.previewService, plan.previewSelector);
+    }
+    await selectVersion(kube, ro, bg.activeService, plan.activeSelector);
+    return plan;
   }
 
   /** The owned ReplicaSets, with one for the current template (created at 0 replicas). */
@@ -174,8 +225,9 @@ export class RolloutController {
   private invalid(ro: Rollout): string | undefined {
     if (ro.spec.workloadRef) return 'workloadRef is not supported yet: give the Rollout a template';
     if (!ro.spec.template) return 'spec.template is missing: a Rollout needs a pod template';
-    if (ro.spec.strategy.blueGreen) return 'blueGreen is not supported yet';
-    if (!ro.spec.strategy.canary) return 'spec.strategy needs canary (or blueGreen)';
+    const { canary, blueGreen } = ro.spec.strategy;
+    if (!canary && !blueGreen) return 'spec.strategy needs canary or blueGreen';
+    if (canary && blueGreen) return 'spec.strategy has both canary and blueGreen: choose one';
     const labels = (ro.spec.template as { metadata?: { labels?: Record<string, string> } }).metadata
       ?.labels;
     const match = (ro.spec.selector as { matchLabels?: Record<string, string> } | undefined)
@@ -224,6 +276,47 @@ export class RolloutController {
     const next = { ...status, conditions: mergeConditions(ro.status?.conditions, conditions, now) };
     await this.patcher.patchStatus(kube, ro, next);
   }
+}
+
+/** The Services the strategy names that do not exist, as a message, or undefined. */
+async function missingServices(kube: Kube, ro: Rollout): Promise<string | undefined> {
+  const { canary, blueGreen } = ro.spec.strategy;
+  const named: Array<[string, string | undefined]> = [
+    ['blueGreen.activeService', blueGreen?.activeService],
+    ['blueGreen.previewService', blueGreen?.previewService],
+    ['canary.stableService', canary?.stableService],
+    ['canary.canaryService', canary?.canaryService],
+  ];
+  for (const [field, name] of named) {
+    if (!name) continue;
+    if (!(await kube.get('v1', 'Service', ro.metadata.namespace, name))) {
+      return `Service "${name}" named in spec.strategy.${field} does not exist in namespace ${ro.metadata.namespace}`;
+    }
+  }
+  return undefined;
+}
+
+/** Points a Service at one version: its selector gains the pod-template hash. */
+async function selectVersion(
+  kube: Kube,
+  ro: Rollout,
+  service: string,
+  hash: string,
+): Promise<void> {
+  const svc = await kube.get<KubeObject & { spec?: { selector?: Record<string, string> } }>(
+    'v1',
+    'Service',
+    ro.metadata.namespace,
+    service,
+  );
+  if (!svc || svc.spec?.selector?.[HASH_LABEL] === hash) return;
+  await kube.mergePatch(
+    svc,
+    { spec: { selector: { [HASH_LABEL]: hash } } },
+    {
+      fieldManager: FIELD_MANAGER,
+    },
+  );
 }
 
 /** Sets each ReplicaSet's spec.replicas to the plan's, writing only those that differ. */

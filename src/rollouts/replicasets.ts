@@ -9,6 +9,8 @@ import type { ReplicaSetInfo } from './canary.ts';
 
 export const HASH_LABEL = 'rollouts-pod-template-hash';
 export const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
+/** When an old blue-green version may go to 0 (RFC 3339), as Argo Rollouts records it. */
+export const SCALE_DOWN_ANNOTATION = 'argo-rollouts.argoproj.io/scale-down-deadline';
 
 export interface ReplicaSet extends KubeObject {
   spec?: {
