@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBundle } from './gateway-api.ts';
+import { bundleCrdNames, parseBundle } from './gateway-api.ts';
 import { GATEWAY_API_VERSION, TOOLS } from './tools.ts';
 
 describe('the Gateway API CRD bundle', () => {
@@ -36,5 +36,32 @@ describe('the Gateway API CRD bundle', () => {
       'ValidatingAdmissionPolicy/p',
       'ValidatingAdmissionPolicyBinding/b',
     ]);
+  });
+
+  it('finds the CRD names without parsing, as parsing would', () => {
+    const crd = (name: string) =>
+      [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata:',
+        '  annotations:',
+        '    gateway.networking.k8s.io/bundle-version: v1.6.3',
+        '    name: not-this-one',
+        `  name: ${name}`,
+        'spec:',
+        '  names:',
+        '    kind: HTTPRoute',
+        '  name: nor-this',
+        '',
+      ].join('\n');
+    const vap = 'apiVersion: v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p\n';
+    const text = [crd('httproutes.gateway.networking.k8s.io'), vap, crd('gateways.x')].join(
+      '---\n',
+    );
+    const parsed = parseBundle(text)
+      .filter((o) => o.kind === 'CustomResourceDefinition')
+      .map((o) => o.metadata.name);
+    expect(bundleCrdNames(text)).toEqual(parsed);
+    expect(parsed).toEqual(['httproutes.gateway.networking.k8s.io', 'gateways.x']);
   });
 });
