@@ -73,8 +73,7 @@ export function parseBundle(text: string): KubeObject[] {
  * whole check): in each generated document `metadata.name` is the two-space-indented `name:`.
  */
 export function bundleCrdNames(text: string): string[] {
-  const re =
-    /^kind: CustomResourceDefinition\nmetadata:\n(?: {2}.*\n)*? {2}name: (\S+)$/gm;
+  const re = /^kind: CustomResourceDefinition\nmetadata:\n(?: {2}.*\n)*? {2}name: (\S+)$/gm;
   return [...text.matchAll(re)].map((m) => (m[1] ?? '').replace(/^"(.*)"$/, '$1'));
 }
 
