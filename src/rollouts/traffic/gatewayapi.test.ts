@@ -12,7 +12,12 @@ import { httpRoute, testRollout, weightedRule } from './testing.ts';
 import { TrafficRouterError, type HeaderRoute, type TrafficTarget } from './types.ts';
 
 const PLUGIN = 'argoproj-labs/gatewayAPI';
-const rollout = testRollout({ trafficRouting: { plugins: { [PLUGIN]: { httpRoute: 'web' } } } });
+const rollout = testRollout({
+  trafficRouting: {
+    plugins: { [PLUGIN]: { httpRoute: 'web' } },
+    managedRoutes: [{ name: 'beta' }],
+  },
+});
 const settings: RouteSettings = { name: 'web', namespace: 'shop', useHeaderRoutes: true };
 const ref: ObjectRef = {
   group: 'gateway.networking.k8s.io',
@@ -139,6 +144,26 @@ describe('desiredRules', () => {
     expect(withRoute.map((r) => r.name)).toEqual([undefined, undefined, 'sluice-web-beta']);
     const without = desiredRules(withRoute, target(10), settings, ref);
     expect(without).toEqual(desiredRules([other, split], target(10), settings, ref));
+  });
+
+  it("only this Rollout's managed routes are removed: another Rollout's and the user's rules stay", () => {
+    const theirs: RouteRule = {
+      ...weightedRule('/', [['web-canary', 1]]),
+      name: 'sluice-web-x-beta',
+    };
+    const named: RouteRule = { ...other, name: 'sluice-web-other' };
+    const live = desiredRules([split, theirs, named], target(10, [exact]), settings, ref);
+    expect(live.map((r) => r.name)).toEqual([
+      undefined,
+      'sluice-web-x-beta',
+      'sluice-web-other',
+      'sluice-web-beta',
+    ]);
+    expect(desiredRules(live, target(10), settings, ref).map((r) => r.name)).toEqual([
+      undefined,
+      'sluice-web-x-beta',
+      'sluice-web-other',
+    ]);
   });
 
   it('a route with useHeaderRoutes false gets weights only', () => {

@@ -100,11 +100,19 @@ export function gatewayRoutes(rollout: Rollout): RouteSettings[] {
 
 /** The rule name of a header route: `sluice-<rollout>-<route>`. */
 export function managedRuleName(rollout: Rollout, route: string): string {
-  return `${managedRulePrefix(rollout)}${route}`;
+  return `sluice-${rollout.metadata.name}-${route}`;
 }
 
-function managedRulePrefix(rollout: Rollout): string {
-  return `sluice-${rollout.metadata.name}-`;
+/**
+ * Rule name → route name of every rule this Rollout may have added: its `managedRoutes` (and the
+ * routes asked for now). Only these are ever removed, so two Rollouts sharing an HTTPRoute never
+ * take out each other's rules, nor the user's.
+ */
+function managedRules(rollout: Rollout, extra: readonly HeaderRoute[] = []): Map<string, string> {
+  const routes = rollout.spec.strategy.canary?.trafficRouting?.managedRoutes ?? [];
+  return new Map(
+    [...routes, ...extra].map((r) => [managedRuleName(rollout, r.name), r.name] as const),
+  );
 }
 
 /** Whether a backendRef is the Service `service` of namespace `ns` (refs default to the route's). */
@@ -153,9 +161,9 @@ export function desiredRules(
   route: RouteSettings,
   ref: ObjectRef,
 ): RouteRule[] {
-  const prefix = managedRulePrefix(target.rollout);
+  const managed = managedRules(target.rollout, target.headerRoutes);
   const rules = live
-    .filter((r) => managedName(r, prefix) === undefined)
+    .filter((r) => managedName(r, managed) === undefined)
     .map((rule) => {
       const split = splitOf(rule, target, route.namespace);
       if (split === undefined) return rule;
@@ -195,10 +203,9 @@ export function desiredRules(
   return rules;
 }
 
-/** The route name of a rule Sluice added for this Rollout, or undefined for the user's rules. */
-function managedName(rule: RouteRule, prefix: string): string | undefined {
-  const name = rule.name ?? '';
-  return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+/** The route name of a rule Sluice added for this Rollout, or undefined for other rules. */
+function managedName(rule: RouteRule, managed: Map<string, string>): string | undefined {
+  return rule.name === undefined ? undefined : managed.get(rule.name);
 }
 
 /** The canary's share of a weighted rule, in percent (a backendRef's weight defaults to 1). */
@@ -214,13 +221,13 @@ export function observeRoute(
   scope: RouterScope,
   settings: RouteSettings,
 ): { weight: number | undefined; headerRoutes: string[] } {
-  const prefix = managedRulePrefix(scope.rollout);
+  const managed = managedRules(scope.rollout);
   const rules = route?.spec?.rules ?? [];
-  const headerRoutes = rules.flatMap((r) => managedName(r, prefix) ?? []);
+  const headerRoutes = rules.flatMap((r) => managedName(r, managed) ?? []);
   const weights = new Set<number>();
   for (const rule of rules) {
     const split = splitOf(rule, scope, settings.namespace);
-    if (split !== undefined && managedName(rule, prefix) === undefined) {
+    if (split !== undefined && managedName(rule, managed) === undefined) {
       weights.add(canaryShare(rule, split));
     }
   }
