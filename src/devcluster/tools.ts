@@ -11,6 +11,9 @@
  * plane), containerd 2 with its runc shim (Debian's 1.6 is too old for Kubernetes 1.36), the CNI
  * plugins the node's bridge network needs, CoreDNS, and the pods' `pause` process (this
  * repository's images/pause). runc, iptables and nft come from Debian.
+ *
+ * Not a binary: the Gateway API CRDs (standard channel), taken from their Go module's
+ * `config/crd/standard` and installed by gateway-api.ts.
  */
 
 export type ToolName =
@@ -23,14 +26,15 @@ export type ToolName =
   | 'containerd'
   | 'cni-plugins'
   | 'coredns'
-  | 'pause';
+  | 'pause'
+  | 'gateway-api';
 
 export interface Tool {
   name: ToolName;
   version: string;
   /** Binaries the build leaves in the tool's bin directory. */
   binaries: readonly string[];
-  /** Go packages to build (main packages). */
+  /** Go packages to build (main packages); none: the tool is only its `assets`. */
   packages: readonly string[];
   /** go.mod of the wrapper module, or undefined to `go install pkg@version` directly. */
   wrapperGoMod?: string;
@@ -52,6 +56,8 @@ export const KUSTOMIZE_VERSION = '5.8.2';
 export const CONTAINERD_VERSION = '2.4.2';
 export const CNI_PLUGINS_VERSION = '1.10.0';
 export const COREDNS_VERSION = '1.15.0';
+/** v1.7 needs a newer Go than the machine's; keep to 1.6.x. */
+export const GATEWAY_API_VERSION = '1.6.3';
 /** Bump when images/pause/main.go changes. */
 export const PAUSE_VERSION = '1.0.0';
 
@@ -231,5 +237,17 @@ export const TOOLS: readonly Tool[] = [
     packages: ['.'],
     localSource: 'images/pause',
     ldflags: [],
+  },
+  {
+    name: 'gateway-api',
+    version: GATEWAY_API_VERSION,
+    binaries: ['gateway-api-crds.yaml'],
+    packages: [],
+    ldflags: [],
+    assets: {
+      module: `sigs.k8s.io/gateway-api@v${GATEWAY_API_VERSION}`,
+      dirs: ['config/crd/standard'],
+      file: 'gateway-api-crds.yaml',
+    },
   },
 ];
