@@ -8,6 +8,7 @@ import { demoCommand } from './demo.ts';
 import { devClusterCommand } from './dev-cluster.ts';
 import { exitQuietlyOnClosedPipe } from './output.ts';
 import { repoCommand } from './repo/index.ts';
+import { rolloutCommand } from './rollout/index.ts';
 
 export function program(): Command {
   return new Command('sluice')
@@ -17,6 +18,7 @@ export function program(): Command {
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .addCommand(appCommand())
+    .addCommand(rolloutCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())
     .addCommand(controllerCommand())
