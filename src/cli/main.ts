@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { SluiceError, errorMessage } from '../errors.ts';
 import { appCommand } from './app/index.ts';
 import { controllerCommand, installCrdsCommand, serverCommand } from './controller.ts';
+import { convertCommand } from './convert.ts';
 import { clusterCommand } from './cluster/index.ts';
 import { demoCommand } from './demo.ts';
 import { devClusterCommand } from './dev-cluster.ts';
@@ -19,6 +20,7 @@ export function program(): Command {
     .showHelpAfterError('(add --help for usage)')
     .addCommand(appCommand())
     .addCommand(rolloutCommand())
+    .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())
     .addCommand(controllerCommand())
