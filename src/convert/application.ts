@@ -101,7 +101,7 @@ function syncPolicyRules(spec: Json, issues: Found[]): void {
       found(
         'unsupported',
         [...base, 'managedNamespaceMetadata'],
-        'not supported: CreateNamespace=true creates a plain Namespace; keep a Namespace manifest in Git for its labels and annotations',
+        'Sluice does not label or annotate the namespace it creates (CreateNamespace=true): keep a Namespace manifest in Git for that',
       ),
     );
   const options = Array.isArray(policy['syncOptions']) ? (policy['syncOptions'] as unknown[]) : [];
