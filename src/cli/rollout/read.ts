@@ -84,9 +84,10 @@ export function getCommand(): Command {
         return;
       }
       const view = rolloutView(tree);
-      printData(o.output, { ...view, rollout: tree.rollout }, () =>
-        renderRollout(view, new Date()),
-      );
+      // As kubectl prints objects: without managedFields.
+      const { managedFields: _, ...metadata } = tree.rollout.metadata;
+      const rollout = { ...tree.rollout, metadata };
+      printData(o.output, { ...view, rollout }, () => renderRollout(view, new Date()));
     });
   });
 }
