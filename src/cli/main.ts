@@ -3,11 +3,13 @@ import { Command, CommanderError } from 'commander';
 import { SluiceError, errorMessage } from '../errors.ts';
 import { appCommand } from './app/index.ts';
 import { controllerCommand, installCrdsCommand, serverCommand } from './controller.ts';
+import { convertCommand } from './convert.ts';
 import { clusterCommand } from './cluster/index.ts';
 import { demoCommand } from './demo.ts';
 import { devClusterCommand } from './dev-cluster.ts';
 import { exitQuietlyOnClosedPipe } from './output.ts';
 import { repoCommand } from './repo/index.ts';
+import { rolloutCommand } from './rollout/index.ts';
 
 export function program(): Command {
   return new Command('sluice')
@@ -17,6 +19,8 @@ export function program(): Command {
     .version('0.1.0')
     .showHelpAfterError('(add --help for usage)')
     .addCommand(appCommand())
+    .addCommand(rolloutCommand())
+    .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())
     .addCommand(controllerCommand())
