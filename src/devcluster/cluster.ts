@@ -34,6 +34,8 @@ import { KUBERNETES_VERSION } from './tools.ts';
 import { destroyRealNode, pickNodeNetwork, prepareRealNode, startRealNode } from './node/node.ts';
 import { REAL_NODE_NAME } from './node/config.ts';
 import { requireNodeHost } from './doctor.ts';
+import { installGatewayApiCrds } from './gateway-api.ts';
+import { Kube } from '../kube/api.ts';
 import { registryAddress, startClusterRegistry, waitClusterRegistry } from './cluster-registry.ts';
 
 export interface UpOptions {
@@ -204,14 +206,25 @@ async function startAll(ctx: StartContext): Promise<void> {
   const registry = await startClusterRegistry(state, paths.dir, address, ctx.progress);
   await record(registry);
   const registryReady = waitClusterRegistry(address, registry);
+  // The Gateway API's CRDs, so HTTPRoutes (progressive delivery's router) can be used at once.
+  const gatewayApi = withKube(paths.kubeconfig, (kube) => installGatewayApiCrds(kube));
   if (node && p?.ok) {
     ctx.progress.detail(`real node ${node.name} (kubelet, kube-proxy, CoreDNS)`);
     const agents = startRealNode(nodeCtx, node, p.r.containerd, paths.kubeconfig);
-    const [started] = await Promise.allSettled([agents, registryReady]);
+    const [started] = await Promise.allSettled([agents, registryReady, gatewayApi]);
     if (started.status === 'fulfilled') for (const c of started.value) await record(c);
     await agents;
   }
-  await registryReady;
+  await Promise.all([registryReady, gatewayApi]);
+}
+
+async function withKube<T>(kubeconfig: string, fn: (kube: Kube) => Promise<T>): Promise<T> {
+  const kube = await Kube.connect(kubeconfig);
+  try {
+    return await fn(kube);
+  } finally {
+    await kube.close();
+  }
 }
 
 async function startControlPlane(

@@ -16,10 +16,8 @@ import type { Kube } from '../../kube/api.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { whileBusy } from '../app/common.ts';
 
-/** The label on a Rollout's ReplicaSets, pods and AnalysisRuns: the pod-template hash. */
-export const HASH_LABEL = 'rollouts-pod-template-hash';
-/** The annotation on a Rollout's ReplicaSets: the revision number (Argo Rollouts' name). */
-export const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
+export { HASH_LABEL, REVISION_ANNOTATION } from '../../rollouts/replicasets.ts';
+import { HASH_LABEL } from '../../rollouts/replicasets.ts';
 
 export interface Container {
   name: string;
