@@ -74,9 +74,12 @@ export class RolloutController {
   private readonly kube: Kube;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly namespaces: readonly string[] | undefined;
+  private disabled = false;
 
   constructor(o: RolloutControllerOptions) {
     this.kube = o.kube;
+    this.namespaces = o.namespaces;
     this.log = o.log;
     this.now = o.now ?? Date.now;
     this.rollouts = new Controller<Rollout, Flags>({
@@ -116,17 +119,57 @@ export class RolloutController {
     });
   }
 
+  /**
+   * Starts the caches — unless RBAC does not let this controller watch Rollouts and their
+   * ReplicaSets where it works: then it says so and stays off, so the rest of the Manager (the
+   * Application controller) is not held up by a watch that can never start.
+   */
   async start(): Promise<void> {
+    const refused = await this.refusedAccess();
+    if (refused.length > 0) {
+      this.disabled = true;
+      this.log.warn('the Rollout controller is off: RBAC refuses what it needs', {
+        refused: refused.join(', '),
+      });
+      return;
+    }
     await Promise.all([...this.sets.map((i) => i.start()), this.rollouts.start()]);
   }
 
   startLeading(leader: AbortSignal): void {
-    this.rollouts.startLeading(leader);
+    if (!this.disabled) this.rollouts.startLeading(leader);
   }
 
   async stop(): Promise<void> {
+    if (this.disabled) return;
     await this.rollouts.stop();
     for (const i of this.sets) i.stop();
+  }
+
+  /** What of `list`/`watch` on rollouts and replicasets RBAC refuses, in the namespaces watched. */
+  private async refusedAccess(): Promise<string[]> {
+    const refused: string[] = [];
+    for (const namespace of this.namespaces ?? [undefined]) {
+      for (const [group, resource] of [
+        ['sluice.dev', 'rollouts'],
+        ['apps', 'replicasets'],
+      ] as const) {
+        for (const verb of ['list', 'watch']) {
+          const review = await this.kube.create<KubeObject & { status?: { allowed?: boolean } }>({
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            metadata: {},
+            spec: {
+              resourceAttributes: { group, resource, verb, ...(namespace ? { namespace } : {}) },
+            },
+          });
+          if (!review.status?.allowed) {
+            refused.push(`${verb} ${resource}.${group} in ${namespace ?? 'all namespaces'}`);
+          }
+        }
+      }
+    }
+    return refused;
   }
 
   private owned(ro: Rollout): ReplicaSet[] {

@@ -4,6 +4,7 @@
  * ServiceAccount, a kubeconfig holding that ServiceAccount's token, and the objects a release
  * should have created.
  */
+import { allCrds } from '../../src/api/crd.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,11 @@ export async function liveObjects(
  * Lets a release own a CRD that exists already (another test, or `sluice install-crds`, made
  * it): Helm adopts an object carrying its release's ownership metadata.
  */
+/** Every CRD of Sluice adopted into the release (see adoptCrd). */
+export async function adoptCrds(kube: Kube, r: Release): Promise<void> {
+  for (const crd of allCrds()) await adoptCrd(kube, crd.metadata.name ?? '', r);
+}
+
 export async function adoptCrd(kube: Kube, name: string, r: Release): Promise<void> {
   const crd = await kube.get(
     'apiextensions.k8s.io/v1',

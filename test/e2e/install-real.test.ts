@@ -16,12 +16,11 @@ import { pushSluiceImage } from '../../src/devcluster/images/sluice-image.ts';
 import type { ClusterState } from '../../src/devcluster/state.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { API_VERSION, KIND, type Application } from '../../src/api/application.ts';
-import { APPLICATION_CRD_NAME } from '../../src/api/crd.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { configMap, waitApp } from './gitops-harness.ts';
 import { eventually, kube, kubeconfigPath, uniqueName } from './harness.ts';
-import { adoptCrd, helmInstall, helmUninstall, kubectl, type Release } from './install-harness.ts';
+import { adoptCrds, helmInstall, helmUninstall, kubectl, type Release } from './install-harness.ts';
 
 const REAL_NODE_LABEL = 'sluice.dev/real-node';
 const LEASE_SECONDS = 10;
@@ -201,7 +200,7 @@ describe('Sluice installed in the cluster, on the real node', () => {
       ],
       setString: [`nodeSelector.${REAL_NODE_LABEL.replace('.', '\\.')}=true`],
     };
-    await adoptCrd(k, APPLICATION_CRD_NAME, r);
+    await adoptCrds(k, r);
     cleanups.push(() => helmUninstall(r));
     await helmInstall(r, ['--wait', '--timeout', '5m']);
 

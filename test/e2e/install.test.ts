@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_VERSION, KIND, type Application } from '../../src/api/application.ts';
-import { APPLICATION_CRD_NAME } from '../../src/api/crd.ts';
+import { allCrds, APPLICATION_CRD_NAME } from '../../src/api/crd.ts';
 import { installCrds } from '../../src/api/install.ts';
 import { FINALIZER } from '../../src/gitops/annotations.ts';
 import type { Kube } from '../../src/kube/api.ts';
@@ -21,7 +21,7 @@ import { silentProgress } from '../../src/util/progress.ts';
 import { configMap, createApp, createRepo, deployment, waitApp } from './gitops-harness.ts';
 import { eventually, kube, uniqueName } from './harness.ts';
 import {
-  adoptCrd,
+  adoptCrds,
   canI,
   helmInstall,
   helmUninstall,
@@ -127,9 +127,12 @@ async function expectUninstalled(k: Kube, r: Release, objects: KubeObject[]): Pr
       ? remaining.map((o) => o.ref)
       : undefined;
   });
-  expect(left).toEqual(
+  // The CRDs stay (crds.keep), every one of them.
+  expect([...left].sort()).toEqual(
     objects.some((o) => o.kind === 'CustomResourceDefinition')
-      ? [`CustomResourceDefinition/${APPLICATION_CRD_NAME}`]
+      ? allCrds()
+          .map((c) => `CustomResourceDefinition/${c.metadata.name ?? ''}`)
+          .sort()
       : [],
   );
 }
@@ -163,7 +166,7 @@ describe('helm install of Sluice', () => {
       // Only its own Applications: other tests run their apps in this cluster at the same time.
       set: [`controller.appNamespaces={${ns}}`],
     };
-    await adoptCrd(k, APPLICATION_CRD_NAME, r);
+    await adoptCrds(k, r);
     cleanups.push(() => helmUninstall(r));
     const notes = await helmInstall(r, ['--wait', '--timeout', '120s']);
     const objects = await releaseObjects(r);
