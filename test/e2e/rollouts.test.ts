@@ -1,5 +1,5 @@
 /**
- * Canary Rollouts on the real node: the sample web app's pods really start, pass readiness and
+ * Rollouts on the real node (canary and blue-green): the sample web app's pods really start, pass readiness and
  * serve; the controller walks setWeight / pause steps by pod share, waits at `pause: {}` until
  * promoted, makes the canary stable at the end, and on abort brings the stable pods back before
  * it moves the weight back and scales the canary down.
@@ -103,7 +103,7 @@ async function setVersion(k: Kube, version: string): Promise<void> {
   await k.mergePatch(r!, { spec: { template } });
 }
 
-describe('canary Rollouts', () => {
+describe('Rollouts', () => {
   it('deploys, walks the steps by pod share, waits to be promoted, and makes the canary stable', async () => {
     const k = await kube();
     await startController(k);
@@ -187,6 +187,69 @@ describe('canary Rollouts', () => {
     const r = await waitFor(k, 'Degraded', (x) => x.status?.phase === 'Degraded');
     expect(r.status?.message).toContain('spec.template is missing');
     expect(r.status?.conditions?.find((c) => c.type === 'InvalidSpec')?.status).toBe('True');
+    expect(await sets(k)).toEqual({});
+  });
+
+  it('blue-green: preview beside active, promoted by hand, the active Service switches, the old version drains', async () => {
+    const k = await kube();
+    await startController(k);
+    for (const name of ['web-active', 'web-preview']) {
+      await k.create({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: ns() },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+      });
+    }
+    const bg = rollout('blue', []);
+    bg.spec.replicas = 2;
+    bg.spec.strategy = {
+      blueGreen: {
+        activeService: 'web-active',
+        previewService: 'web-preview',
+        autoPromotionEnabled: false,
+        scaleDownDelaySeconds: 2,
+      },
+    };
+    await k.create(bg);
+    const first = await waitFor(k, 'blue Healthy', (r) => r.status?.phase === 'Healthy');
+    const blue = first.status!.stableRS!;
+    const selector = async (svc: string): Promise<string | undefined> =>
+      (
+        (await k.get('v1', 'Service', ns(), svc)) as
+          { spec?: { selector?: Record<string, string> } } | undefined
+      )?.spec?.selector?.[HASH_LABEL];
+    expect(await selector('web-active')).toBe(blue);
+
+    await setVersion(k, 'green');
+    const paused = await waitFor(k, 'green previewed', (r) => r.status?.phase === 'Paused');
+    const green = paused.status!.currentPodHash!;
+    expect(await selector('web-active')).toBe(blue);
+    expect(await selector('web-preview')).toBe(green);
+    expect((await sets(k))[green]?.available).toBe(2);
+
+    await k.mergePatch(paused, { status: { pauseConditions: null } }, { subresource: 'status' });
+    await waitFor(k, 'green active', (r) => r.status?.stableRS === green);
+    expect(await selector('web-active')).toBe(green);
+    // The old version drains after scaleDownDelaySeconds.
+    const drained = await eventually('blue scaled down', async () => {
+      const s = await sets(k);
+      return s[blue]?.replicas === 0 ? s : undefined;
+    });
+    expect(drained[green]).toEqual({ replicas: 2, available: 2 });
+    expect((await get(k))?.status?.phase).toBe('Healthy');
+  });
+
+  it('a Service named in the strategy that does not exist: a clear condition, nothing started', async () => {
+    const k = await kube();
+    await startController(k);
+    const bg = rollout('v1', []);
+    bg.spec.strategy = { blueGreen: { activeService: 'no-such-service' } };
+    await k.create(bg);
+    const r = await waitFor(k, 'Degraded', (x) => x.status?.phase === 'Degraded');
+    expect(r.status?.message).toBe(
+      `Service "no-such-service" named in spec.strategy.blueGreen.activeService does not exist in namespace ${ns()}`,
+    );
     expect(await sets(k)).toEqual({});
   });
 });
