@@ -323,6 +323,7 @@ export class GitOpsController {
         ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
       });
       this.manager.add(this.rollouts);
+      this.manager.addMetrics(this.rollouts.metrics.registry);
     }
   }
 

@@ -21,6 +21,7 @@ import type { Logger } from '../util/log.ts';
 import { planBlueGreen } from './bluegreen.ts';
 import { planCanary, validateCanary, type ReplicaSetInfo } from './canary.ts';
 import { podTemplateHash } from './hash.ts';
+import { RolloutMetrics } from './metrics.ts';
 import {
   HASH_LABEL,
   newReplicaSet,
@@ -76,6 +77,7 @@ export class RolloutController {
   private readonly now: () => number;
   private readonly namespaces: readonly string[] | undefined;
   private disabled = false;
+  readonly metrics = new RolloutMetrics();
 
   constructor(o: RolloutControllerOptions) {
     this.kube = o.kube;
@@ -97,7 +99,11 @@ export class RolloutController {
       reconciler: { reconcile: (req) => this.reconcile(req) },
       log: o.log,
     });
-    this.rollouts.onEvent((_type, obj) => this.patcher.observe(obj));
+    this.rollouts.onEvent((type, obj) => {
+      this.patcher.observe(obj);
+      if (type === 'deleted') this.metrics.forget(obj.metadata.namespace, obj.metadata.name);
+      else this.metrics.observe(obj);
+    });
     this.sets = (o.namespaces ?? [undefined]).map((namespace) => {
       const inf = new Informer<ReplicaSet>(o.kube, {
         apiVersion: 'apps/v1',
@@ -177,6 +183,15 @@ export class RolloutController {
   }
 
   async reconcile(req: ReconcileRequest<Flags>): Promise<ReconcileResult> {
+    const end = this.metrics.reconcileSeconds.startTimer();
+    try {
+      return await this.reconcileOnce(req);
+    } finally {
+      end();
+    }
+  }
+
+  private async reconcileOnce(req: ReconcileRequest<Flags>): Promise<ReconcileResult> {
     const cached = this.rollouts.get(req.namespace, req.name);
     if (!cached || cached.metadata.deletionTimestamp) return {};
     const ro = this.patcher.current(cached);
