@@ -4,7 +4,7 @@
  * ENOTFOUND prometheus.monitoring`, `no answer within 30s`). A cancelled reconcile (`signal`)
  * is rethrown as it is: that is not a measurement.
  */
-import { request, type Dispatcher } from 'undici';
+import { request } from 'undici';
 import { ProviderError } from './types.ts';
 
 export interface HttpAnswer {
