@@ -11,7 +11,13 @@ import { SluiceError } from '../../errors.ts';
 import type { ArgValues } from '../args.ts';
 import type { Value } from '../expr/index.ts';
 
-export type ProviderErrorKind = 'Unreachable' | 'QueryError' | 'BadResponse' | 'JobError';
+export type ProviderErrorKind =
+  | 'Unreachable'
+  | 'QueryError'
+  | 'BadResponse'
+  | 'JobError'
+  /** Not the provider's answer: something went wrong in Sluice while asking. */
+  | 'Internal';
 
 export class ProviderError extends SluiceError {
   readonly kind: ProviderErrorKind;
