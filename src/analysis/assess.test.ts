@@ -1,7 +1,6 @@
 /**
- * Argo Rollouts' analysis rules as tables: result mapping (judge), metric policies with their
- * defaults, when measurements are due, how they are counted and bounded, and the phases of
- * metrics and runs.
+ * Argo Rollouts' analysis rules as tables: when measurements are due, how they are counted and
+ * bounded, and the phases of metrics and runs.
  */
 import { describe, expect, it } from 'vitest';
 import type { AnalysisPhase, Measurement, Metric, MetricResult } from '../api/analysis.ts';
@@ -13,205 +12,15 @@ import {
   recordMeasurement,
   type RunState,
 } from './assess.ts';
-import { judge } from './judge.ts';
 import { metricPolicy, runPolicies, type MetricPolicy } from './policy.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
 
-describe("judge: Argo's result mapping", () => {
-  const S = 'result[0] >= 0.99';
-  const F = 'result[0] < 0.9';
-  it.each([
-    ['no conditions', {}, [0.5], 'Successful', undefined],
-    ['success only, true', { successCondition: S }, [0.995], 'Successful', undefined],
-    [
-      'success only, false',
-      { successCondition: S },
-      [0.91],
-      'Failed',
-      'result [0.91] does not satisfy result[0] >= 0.99',
-    ],
-    ['failure only, false', { failureCondition: F }, [0.95], 'Successful', undefined],
-    [
-      'failure only, true',
-      { failureCondition: F },
-      [0.5],
-      'Failed',
-      'result [0.5] meets failureCondition result[0] < 0.9',
-    ],
-    [
-      'both, success true',
-      { successCondition: S, failureCondition: F },
-      [1],
-      'Successful',
-      undefined,
-    ],
-    [
-      'both, failure true',
-      { successCondition: S, failureCondition: F },
-      [0.5],
-      'Failed',
-      'result [0.5] meets failureCondition result[0] < 0.9',
-    ],
-    [
-      'both, neither',
-      { successCondition: S, failureCondition: F },
-      [0.95],
-      'Inconclusive',
-      'result [0.95] meets neither successCondition result[0] >= 0.99 nor failureCondition result[0] < 0.9',
-    ],
-    [
-      'both true: failure wins',
-      { successCondition: 'result > 0', failureCondition: 'result > 0' },
-      1,
-      'Failed',
-      'result 1 meets failureCondition result > 0',
-    ],
-    [
-      'empty result',
-      { successCondition: S },
-      [],
-      'Error',
-      'cannot evaluate result[0] >= 0.99 on result []: index 0 is out of range (length 0) at 7',
-    ],
-    [
-      'failure condition cannot evaluate',
-      { successCondition: 'true', failureCondition: 'result.x > 1' },
-      5,
-      'Error',
-      "cannot evaluate result.x > 1 on result 5: cannot read field 'x' of number at 7",
-    ],
-    [
-      'not a boolean',
-      { successCondition: 'result' },
-      0.5,
-      'Error',
-      'condition must be true or false, got number',
-    ],
-    [
-      'NaN is not >= 0.99',
-      { successCondition: 'result[0] >= 0.99' },
-      [NaN],
-      'Failed',
-      'result [NaN] does not satisfy result[0] >= 0.99',
-    ],
-    [
-      'a multi-line condition reads as one line',
-      { successCondition: 'len(result) > 0\n  && result[0] > 1\n' },
-      [0],
-      'Failed',
-      'result [0] does not satisfy len(result) > 0 && result[0] > 1',
-    ],
-  ] as Array<
-    [
-      string,
-      Pick<Metric, 'successCondition' | 'failureCondition'>,
-      never,
-      AnalysisPhase,
-      string | undefined,
-    ]
-  >)('%s', (_name, conditions, value, phase, message) => {
-    const j = judge(value, conditions);
-    expect(j.phase).toBe(phase);
-    if (message === undefined) expect(j.message).toBeUndefined();
-    else expect(j.message).toContain(message);
-  });
-});
-
 const metric = (m: Partial<Metric> = {}): Metric => ({
   name: 'm',
   provider: { web: { url: 'http://127.0.0.1:1/' } },
   ...m,
-});
-
-describe('metricPolicy: defaults and validation', () => {
-  it.each([
-    [
-      'defaults: measure once',
-      {},
-      {
-        count: 1,
-        intervalMs: undefined,
-        failureLimit: 0,
-        inconclusiveLimit: 0,
-        consecutiveErrorLimit: 4,
-        retention: 10,
-        dryRun: false,
-        initialDelayMs: 0,
-      },
-    ],
-    [
-      'interval without count: unbounded',
-      { interval: '30s' },
-      { count: undefined, intervalMs: 30_000 },
-    ],
-    ['count 0 is unset', { interval: '1m', count: 0 }, { count: undefined, intervalMs: 60_000 }],
-    ['count as a string (from an argument)', { interval: '1s', count: '5' }, { count: 5 }],
-    [
-      'limits as strings',
-      { interval: '1s', count: 5, failureLimit: '2', consecutiveErrorLimit: '-1' },
-      { failureLimit: 2, consecutiveErrorLimit: -1 },
-    ],
-    ['initialDelay', { initialDelay: '1m30s' }, { initialDelayMs: 90_000 }],
-    [
-      'sub-second durations',
-      { interval: '500ms', initialDelay: '1.5s' },
-      { intervalMs: 500, initialDelayMs: 1500 },
-    ],
-  ] as Array<[string, Partial<Metric>, Partial<MetricPolicy>]>)('%s', (_n, m, want) => {
-    expect(metricPolicy(metric(m), {})).toMatchObject(want);
-  });
-
-  it('dry-run and retention by name or .*', () => {
-    const spec = {
-      dryRun: [{ metricName: 'm' }],
-      measurementRetention: [{ metricName: '.*', limit: 3 }],
-    };
-    expect(metricPolicy(metric(), spec)).toMatchObject({ dryRun: true, retention: 3 });
-    expect(metricPolicy(metric({ name: 'other' }), { dryRun: [{ metricName: 'm' }] }).dryRun).toBe(
-      false,
-    );
-  });
-
-  it.each([
-    ['interval: 30', { interval: '30' }, 'metric m: interval: "30" is not a duration'],
-    [
-      'initialDelay: soon',
-      { initialDelay: 'soon' },
-      'metric m: initialDelay: "soon" is not a duration',
-    ],
-    ['count > 1 without interval', { count: 3 }, 'metric m: count 3 needs an interval'],
-    [
-      'count below failureLimit',
-      { interval: '1s', count: 1, failureLimit: 2 },
-      'count 1 is less than failureLimit 2',
-    ],
-    ['count not a number', { count: 'three' }, 'metric m: count "three" is not an integer'],
-    ['failureLimit -2', { failureLimit: -2 }, 'failureLimit -2 must be -1 (unlimited) or more'],
-    ['no provider', { provider: {} }, 'metric m: no provider'],
-    [
-      'two providers',
-      { provider: { web: { url: 'x' }, job: { spec: {} } } },
-      'more than one provider (web, job)',
-    ],
-    [
-      'bad condition',
-      { successCondition: 'result >' },
-      'metric m: successCondition "result >": unexpected end of condition at 9',
-    ],
-  ] as Array<[string, Partial<Metric>, string]>)('invalid: %s', (_n, m, message) => {
-    expect(() => metricPolicy(metric(m), {})).toThrow(message);
-  });
-
-  it('duplicate metric names', () => {
-    expect(() => runPolicies({ metrics: [metric(), metric()] })).toThrow(
-      expect.objectContaining({
-        code: 'DuplicateMetric',
-        message: 'metric m is defined twice',
-      }) as Error,
-    );
-  });
 });
 
 const done = (phase: AnalysisPhase, finishedAt = 10, message?: string): Measurement => ({

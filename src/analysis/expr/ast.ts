@@ -54,3 +54,27 @@ export type Node =
   | { kind: 'closure'; pos: number; body: Node };
 
 export type NodeOf<K extends Node['kind']> = Extract<Node, { kind: K }>;
+
+/** The nodes directly below `node`. */
+export function children(node: Node): Node[] {
+  switch (node.kind) {
+    case 'array':
+      return node.items;
+    case 'unary':
+      return [node.operand];
+    case 'binary':
+      return [node.left, node.right];
+    case 'conditional':
+      return [node.test, node.then, node.else];
+    case 'member':
+      return [node.object];
+    case 'index':
+      return [node.object, node.index];
+    case 'call':
+      return node.args;
+    case 'closure':
+      return [node.body];
+    default:
+      return [];
+  }
+}

@@ -9,7 +9,7 @@
  * arguments or `#` outside a predicate is a syntax error with its position. Nesting is bounded
  * (MAX_DEPTH), so hostile input cannot exhaust the stack.
  */
-import type { BinaryOp, Node } from './ast.ts';
+import { children, type BinaryOp, type Node } from './ast.ts';
 import { BUILTINS } from './builtins.ts';
 import { ExprSyntaxError } from './errors.ts';
 import { tokenize, type Token } from './lexer.ts';
@@ -296,27 +296,4 @@ class Parser {
 function checkDepth(node: Node, depth: number): void {
   if (depth > MAX_DEPTH) throw tooDeep(node.pos);
   for (const child of children(node)) checkDepth(child, depth + 1);
-}
-
-function children(node: Node): Node[] {
-  switch (node.kind) {
-    case 'array':
-      return node.items;
-    case 'unary':
-      return [node.operand];
-    case 'binary':
-      return [node.left, node.right];
-    case 'conditional':
-      return [node.test, node.then, node.else];
-    case 'member':
-      return [node.object];
-    case 'index':
-      return [node.object, node.index];
-    case 'call':
-      return node.args;
-    case 'closure':
-      return [node.body];
-    default:
-      return [];
-  }
 }
