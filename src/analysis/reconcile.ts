@@ -72,6 +72,12 @@ function seqOf(result: MetricResult | undefined): number {
   return (r.count ?? 0) + (r.error ?? 0) + 1;
 }
 
+const inFlight = (run: AnalysisRun): boolean =>
+  (run.status?.metricResults ?? []).some((r) => {
+    const last = r.measurements?.[r.measurements.length - 1];
+    return last !== undefined && last.finishedAt === undefined;
+  });
+
 function redactor(run: AnalysisRun, args: ArgValues): (text: string) => string {
   const secrets = (run.spec.args ?? [])
     .filter((a) => a.valueFrom?.secretKeyRef)
@@ -86,6 +92,9 @@ export async function stepRun(
   signal: AbortSignal,
 ): Promise<StepResult> {
   const now = deps.now();
+  // A run that ended is done, unless a Job it started still has to be ended: no request at all.
+  if (isCompleted(run.status?.phase) && !inFlight(run))
+    return { status: run.status ?? {}, dropped: [] };
   const retryMs = deps.errorRetryMs ?? DEFAULT_ERROR_RETRY_MS;
   const ns = run.metadata.namespace;
   // 1-2. Arguments and policies.
@@ -102,7 +111,6 @@ export async function stepRun(
     policies = runPolicies(state.spec);
   } catch (err) {
     if (signal.aborted) throw err;
-    if (isCompleted(run.status?.phase)) return { status: run.status ?? {}, dropped: [] };
     return invalid(run, `analysis spec invalid: ${errorMessage(err)}`, now);
   }
   // 3-4. Measurements due now.
