@@ -29,6 +29,14 @@ export interface MeasureInput {
   redact: (text: string) => string;
 }
 
+/** Messages are kept up to this many characters (a provider may say a lot). */
+const MAX_MESSAGE = 1000;
+
+const say = (i: MeasureInput, text: string): string => {
+  const t = i.redact(text);
+  return t.length > MAX_MESSAGE ? `${t.slice(0, MAX_MESSAGE - 3)}...` : t;
+};
+
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 async function ask(i: MeasureInput): Promise<ProviderResult | 'terminated'> {
@@ -75,13 +83,13 @@ function finished(
     return {
       ...base,
       phase: answer.phase,
-      ...(answer.message ? { message: i.redact(answer.message) } : {}),
+      ...(answer.message ? { message: say(i, answer.message) } : {}),
     };
   if (answer.kind === 'error')
     return {
       ...base,
       phase: 'Error',
-      message: i.redact(answer.error.message),
+      message: say(i, answer.error.message),
       metadata: { ...base.metadata, errorKind: answer.error.kind },
     };
   const j = judge(answer.value, i.metric);
@@ -89,7 +97,7 @@ function finished(
     ...base,
     phase: j.phase,
     value: formatValue(answer.value, MAX_VALUE),
-    ...(j.message ? { message: i.redact(j.message) } : {}),
+    ...(j.message ? { message: say(i, j.message) } : {}),
     ...(j.phase === 'Error' ? { metadata: { ...base.metadata, errorKind: 'Evaluation' } } : {}),
   };
 }
