@@ -80,6 +80,11 @@ describe('metricPolicy: defaults and validation', () => {
       'more than one provider (web, job)',
     ],
     [
+      'bad jsonPath',
+      { provider: { web: { url: 'x', jsonPath: '$.a[' } } },
+      'metric m: jsonPath: cannot read path "$.a["',
+    ],
+    [
       'bad condition',
       { successCondition: 'result >' },
       'metric m: successCondition "result >": unexpected end of condition at 9',

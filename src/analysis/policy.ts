@@ -8,6 +8,7 @@ import type { AnalysisRunSpec, Metric } from '../api/analysis.ts';
 import { compileCondition } from './expr/index.ts';
 import { parseDuration } from './duration.ts';
 import { AnalysisError } from './errors.ts';
+import { parsePath } from './jsonpath.ts';
 
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 export const DEFAULT_MEASUREMENT_RETENTION = 10;
@@ -104,13 +105,20 @@ function checkPolicy(p: MetricPolicy, metric: Metric): void {
         : `more than one provider (${providers.map(([k]) => k).join(', ')})`,
       'set exactly one of provider.prometheus, provider.web, provider.job',
     );
+  checkExpressions(p.name, metric);
+}
+
+/** Conditions parse, a web jsonPath reads: a typo fails the run at once, not each measurement. */
+function checkExpressions(name: string, metric: Metric): void {
+  const path = metric.provider.web?.jsonPath;
+  if (path !== undefined) parsePath(path, `metric ${name}: jsonPath`);
   for (const field of ['successCondition', 'failureCondition'] as const) {
     const source = metric[field];
     if (source === undefined) continue;
     try {
       compileCondition(source);
     } catch (err) {
-      throw invalid(p.name, `${field} ${JSON.stringify(source)}: ${(err as Error).message}`);
+      throw invalid(name, `${field} ${JSON.stringify(source)}: ${(err as Error).message}`);
     }
   }
 }
