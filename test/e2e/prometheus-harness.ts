@@ -103,6 +103,8 @@ export interface RunningPrometheus {
   pid: number;
   /** An instant query; the raw `data` of Prometheus' answer. */
   query(promql: string): Promise<{ resultType: string; result: unknown[] }>;
+  /** Scrape these targets from now on (e.g. the pods of a new ReplicaSet), with extra labels. */
+  setTargets(targets: readonly string[], labels?: Record<string, string>): Promise<void>;
   /** Waits until `promql` returns a non-empty vector (series exist, the condition holds). */
   waitFor(promql: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -117,7 +119,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function config(targets: readonly string[], intervalS: number): string {
+/** Targets come from a file Prometheus watches, so `setTargets` takes effect within a second. */
+function config(dir: string, intervalS: number, metricsPath: string): string {
   return [
     'global:',
     `  scrape_interval: ${intervalS}s`,
@@ -126,11 +129,16 @@ function config(targets: readonly string[], intervalS: number): string {
     '  - job_name: test',
     `    scrape_interval: ${intervalS}s`,
     `    scrape_timeout: ${intervalS}s`,
-    '    static_configs:',
-    `      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]`,
+    `    metrics_path: ${JSON.stringify(metricsPath)}`,
+    '    file_sd_configs:',
+    `      - files: [${JSON.stringify(join(dir, 'targets.json'))}]`,
+    '        refresh_interval: 1s',
     '',
   ].join('\n');
 }
+
+const targetsFile = (targets: readonly string[], labels: Record<string, string> = {}): string =>
+  JSON.stringify([{ targets, labels }]);
 
 async function exited(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return true;
@@ -141,14 +149,25 @@ async function exited(child: ChildProcess, ms: number): Promise<boolean> {
 }
 
 export async function startPrometheus(options: {
+  /** `host:port` to scrape (job `test`; the `instance` label is the target). */
   targets: readonly string[];
   scrapeIntervalS?: number;
+  /** Default `/metrics`. */
+  metricsPath?: string;
 }): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-prometheus-'));
-  await writeFile(
-    join(dir, 'prometheus.yml'),
-    config(options.targets, options.scrapeIntervalS ?? 1),
-  );
+  const setTargets = (targets: readonly string[], labels?: Record<string, string>): Promise<void> =>
+    writeFile(join(dir, 'targets.json'), targetsFile(targets, labels));
+  try {
+    await setTargets(options.targets);
+    await writeFile(
+      join(dir, 'prometheus.yml'),
+      config(dir, options.scrapeIntervalS ?? 1, options.metricsPath ?? '/metrics'),
+    );
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logPath = join(dir, 'prometheus.log');
@@ -207,6 +226,7 @@ export async function startPrometheus(options: {
     url,
     pid: child.pid ?? 0,
     query,
+    setTargets,
     waitFor: (promql, timeoutMs = 30_000) =>
       waitUntil(`${promql} to return data`, timeoutMs, async () => {
         const data = await query(promql).catch(() => undefined);
