@@ -8,6 +8,7 @@ import type { KubeObject } from '../kube/types.ts';
 import { argValues, resolveArgs, substitute, substituteMetric } from './args.ts';
 import { buildAnalysisRun } from './build.ts';
 import { parsePath, readPath } from './jsonpath.ts';
+import { loadTemplates } from './templates.ts';
 
 const args = new Map([
   ['service', 'web'],
@@ -284,4 +285,32 @@ describe('buildAnalysisRun', () => {
       );
     },
   );
+});
+
+describe('loadTemplates', () => {
+  const shop = template('rate', { metrics: [] });
+  const global = template('lat', { metrics: [] }, 'ClusterAnalysisTemplate');
+  const lookup = (kind: string, namespace: string | undefined, name: string) =>
+    Promise.resolve(
+      [shop, global].find(
+        (t) => t.kind === kind && t.metadata.namespace === namespace && t.metadata.name === name,
+      ),
+    );
+
+  it('finds namespaced and cluster templates', async () => {
+    const got = await loadTemplates(lookup, 'shop', [
+      { templateName: 'rate' },
+      { templateName: 'lat', clusterScope: true },
+    ]);
+    expect(got).toEqual([shop, global]);
+  });
+
+  it.each([
+    [{ templateName: 'nope' }, 'AnalysisTemplate/shop/nope does not exist'],
+    [{ templateName: 'rate', clusterScope: true }, 'ClusterAnalysisTemplate/rate does not exist'],
+  ])('%j is TemplateNotFound', async (ref, message) => {
+    await expect(loadTemplates(lookup, 'shop', [ref])).rejects.toThrow(
+      expect.objectContaining({ code: 'TemplateNotFound', message }) as Error,
+    );
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * Errors of analysis: a spec that cannot run (InvalidAnalysis), arguments that do not resolve
- * (MissingArgument, UnknownArgument), templates that do not merge (DuplicateMetric,
- * ConflictingArgument). Each names the object and what to change; `code` is what callers test.
+ * (MissingArgument, UnknownArgument), templates that are missing (TemplateNotFound) or do not
+ * merge (DuplicateMetric, ConflictingArgument). Each names the object and what to change; `code` is what callers test.
  */
 import { SluiceError } from '../errors.ts';
 
@@ -11,7 +11,8 @@ export type AnalysisErrorCode =
   | 'UnknownArgument'
   | 'DuplicateMetric'
   | 'ConflictingArgument'
-  | 'InvalidFieldRef';
+  | 'InvalidFieldRef'
+  | 'TemplateNotFound';
 
 export class AnalysisError extends SluiceError {
   override readonly code: AnalysisErrorCode;

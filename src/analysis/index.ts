@@ -5,7 +5,8 @@
  * - `createAnalysisController({ kube, namespaces?, log })`: the AnalysisRun controller, a
  *   runtime Controller for `manager.add`; `analysisMetrics(() => controller.list())` for
  *   `manager.addMetrics`.
- * - `resolveArgs` + `buildAnalysisRun`: the run a Rollout creates from its templates.
+ * - `loadTemplates` + `resolveArgs` + `buildAnalysisRun`: the run a Rollout creates from its
+ *   templates.
  * - `isCompleted(run.status?.phase)`: the run has its verdict (Successful, Failed, Error,
  *   Inconclusive); `run.status.message` says which metric decided it and why.
  */
@@ -13,6 +14,7 @@ export { createAnalysisController, AnalysisRunController } from './controller.ts
 export type { AnalysisControllerOptions } from './controller.ts';
 export { buildAnalysisRun, type BuildRunOptions } from './build.ts';
 export { resolveArgs, type ResolveContext } from './args.ts';
+export { kubeLookup, loadTemplates, type TemplateLookup, type TemplateRef } from './templates.ts';
 export { isCompleted, isWorse } from './assess.ts';
 export { AnalysisError, type AnalysisErrorCode } from './errors.ts';
 export { analysisMetrics } from './metrics.ts';
