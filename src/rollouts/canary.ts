@@ -28,6 +28,14 @@ export interface CanaryInput {
   newHash: string;
   sets: readonly ReplicaSetInfo[];
   now: number;
+  /** The AnalysisRuns of the new revision's analysis steps, by step index. */
+  stepRuns?: ReadonlyMap<number, StepRun>;
+}
+
+export interface StepRun {
+  name: string;
+  phase: string | undefined;
+  message: string | undefined;
 }
 
 export interface CanaryPlan {
@@ -38,6 +46,8 @@ export interface CanaryPlan {
   status: RolloutStatus;
   /** Reconcile again after this long (a pause or a scale-down delay ends). */
   requeueAfterMs?: number;
+  /** The analysis step whose AnalysisRun must be created now. */
+  startAnalysis?: number;
 }
 
 const PAUSE_REASON = 'CanaryPauseStep';
@@ -178,7 +188,11 @@ function abortMessage(
   previous: string | undefined,
   wait: string,
 ): string {
-  const why = previous && !previous.startsWith('RolloutAborted') ? ` (${previous})` : '';
+  // The reason (an analysis that failed...) stays across reconciles; the waiting part does not.
+  const kept = /^RolloutAborted: update to revision \S+ aborted( \(.*\))?(;|$)/.exec(
+    previous ?? '',
+  );
+  const why = kept ? (kept[1] ?? '') : previous ? ` (${previous})` : '';
   return `RolloutAborted: update to revision ${revision ?? '?'} aborted${why}${wait}`;
 }
 
@@ -317,6 +331,47 @@ interface WalkResult {
   sizes: Sizes;
   waiting?: string;
   requeueAfterMs?: number;
+  startAnalysis?: number;
+  /** An analysis failed: abort with this message. */
+  abortWith?: string;
+}
+
+/**
+ * An analysis step, as Argo: Successful goes on, Failed or Error aborts, Inconclusive pauses
+ * (until promoted), anything else waits; no run yet: start one.
+ */
+function analysisStep(w: Walk, r: WalkResult): WalkResult | 'done' {
+  const run = w.input.stepRuns?.get(r.index);
+  if (!run)
+    return {
+      ...r,
+      waiting: `analysis: starting a run for step ${r.index}`,
+      startAnalysis: r.index,
+    };
+  const ref = {
+    name: run.name,
+    ...(run.phase ? { status: run.phase } : {}),
+    ...(run.message ? { message: run.message } : {}),
+  };
+  const status = { ...r.status, canary: { ...r.status.canary, currentStepAnalysisRunStatus: ref } };
+  if (run.phase === 'Successful') return 'done';
+  if (run.phase === 'Failed' || run.phase === 'Error') {
+    return {
+      ...r,
+      status,
+      abortWith: `analysis run ${run.name} ${run.phase}: ${run.message ?? ''}`.trim(),
+    };
+  }
+  if (run.phase === 'Inconclusive') {
+    const p = pauseStep({ pause: {} }, status, w.input.now);
+    if (p.done) return 'done';
+    return {
+      ...r,
+      status: p.status,
+      waiting: `analysis run ${run.name} was inconclusive: promote to go on, or abort`,
+    };
+  }
+  return { ...r, status, waiting: `analysis run ${run.name} is ${run.phase ?? 'Pending'}` };
 }
 
 /** Runs the steps from the current one until one has to wait (or all are done). */
@@ -344,9 +399,8 @@ function walkSteps(w: Walk, start: WalkResult): WalkResult {
       if (!p.done) return { index, status, sizes, ...pick(p) };
     }
     if (step.analysis) {
-      const waiting =
-        'analysis steps wait for the AnalysisRun controller (not wired into the Rollout controller yet)';
-      return { index, status, sizes, waiting };
+      const a = analysisStep(w, { index, status, sizes });
+      if (a !== 'done') return a;
     }
     // setCanaryScale and setHeaderRoute only matter with a traffic router.
     index++;
@@ -387,6 +441,7 @@ function inProgress(w: Walk, r: WalkResult, stableHash: string): CanaryPlan {
       },
     },
     ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}),
+    ...(r.startAnalysis !== undefined ? { startAnalysis: r.startAnalysis } : {}),
   };
 }
 
@@ -430,6 +485,14 @@ export function planCanary(input: CanaryInput): CanaryPlan {
   const start = status.promoteFull ? w.steps.length : (status.currentStepIndex ?? 0);
   const sizes = { canary: w.newRs?.replicas ?? 0, stable: w.stableRs?.replicas ?? w.n };
   const r = walkSteps(w, { index: start, status, sizes });
+  if (r.abortWith) {
+    const abortedAt = new Date(input.now).toISOString();
+    return aborted(
+      input,
+      { ...r.status, abort: true, abortedAt, message: r.abortWith },
+      stableHash,
+    );
+  }
   // Every step done: the canary becomes the stable version.
   if (r.index >= w.steps.length) {
     return steady(input, {

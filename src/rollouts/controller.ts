@@ -19,7 +19,16 @@ import { StatusPatcher } from '../runtime/patcher.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
 import { planBlueGreen } from './bluegreen.ts';
-import { planCanary, validateCanary, type ReplicaSetInfo } from './canary.ts';
+import {
+  AnalysisError,
+  type AnalysisRunController,
+  buildAnalysisRun,
+  createAnalysisController,
+  kubeLookup,
+  loadTemplates,
+  resolveArgs,
+} from '../analysis/index.ts';
+import { planCanary, validateCanary, type ReplicaSetInfo, type StepRun } from './canary.ts';
 import { podTemplateHash } from './hash.ts';
 import { RolloutMetrics } from './metrics.ts';
 import {
@@ -78,6 +87,8 @@ export class RolloutController {
   private readonly namespaces: readonly string[] | undefined;
   private disabled = false;
   readonly metrics = new RolloutMetrics();
+  /** Measures the AnalysisRuns the Rollouts start (and any other); runs with this controller. */
+  readonly analysis: AnalysisRunController;
 
   constructor(o: RolloutControllerOptions) {
     this.kube = o.kube;
@@ -98,6 +109,18 @@ export class RolloutController {
       },
       reconciler: { reconcile: (req) => this.reconcile(req) },
       log: o.log,
+    });
+    this.analysis = createAnalysisController({
+      kube: o.kube,
+      log: o.log,
+      ...(o.namespaces ? { namespaces: o.namespaces } : {}),
+    });
+    // A run that changes moves its Rollout on (or aborts it).
+    this.analysis.onEvent((_type, run) => {
+      for (const ref of run.metadata.ownerReferences ?? []) {
+        if (ref.kind === ROLLOUT_KIND)
+          this.rollouts.enqueue(`${run.metadata.namespace}/${ref.name}`);
+      }
     });
     this.rollouts.onEvent((type, obj) => {
       this.patcher.observe(obj);
@@ -139,16 +162,22 @@ export class RolloutController {
       });
       return;
     }
-    await Promise.all([...this.sets.map((i) => i.start()), this.rollouts.start()]);
+    await Promise.all([
+      ...this.sets.map((i) => i.start()),
+      this.rollouts.start(),
+      this.analysis.start(),
+    ]);
   }
 
   startLeading(leader: AbortSignal): void {
-    if (!this.disabled) this.rollouts.startLeading(leader);
+    if (this.disabled) return;
+    this.rollouts.startLeading(leader);
+    this.analysis.startLeading(leader);
   }
 
   async stop(): Promise<void> {
     if (this.disabled) return;
-    await this.rollouts.stop();
+    await Promise.all([this.rollouts.stop(), this.analysis.stop()]);
     for (const i of this.sets) i.stop();
   }
 
@@ -158,7 +187,9 @@ export class RolloutController {
     for (const namespace of this.namespaces ?? [undefined]) {
       for (const [group, resource] of [
         ['sluice.dev', 'rollouts'],
+        ['sluice.dev', 'analysisruns'],
         ['apps', 'replicasets'],
+        ['batch', 'jobs'],
       ] as const) {
         for (const verb of ['list', 'watch']) {
           const review = await this.kube.create<KubeObject & { status?: { allowed?: boolean } }>({
@@ -203,11 +234,11 @@ export class RolloutController {
       ]);
       return {};
     }
-    const missing = await missingServices(kube, ro);
+    const missing = (await missingServices(kube, ro)) ?? (await missingTemplates(kube, ro));
     if (missing) {
       // The stable version keeps serving; nothing new starts until the Service exists.
       await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message: missing }, [
-        condition('InvalidSpec', true, 'ServiceNotFound', missing),
+        condition('InvalidSpec', true, 'ReferenceNotFound', missing),
       ]);
       return { requeueAfterMs: 10_000 };
     }
@@ -216,6 +247,9 @@ export class RolloutController {
     const infos = sets.map(replicaSetInfo);
     const plan = await this.plan(kube, ro, newHash, sets, infos);
     await scale(kube, sets, plan.replicas);
+    if (plan.startAnalysis !== undefined) {
+      await startStepAnalysis(kube, ro, newHash, plan.startAnalysis, plan.status.stableRS);
+    }
     await this.pruneHistory(kube, ro, sets, plan.status.stableRS, newHash);
     await this.writeStatus(kube, ro, { ...plan.status, ...counts(ro, infos, newHash) }, [
       condition('InvalidSpec', false, 'Valid', ''),
@@ -240,10 +274,14 @@ export class RolloutController {
     replicas: ReadonlyMap<string, number>;
     status: RolloutStatus;
     requeueAfterMs?: number;
+    startAnalysis?: number;
   }> {
     const now = this.now();
     const bg = ro.spec.strategy.blueGreen;
-    if (!bg) return planCanary({ rollout: ro, newHash, sets: infos, now });
+    if (!bg) {
+      const stepRuns = this.stepRuns(ro, newHash);
+      return planCanary({ rollout: ro, newHash, sets: infos, now, stepRuns });
+    }
     const withDeadlines = sets.map((rs, i) => {
       const at = Date.parse(rs.metadata.annotations?.[SCALE_DOWN_ANNOTATION] ?? '');
       return Number.isNaN(at) ? infos[i]! : { ...infos[i]!, scaleDownAt: at };
@@ -268,6 +306,24 @@ export class RolloutController {
     }
     await selectVersion(kube, ro, bg.activeService, plan.activeSelector);
     return plan;
+  }
+
+  /** The runs of the new revision's analysis steps, by step index (from the run cache). */
+  private stepRuns(ro: Rollout, hash: string): Map<number, StepRun> {
+    const runs = new Map<number, StepRun>();
+    for (const run of this.analysis.list()) {
+      if (run.metadata.namespace !== ro.metadata.namespace) continue;
+      if (!(run.metadata.ownerReferences ?? []).some((r) => r.uid === ro.metadata.uid)) continue;
+      if (run.metadata.labels?.[HASH_LABEL] !== hash) continue;
+      const step = Number(run.metadata.labels?.[STEP_LABEL] ?? NaN);
+      if (Number.isNaN(step)) continue;
+      runs.set(step, {
+        name: run.metadata.name,
+        phase: run.status?.phase,
+        message: run.status?.message,
+      });
+    }
+    return runs;
   }
 
   /** The owned ReplicaSets, with one for the current template (created at 0 replicas). */
@@ -333,6 +389,55 @@ export class RolloutController {
     const now = new Date(this.now()).toISOString();
     const next = { ...status, conditions: mergeConditions(ro.status?.conditions, conditions, now) };
     await this.patcher.patchStatus(kube, ro, next);
+  }
+}
+
+/** The label telling which canary step an AnalysisRun judges. */
+export const STEP_LABEL = 'sluice.dev/rollout-step';
+
+/** Creates the AnalysisRun of a canary analysis step (idempotent: a deterministic name). */
+async function startStepAnalysis(
+  kube: Kube,
+  ro: Rollout,
+  hash: string,
+  index: number,
+  stableHash: string | undefined,
+): Promise<void> {
+  const step = ro.spec.strategy.canary?.steps?.[index]?.analysis;
+  if (!step) return;
+  const templates = await loadTemplates(kubeLookup(kube), ro.metadata.namespace, step.templates);
+  const run = buildAnalysisRun({
+    rollout: {
+      name: ro.metadata.name,
+      namespace: ro.metadata.namespace,
+      uid: ro.metadata.uid ?? '',
+    },
+    templates,
+    args: resolveArgs(step.args, { stableHash, latestHash: hash, rollout: ro }),
+    labels: { [HASH_LABEL]: hash, [STEP_LABEL]: String(index) },
+    name: `${ro.metadata.name}-${hash}-${index}`,
+  });
+  try {
+    await kube.create(run, { fieldManager: FIELD_MANAGER });
+  } catch (err) {
+    if ((err as { status?: number }).status !== 409) throw err;
+  }
+}
+
+/** An AnalysisTemplate the strategy names that does not exist, as a message, or undefined. */
+async function missingTemplates(kube: Kube, ro: Rollout): Promise<string | undefined> {
+  const canary = ro.spec.strategy.canary;
+  const refs = [
+    ...(canary?.steps ?? []).flatMap((s) => s.analysis?.templates ?? []),
+    ...(canary?.analysis?.templates ?? []),
+  ];
+  if (refs.length === 0) return undefined;
+  try {
+    await loadTemplates(kubeLookup(kube), ro.metadata.namespace, refs);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AnalysisError) return err.message;
+    throw err;
   }
 }
 

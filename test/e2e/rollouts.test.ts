@@ -252,4 +252,105 @@ describe('Rollouts', () => {
     );
     expect(await sets(k)).toEqual({});
   });
+
+  /** An AnalysisTemplate whose one metric is a Job on the real node exiting `code`. */
+  async function jobTemplate(k: Kube, name: string, code: number): Promise<void> {
+    await k.create({
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'AnalysisTemplate',
+      metadata: { name, namespace: ns() },
+      spec: {
+        metrics: [
+          {
+            name: 'smoke',
+            provider: {
+              job: {
+                spec: {
+                  backoffLimit: 0,
+                  template: {
+                    spec: {
+                      nodeSelector: { 'sluice.dev/real-node': 'true' },
+                      tolerations: [{ key: 'sluice.dev/real-node', operator: 'Exists' }],
+                      restartPolicy: 'Never',
+                      containers: [
+                        {
+                          name: 'check',
+                          image: 'localhost:5000/busybox:latest',
+                          command: ['sh', '-c', `exit ${code}`],
+                        },
+                      ],
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  it('an analysis step that passes lets the canary go on to become stable', async () => {
+    const k = await kube();
+    await startController(k);
+    await jobTemplate(k, 'smoke-ok', 0);
+    await k.create(
+      rollout('v1', [
+        { setWeight: 50 },
+        { analysis: { templates: [{ templateName: 'smoke-ok' }] } },
+      ]),
+    );
+    const first = await waitFor(k, 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
+    const v1 = first.status!.stableRS!;
+    await setVersion(k, 'v2');
+    const done = await waitFor(
+      k,
+      'v2 stable after its analysis',
+      (r) => r.status?.phase === 'Healthy' && r.status.stableRS !== v1,
+    );
+    const runs = await k.list('sluice.dev/v1alpha1', 'AnalysisRun', { namespace: ns() });
+    expect(runs.items.map((r) => (r['status'] as { phase?: string }).phase)).toEqual([
+      'Successful',
+    ]);
+    expect(runs.items[0]?.metadata.name).toBe(`web-${done.status?.stableRS}-1`);
+  });
+
+  it('an analysis step that fails aborts: the stable version serves again', async () => {
+    const k = await kube();
+    await startController(k);
+    await jobTemplate(k, 'smoke-bad', 1);
+    await k.create(
+      rollout('v1', [
+        { setWeight: 50 },
+        { analysis: { templates: [{ templateName: 'smoke-bad' }] } },
+      ]),
+    );
+    const first = await waitFor(k, 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
+    const v1 = first.status!.stableRS!;
+    await setVersion(k, 'v2');
+    const degraded = await waitFor(
+      k,
+      'aborted by the analysis',
+      (r) => r.status?.phase === 'Degraded',
+    );
+    expect(degraded.status?.message).toMatch(/RolloutAborted: .*analysis run web-\w+-1 Failed/);
+    expect(degraded.status?.abort).toBe(true);
+    await eventually('the stable version back at full strength', async () =>
+      (await sets(k))[v1]?.available === 4 ? true : undefined,
+    );
+  });
+
+  it('a missing AnalysisTemplate is a clear condition, and the canary does not start', async () => {
+    const k = await kube();
+    await startController(k);
+    await k.create(
+      rollout('v1', [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'nope' }] } }]),
+    );
+    const r = await waitFor(k, 'Degraded', (x) => x.status?.phase === 'Degraded');
+    expect(r.status?.message).toMatch(/nope/);
+    expect(r.status?.conditions?.find((c) => c.type === 'InvalidSpec')?.reason).toBe(
+      'ReferenceNotFound',
+    );
+    expect(await sets(k)).toEqual({});
+  });
 });
