@@ -10,14 +10,17 @@ export interface GlobalOptions {
 
 export const DEFAULT_APP_NAMESPACE = 'sluice-system';
 
+/** `--kubeconfig`, worded the same on every command. */
+export function kubeconfigOption(): Option {
+  return new Option(
+    '--kubeconfig <path>',
+    'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
+  );
+}
+
 export function addClusterOptions(cmd: Command): Command {
   return cmd
-    .addOption(
-      new Option(
-        '--kubeconfig <path>',
-        'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
-      ),
-    )
+    .addOption(kubeconfigOption())
     .addOption(
       new Option('-N, --app-namespace <ns>', 'namespace of the Applications').default(
         DEFAULT_APP_NAMESPACE,

@@ -76,6 +76,16 @@ async function snapshot(name: string) {
   };
 }
 
+/** The snapshot once the kernel has reaped the last processes (a moment after SIGKILL). */
+async function snapshotAfterDown(name: string): ReturnType<typeof snapshot> {
+  let after = await snapshot(name);
+  for (let i = 0; i < 50 && after.processes.length > 0; i++) {
+    await sleep(100);
+    after = await snapshot(name);
+  }
+  return after;
+}
+
 describe('dev-cluster down with a real node', () => {
   it('leaves no process, mount, namespace, link, rule, cgroup, file or setting behind', async () => {
     const name = `td-${process.pid}`;
@@ -128,13 +138,7 @@ describe('dev-cluster down with a real node', () => {
       const down = await sluice('dev-cluster', 'down', '--name', name);
       expect(down.code, down.stderr).toBe(0);
     }
-    // The kernel reaps the last processes a moment after SIGKILL.
-    let after = await snapshot(name);
-    for (let i = 0; i < 50 && after.processes.length > 0; i++) {
-      await sleep(100);
-      after = await snapshot(name);
-    }
-    expect(after).toEqual(before);
+    expect(await snapshotAfterDown(name)).toEqual(before);
   });
 
   it('cleans up after an `up` that was killed midway', async () => {
@@ -161,11 +165,6 @@ describe('dev-cluster down with a real node', () => {
       const down = await sluice('dev-cluster', 'down', '--name', name);
       expect(down.code, down.stderr).toBe(0);
     }
-    let after = await snapshot(name);
-    for (let i = 0; i < 50 && after.processes.length > 0; i++) {
-      await sleep(100);
-      after = await snapshot(name);
-    }
-    expect(after).toEqual(before);
+    expect(await snapshotAfterDown(name)).toEqual(before);
   });
 });

@@ -10,7 +10,12 @@ import { SluiceError, errorMessage } from '../../errors.ts';
 import { REPO_SECRET_SELECTOR } from '../../gitops/credentials.ts';
 import type { Kube } from '../../kube/api.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { DEFAULT_APP_NAMESPACE, withKube, type GlobalOptions } from '../context.ts';
+import {
+  DEFAULT_APP_NAMESPACE,
+  kubeconfigOption,
+  withKube,
+  type GlobalOptions,
+} from '../context.ts';
 import { formatTable, outputOption, printData, type OutputFormat } from '../output.ts';
 import {
   describeRepoSecret,
@@ -24,12 +29,7 @@ type RepoOptions = Pick<GlobalOptions, 'kubeconfig'> & { controllerNamespace: st
 
 function addOptions(cmd: Command): Command {
   return cmd
-    .addOption(
-      new Option(
-        '--kubeconfig <path>',
-        'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
-      ),
-    )
+    .addOption(kubeconfigOption())
     .addOption(
       new Option(
         '--controller-namespace <ns>',

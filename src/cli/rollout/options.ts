@@ -10,7 +10,7 @@ import { Option, type Command } from 'commander';
 import type { Rollout } from '../../api/rollout.ts';
 import type { Kube } from '../../kube/api.ts';
 import { KubeApiError } from '../../kube/errors.ts';
-import { connect } from '../context.ts';
+import { connect, kubeconfigOption } from '../context.ts';
 import { kubeconfigFromEnvironment } from '../find-kubeconfig.ts';
 import type { Plan } from './actions.ts';
 import { getRollout } from './objects.ts';
@@ -27,12 +27,7 @@ const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export function addRolloutOptions(cmd: Command): Command {
   return cmd
-    .addOption(
-      new Option(
-        '--kubeconfig <path>',
-        'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)',
-      ),
-    )
+    .addOption(kubeconfigOption())
     .addOption(
       new Option(
         '-n, --namespace <ns>',
