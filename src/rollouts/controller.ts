@@ -24,6 +24,7 @@ import {
   type AnalysisRunController,
   buildAnalysisRun,
   createAnalysisController,
+  isCompleted,
   kubeLookup,
   loadTemplates,
   resolveArgs,
@@ -250,6 +251,7 @@ export class RolloutController {
     if (plan.startAnalysis !== undefined) {
       await startStepAnalysis(kube, ro, newHash, plan.startAnalysis, plan.status.stableRS);
     }
+    await this.terminateStaleRuns(kube, ro, newHash, plan.status.abort === true);
     await this.pruneHistory(kube, ro, sets, plan.status.stableRS, newHash);
     await this.writeStatus(kube, ro, { ...plan.status, ...counts(ro, infos, newHash) }, [
       condition('InvalidSpec', false, 'Valid', ''),
@@ -306,6 +308,25 @@ export class RolloutController {
     }
     await selectVersion(kube, ro, bg.activeService, plan.activeSelector);
     return plan;
+  }
+
+  /**
+   * Runs still measuring an older revision, or any revision of an aborted rollout, are told to
+   * stop (`spec.terminate`): their Jobs and queries would only judge what no longer matters.
+   */
+  private async terminateStaleRuns(
+    kube: Kube,
+    ro: Rollout,
+    hash: string,
+    aborted: boolean,
+  ): Promise<void> {
+    for (const run of this.analysis.list()) {
+      if (run.metadata.namespace !== ro.metadata.namespace) continue;
+      if (!(run.metadata.ownerReferences ?? []).some((r) => r.uid === ro.metadata.uid)) continue;
+      if (isCompleted(run.status?.phase) || run.spec.terminate) continue;
+      if (!aborted && run.metadata.labels?.[HASH_LABEL] === hash) continue;
+      await kube.mergePatch(run, { spec: { terminate: true } }, { fieldManager: FIELD_MANAGER });
+    }
   }
 
   /** The runs of the new revision's analysis steps, by step index (from the run cache). */

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installCrds } from '../../src/api/install.ts';
 import type { CanaryStep, Rollout } from '../../src/api/rollout.ts';
 import type { Kube } from '../../src/kube/api.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
 import { RolloutController } from '../../src/rollouts/controller.ts';
 import { HASH_LABEL, type ReplicaSet } from '../../src/rollouts/replicasets.ts';
 import { silentLogger } from '../../src/util/log.ts';
@@ -254,7 +255,12 @@ describe('Rollouts', () => {
   });
 
   /** An AnalysisTemplate whose one metric is a Job on the real node exiting `code`. */
-  async function jobTemplate(k: Kube, name: string, code: number): Promise<void> {
+  async function jobTemplate(
+    k: Kube,
+    name: string,
+    code: number,
+    script = `exit ${code}`,
+  ): Promise<void> {
     await k.create({
       apiVersion: 'sluice.dev/v1alpha1',
       kind: 'AnalysisTemplate',
@@ -276,7 +282,7 @@ describe('Rollouts', () => {
                         {
                           name: 'check',
                           image: 'localhost:5000/busybox:latest',
-                          command: ['sh', '-c', `exit ${code}`],
+                          command: ['sh', '-c', script],
                         },
                       ],
                     },
@@ -352,5 +358,31 @@ describe('Rollouts', () => {
       'ReferenceNotFound',
     );
     expect(await sets(k)).toEqual({});
+  });
+
+  it('aborting stops the analysis still measuring the canary', async () => {
+    const k = await kube();
+    await startController(k);
+    await jobTemplate(k, 'slow', 0, 'sleep 300');
+    await k.create(
+      rollout('v1', [{ setWeight: 50 }, { analysis: { templates: [{ templateName: 'slow' }] } }]),
+    );
+    await waitFor(k, 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
+    await setVersion(k, 'v2');
+    const measuring = await waitFor(
+      k,
+      'the analysis running',
+      (r) => r.status?.canary?.currentStepAnalysisRunStatus?.status === 'Running',
+    );
+    const run = measuring.status!.canary!.currentStepAnalysisRunStatus!.name;
+    await k.mergePatch(measuring, { status: { abort: true } }, { subresource: 'status' });
+    const ended = await eventually('the run terminated and ended', async () => {
+      const r = await k.get<
+        KubeObject & { spec: { terminate?: boolean }; status?: { phase?: string } }
+      >('sluice.dev/v1alpha1', 'AnalysisRun', ns(), run);
+      return r?.spec.terminate && r.status?.phase !== 'Running' ? r : undefined;
+    });
+    expect(ended.spec.terminate).toBe(true);
+    expect((await get(k))?.status?.phase).toBe('Degraded');
   });
 });
