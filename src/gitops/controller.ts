@@ -12,6 +12,7 @@
 import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
+import { analysisMetrics } from '../analysis/index.ts';
 import { RolloutController } from '../rollouts/controller.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { errorMessage } from '../errors.ts';
@@ -324,6 +325,8 @@ export class GitOpsController {
       });
       this.manager.add(this.rollouts);
       this.manager.addMetrics(this.rollouts.metrics.registry);
+      const analysis = this.rollouts.analysis;
+      this.manager.addMetrics(analysisMetrics(() => analysis.list()));
     }
   }
 

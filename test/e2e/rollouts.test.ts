@@ -119,6 +119,14 @@ describe('Rollouts', () => {
     const first = await waitFor(k, 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
     const v1 = first.status!.stableRS!;
     expect((await sets(k))[v1]).toEqual({ replicas: 4, available: 4 });
+    // What Prometheus scrapes from the controller says the same.
+    const info = await eventually('sluice_rollout_info Healthy', async () => {
+      const text = await controller!.metrics.registry.metrics();
+      return text.includes(`name="web",phase="Healthy",strategy="canary"`) ? text : undefined;
+    });
+    expect(info).toContain(
+      `sluice_rollout_info{namespace="${ns()}",name="web",phase="Healthy",strategy="canary"} 1`,
+    );
 
     await setVersion(k, 'v2');
     const paused = await waitFor(
