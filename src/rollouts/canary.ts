@@ -30,6 +30,8 @@ export interface CanaryInput {
   now: number;
   /** The AnalysisRuns of the new revision's analysis steps, by step index. */
   stepRuns?: ReadonlyMap<number, StepRun>;
+  /** The Rollout has a traffic router (Ingress NGINX, Gateway API): weights are the router's. */
+  router?: boolean;
 }
 
 export interface StepRun {
@@ -312,6 +314,24 @@ interface Walk {
   unavailable: number;
   newRs: ReplicaSetInfo | undefined;
   stableRs: ReplicaSetInfo | undefined;
+  /** A traffic router sets the weight: the stable version stays at full size. */
+  router: boolean;
+}
+
+/**
+ * The pods each version needs at a step. By pod share without a router; with one, the stable
+ * version keeps every pod and the canary gets its share of `replicas` (or what the last
+ * `setCanaryScale` says), as Argo does.
+ */
+function targetAt(w: Walk, index: number, weight: number): Sizes {
+  if (!w.router) return weightedCounts(w.n, weight, w.surge);
+  let scale: { replicas?: number; weight?: number } | undefined;
+  for (const step of w.steps.slice(0, index + 1)) {
+    const s = step.setCanaryScale;
+    if (s) scale = s.matchTrafficWeight ? undefined : s;
+  }
+  const canary = scale?.replicas ?? Math.ceil((w.n * (scale?.weight ?? weight)) / 100);
+  return { canary: Math.min(canary, w.n), stable: w.n };
 }
 
 /** setWeight: done once both ReplicaSets are at the weight's sizes and the canary is available. */
@@ -334,6 +354,8 @@ interface WalkResult {
   startAnalysis?: number;
   /** An analysis failed: abort with this message. */
   abortWith?: string;
+  /** The current setWeight's pods are not all up yet: the router keeps the previous weight. */
+  weightPending?: boolean;
 }
 
 /**
@@ -380,18 +402,21 @@ function walkSteps(w: Walk, start: WalkResult): WalkResult {
   const { input, steps, n } = w;
   while (index < steps.length) {
     const step = steps[index]!;
-    const target = weightedCounts(
-      n,
+    const target = targetAt(
+      w,
+      index,
       currentWeight(steps, index + (step.setWeight !== undefined ? 1 : 0)),
-      w.surge,
     );
-    sizes = roll(target, sizes, w.newRs?.availableReplicas ?? 0, n, w.surge, w.unavailable);
+    sizes = w.router
+      ? target
+      : roll(target, sizes, w.newRs?.availableReplicas ?? 0, n, w.surge, w.unavailable);
     if (input.rollout.spec.paused) {
       return { index, status, sizes, waiting: 'paused by `sluice rollout pause` (spec.paused)' };
     }
     if (step.setWeight !== undefined && !weightReached(w, target, sizes)) {
       const waiting = `setWeight ${step.setWeight}: ${w.newRs?.availableReplicas ?? 0} of ${target.canary} canary pods available`;
-      return { index, status, sizes, waiting };
+      // With a router, traffic moves only once the pods to take it are up.
+      return { index, status, sizes, waiting, weightPending: true };
     }
     if (step.pause) {
       const p = pauseStep(step, { ...status, currentStepIndex: index }, input.now);
@@ -422,7 +447,11 @@ function inProgress(w: Walk, r: WalkResult, stableHash: string): CanaryPlan {
   const replicas = new Map<string, number>(input.sets.map((s) => [s.hash, 0]));
   replicas.set(stableHash, r.sizes.stable);
   replicas.set(input.newHash, r.sizes.canary);
-  const weight = currentWeight(steps, r.index + (steps[r.index]?.setWeight !== undefined ? 1 : 0));
+  const stepWeight = currentWeight(
+    steps,
+    r.index + (steps[r.index]?.setWeight !== undefined ? 1 : 0),
+  );
+  const weight = w.router && r.weightPending ? currentWeight(steps, r.index) : stepWeight;
   const paused = input.rollout.spec.paused === true || (r.status.pauseConditions ?? []).length > 0;
   return {
     replicas,
@@ -468,6 +497,7 @@ function makeWalk(input: CanaryInput, stableHash: string): Walk {
     unavailable: resolveIntOrPercent(canary.maxUnavailable, n, '25%', false),
     newRs: input.sets.find((s) => s.hash === input.newHash),
     stableRs: input.sets.find((s) => s.hash === stableHash),
+    router: input.router === true,
   };
 }
 

@@ -29,7 +29,21 @@ import {
   loadTemplates,
   resolveArgs,
 } from '../analysis/index.ts';
-import { planCanary, validateCanary, type ReplicaSetInfo, type StepRun } from './canary.ts';
+import {
+  planCanary,
+  validateCanary,
+  type CanaryPlan,
+  type ReplicaSetInfo,
+  type StepRun,
+} from './canary.ts';
+import {
+  hasTrafficRouter,
+  headerRoutesAt,
+  reconcileTraffic,
+  routersFor,
+  scopeOf,
+  TrafficRouterError,
+} from './traffic/index.ts';
 import { podTemplateHash } from './hash.ts';
 import { RolloutMetrics } from './metrics.ts';
 import {
@@ -246,7 +260,17 @@ export class RolloutController {
     const newHash = podTemplateHash(ro.spec.template, ro.status?.collisionCount ?? 0);
     const sets = await this.ensureNewSet(kube, ro, newHash);
     const infos = sets.map(replicaSetInfo);
-    const plan = await this.plan(kube, ro, newHash, sets, infos);
+    let plan;
+    try {
+      plan = await this.plan(kube, ro, newHash, sets, infos);
+    } catch (err) {
+      if (!(err instanceof TrafficRouterError)) throw err;
+      // The router's objects are wrong or missing: say which, change nothing, look again soon.
+      await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message: err.message }, [
+        condition('InvalidSpec', true, err.reason, err.message),
+      ]);
+      return { requeueAfterMs: 10_000 };
+    }
     await scale(kube, sets, plan.replicas);
     if (plan.startAnalysis !== undefined) {
       await startStepAnalysis(kube, ro, newHash, plan.startAnalysis, plan.status.stableRS);
@@ -282,7 +306,10 @@ export class RolloutController {
     const bg = ro.spec.strategy.blueGreen;
     if (!bg) {
       const stepRuns = this.stepRuns(ro, newHash);
-      return planCanary({ rollout: ro, newHash, sets: infos, now, stepRuns });
+      const router = hasTrafficRouter(ro);
+      const plan = planCanary({ rollout: ro, newHash, sets: infos, now, stepRuns, router });
+      await routeCanary(kube, ro, newHash, plan);
+      return plan;
     }
     const withDeadlines = sets.map((rs, i) => {
       const at = Date.parse(rs.metadata.annotations?.[SCALE_DOWN_ANNOTATION] ?? '');
@@ -411,6 +438,31 @@ export class RolloutController {
     const next = { ...status, conditions: mergeConditions(ro.status?.conditions, conditions, now) };
     await this.patcher.patchStatus(kube, ro, next);
   }
+}
+
+/**
+ * Points the canary's Services at one version each (stable at the stable hash, canary at the new
+ * one; both at the stable one when no canary runs), then has the routers carry the plan's weight
+ * and header routes. The routers move only after the Services, so a weight never reaches pods of
+ * the wrong version.
+ */
+async function routeCanary(
+  kube: Kube,
+  ro: Rollout,
+  newHash: string,
+  plan: CanaryPlan,
+): Promise<void> {
+  const canary = ro.spec.strategy.canary;
+  const stableHash = plan.status.stableRS ?? newHash;
+  const canaryHash =
+    plan.status.phase === 'Degraded' || stableHash === newHash ? stableHash : newHash;
+  if (canary?.stableService) await selectVersion(kube, ro, canary.stableService, stableHash);
+  if (canary?.canaryService) await selectVersion(kube, ro, canary.canaryService, canaryHash);
+  if (!hasTrafficRouter(ro)) return;
+  const scope = scopeOf(ro, { stable: stableHash, canary: newHash });
+  const headerRoutes =
+    stableHash === newHash ? [] : headerRoutesAt(ro, plan.status.currentStepIndex ?? 0);
+  await reconcileTraffic(routersFor(ro, { kube }), { ...scope, weight: plan.weight, headerRoutes });
 }
 
 /** The label telling which canary step an AnalysisRun judges. */

@@ -393,4 +393,73 @@ describe('Rollouts', () => {
     expect(ended.spec.terminate).toBe(true);
     expect((await get(k))?.status?.phase).toBe('Degraded');
   });
+
+  it('with a Gateway API router: stable keeps every pod, the HTTPRoute carries the weight', async () => {
+    const k = await kube();
+    await startController(k);
+    for (const name of ['web-stable', 'web-canary']) {
+      await k.create({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: ns() },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+      });
+    }
+    await k.create({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'web', namespace: ns() },
+      spec: {
+        parentRefs: [{ name: 'gateway' }],
+        rules: [
+          {
+            backendRefs: [
+              { name: 'web-stable', port: 80, weight: 100 },
+              { name: 'web-canary', port: 80, weight: 0 },
+            ],
+          },
+        ],
+      },
+    });
+    const ro = rollout('v1', [{ setWeight: 30 }, { pause: {} }]);
+    ro.spec.strategy.canary = {
+      ...ro.spec.strategy.canary,
+      stableService: 'web-stable',
+      canaryService: 'web-canary',
+      trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web' } } },
+    };
+    await k.create(ro);
+    const first = await waitFor(k, 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
+    const v1 = first.status!.stableRS!;
+    const weights = async (): Promise<Record<string, number | undefined>> => {
+      const route = (await k.get('gateway.networking.k8s.io/v1', 'HTTPRoute', ns(), 'web')) as {
+        spec?: { rules?: Array<{ backendRefs?: Array<{ name: string; weight?: number }> }> };
+      };
+      return Object.fromEntries(
+        (route.spec?.rules?.[0]?.backendRefs ?? []).map((b) => [b.name, b.weight]),
+      );
+    };
+    const selects = async (svc: string): Promise<string | undefined> =>
+      (
+        (await k.get('v1', 'Service', ns(), svc)) as {
+          spec?: { selector?: Record<string, string> };
+        }
+      ).spec?.selector?.[HASH_LABEL];
+
+    await setVersion(k, 'v2');
+    const paused = await waitFor(k, 'paused at 30 %', (r) => r.status?.phase === 'Paused');
+    const v2 = paused.status!.currentPodHash!;
+    // The stable version keeps all 4 pods; the canary gets ceil(30 % of 4) = 2.
+    expect(await sets(k)).toEqual({
+      [v1]: { replicas: 4, available: 4 },
+      [v2]: { replicas: 2, available: 2 },
+    });
+    expect(await weights()).toEqual({ 'web-stable': 70, 'web-canary': 30 });
+    expect([await selects('web-stable'), await selects('web-canary')]).toEqual([v1, v2]);
+
+    await k.mergePatch(paused, { status: { pauseConditions: null } }, { subresource: 'status' });
+    await waitFor(k, 'v2 stable', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2);
+    expect(await weights()).toEqual({ 'web-stable': 100, 'web-canary': 0 });
+    expect([await selects('web-stable'), await selects('web-canary')]).toEqual([v2, v2]);
+  });
 });
