@@ -115,8 +115,15 @@ export async function observeHook(
   policies: ReadonlySet<string>,
 ): Promise<HookRecord> {
   if (h.phase !== 'Running') return h;
-  const obj = await live.get(h.apiVersion, h.kind, h.namespace, h.name);
-  if (!obj || (h.uid && obj.metadata.uid !== h.uid))
+  const cached = await live.get(h.apiVersion, h.kind, h.namespace, h.name);
+  const same = (o: KubeObject | undefined): o is KubeObject =>
+    o !== undefined && (!h.uid || o.metadata.uid === h.uid);
+  // The watch may not have delivered a hook created a moment ago: ask the API before calling
+  // it deleted (a false "deleted" failed syncs under load).
+  const obj = same(cached)
+    ? cached
+    : await kube.get(h.apiVersion, h.kind, h.namespace, h.name).catch(() => undefined);
+  if (!same(obj))
     return {
       ...h,
       phase: 'Failed',
