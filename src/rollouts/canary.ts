@@ -30,6 +30,8 @@ export interface CanaryInput {
   now: number;
   /** The AnalysisRuns of the new revision's analysis steps, by step index. */
   stepRuns?: ReadonlyMap<number, StepRun>;
+  /** The new revision's background AnalysisRun (`canary.analysis`), if started. */
+  backgroundRun?: StepRun;
   /** The Rollout has a traffic router (Ingress NGINX, Gateway API): weights are the router's. */
   router?: boolean;
 }
@@ -50,6 +52,8 @@ export interface CanaryPlan {
   requeueAfterMs?: number;
   /** The analysis step whose AnalysisRun must be created now. */
   startAnalysis?: number;
+  /** The background analysis must be started now. */
+  startBackground?: boolean;
 }
 
 const PAUSE_REASON = 'CanaryPauseStep';
@@ -356,6 +360,7 @@ interface WalkResult {
   abortWith?: string;
   /** The current setWeight's pods are not all up yet: the router keeps the previous weight. */
   weightPending?: boolean;
+  startBackground?: boolean;
 }
 
 /**
@@ -471,7 +476,36 @@ function inProgress(w: Walk, r: WalkResult, stableHash: string): CanaryPlan {
     },
     ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}),
     ...(r.startAnalysis !== undefined ? { startAnalysis: r.startAnalysis } : {}),
+    ...(r.startBackground ? { startBackground: true } : {}),
   };
+}
+
+/**
+ * Background analysis (`canary.analysis`), from `startingStep` on, beside the steps: a run that
+ * fails or errs aborts the rollout; one still measuring blocks nothing.
+ */
+function background(w: Walk, r: WalkResult): WalkResult {
+  const bg = w.input.rollout.spec.strategy.canary?.analysis;
+  if (!bg || r.abortWith || r.index < (bg.startingStep ?? 0)) return r;
+  const run = w.input.backgroundRun;
+  if (!run) return { ...r, startBackground: true };
+  const ref = {
+    name: run.name,
+    ...(run.phase ? { status: run.phase } : {}),
+    ...(run.message ? { message: run.message } : {}),
+  };
+  const status = {
+    ...r.status,
+    canary: { ...r.status.canary, currentBackgroundAnalysisRunStatus: ref },
+  };
+  if (run.phase === 'Failed' || run.phase === 'Error') {
+    return {
+      ...r,
+      status,
+      abortWith: `background analysis run ${run.name} ${run.phase}: ${run.message ?? ''}`.trim(),
+    };
+  }
+  return { ...r, status };
 }
 
 /** The status of a rollout whose template changed since the last reconcile: from step 0. */
@@ -514,7 +548,8 @@ export function planCanary(input: CanaryInput): CanaryPlan {
   const w = makeWalk(input, stableHash);
   const start = status.promoteFull ? w.steps.length : (status.currentStepIndex ?? 0);
   const sizes = { canary: w.newRs?.replicas ?? 0, stable: w.stableRs?.replicas ?? w.n };
-  const r = walkSteps(w, { index: start, status, sizes });
+  const walked = walkSteps(w, { index: start, status, sizes });
+  const r = background(w, walked);
   if (r.abortWith) {
     const abortedAt = new Date(input.now).toISOString();
     return aborted(

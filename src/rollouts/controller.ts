@@ -272,10 +272,10 @@ export class RolloutController {
       return { requeueAfterMs: 10_000 };
     }
     await scale(kube, sets, plan.replicas);
-    if (plan.startAnalysis !== undefined) {
-      await startStepAnalysis(kube, ro, newHash, plan.startAnalysis, plan.status.stableRS);
-    }
-    await this.terminateStaleRuns(kube, ro, newHash, plan.status.abort === true);
+    await this.analyses(kube, ro, newHash, plan);
+    // Aborted, or the new version is the stable one: nothing is left to judge.
+    const over = plan.status.abort === true || plan.status.stableRS === newHash;
+    await this.terminateStaleRuns(kube, ro, newHash, over);
     await this.pruneHistory(kube, ro, sets, plan.status.stableRS, newHash);
     await this.writeStatus(kube, ro, { ...plan.status, ...counts(ro, infos, newHash) }, [
       condition('InvalidSpec', false, 'Valid', ''),
@@ -301,13 +301,24 @@ export class RolloutController {
     status: RolloutStatus;
     requeueAfterMs?: number;
     startAnalysis?: number;
+    startBackground?: boolean;
   }> {
     const now = this.now();
     const bg = ro.spec.strategy.blueGreen;
     if (!bg) {
       const stepRuns = this.stepRuns(ro, newHash);
+      const backgroundRun = stepRuns.get(BACKGROUND_STEP);
+      stepRuns.delete(BACKGROUND_STEP);
       const router = hasTrafficRouter(ro);
-      const plan = planCanary({ rollout: ro, newHash, sets: infos, now, stepRuns, router });
+      const plan = planCanary({
+        rollout: ro,
+        newHash,
+        sets: infos,
+        now,
+        stepRuns,
+        router,
+        ...(backgroundRun ? { backgroundRun } : {}),
+      });
       await routeCanary(kube, ro, newHash, plan);
       return plan;
     }
@@ -356,6 +367,20 @@ export class RolloutController {
     }
   }
 
+  /** Starts the runs the plan asks for: the current analysis step's, the background one. */
+  private async analyses(
+    kube: Kube,
+    ro: Rollout,
+    hash: string,
+    plan: { status: RolloutStatus; startAnalysis?: number; startBackground?: boolean },
+  ): Promise<void> {
+    const stable = plan.status.stableRS;
+    if (plan.startAnalysis !== undefined) {
+      await startStepAnalysis(kube, ro, hash, plan.startAnalysis, stable);
+    }
+    if (plan.startBackground) await startStepAnalysis(kube, ro, hash, 'background', stable);
+  }
+
   /** The runs of the new revision's analysis steps, by step index (from the run cache). */
   private stepRuns(ro: Rollout, hash: string): Map<number, StepRun> {
     const runs = new Map<number, StepRun>();
@@ -363,7 +388,8 @@ export class RolloutController {
       if (run.metadata.namespace !== ro.metadata.namespace) continue;
       if (!(run.metadata.ownerReferences ?? []).some((r) => r.uid === ro.metadata.uid)) continue;
       if (run.metadata.labels?.[HASH_LABEL] !== hash) continue;
-      const step = Number(run.metadata.labels?.[STEP_LABEL] ?? NaN);
+      const label = run.metadata.labels?.[STEP_LABEL];
+      const step = label === 'background' ? BACKGROUND_STEP : Number(label ?? NaN);
       if (Number.isNaN(step)) continue;
       runs.set(step, {
         name: run.metadata.name,
@@ -468,15 +494,19 @@ async function routeCanary(
 /** The label telling which canary step an AnalysisRun judges. */
 export const STEP_LABEL = 'sluice.dev/rollout-step';
 
-/** Creates the AnalysisRun of a canary analysis step (idempotent: a deterministic name). */
+/** The step index the background analysis is filed under among the step runs. */
+const BACKGROUND_STEP = -1;
+
+/** Creates the AnalysisRun of a canary analysis step, or the background one (idempotent). */
 async function startStepAnalysis(
   kube: Kube,
   ro: Rollout,
   hash: string,
-  index: number,
+  index: number | 'background',
   stableHash: string | undefined,
 ): Promise<void> {
-  const step = ro.spec.strategy.canary?.steps?.[index]?.analysis;
+  const canary = ro.spec.strategy.canary;
+  const step = index === 'background' ? canary?.analysis : canary?.steps?.[index]?.analysis;
   if (!step) return;
   const templates = await loadTemplates(kubeLookup(kube), ro.metadata.namespace, step.templates);
   const run = buildAnalysisRun({
@@ -488,7 +518,7 @@ async function startStepAnalysis(
     templates,
     args: resolveArgs(step.args, { stableHash, latestHash: hash, rollout: ro }),
     labels: { [HASH_LABEL]: hash, [STEP_LABEL]: String(index) },
-    name: `${ro.metadata.name}-${hash}-${index}`,
+    name: `${ro.metadata.name}-${hash}-${index === 'background' ? 'bg' : index}`,
   });
   try {
     await kube.create(run, { fieldManager: FIELD_MANAGER });

@@ -462,4 +462,24 @@ describe('Rollouts', () => {
     expect(await weights()).toEqual({ 'web-stable': 100, 'web-canary': 0 });
     expect([await selects('web-stable'), await selects('web-canary')]).toEqual([v2, v2]);
   });
+
+  it('a background analysis that fails aborts the rollout while it waits at a pause', async () => {
+    const k = await kube();
+    await startController(k);
+    await jobTemplate(k, 'bg-bad', 1);
+    const ro = rollout('v1', [{ setWeight: 25 }, { pause: {} }]);
+    ro.spec.strategy.canary = {
+      ...ro.spec.strategy.canary,
+      analysis: { templates: [{ templateName: 'bg-bad' }], startingStep: 1 },
+    };
+    await k.create(ro);
+    const first = await waitFor(k, 'v1 Healthy', (r) => r.status?.phase === 'Healthy');
+    const v1 = first.status!.stableRS!;
+    await setVersion(k, 'v2');
+    const degraded = await waitFor(k, 'aborted', (r) => r.status?.phase === 'Degraded');
+    expect(degraded.status?.message).toMatch(/background analysis run web-\w+-bg Failed/);
+    await eventually('the stable version back at full strength', async () =>
+      (await sets(k))[v1]?.available === 4 ? true : undefined,
+    );
+  });
 });
