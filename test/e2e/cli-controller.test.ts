@@ -18,7 +18,7 @@ import { GitOpsController } from '../../src/gitops/controller.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { silentProgress } from '../../src/util/progress.ts';
-import { application, configMap, createRepo, getApp } from './gitops-harness.ts';
+import { application, configMap, controllerArgs, createRepo, getApp } from './gitops-harness.ts';
 import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
 
 const ns = useNamespace('clictl');
@@ -176,23 +176,9 @@ describe('sluice controller', () => {
     const port = (taken.address() as { port: number }).port;
     try {
       const started = Date.now();
-      const r = await execFile(
-        process.execPath,
-        [
-          'bin/sluice.js',
-          'controller',
-          '--no-rollouts',
-          '--kubeconfig',
-          kubeconfigPath(),
-          '--namespace',
-          ns(),
-          '--app-namespace',
-          ns(),
-          '--listen',
-          `127.0.0.1:${port}`,
-        ],
-        { timeoutMs: 30_000 },
-      );
+      const r = await execFile(process.execPath, controllerArgs(ns(), `127.0.0.1:${port}`), {
+        timeoutMs: 30_000,
+      });
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
@@ -216,23 +202,9 @@ describe('sluice controller', () => {
       files[`app/cm-${i}.yaml`] = configMap(`cm-${i}`, { i: String(i) });
     const repo = await createRepo(files);
     const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-ctrl-'));
-    const child = spawn(
-      process.execPath,
-      [
-        'bin/sluice.js',
-        'controller',
-        '--no-rollouts',
-        '--kubeconfig',
-        kubeconfigPath(),
-        '--namespace',
-        ns(),
-        '--app-namespace',
-        ns(),
-        '--listen',
-        'off',
-      ],
-      { env: { ...process.env, SLUICE_CACHE_DIR: cacheDir } },
-    );
+    const child = spawn(process.execPath, controllerArgs(ns()), {
+      env: { ...process.env, SLUICE_CACHE_DIR: cacheDir },
+    });
     let log = '';
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -219,6 +219,26 @@ export async function repoSecret(
 }
 
 /**
+ * The command line of a test's `sluice controller`: the run's cluster, Lease and Applications in
+ * `namespace`, no Rollout controller (rollouts are tested on their own), `--listen` as given.
+ */
+export function controllerArgs(namespace: string, listen = 'off'): string[] {
+  return [
+    'bin/sluice.js',
+    'controller',
+    '--no-rollouts',
+    '--kubeconfig',
+    kubeconfigPath(),
+    '--namespace',
+    namespace,
+    '--app-namespace',
+    namespace,
+    '--listen',
+    listen,
+  ];
+}
+
+/**
  * `sluice controller` as its own process (to kill -9 it, or to watch it die), watching only
  * `namespace`, with its Git cache in `cacheDir`. `args` are added to the command line.
  */
@@ -228,26 +248,8 @@ export function controllerProcess(
   args: readonly string[] = [],
   options: { env?: Record<string, string>; stderr?: 'ignore' | 'pipe' } = {},
 ): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      'bin/sluice.js',
-      'controller',
-      // Rollouts are tested on their own; these controllers leave them alone.
-      '--no-rollouts',
-      '--kubeconfig',
-      kubeconfigPath(),
-      '--namespace',
-      namespace,
-      '--app-namespace',
-      namespace,
-      '--listen',
-      'off',
-      ...args,
-    ],
-    {
-      stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'],
-      env: { ...process.env, SLUICE_CACHE_DIR: cacheDir, ...options.env },
-    },
-  );
+  return spawn(process.execPath, [...controllerArgs(namespace), ...args], {
+    stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'],
+    env: { ...process.env, SLUICE_CACHE_DIR: cacheDir, ...options.env },
+  });
 }
