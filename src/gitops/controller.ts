@@ -327,6 +327,9 @@ export class GitOpsController {
       this.manager.addMetrics(this.rollouts.metrics.registry);
       const analysis = this.rollouts.analysis;
       this.manager.addMetrics(analysisMetrics(() => analysis.list()));
+      const rollouts = this.rollouts;
+      const apps = this.applications;
+      this.manager.addRoutes({ onResync: () => apps.resyncAll() + rollouts.resyncAll() });
     }
   }
 

@@ -196,6 +196,14 @@ export class RolloutController {
     for (const i of this.sets) i.stop();
   }
 
+  /** Reconciles every Rollout once (POST /api/resync: benchmarks, debugging); returns how many. */
+  resyncAll(): number {
+    if (this.disabled || !this.rollouts.isLeading) return 0;
+    const all = this.rollouts.list();
+    for (const r of all) this.rollouts.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
+    return all.length;
+  }
+
   /** What of `list`/`watch` on rollouts and replicasets RBAC refuses, in the namespaces watched. */
   private async refusedAccess(): Promise<string[]> {
     const refused: string[] = [];

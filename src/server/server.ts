@@ -3,7 +3,7 @@
  *   GET  /metrics       Prometheus metrics
  *   GET  /healthz       200 once started
  *   POST /api/webhook   Git push webhooks (see webhook.ts)
- *   POST /api/resync    reconcile every Application once (no fetch)
+ *   POST /api/resync    reconcile every Application and Rollout once (no fetch)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
