@@ -365,6 +365,8 @@ interface WalkResult {
   abortWith?: string;
   /** The current setWeight's pods are not all up yet: the router keeps the previous weight. */
   weightPending?: boolean;
+  /** Paused or held before the step started: the previous weight stays. */
+  frozen?: boolean;
   startBackground?: boolean;
   /** The attempt of the step run to start. */
   attempt?: number;
@@ -410,6 +412,11 @@ function analysisStep(w: Walk, r: WalkResult): WalkResult | 'done' {
   };
 }
 
+/** Paused by a person, or held by an analysis in Error: the step does not start. */
+function blocked(w: Walk, step: CanaryStep, status: RolloutStatus): boolean {
+  return w.input.rollout.spec.paused === true || (heldByError(status) && !step.analysis);
+}
+
 /** A rollout held by an analysis in Error (`onError: Pause`) moves no step until promoted. */
 function heldByError(status: RolloutStatus): boolean {
   return (status.pauseConditions ?? []).some((c) => c.reason === ERROR_PAUSE_REASON);
@@ -421,7 +428,10 @@ function walkSteps(w: Walk, start: WalkResult): WalkResult {
   const { steps } = w;
   while (index < steps.length) {
     const step = steps[index]!;
-    const weight = currentWeight(steps, index + (step.setWeight !== undefined ? 1 : 0));
+    // Paused or held: the weight in force stays, the step's own is not started.
+    const frozen = blocked(w, step, status);
+    const next = !frozen && step.setWeight !== undefined ? 1 : 0;
+    const weight = currentWeight(steps, index + next);
     const target = targetAt(w, index, weight);
     sizes = w.router
       ? target
@@ -445,10 +455,10 @@ function runStep(
   heldMessage: string | undefined,
 ): WalkResult | 'done' {
   if (w.input.rollout.spec.paused) {
-    return { ...r, waiting: 'paused by `sluice rollout pause` (spec.paused)' };
+    return { ...r, frozen: true, waiting: 'paused by `sluice rollout pause` (spec.paused)' };
   }
-  if (heldByError(r.status) && !step.analysis) {
-    return { ...r, waiting: heldMessage ?? 'held: an analysis is in Error' };
+  if (blocked(w, step, r.status)) {
+    return { ...r, frozen: true, waiting: heldMessage ?? 'held: an analysis is in Error' };
   }
   if (step.setWeight !== undefined && !weightReached(w, target, r.sizes)) {
     const waiting = `setWeight ${step.setWeight}: ${w.newRs?.availableReplicas ?? 0} of ${target.canary} canary pods available`;
@@ -481,7 +491,8 @@ function inProgress(w: Walk, r: WalkResult, stableHash: string): CanaryPlan {
     steps,
     r.index + (steps[r.index]?.setWeight !== undefined ? 1 : 0),
   );
-  const weight = w.router && r.weightPending ? currentWeight(steps, r.index) : stepWeight;
+  const held = r.frozen === true || (w.router && r.weightPending === true);
+  const weight = held ? currentWeight(steps, r.index) : stepWeight;
   const paused = input.rollout.spec.paused === true || (r.status.pauseConditions ?? []).length > 0;
   return {
     replicas,
