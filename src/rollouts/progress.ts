@@ -40,6 +40,7 @@ function fingerprint(s: RolloutStatus | undefined): string {
 }
 
 function reasonOf(input: ProgressInput): string {
+  if (input.next.abort) return 'RolloutAborted';
   if (input.next.phase === 'Healthy') return 'NewReplicaSetAvailable';
   return input.waitingForPods ? 'ReplicaSetUpdated' : 'RolloutWaiting';
 }
@@ -64,6 +65,14 @@ export function progress(input: ProgressInput): ProgressVerdict {
   const since = sinceOf(input, reason);
   const deadlineMs = (input.deadlineSeconds ?? DEFAULT_DEADLINE_S) * 1000;
   const stamp = new Date(since).toISOString();
+  if (reason === 'RolloutAborted') {
+    // Aborted (by a person, an analysis or the deadline): the message says which.
+    const message = next.message ?? '';
+    return {
+      exceeded: false,
+      condition: { type: 'Progressing', status: 'False', reason, message, lastUpdateTime: stamp },
+    };
+  }
   if (input.waitingForPods && now - since >= deadlineMs) {
     return {
       exceeded: true,

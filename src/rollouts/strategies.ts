@@ -19,8 +19,10 @@ import {
 } from './replicasets.ts';
 import type { RunSlot } from './runs.ts';
 import {
+  deleteCanaryIngress,
   hasTrafficRouter,
   headerRoutesAt,
+  NginxRouter,
   reconcileTraffic,
   routersFor,
   scopeOf,
@@ -95,15 +97,39 @@ async function routeCanary(
   if (canary?.canaryService) {
     await ctx.refs.selectVersion(ctx.kube, ro, canary.canaryService, canaryHash);
   }
-  if (!hasTrafficRouter(ro)) return;
-  const scope = scopeOf(ro, { stable: stableHash, canary: newHash });
-  const headerRoutes =
-    stableHash === newHash ? [] : headerRoutesAt(ro, plan.status.currentStepIndex ?? 0);
-  await reconcileTraffic(routersFor(ro, { kube: ctx.kube }), {
-    ...scope,
-    weight: plan.weight,
-    headerRoutes,
-  });
+  if (hasTrafficRouter(ro)) await route(ctx, ro, { stable: stableHash, canary: newHash }, plan);
+}
+
+/** Has the routers carry the plan's weight and header routes. */
+async function route(
+  ctx: PlanContext,
+  ro: Rollout,
+  hashes: { stable: string; canary: string },
+  plan: CanaryPlan,
+): Promise<void> {
+  const complete = hashes.stable === hashes.canary;
+  if (complete && settledBefore(ro, hashes.canary)) return;
+  const scope = scopeOf(ro, hashes);
+  const headerRoutes = complete ? [] : headerRoutesAt(ro, plan.status.currentStepIndex ?? 0);
+  // Complete: the generated canary Ingress has nothing left to carry, so it goes (it is made
+  // again by the next rollout); the other routers are set to 0 %.
+  const routers = routersFor(ro, { kube: ctx.kube }).filter(
+    (r) => !(complete && r instanceof NginxRouter),
+  );
+  await reconcileTraffic(routers, { ...scope, weight: plan.weight, headerRoutes });
+  if (complete && ro.spec.strategy.canary?.trafficRouting?.nginx) {
+    await deleteCanaryIngress(ctx.kube, ro);
+  }
+}
+
+/** Settled since the last reconcile, routers already at 0 %: nothing to read or write. */
+function settledBefore(ro: Rollout, newHash: string): boolean {
+  const was = ro.status;
+  return (
+    was?.stableRS === newHash &&
+    was.currentPodHash === newHash &&
+    (was.canary?.weights?.canary.weight ?? 0) === 0
+  );
 }
 
 export async function planBlueGreenFor(
