@@ -28,12 +28,15 @@ import { RolloutMetrics } from './metrics.ts';
 import { progress } from './progress.ts';
 import { type Deployment, missingTemplates, namedServices, References } from './references.ts';
 import {
+  counts,
   FIELD_MANAGER,
   HASH_LABEL,
   newReplicaSet,
+  nextRevision,
+  pruneHistory,
   replicaSetInfo,
   type ReplicaSet,
-  REVISION_ANNOTATION,
+  scale,
 } from './replicasets.ts';
 import { RunBook, STEP_LABEL } from './runs.ts';
 import { deploymentReplicas, resolveWorkload } from './workload.ts';
@@ -315,7 +318,7 @@ export class RolloutController {
     // Aborted, or the new version is the stable one: nothing is left to judge.
     const over = plan.status.abort === true || plan.status.stableRS === newHash;
     await this.runs.terminateStale(kube, ro, newHash, over);
-    await this.pruneHistory(kube, ro, sets, plan.status.stableRS, newHash);
+    await pruneHistory(kube, ro, sets, plan.status.stableRS, newHash);
     const infos = sets.map(replicaSetInfo);
     const status = { ...plan.status, ...counts(ro, infos, newHash) };
     await this.scaleDownWorkload(kube, ro, resolved.deployment, status);
@@ -428,31 +431,6 @@ export class RolloutController {
     return validateCanary(ro);
   }
 
-  /** Keeps `revisionHistoryLimit` old ReplicaSets at 0 replicas; never the stable or the new one. */
-  private async pruneHistory(
-    kube: Kube,
-    ro: Rollout,
-    sets: readonly ReplicaSet[],
-    stable: string | undefined,
-    newHash: string,
-  ): Promise<void> {
-    const limit = ro.spec.revisionHistoryLimit ?? 10;
-    const old = sets
-      .filter((s) => {
-        const h = s.metadata.labels?.[HASH_LABEL];
-        return (
-          h !== stable &&
-          h !== newHash &&
-          (s.spec?.replicas ?? 0) === 0 &&
-          (s.status?.replicas ?? 0) === 0
-        );
-      })
-      .sort((a, b) => revisionOf(a) - revisionOf(b));
-    for (const rs of old.slice(0, Math.max(0, old.length - limit))) {
-      await kube.delete(rs);
-    }
-  }
-
   private async writeStatus(
     kube: Kube,
     ro: Rollout,
@@ -473,48 +451,4 @@ function waitingForPods(
 ): boolean {
   if (status.phase !== 'Progressing' && status.phase !== 'Degraded') return false;
   return infos.some((s) => s.availableReplicas < (want.get(s.hash) ?? s.replicas));
-}
-
-/** Sets each ReplicaSet's spec.replicas to the plan's, writing only those that differ. */
-async function scale(
-  kube: Kube,
-  sets: readonly ReplicaSet[],
-  want: ReadonlyMap<string, number>,
-): Promise<void> {
-  for (const rs of sets) {
-    const n = want.get(rs.metadata.labels?.[HASH_LABEL] ?? '');
-    if (n !== undefined && n !== (rs.spec?.replicas ?? 0)) {
-      await kube.mergePatch(rs, { spec: { replicas: n } }, { fieldManager: FIELD_MANAGER });
-    }
-  }
-}
-
-function revisionOf(rs: KubeObject): number {
-  return Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0);
-}
-
-function nextRevision(sets: readonly ReplicaSet[]): number {
-  return sets.reduce((m, s) => Math.max(m, revisionOf(s)), 0) + 1;
-}
-
-/** The replica counts of the status, as Deployments report them. */
-function counts(
-  ro: Rollout,
-  sets: readonly ReplicaSetInfo[],
-  newHash: string,
-): Partial<RolloutStatus> {
-  const all = sets.reduce((n, s) => n + s.replicas, 0);
-  const available = sets.reduce((n, s) => n + s.availableReplicas, 0);
-  const updated = sets.find((s) => s.hash === newHash);
-  const match =
-    (ro.spec.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
-  return {
-    replicas: all,
-    updatedReplicas: updated?.replicas ?? 0,
-    availableReplicas: available,
-    readyReplicas: available,
-    selector: Object.entries(match)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(','),
-  };
 }

@@ -2,8 +2,10 @@
  * A Rollout's ReplicaSets: one per pod template, named `<rollout>-<hash>`, owned by the Rollout
  * (deleted with it), its pods labelled with the hash so each version can be selected alone.
  * Label and annotation names are Argo Rollouts', so its tools (and ours) read them the same.
+ * Also what the controller does to them: scale to the plan, prune history, count for the status.
  */
-import type { Rollout } from '../api/rollout.ts';
+import type { Rollout, RolloutStatus } from '../api/rollout.ts';
+import type { Kube } from '../kube/api.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { ReplicaSetInfo } from './canary.ts';
 
@@ -75,5 +77,74 @@ export function replicaSetInfo(rs: ReplicaSet): ReplicaSetInfo {
     replicas: rs.spec?.replicas ?? 0,
     // Only pods the ReplicaSet's current spec counts: a stale status after a scale-down reads 0.
     availableReplicas: Math.min(rs.status?.availableReplicas ?? 0, rs.spec?.replicas ?? 0),
+  };
+}
+
+/** Keeps `revisionHistoryLimit` old ReplicaSets at 0 replicas; never the stable or the new one. */
+export async function pruneHistory(
+  kube: Kube,
+  ro: Rollout,
+  sets: readonly ReplicaSet[],
+  stable: string | undefined,
+  newHash: string,
+): Promise<void> {
+  const limit = ro.spec.revisionHistoryLimit ?? 10;
+  const old = sets
+    .filter((s) => {
+      const h = s.metadata.labels?.[HASH_LABEL];
+      return (
+        h !== stable &&
+        h !== newHash &&
+        (s.spec?.replicas ?? 0) === 0 &&
+        (s.status?.replicas ?? 0) === 0
+      );
+    })
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+  for (const rs of old.slice(0, Math.max(0, old.length - limit))) {
+    await kube.delete(rs);
+  }
+}
+
+/** Sets each ReplicaSet's spec.replicas to the plan's, writing only those that differ. */
+export async function scale(
+  kube: Kube,
+  sets: readonly ReplicaSet[],
+  want: ReadonlyMap<string, number>,
+): Promise<void> {
+  for (const rs of sets) {
+    const n = want.get(rs.metadata.labels?.[HASH_LABEL] ?? '');
+    if (n !== undefined && n !== (rs.spec?.replicas ?? 0)) {
+      await kube.mergePatch(rs, { spec: { replicas: n } }, { fieldManager: FIELD_MANAGER });
+    }
+  }
+}
+
+function revisionOf(rs: KubeObject): number {
+  return Number(rs.metadata.annotations?.[REVISION_ANNOTATION] ?? 0);
+}
+
+export function nextRevision(sets: readonly ReplicaSet[]): number {
+  return sets.reduce((m, s) => Math.max(m, revisionOf(s)), 0) + 1;
+}
+
+/** The replica counts of the status, as Deployments report them. */
+export function counts(
+  ro: Rollout,
+  sets: readonly ReplicaSetInfo[],
+  newHash: string,
+): Partial<RolloutStatus> {
+  const all = sets.reduce((n, s) => n + s.replicas, 0);
+  const available = sets.reduce((n, s) => n + s.availableReplicas, 0);
+  const updated = sets.find((s) => s.hash === newHash);
+  const match =
+    (ro.spec.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
+  return {
+    replicas: all,
+    updatedReplicas: updated?.replicas ?? 0,
+    availableReplicas: available,
+    readyReplicas: available,
+    selector: Object.entries(match)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(','),
   };
 }
