@@ -24,6 +24,18 @@ import {
   AnalysisTemplateSpecSchema,
   CLUSTER_ANALYSIS_TEMPLATE_KIND,
 } from './analysis.ts';
+import {
+  PIPELINE_KIND,
+  PIPELINE_RUN_KIND,
+  PipelineRunSpecSchema,
+  PipelineRunStatusSchema,
+  PipelineSpecSchema,
+  TASK_KIND,
+  TASK_RUN_KIND,
+  TaskRunSpecSchema,
+  TaskRunStatusSchema,
+  TaskSpecSchema,
+} from './pipeline.ts';
 import { ROLLOUT_KIND, RolloutSpecSchema, RolloutStatusSchema } from './rollout.ts';
 import { toOpenAPI } from './schema.ts';
 
@@ -189,6 +201,54 @@ export function analysisRunCrd(): KubeObject {
   });
 }
 
+const SUCCEEDED = '.status.conditions[?(@.type=="Succeeded")]';
+const runColumns = [
+  { name: 'Succeeded', type: 'string', jsonPath: `${SUCCEEDED}.status` },
+  { name: 'Reason', type: 'string', jsonPath: `${SUCCEEDED}.reason` },
+  { name: 'StartTime', type: 'date', jsonPath: '.status.startTime' },
+  { name: 'CompletionTime', type: 'date', jsonPath: '.status.completionTime' },
+];
+
+/** Task, Pipeline, PipelineRun and TaskRun, with Tekton's short names and columns. */
+export function pipelineCrds(): KubeObject[] {
+  return [
+    crdOf({
+      kind: TASK_KIND,
+      plural: 'tasks',
+      shortNames: [],
+      scope: 'Namespaced',
+      spec: TaskSpecSchema,
+      columns: [],
+    }),
+    crdOf({
+      kind: PIPELINE_KIND,
+      plural: 'pipelines',
+      shortNames: [],
+      scope: 'Namespaced',
+      spec: PipelineSpecSchema,
+      columns: [],
+    }),
+    crdOf({
+      kind: PIPELINE_RUN_KIND,
+      plural: 'pipelineruns',
+      shortNames: ['pr', 'prs'],
+      scope: 'Namespaced',
+      spec: PipelineRunSpecSchema,
+      status: PipelineRunStatusSchema,
+      columns: runColumns,
+    }),
+    crdOf({
+      kind: TASK_RUN_KIND,
+      plural: 'taskruns',
+      shortNames: ['tr', 'trs'],
+      scope: 'Namespaced',
+      spec: TaskRunSpecSchema,
+      status: TaskRunStatusSchema,
+      columns: runColumns,
+    }),
+  ];
+}
+
 /** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
   return [
@@ -197,5 +257,6 @@ export function allCrds(): KubeObject[] {
     analysisTemplateCrd(false),
     analysisTemplateCrd(true),
     analysisRunCrd(),
+    ...pipelineCrds(),
   ].map(withSchemaHash);
 }
