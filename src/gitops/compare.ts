@@ -15,6 +15,8 @@ import {
   hookTypes,
   objectSyncOptions,
   optionDisabled,
+  optionEnabled,
+  parseOptions,
   TRACKING_ANNOTATION,
 } from './annotations.ts';
 import type { Reason } from './conditions.ts';
@@ -299,6 +301,10 @@ export class Comparer {
       pendingNamespaces: pending,
       // What the Rollouts name: fields the Rollout controller owns there are left to it.
       roles: rolloutRoles(plan.resources),
+      respectIgnoreDifferences: optionEnabled(
+        parseOptions(app.spec.syncPolicy?.syncOptions ?? []),
+        'RespectIgnoreDifferences',
+      ),
     };
     const list = await mapLimit(plan.resources, this.deps.concurrency ?? 16, (r) =>
       diffResource(r, ctx),

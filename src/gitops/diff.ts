@@ -16,9 +16,9 @@ import type { IgnoreDifference } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
 import { formatRef, type KubeObject } from '../kube/types.ts';
 import { FIELD_MANAGER } from './annotations.ts';
-import { rolloutRoles, yieldToOwners, type RolloutRoles } from './coexist.ts';
+import { rolloutRoles, yieldToOwners, type RolloutRoles, type Yielded } from './coexist.ts';
 import { maskSecretPair } from './mask.ts';
-import { ignoredPointers, jsonEqual, normalize, rulesFor } from './normalize.ts';
+import { ignoredPointers, jsonEqual, keepLiveAt, normalize, rulesFor } from './normalize.ts';
 import { resourceError, type ResourceError } from './errors.ts';
 import type { DesiredResource } from './preflight.ts';
 
@@ -132,9 +132,27 @@ export interface DiffContext {
   pendingNamespaces: ReadonlySet<string>;
   /** What the app's Rollouts name (`rolloutRoles(plan.resources)`); none when left out. */
   roles?: RolloutRoles;
+  /** Sync option `RespectIgnoreDifferences=true`: ignored fields keep their live values. */
+  respectIgnoreDifferences?: boolean;
 }
 
 const NO_ROLES = rolloutRoles([]);
+
+/**
+ * What to dry-run and apply for `r` against `live`: Git's object less what the Rollout
+ * controller and operators own (coexist.ts), and, with `RespectIgnoreDifferences=true` (as in
+ * Argo CD), with the live values of the fields `ignoreDifferences` names.
+ */
+export function desiredFor(
+  r: DesiredResource,
+  live: KubeObject | undefined,
+  ctx: Pick<DiffContext, 'roles' | 'ignoreDifferences' | 'respectIgnoreDifferences'>,
+): Yielded {
+  const y = yieldToOwners(r, live, ctx.roles ?? NO_ROLES);
+  if (!ctx.respectIgnoreDifferences || !live) return y;
+  const pointers = ignoredPointers(rulesFor(ctx.ignoreDifferences, r.ref), live);
+  return pointers.length === 0 ? y : { ...y, object: keepLiveAt(y.object, live, pointers) };
+}
 
 /** Diffs one desired resource; never throws (a failed dry-run becomes `error`). */
 export async function diffResource(r: DesiredResource, ctx: DiffContext): Promise<ResourceDiff> {
@@ -145,7 +163,7 @@ export async function diffResource(r: DesiredResource, ctx: DiffContext): Promis
   const live = needsManagers
     ? await ctx.kube.get(r.object.apiVersion, r.ref.kind, r.ref.namespace || undefined, r.ref.name)
     : await ctx.live(r);
-  const { object: desired, carried } = yieldToOwners(r, live, ctx.roles ?? NO_ROLES);
+  const { object: desired, carried } = desiredFor(r, live, ctx);
   const mine = desired === r.object ? {} : { desired, carried };
   if (r.crdPending || (r.namespaced && ctx.pendingNamespaces.has(r.ref.namespace))) {
     // Cannot be dry-run before its CRD / namespace exists; it is created during the sync.

@@ -24,9 +24,15 @@ import { KubeApiError } from '../kube/errors.ts';
 import { formatRef, type KubeObject } from '../kube/types.ts';
 import { mapLimit } from '../util/semaphore.ts';
 import { FIELD_MANAGER, MANAGED_LABEL, optionEnabled, parseOptions } from './annotations.ts';
-import { rolloutRoles, yieldToOwners, type RolloutRoles, type Yielded } from './coexist.ts';
+import { rolloutRoles, type RolloutRoles, type Yielded } from './coexist.ts';
 import { inventoryEntry } from './compare.ts';
-import { hashObject, liveFingerprint, type DiffCache, type ResourceDiff } from './diff.ts';
+import {
+  desiredFor,
+  hashObject,
+  liveFingerprint,
+  type DiffCache,
+  type ResourceDiff,
+} from './diff.ts';
 import { resourceError, type ResourceError } from './errors.ts';
 import { applyDeletePolicy, hookResult, observeHook, startHook, stopHook } from './hooks.ts';
 import type { LiveState } from './live.ts';
@@ -306,7 +312,16 @@ class SyncRun {
     const ns = r.ref.namespace || undefined;
     const live = await this.deps.kube.get(apiVersion, r.ref.kind, ns, r.ref.name);
     this.roles ??= rolloutRoles([...this.target.diffs.values()].map((d) => d.resource));
-    return { ...yieldToOwners(r, live, this.roles), version: live?.metadata.resourceVersion };
+    const { spec } = this.target.app;
+    const y = desiredFor(r, live, {
+      roles: this.roles,
+      ignoreDifferences: spec.ignoreDifferences,
+      respectIgnoreDifferences: optionEnabled(
+        parseOptions(spec.syncPolicy?.syncOptions ?? []),
+        'RespectIgnoreDifferences',
+      ),
+    });
+    return { ...y, version: live?.metadata.resourceVersion };
   }
 
   private async applyOne(r: DesiredResource): Promise<ResourceResult> {

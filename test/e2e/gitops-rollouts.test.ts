@@ -100,8 +100,12 @@ ${extra}  selector:
       trafficRouting:
         plugins:
           argoproj-labs/gatewayAPI: { httpRoute: web }
+        managedRoutes: [{ name: beta }]
       steps:
         - setWeight: 25
+        - setHeaderRoute:
+            name: beta
+            match: [{ headerName: x-beta, headerValue: { exact: '1' } }]
         - pause: {}
         - setWeight: 60
         - pause: { duration: 2s }
@@ -157,9 +161,16 @@ type Svc = KubeObject & {
 };
 type Route = KubeObject & {
   spec?: {
-    rules?: Array<{ matches?: unknown; backendRefs?: Array<{ name: string; weight?: number }> }>;
+    rules?: Array<{
+      name?: string;
+      matches?: unknown;
+      backendRefs?: Array<{ name: string; weight?: number }>;
+    }>;
   };
 };
+
+const ruleNames = (s: Seen): Array<string | undefined> =>
+  ((s.route as Route | undefined)?.spec?.rules ?? []).map((r) => r.name);
 
 async function look(k: Kube, app: string): Promise<Seen> {
   const [a, ro, route, stable, canary] = await Promise.all([
@@ -304,6 +315,12 @@ describe('Rollouts under GitOps', () => {
     expect(paused.health).toBe('Suspended');
     expect(paused.selectors).toEqual({ stable: v1, canary: v2 });
     expect(paused.weights).toEqual({ 'web-stable': 75, 'web-canary': 25 });
+    const headerRule = {
+      name: 'sluice-web-beta',
+      matches: [{ headers: [{ type: 'Exact', name: 'x-beta', value: '1' }] }],
+      backendRefs: [{ name: 'web-canary', port: 80, weight: 100 }],
+    };
+    expect(ruleNames(paused)).toEqual([undefined, 'sluice-web-beta']);
 
     // 2. While paused, Git changes the route's match and labels a Service: that applies, and
     //    the weights and versions the controller set stay.
@@ -316,7 +333,13 @@ describe('Rollouts under GitOps', () => {
     operation = synced.status?.operationState?.startedAt;
     const changed = await look(k, app);
     expect(changed.route?.['spec']).toMatchObject({
-      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/shop' } }] }],
+      rules: [
+        { matches: [{ path: { type: 'PathPrefix', value: '/shop' } }] },
+        {
+          ...headerRule,
+          matches: [{ ...headerRule.matches[0], path: { type: 'PathPrefix', value: '/' } }],
+        },
+      ],
     });
     expect(changed.weights).toEqual({ 'web-stable': 75, 'web-canary': 25 });
     expect(changed.selectors).toEqual({ stable: v1, canary: v2 });
@@ -340,6 +363,7 @@ describe('Rollouts under GitOps', () => {
     );
     expect(done.weights).toEqual({ 'web-stable': 100, 'web-canary': 0 });
     expect(done.selectors).toEqual({ stable: v2, canary: v2 });
+    expect(ruleNames(done)).toEqual([undefined]); // the header route is gone with the canary
 
     // Read at every sample: before the switch the canary's share only grew, and the canary
     // Service never went back to the old version.
