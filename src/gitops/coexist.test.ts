@@ -134,10 +134,24 @@ describe('rolloutRoles', () => {
         spec: rollout()['spec'],
       }),
       resource({ ...rollout(), metadata: { name: 'broken', namespace: NS }, spec: {} }),
+      resource({
+        ...rollout(),
+        metadata: { name: 'malformed', namespace: NS },
+        spec: {
+          workloadRef: { kind: 'Deployment' },
+          strategy: {
+            canary: {
+              stableService: 's2',
+              canaryService: 'c2',
+              trafficRouting: { managedRoutes: 'x' },
+            },
+          },
+        },
+      }),
     ]);
     expect([...other.routes.keys()]).toEqual([`${ROUTES}/HTTPRoute/edge/r`]);
     expect([...other.services].sort()).toEqual(
-      ['a', 'c', 'p', 's'].map((n) => `/Service/${NS}/${n}`),
+      ['a', 'c', 'c2', 'p', 's', 's2'].map((n) => `/Service/${NS}/${n}`),
     );
     expect(other.named).not.toContain(`sluice.dev/Rollout/${NS}/broken`);
   });

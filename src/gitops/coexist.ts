@@ -144,8 +144,14 @@ export function rolloutRoles(resources: Iterable<DesiredResource>): RolloutRoles
     const ro = asRollout(r);
     if (!ro) continue;
     roles.named.add(r.key);
-    addNamed(roles, ro);
-    addRoutes(roles, ro);
+    try {
+      addNamed(roles, ro);
+      addRoutes(roles, ro);
+    } catch (err) {
+      // Git's object is not validated yet: a malformed Rollout names what it could, and its
+      // dry-run says what is wrong with it.
+      if (!(err instanceof TypeError)) throw err;
+    }
   }
   return roles;
 }
