@@ -393,6 +393,15 @@ describe('carryRules', () => {
       undefined,
     ],
     [
+      'a malformed rule in Git (not yet validated) is left as it is',
+      [
+        { backendRefs: 'web-stable' as unknown as [] },
+        { backendRefs: [null as unknown as { name: string }] },
+      ],
+      [{ backendRefs: [ref('web-stable', 60), ref('web-canary', 40)] }],
+      undefined,
+    ],
+    [
       'a header rule Git itself defines is not added twice',
       [{ name: 'sluice-web-beta', backendRefs: [ref('web-canary', 100)] }],
       [{ name: 'sluice-web-beta', backendRefs: [ref('web-canary', 100)] }],

@@ -172,12 +172,14 @@ function carrySelectorHash(object: KubeObject, live: KubeObject): boolean {
   return true;
 }
 
-function isService(ref: BackendRef, service: string, split: RouteSplit): boolean {
+function isService(ref: unknown, service: string, split: RouteSplit): boolean {
+  if (!isRecord(ref)) return false;
+  const b = ref as BackendRef;
   return (
-    ref.name === service &&
-    (ref.namespace ?? split.routeNamespace) === split.namespace &&
-    (ref.group ?? '') === '' &&
-    (ref.kind ?? 'Service') === 'Service'
+    b.name === service &&
+    (b.namespace ?? split.routeNamespace) === split.namespace &&
+    (b.group ?? '') === '' &&
+    (b.kind ?? 'Service') === 'Service'
   );
 }
 
@@ -187,7 +189,8 @@ function splitIn(
   split: RouteSplit,
 ): { stable: number; canary: number } | undefined {
   if (rule.name !== undefined && split.managedRules.has(rule.name)) return undefined;
-  const refs = rule.backendRefs ?? [];
+  // Git's objects are not validated yet: anything may be where backendRefs should be.
+  const refs: unknown[] = Array.isArray(rule.backendRefs) ? rule.backendRefs : [];
   const stable = refs.findIndex((b) => isService(b, split.stable, split));
   const canary = refs.findIndex((b) => isService(b, split.canary, split));
   return stable < 0 || canary < 0 ? undefined : { stable, canary };
