@@ -70,7 +70,7 @@ function actionOf(d: ResourceDiff): ChangeAction {
 export function changeOf(d: ResourceDiff, rules: readonly IgnoreDifference[] | undefined): Change {
   const { ref, version } = d.resource;
   const pointers = ignoredPointers(rulesFor(rules, ref), d.live);
-  const desired = normalize(d.predicted ?? d.resource.object, pointers);
+  const desired = normalize(d.predicted ?? d.desired ?? d.resource.object, pointers);
   const live = d.live ? normalize(d.live, pointers) : undefined;
   const action = actionOf(d);
   const paths =

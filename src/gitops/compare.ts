@@ -15,9 +15,12 @@ import {
   hookTypes,
   objectSyncOptions,
   optionDisabled,
+  optionEnabled,
+  parseOptions,
   TRACKING_ANNOTATION,
 } from './annotations.ts';
 import type { Reason } from './conditions.ts';
+import { rolloutRoles } from './coexist.ts';
 import { ResourceError } from './errors.ts';
 import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
 import { InventoryError, inventorySize, readInventory } from './inventory.ts';
@@ -296,6 +299,12 @@ export class Comparer {
           r.ref.name,
         ),
       pendingNamespaces: pending,
+      // What the Rollouts name: fields the Rollout controller owns there are left to it.
+      roles: rolloutRoles(plan.resources),
+      respectIgnoreDifferences: optionEnabled(
+        parseOptions(app.spec.syncPolicy?.syncOptions ?? []),
+        'RespectIgnoreDifferences',
+      ),
     };
     const list = await mapLimit(plan.resources, this.deps.concurrency ?? 16, (r) =>
       diffResource(r, ctx),

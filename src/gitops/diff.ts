@@ -5,6 +5,9 @@
  * filled in, other managers' fields kept) is compared with the live object, so defaulted fields
  * never show as drift. Unlike Flux, results are memoized on (hash of the desired object, live
  * resourceVersion): when neither changed, deciding costs no API request at all.
+ *
+ * What is dry-run (and later applied) is Git's object less what the Rollout controller and
+ * operators own on the live object (coexist.ts, ADR 0008): those fields are never a difference.
  */
 import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
@@ -13,13 +16,21 @@ import type { IgnoreDifference } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
 import { formatRef, type KubeObject } from '../kube/types.ts';
 import { FIELD_MANAGER } from './annotations.ts';
+import { rolloutRoles, yieldToOwners, type RolloutRoles, type Yielded } from './coexist.ts';
 import { maskSecretPair } from './mask.ts';
-import { ignoredPointers, jsonEqual, normalize, rulesFor } from './normalize.ts';
+import { ignoredPointers, jsonEqual, keepLiveAt, normalize, rulesFor } from './normalize.ts';
 import { resourceError, type ResourceError } from './errors.ts';
 import type { DesiredResource } from './preflight.ts';
 
 export interface ResourceDiff {
   resource: DesiredResource;
+  /**
+   * What is dry-run and applied: Git's object less the fields others own (coexist.ts);
+   * undefined means `resource.object` itself.
+   */
+  desired?: KubeObject;
+  /** `desired` holds live values: apply it with the live resourceVersion (a conflict, not an overwrite). */
+  carried?: boolean;
   live: KubeObject | undefined;
   /** What the server would store (dry-run result); undefined when it could not be predicted. */
   predicted: KubeObject | undefined;
@@ -119,6 +130,28 @@ export interface DiffContext {
   live: (r: DesiredResource) => Promise<KubeObject | undefined>;
   /** Namespaces that do not exist yet but this sync will create (dry-run would 404 in them). */
   pendingNamespaces: ReadonlySet<string>;
+  /** What the app's Rollouts name (`rolloutRoles(plan.resources)`); none when left out. */
+  roles?: RolloutRoles;
+  /** Sync option `RespectIgnoreDifferences=true`: ignored fields keep their live values. */
+  respectIgnoreDifferences?: boolean;
+}
+
+const NO_ROLES = rolloutRoles([]);
+
+/**
+ * What to dry-run and apply for `r` against `live`: Git's object less what the Rollout
+ * controller and operators own (coexist.ts), and, with `RespectIgnoreDifferences=true` (as in
+ * Argo CD), with the live values of the fields `ignoreDifferences` names.
+ */
+export function desiredFor(
+  r: DesiredResource,
+  live: KubeObject | undefined,
+  ctx: Pick<DiffContext, 'roles' | 'ignoreDifferences' | 'respectIgnoreDifferences'>,
+): Yielded {
+  const y = yieldToOwners(r, live, ctx.roles ?? NO_ROLES);
+  if (!ctx.respectIgnoreDifferences || !live) return y;
+  const pointers = ignoredPointers(rulesFor(ctx.ignoreDifferences, r.ref), live);
+  return pointers.length === 0 ? y : { ...y, object: keepLiveAt(y.object, live, pointers) };
 }
 
 /** Diffs one desired resource; never throws (a failed dry-run becomes `error`). */
@@ -130,16 +163,18 @@ export async function diffResource(r: DesiredResource, ctx: DiffContext): Promis
   const live = needsManagers
     ? await ctx.kube.get(r.object.apiVersion, r.ref.kind, r.ref.namespace || undefined, r.ref.name)
     : await ctx.live(r);
+  const { object: desired, carried } = desiredFor(r, live, ctx);
+  const mine = desired === r.object ? {} : { desired, carried };
   if (r.crdPending || (r.namespaced && ctx.pendingNamespaces.has(r.ref.namespace))) {
     // Cannot be dry-run before its CRD / namespace exists; it is created during the sync.
-    return { resource: r, live, predicted: undefined, inSync: false };
+    return { resource: r, ...mine, live, predicted: undefined, inSync: false };
   }
-  const desiredHash = hashObject(r.object);
+  const desiredHash = hashObject(desired);
   const liveVersion = live ? liveFingerprint(live) : '';
   let predicted = live ? ctx.cache.lookup(r.key, desiredHash, liveVersion) : undefined;
   if (!predicted) {
     try {
-      predicted = await ctx.kube.apply(r.object, {
+      predicted = await ctx.kube.apply(desired, {
         fieldManager: FIELD_MANAGER,
         force: true,
         dryRun: true,
@@ -149,6 +184,7 @@ export async function diffResource(r: DesiredResource, ctx: DiffContext): Promis
     } catch (err) {
       return {
         resource: r,
+        ...mine,
         live,
         predicted: undefined,
         inSync: false,
@@ -158,6 +194,7 @@ export async function diffResource(r: DesiredResource, ctx: DiffContext): Promis
   }
   return {
     resource: r,
+    ...mine,
     live,
     predicted,
     inSync: live !== undefined && inSync(predicted, live, ctx.ignoreDifferences, r),
@@ -170,7 +207,7 @@ export function renderDiff(
   rules: readonly IgnoreDifference[] | undefined,
 ): string {
   const pointers = ignoredPointers(rulesFor(rules, d.resource.ref), d.live);
-  const desired = normalize(d.predicted ?? d.resource.object, pointers);
+  const desired = normalize(d.predicted ?? d.desired ?? d.resource.object, pointers);
   const live = d.live ? normalize(d.live, pointers) : undefined;
   const masked = maskSecretPair(desired, live);
   const name = formatRef(d.resource.ref);

@@ -20,7 +20,7 @@ import { KubeApiError } from '../kube/errors.ts';
 import { Informer } from '../kube/informer.ts';
 import { groupOf, versionOf, type KubeObject } from '../kube/types.ts';
 import { appOfTrackingId, MANAGED_SELECTOR, TRACKING_ANNOTATION } from './annotations.ts';
-import { withoutManagedFields } from './diff.ts';
+import { keepKnownManagers } from './managers.ts';
 import type { LiveState } from './live.ts';
 
 const BY_APP = 'app';
@@ -149,7 +149,8 @@ export class LiveCache implements LiveState {
         }
         this.onError(err);
       },
-      transform: withoutManagedFields,
+      // managedFields only of the Rollout controller and CLI (what coexist.ts asks about).
+      transform: keepKnownManagers,
       ...(o.all ? {} : { labelSelector: MANAGED_SELECTOR }),
       ...(o.namespace ? { namespace: o.namespace } : {}),
     });

@@ -4,6 +4,7 @@ import {
   fieldsToPointers,
   ignoredPointers,
   jsonEqual,
+  keepLiveAt,
   normalize,
   removePointer,
   rulesFor,
@@ -96,5 +97,38 @@ describe('secret masking', () => {
     expect(desired?.['data']).toEqual({ user: '++++++++', pass: '+++++++++' });
     expect(l?.['data']).toEqual({ user: '++++++++', pass: '++++++++++' });
     expect(JSON.stringify([desired, l])).not.toMatch(/bmV3|b2xk|YWRtaW4/);
+  });
+});
+
+describe('keepLiveAt (RespectIgnoreDifferences=true)', () => {
+  const git: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', annotations: { owner: 'git', note: 'x' } },
+    spec: { replicas: 2, template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } },
+  };
+
+  it.each<[string, string[], Record<string, unknown>]>([
+    ['a scalar takes the live value', ['/spec/replicas'], { replicas: 5 }],
+    [
+      'a list item by index takes the live value',
+      ['/spec/template/spec/containers/0/image'],
+      { template: { spec: { containers: [{ name: 'web', image: 'nginx:1' }] } } },
+    ],
+    ['a field live does not have is left out', ['/spec/paused'], { replicas: 2 }],
+  ])('%s', (_name, pointers, want) => {
+    const out = keepLiveAt(
+      { ...git, spec: { ...(git['spec'] as object), paused: true } },
+      live,
+      pointers,
+    );
+    expect(out['spec']).toMatchObject(want);
+    if (pointers[0] === '/spec/paused') expect(out['spec']).not.toHaveProperty('paused');
+  });
+
+  it('an annotation live lacks is dropped; Git’s object is not changed', () => {
+    const out = keepLiveAt(git, live, ['/metadata/annotations/note']);
+    expect(out.metadata.annotations).toEqual({ owner: 'git' });
+    expect(git.metadata.annotations).toEqual({ owner: 'git', note: 'x' });
   });
 });

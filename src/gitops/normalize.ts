@@ -51,6 +51,49 @@ export function removePointer(obj: unknown, pointer: string): void {
   }
 }
 
+function walk(obj: unknown, tokens: readonly string[]): unknown {
+  let node: unknown = obj;
+  for (const t of tokens) {
+    if (Array.isArray(node)) node = node[Number(t)];
+    else if (isRecord(node)) node = node[t];
+    else return undefined;
+  }
+  return node;
+}
+
+/** The value at an RFC 6901 JSON pointer, or undefined. */
+export function readPointer(obj: unknown, pointer: string): unknown {
+  return walk(obj, pointer.split('/').slice(1).map(unescape));
+}
+
+/** Sets the value at a pointer whose parent exists (an object, or a list long enough). */
+function writePointer(obj: unknown, pointer: string, value: unknown): void {
+  const tokens = pointer.split('/').slice(1).map(unescape);
+  const last = tokens.pop();
+  const parent = walk(obj, tokens);
+  if (last === undefined) return;
+  if (Array.isArray(parent) && Number(last) < parent.length) parent[Number(last)] = value;
+  else if (isRecord(parent)) parent[last] = value;
+}
+
+/**
+ * `desired` with the live values at `pointers` (absent live, absent desired): what Argo CD's
+ * `RespectIgnoreDifferences=true` applies, so that a sync leaves ignored fields as they are.
+ */
+export function keepLiveAt(
+  desired: KubeObject,
+  live: KubeObject,
+  pointers: readonly string[],
+): KubeObject {
+  const copy = structuredClone(desired);
+  for (const p of pointers) {
+    const value = readPointer(live, p);
+    if (value === undefined) removePointer(copy, p);
+    else writePointer(copy, p, structuredClone(value));
+  }
+  return copy;
+}
+
 /** Turns a managedFields `fieldsV1` tree into JSON pointers of the plain fields it names. */
 export function fieldsToPointers(fields: unknown, prefix = ''): string[] {
   if (!isRecord(fields)) return [];

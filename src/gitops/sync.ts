@@ -7,7 +7,8 @@
  *
  * Before the first write, every object of the revision must have passed its server-side dry-run
  * (validate, ADR 0004); otherwise nothing is applied. Only out-of-sync objects are applied; the
- * others are reported `unchanged`.
+ * others are reported `unchanged`. What is applied is what was dry-run: Git's object less what
+ * the Rollout controller and operators own (coexist.ts, ADR 0008).
  */
 import type {
   Application,
@@ -19,11 +20,19 @@ import type {
 import { errorMessage } from '../errors.ts';
 import { assessHealth } from '../health/index.ts';
 import type { Kube } from '../kube/api.ts';
+import { KubeApiError } from '../kube/errors.ts';
 import { formatRef, type KubeObject } from '../kube/types.ts';
 import { mapLimit } from '../util/semaphore.ts';
 import { FIELD_MANAGER, MANAGED_LABEL, optionEnabled, parseOptions } from './annotations.ts';
+import { rolloutRoles, type RolloutRoles, type Yielded } from './coexist.ts';
 import { inventoryEntry } from './compare.ts';
-import { hashObject, liveFingerprint, type DiffCache, type ResourceDiff } from './diff.ts';
+import {
+  desiredFor,
+  hashObject,
+  liveFingerprint,
+  type DiffCache,
+  type ResourceDiff,
+} from './diff.ts';
 import { resourceError, type ResourceError } from './errors.ts';
 import { applyDeletePolicy, hookResult, observeHook, startHook, stopHook } from './hooks.ts';
 import type { LiveState } from './live.ts';
@@ -125,12 +134,24 @@ export function validate(target: SyncTarget): ResourceResult[] | undefined {
   return bad.map((r) => failure(r, target.diffs.get(r.key)?.error));
 }
 
+/** What to apply, and the live resourceVersion it was built from. */
+interface Versioned extends Yielded {
+  version: string | undefined;
+}
+
+/** The body of an apply: with the live resourceVersion when it carries live values. */
+function withVersion(y: Versioned): KubeObject {
+  if (!y.carried || !y.version) return y.object;
+  return { ...y.object, metadata: { ...y.object.metadata, resourceVersion: y.version } };
+}
+
 class SyncRun {
   private readonly results: ResultLog;
   private state: OperationState;
   private readonly target: SyncTarget;
   private readonly deps: SyncDeps;
   private readonly policy: PropagationPolicy;
+  private roles: RolloutRoles | undefined;
 
   constructor(target: SyncTarget, state: OperationState, deps: SyncDeps) {
     this.target = target;
@@ -256,17 +277,61 @@ class SyncRun {
     this.progress = { ...this.progress, hooks };
   }
 
+  /**
+   * Applies what was dry-run. An object carrying live values (a Rollout's weights, its Service's
+   * version) goes with the live resourceVersion: if the Rollout controller wrote it in between,
+   * the apply conflicts, and the object is read and rebuilt (at most 3 times), never overwritten.
+   */
+  private async applyYielded(
+    r: DesiredResource,
+    diff: ResourceDiff | undefined,
+  ): Promise<{ body: KubeObject; applied: KubeObject }> {
+    let y: Versioned = {
+      object: diff?.desired ?? r.object,
+      carried: diff?.carried === true,
+      version: diff?.live?.metadata.resourceVersion,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const applied = await this.deps.kube.apply(withVersion(y), {
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        });
+        return { body: y.object, applied };
+      } catch (err) {
+        const conflict = err instanceof KubeApiError && err.status === 409;
+        if (!y.carried || !conflict || attempt >= 3) throw err;
+      }
+      y = await this.rebuild(r);
+    }
+  }
+
+  /** Git's object less what others own, against a fresh read of the live object. */
+  private async rebuild(r: DesiredResource): Promise<Versioned> {
+    const { apiVersion } = r.object;
+    const ns = r.ref.namespace || undefined;
+    const live = await this.deps.kube.get(apiVersion, r.ref.kind, ns, r.ref.name);
+    this.roles ??= rolloutRoles([...this.target.diffs.values()].map((d) => d.resource));
+    const { spec } = this.target.app;
+    const y = desiredFor(r, live, {
+      roles: this.roles,
+      ignoreDifferences: spec.ignoreDifferences,
+      respectIgnoreDifferences: optionEnabled(
+        parseOptions(spec.syncPolicy?.syncOptions ?? []),
+        'RespectIgnoreDifferences',
+      ),
+    });
+    return { ...y, version: live?.metadata.resourceVersion };
+  }
+
   private async applyOne(r: DesiredResource): Promise<ResourceResult> {
     const diff = this.target.diffs.get(r.key);
     if (diff?.inSync) return result(r, 'unchanged', 'in sync');
     try {
-      const applied = await this.deps.kube.apply(r.object, {
-        fieldManager: FIELD_MANAGER,
-        force: true,
-      });
+      const { body, applied } = await this.applyYielded(r, diff);
       // What apply returned is what a dry-run of the same object would predict: remember it, so
       // the reconcile that the resulting watch event triggers needs no dry-run.
-      this.deps.diffCache?.store(r.key, hashObject(r.object), liveFingerprint(applied), applied);
+      this.deps.diffCache?.store(r.key, hashObject(body), liveFingerprint(applied), applied);
       this.deps.recent.set(r.key, applied);
       const action = diff?.live ? 'configured' : 'created';
       return result(r, action, action);

@@ -139,6 +139,49 @@ describe('self-heal', () => {
     expect(app?.status?.sync?.status).toBe('Synced');
   });
 
+  it.each([
+    ['without RespectIgnoreDifferences, a sync of the object resets it (as Argo CD)', [], 2],
+    [
+      'with RespectIgnoreDifferences=true, a sync of the object keeps it',
+      ['RespectIgnoreDifferences=true'],
+      3,
+    ],
+  ])('ignoreDifferences: %s', async (_name, syncOptions, replicas) => {
+    const k = await kube();
+    const repo = await createRepo({ 'app/web.yaml': deployment('web', 2) });
+    await startController(k, ns());
+    const name = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions },
+      ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
+    });
+    await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
+    const web = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns() },
+    };
+    await k.mergePatch(web, { spec: { replicas: 3 } }); // an autoscaler, say
+    // Git changes another field of the same Deployment: it is applied.
+    const sha = await repo.commit({ 'app/web.yaml': deployment('web', 2, 'nginx:1.28') });
+    await k.mergePatch(
+      { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: ns() } },
+      { metadata: { annotations: { 'sluice.dev/refresh': sha } } },
+    );
+    await waitApp(
+      k,
+      ns(),
+      name,
+      'synced the commit',
+      (a) => a.status?.sync?.revision === sha && a.status.operationState?.phase === 'Succeeded',
+    );
+    const d = await k.get<
+      Dep & { spec: { template: { spec: { containers: Array<{ image: string }> } } } }
+    >('apps/v1', 'Deployment', ns(), 'web');
+    expect(d?.spec.template.spec.containers[0]?.image).toBe('nginx:1.28');
+    expect(d?.spec.replicas).toBe(replicas);
+  });
+
   it('backs off when another actor keeps changing the same field', async () => {
     const k = await kube();
     await setup(true);
