@@ -12,7 +12,12 @@ import { formatPath, isJson, type Edit, type Json, type Path, type Rewrite } fro
 type Found = Rewrite['issues'][number];
 
 /** Application-level sync options Sluice acts on (object-level ones are annotations). */
-export const SUPPORTED_SYNC_OPTIONS = ['CreateNamespace', 'PruneLast', 'PrunePropagationPolicy'];
+export const SUPPORTED_SYNC_OPTIONS = [
+  'CreateNamespace',
+  'PruneLast',
+  'PrunePropagationPolicy',
+  'RespectIgnoreDifferences',
+];
 
 const found = (kind: Found['kind'], path: Path, message: string): Found => ({
   path: formatPath(path),

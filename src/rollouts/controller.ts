@@ -261,9 +261,13 @@ export class RolloutController {
     reason: string,
     message: string,
   ): Promise<ReconcileResult> {
-    await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message }, [
-      condition('InvalidSpec', true, reason, message),
-    ]);
+    const observedGeneration = String(ro.metadata.generation ?? '');
+    await this.writeStatus(
+      kube,
+      ro,
+      { ...ro.status, observedGeneration, phase: 'Degraded', message },
+      [condition('InvalidSpec', true, reason, message)],
+    );
     // A missing object wakes the Rollout when it appears; look again anyway, now and then.
     return reason === 'InvalidSpec' ? {} : { requeueAfterMs: 10_000 };
   }
