@@ -137,6 +137,8 @@ async function commitVersion(c: CanaryContext, version: string, errorRate: numbe
 
 /** Who answers on the stable and canary Services now. */
 async function whoAnswers(c: CanaryContext, when: string): Promise<void> {
+  // kube-proxy on the node applies a Service's new endpoints within about a second.
+  await sleep(1000);
   const s = await sample(c.urls, 20);
   c.progress.detail(`${when}: ${shareLine(s)} answers on web-stable and web-canary`);
 }

@@ -118,7 +118,8 @@ function canary(c: HintContext, version: string): string {
   curl -s http://127.0.0.1:${DEMO_PROMETHEUS_PORT}/api/v1/query --data-urlencode 'query=${query}' && echo
   # Release ${next} yourself (make its ERROR_RATE "0.5" to see the analysis stop it), and watch:
   #   sed -i 's/value: ${version} }/value: ${next} }/' ${file}
-  #   git -C ${c.repoDir} commit -qam "canary: ${next}" && sluice app get ${CANARY_APP} --refresh${N}
+  #   git -C ${c.repoDir} -c user.name="Sluice Demo" -c user.email=demo@sluice.dev commit -qam "canary: ${next}"
+  #   sluice app get ${CANARY_APP} --refresh${N}
   #   sluice rollout get ${ro} --watch
   # By hand: sluice rollout pause|promote|abort|retry|undo ${ro}
 `;
