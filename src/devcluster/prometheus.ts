@@ -134,22 +134,17 @@ export function prometheusConfig(o: {
   });
 }
 
-async function portFree(port: number): Promise<boolean> {
+/** Binds 127.0.0.1:port (0: any) for a moment: the port, or undefined if taken. */
+async function tryPort(port: number): Promise<number | undefined> {
   const s = createServer();
   const ok = await new Promise<boolean>((resolve) => {
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => resolve(true));
   });
-  if (ok) await new Promise((r) => s.close(r));
-  return ok;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
+  if (!ok) return undefined;
+  const bound = (s.address() as AddressInfo).port;
   await new Promise((r) => s.close(r));
-  return port;
+  return bound;
 }
 
 const running = (pid: number): boolean => {
@@ -189,8 +184,8 @@ async function prepareDir(o: PrometheusOptions): Promise<string> {
 }
 
 async function choosePort(port: number | undefined): Promise<number> {
-  if (port === undefined) return freePort();
-  if (await portFree(port)) return port;
+  const got = await tryPort(port ?? 0);
+  if (got !== undefined) return got;
   throw new PrometheusError(
     'PrometheusPortInUse',
     `cannot start Prometheus on 127.0.0.1:${port}: something else listens there`,
