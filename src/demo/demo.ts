@@ -53,7 +53,8 @@ function application(s: SampleApp, repoURL: string, appNamespace: string): Appli
       namespace: appNamespace,
       finalizers: [FINALIZER],
       // Fetch first: the controller's mirror of this repository may be older than the
-      // repository (commits made while no controller ran, or a repository made afresh).
+      // repository (commits made while no controller ran, or a repository made afresh). The
+      // controller runs already, so it sees this as a request.
       annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() },
     },
     spec: {
@@ -111,12 +112,13 @@ async function registerApps(kube: Kube, o: DemoOptions, apps: readonly SampleApp
   }
 }
 
-/** Shows the apps until all are Synced and Healthy; false when stopped first. */
+/** Shows the apps until all are Synced to `sha` (main now) and Healthy; false when stopped first. */
 async function converge(
   kube: Kube,
   controller: Controller,
   o: DemoOptions,
   apps: readonly SampleApp[],
+  sha: string,
   stopped: () => boolean,
 ): Promise<boolean> {
   const names = new Set(apps.map((s) => s.name));
@@ -132,7 +134,9 @@ async function converge(
     // Only trust a status this run's controller has looked at.
     const reconciled = (controller.queue.processed ?? 0) >= names.size;
     const ready = (a: Application): boolean =>
-      a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy';
+      a.status?.sync?.status === 'Synced' &&
+      a.status.sync.revision === sha &&
+      a.status.health?.status === 'Healthy';
     if (reconciled && apps.length === names.size && apps.every(ready)) return true;
     if (Date.now() > deadline)
       throw new SluiceError(
@@ -194,12 +198,6 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       canary = await startCanarySupport(kube, nodeIp, o.progress);
     }
     const apps = appsFor(nodeIp !== undefined, canary !== undefined);
-    await registerApps(kube, o, apps);
-    if (!nodeIp) {
-      o.progress.detail(
-        'no real node in this cluster (started with --real-nodes 0): the "hello" and "canary" apps are left out',
-      );
-    }
     o.progress.step('starting the controller (Applications and Rollouts)');
     controller = new Controller({
       kube,
@@ -209,7 +207,13 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       log: createLogger('warn'),
     });
     await controller.start();
-    const converged = await converge(kube, controller, o, apps, stopped);
+    await registerApps(kube, o, apps);
+    if (!nodeIp) {
+      o.progress.detail(
+        'no real node in this cluster (started with --real-nodes 0): the "hello" and "canary" apps are left out',
+      );
+    }
+    const converged = await converge(kube, controller, o, apps, sha, stopped);
     if (converged) {
       o.progress.step(
         `all ${apps.length} Applications are Synced and Healthy (${formatDuration(Date.now() - started)})`,
