@@ -1,4 +1,4 @@
-/** `sluice demo` (also `npm run demo`). */
+/** `sluice demo` (also `npm run demo`): the options; the demo itself is src/demo/demo.ts. */
 import { Command } from 'commander';
 import { defaultDemoDir, runDemo } from '../demo/demo.ts';
 import { consoleProgress } from '../util/progress.ts';
@@ -6,12 +6,15 @@ import { consoleProgress } from '../util/progress.ts';
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'run the GitOps loop on the local dev cluster with five sample Applications (plain YAML, Kustomize dev and prod overlays, Helm, and a web app whose pods really run); Ctrl-C stops the controller, the cluster keeps running',
+      'run the GitOps loop on the local dev cluster with six sample Applications (plain YAML, Kustomize dev and prod overlays, Helm, a web app whose pods really run, and a canary Rollout whose analysis asks Prometheus), then commit a bad version of the canary (aborted by its analysis) and a good one (promoted); Ctrl-C stops the controller, the cluster keeps running',
     )
     .option('--cluster-name <name>', 'dev cluster to use (started if needed)', 'sluice')
     .option('--dir <path>', 'where the sample Git repository lives', defaultDemoDir())
     .option('--app-namespace <ns>', 'namespace of the Applications', 'sluice-system')
-    .option('--exit', 'stop once every app is Synced and Healthy (for scripts)')
+    .option(
+      '--exit',
+      'stop once every app is Synced and Healthy and the canary walk-through is done (for scripts)',
+    )
     .option('--timeout <seconds>', 'give up if the apps have not converged by then', '180')
     .addHelpText('after', '\nExamples:\n  npm run demo\n  sluice demo --exit --timeout 300')
     .action(

@@ -1,9 +1,10 @@
 /**
  * `sluice demo`: the whole GitOps loop on this machine in one command. Brings up the dev
- * cluster, makes a local Git repository with three sample sources (four Applications), registers them, runs the
- * controller, shows them converge, and says what to try next.
+ * cluster, makes a local Git repository with the sample sources (six Applications), registers
+ * them, runs the controller (Applications and Rollouts), shows them converge, walks the canary
+ * app through a bad version (aborted by its analysis) and a good one (promoted), and says what
+ * to try next. The canary app needs the real node and Prometheus (canary-support.ts).
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
@@ -13,13 +14,22 @@ import { binaryPath } from '../devcluster/build.ts';
 import { up } from '../devcluster/cluster.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { SluiceError } from '../errors.ts';
-import { FIELD_MANAGER, FINALIZER } from '../gitops/annotations.ts';
+import { FIELD_MANAGER, FINALIZER, REFRESH_ANNOTATION } from '../gitops/annotations.ts';
 import { Kube } from '../kube/api.ts';
-import { execFile } from '../util/exec.ts';
 import { createLogger } from '../util/log.ts';
 import { formatDuration, type Progress } from '../util/progress.ts';
-import { downCommand, gitReplicas, stoppedMessage, tryNext, type HintContext } from './hints.ts';
-import { SAMPLE_APPS, SAMPLE_FILES, type SampleApp } from './samples.ts';
+import { canaryWalkthrough } from './canary.ts';
+import { startCanarySupport, type CanarySupport } from './canary-support.ts';
+import { ensureDemoRepo } from './git.ts';
+import {
+  downCommand,
+  gitCanaryVersion,
+  gitReplicas,
+  stoppedMessage,
+  tryNext,
+  type HintContext,
+} from './hints.ts';
+import { SAMPLE_APPS, type SampleApp } from './samples.ts';
 
 export interface DemoOptions {
   clusterName: string;
@@ -34,61 +44,24 @@ export interface DemoOptions {
 
 export const defaultDemoDir = (): string => join(cacheRoot(), 'demo', 'repo');
 
-async function git(dir: string, ...args: string[]): Promise<string> {
-  const r = await execFile(
-    'git',
-    [
-      '-c',
-      'user.name=Sluice Demo',
-      '-c',
-      'user.email=demo@sluice.dev',
-      '-c',
-      'commit.gpgsign=false',
-      ...args,
-    ],
-    { cwd: dir },
-  );
-  if (r.code !== 0)
-    throw new SluiceError('GitFailed', `git ${args[0]} in ${dir} failed: ${r.stderr.trim()}`, {
-      hint: 'is git installed?',
-    });
-  return r.stdout.trim();
-}
-
-/** Creates the sample repository once; later runs keep the user's commits. */
-export async function ensureDemoRepo(dir: string): Promise<string> {
-  const exists = await access(join(dir, '.git')).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    await mkdir(dir, { recursive: true });
-    await git(dir, 'init', '-q', '-b', 'main');
-    for (const [path, content] of Object.entries(SAMPLE_FILES)) {
-      await mkdir(join(dir, path, '..'), { recursive: true });
-      await writeFile(join(dir, path), content);
-    }
-    await git(dir, 'add', '-A');
-    await git(dir, 'commit', '-q', '-m', 'Sample apps: plain YAML, Kustomize, Helm');
-  }
-  return git(dir, 'rev-parse', 'HEAD');
-}
-
-function application(
-  name: string,
-  path: string,
-  namespace: string,
-  repoURL: string,
-  appNamespace: string,
-): Application {
+function application(s: SampleApp, repoURL: string, appNamespace: string): Application {
   return {
     apiVersion: API_VERSION,
     kind: KIND,
-    metadata: { name, namespace: appNamespace, finalizers: [FINALIZER] },
+    metadata: {
+      name: s.name,
+      namespace: appNamespace,
+      finalizers: [FINALIZER],
+      // Fetch first: the controller's mirror of this repository may be older than the
+      // repository (commits made while no controller ran, or a repository made afresh). The
+      // controller runs already, so it sees this as a request.
+      annotations: { [REFRESH_ANNOTATION]: new Date().toISOString() },
+    },
     spec: {
       project: 'default',
-      source: { repoURL, targetRevision: 'main', path },
-      destination: { server: 'https://kubernetes.default.svc', namespace },
+      source: { repoURL, targetRevision: 'main', path: s.path },
+      destination: { server: 'https://kubernetes.default.svc', namespace: s.namespace },
+      ...(s.ignoreDifferences ? { ignoreDifferences: s.ignoreDifferences } : {}),
       syncPolicy: {
         // enabled: a rollback in an earlier run paused it; every run starts automated again.
         automated: { enabled: true, prune: true, selfHeal: true },
@@ -121,9 +94,9 @@ function stopRequested(): { signal: Promise<string>; stopped: () => boolean } {
   return { signal, stopped: () => got !== undefined };
 }
 
-/** The sample apps this cluster can run: the real-node one only where there is a real node. */
-function appsFor(realNode: boolean): readonly SampleApp[] {
-  return SAMPLE_APPS.filter((s) => realNode || !s.realNode);
+/** The sample apps this run can have: real-node ones need a real node, canary Prometheus. */
+function appsFor(realNode: boolean, prometheus: boolean): readonly SampleApp[] {
+  return SAMPLE_APPS.filter((s) => (realNode || !s.realNode) && (prometheus || !s.prometheus));
 }
 
 async function registerApps(kube: Kube, o: DemoOptions, apps: readonly SampleApp[]): Promise<void> {
@@ -131,7 +104,7 @@ async function registerApps(kube: Kube, o: DemoOptions, apps: readonly SampleApp
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.appNamespace } });
   o.progress.step('registering Applications');
   for (const s of apps) {
-    await kube.apply(application(s.name, s.path, s.namespace, `file://${o.dir}`, o.appNamespace), {
+    await kube.apply(application(s, `file://${o.dir}`, o.appNamespace), {
       fieldManager: FIELD_MANAGER,
       force: true,
     });
@@ -139,12 +112,13 @@ async function registerApps(kube: Kube, o: DemoOptions, apps: readonly SampleApp
   }
 }
 
-/** Shows the apps until all are Synced and Healthy; false when stopped first. */
+/** Shows the apps until all are Synced to `sha` (main now) and Healthy; false when stopped first. */
 async function converge(
   kube: Kube,
   controller: Controller,
   o: DemoOptions,
   apps: readonly SampleApp[],
+  sha: string,
   stopped: () => boolean,
 ): Promise<boolean> {
   const names = new Set(apps.map((s) => s.name));
@@ -160,7 +134,9 @@ async function converge(
     // Only trust a status this run's controller has looked at.
     const reconciled = (controller.queue.processed ?? 0) >= names.size;
     const ready = (a: Application): boolean =>
-      a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy';
+      a.status?.sync?.status === 'Synced' &&
+      a.status.sync.revision === sha &&
+      a.status.health?.status === 'Healthy';
     if (reconciled && apps.length === names.size && apps.every(ready)) return true;
     if (Date.now() > deadline)
       throw new SluiceError(
@@ -173,11 +149,33 @@ async function converge(
   return false;
 }
 
+/** The canary walk-through, when this run has the canary app; false if stopped during it. */
+async function walkCanary(
+  kube: Kube,
+  o: DemoOptions,
+  canary: CanarySupport | undefined,
+  stopped: () => boolean,
+): Promise<boolean> {
+  if (!canary) return true;
+  await canaryWalkthrough({
+    kube,
+    repoDir: o.dir,
+    appNamespace: o.appNamespace,
+    urls: canary.urls,
+    progress: o.progress,
+    print: o.print,
+    stopped,
+    timeoutMs: 120_000,
+  });
+  return !stopped();
+}
+
 export async function runDemo(o: DemoOptions): Promise<void> {
   const started = Date.now();
   const { state } = await up({ name: o.clusterName, nodes: 3, realNodes: 1, progress: o.progress });
   // From here on Ctrl-C stops the demo but not the cluster (and says so); during `up` it aborts.
   const { signal, stopped } = stopRequested();
+  const nodeIp = state.realNode?.network.nodeIp;
   const hints: HintContext = {
     clusterName: o.clusterName,
     kubeconfig: state.kubeconfig,
@@ -185,35 +183,51 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     appNamespace: o.appNamespace,
     kubectl: (await binaryPath('kubectl')) ?? 'kubectl',
     replicas: 2,
-    ...(state.realNode ? { realNodeIp: state.realNode.network.nodeIp } : {}),
+    ...(nodeIp ? { realNodeIp: nodeIp } : {}),
   };
-  const apps = appsFor(state.realNode !== undefined);
   const kube = await Kube.connect(state.kubeconfig);
   let controller: Controller | undefined;
+  let canary: CanarySupport | undefined;
   try {
     await installCrds(kube, o.progress);
     o.progress.step(`sample repository at ${o.dir}`);
     const sha = await ensureDemoRepo(o.dir);
     o.progress.detail(`main is at ${sha.slice(0, 7)}`);
-    await registerApps(kube, o, apps);
-    if (!state.realNode) {
-      o.progress.detail(
-        'no real node in this cluster (started with --real-nodes 0): the "hello" app is left out',
-      );
+    if (nodeIp) {
+      o.progress.step('Prometheus for the canary app');
+      canary = await startCanarySupport(kube, nodeIp, o.progress);
     }
-    o.progress.step('starting the controller');
+    const apps = appsFor(nodeIp !== undefined, canary !== undefined);
+    o.progress.step('starting the controller (Applications and Rollouts)');
     controller = new Controller({
       kube,
       namespace: o.appNamespace,
       appNamespaces: [o.appNamespace],
+      rollouts: true,
       log: createLogger('warn'),
     });
     await controller.start();
-    if (await converge(kube, controller, o, apps, stopped)) {
+    await registerApps(kube, o, apps);
+    if (!nodeIp) {
+      o.progress.detail(
+        'no real node in this cluster (started with --real-nodes 0): the "hello" and "canary" apps are left out',
+      );
+    }
+    const converged = await converge(kube, controller, o, apps, sha, stopped);
+    if (converged) {
       o.progress.step(
         `all ${apps.length} Applications are Synced and Healthy (${formatDuration(Date.now() - started)})`,
       );
-      o.print(tryNext({ ...hints, replicas: await gitReplicas(o.dir) }));
+    }
+    if (converged && (await walkCanary(kube, o, canary, stopped))) {
+      const canaryVersion = canary ? await gitCanaryVersion(o.dir) : undefined;
+      o.print(
+        tryNext({
+          ...hints,
+          replicas: await gitReplicas(o.dir),
+          ...(canaryVersion ? { canaryVersion } : {}),
+        }),
+      );
       if (o.exitWhenHealthy) return;
       o.print(
         `The controller keeps running here; press Ctrl-C to stop it (the cluster keeps running: \`${downCommand(hints)}\` removes it).`,
@@ -222,6 +236,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     o.progress.step(`${await signal}: stopping the controller`);
   } finally {
     await controller?.stop();
+    await canary?.stop();
     await kube.close();
   }
   o.print(stoppedMessage(hints));

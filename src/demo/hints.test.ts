@@ -41,6 +41,20 @@ describe('the demo’s printed steps', () => {
     expect(tryNext(ctx)).not.toContain('curl');
   });
 
+  it('step 5 shows the canary Rollout and what Prometheus counts, only with the canary app', () => {
+    const text = tryNext({ ...ctx, canaryVersion: 'v3' });
+    expect(text).toContain('sluice rollout get web -n canary\n');
+    expect(text).toContain('sluice rollout list -n canary\n');
+    expect(text).toContain(
+      "curl -s http://127.0.0.1:19090/api/v1/query --data-urlencode 'query=sum by (rollouts_pod_template_hash, code) (rate(http_requests_total[20s]))'",
+    );
+    // The next version to release by hand is the one after what Git holds.
+    expect(text).toContain(
+      `#   sed -i 's/value: v3 }/value: v4 }/' ${ctx.repoDir}/canary/rollout.yaml`,
+    );
+    expect(tryNext(ctx)).not.toContain('sluice rollout');
+  });
+
   it('on Ctrl-C: the cluster keeps running, and how to remove it', () => {
     expect(stoppedMessage(ctx)).toMatch(/keeps running[\s\S]*dev-cluster down --name sluice/);
   });

@@ -8,6 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CANARY_APP,
+  CANARY_NAMESPACE,
+  CANARY_ROLLOUT,
+  DEMO_PROMETHEUS_PORT,
+  nextVersion,
+  versionOf,
+} from './canary-samples.ts';
 import { HELLO_NODE_PORT } from './samples.ts';
 
 export interface HintContext {
@@ -22,6 +30,8 @@ export interface HintContext {
   replicas: number;
   /** The real node's address, when the cluster has one (the hello app answers there). */
   realNodeIp?: string;
+  /** The canary app's version in Git, when this run has the canary app. */
+  canaryVersion?: string;
 }
 
 /** This checkout of Sluice (the directory holding bin/sluice.js). */
@@ -42,6 +52,12 @@ export async function gitReplicas(repoDir: string): Promise<number> {
   );
   const m = /^\s*replicas:\s*(\d+)\s*$/m.exec(text);
   return m ? Number(m[1]) : 2;
+}
+
+/** The canary app's version in the repository's working tree. */
+export async function gitCanaryVersion(repoDir: string): Promise<string | undefined> {
+  const text = await readFile(join(repoDir, 'canary', 'rollout.yaml'), 'utf8').catch(() => '');
+  return versionOf(text);
 }
 
 /** The next replica count step 1 commits: one more, back to 2 after 5. */
@@ -76,7 +92,7 @@ Try next (paste into a shell; works from any directory):
   sluice app wait guestbook --health --timeout 120${N}
   kubectl -n guestbook get deployment guestbook-ui
   # resume automated sync (back to what Git says): sluice app set guestbook --auto-sync${N}
-${c.realNodeIp ? realApp(c.realNodeIp) : ''}`;
+${c.realNodeIp ? realApp(c.realNodeIp) : ''}${c.canaryVersion ? canary(c, c.canaryVersion) : ''}`;
 }
 
 /** Step 4: the app whose pods really run, on the real node's NodePort. */
@@ -86,6 +102,26 @@ function realApp(ip: string): string {
   kubectl -n hello get pods -o wide
   curl -s ${url}/ && echo
   curl -s ${url}/metrics | grep '^http_requests_total'
+`;
+}
+
+/** Step 5: the canary app's Rollout, its analysis' numbers, and a version of one's own. */
+function canary(c: HintContext, version: string): string {
+  const next = nextVersion(version);
+  const file = join(c.repoDir, 'canary', 'rollout.yaml');
+  const ro = `${CANARY_ROLLOUT} -n ${CANARY_NAMESPACE}`;
+  const N = c.appNamespace === 'sluice-system' ? '' : ` -N ${c.appNamespace}`;
+  const query = 'sum by (rollouts_pod_template_hash, code) (rate(http_requests_total[20s]))';
+  return `  # 5. The canary app: the Rollout, its revisions and their analysis; what Prometheus counts
+  sluice rollout list -n ${CANARY_NAMESPACE}
+  sluice rollout get ${ro}
+  curl -s http://127.0.0.1:${DEMO_PROMETHEUS_PORT}/api/v1/query --data-urlencode 'query=${query}' && echo
+  # Release ${next} yourself (make its ERROR_RATE "0.5" to see the analysis stop it), and watch:
+  #   sed -i 's/value: ${version} }/value: ${next} }/' ${file}
+  #   git -C ${c.repoDir} -c user.name="Sluice Demo" -c user.email=demo@sluice.dev commit -qam "canary: ${next}"
+  #   sluice app get ${CANARY_APP} --refresh${N}
+  #   sluice rollout get ${ro} --watch
+  # By hand: sluice rollout pause|promote|abort|retry|undo ${ro}
 `;
 }
 

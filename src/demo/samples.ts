@@ -1,13 +1,22 @@
 /**
- * The demo's Git repository: three sample sources, one per way of writing manifests, deployed as
- * four Applications (the Kustomize base twice, through its dev and prod overlays).
+ * The demo's Git repository: five sample sources, deployed as six Applications (the Kustomize
+ * base twice, through its dev and prod overlays).
  *
  * guestbook/            plain YAML (Deployment, Service, ConfigMap)
  * podinfo/base          a Kustomize base, with overlays/dev (1 replica) and overlays/prod (3)
  * charts/shop           a Helm chart whose pre-install/pre-upgrade hook runs a migration Job
  * hello/                the sample web app, really running on the dev cluster's real node (its
  *                       image from the cluster's local registry), reachable on a NodePort
+ * canary/               the sample web app as a Rollout: canary steps gated by a success-rate
+ *                       analysis on Prometheus (canary-samples.ts)
  */
+import type { IgnoreDifference } from '../api/application.ts';
+import {
+  CANARY_APP,
+  CANARY_FILES,
+  CANARY_IGNORE_DIFFERENCES,
+  CANARY_NAMESPACE,
+} from './canary-samples.ts';
 
 /** The NodePort the demo's real app answers on, at the real node's address. */
 export const HELLO_NODE_PORT = 30080;
@@ -18,6 +27,10 @@ Each directory is one Application (podinfo: one per overlay). Edit, commit, and 
 roll it out with the commands \`sluice demo\` printed, e.g.:
 
     sluice app get guestbook --refresh
+
+canary/ is a Rollout: commit a new VERSION (or ERROR_RATE) and watch it with
+
+    sluice rollout get web -n canary --watch
 `,
   'guestbook/deployment.yaml': `apiVersion: apps/v1
 kind: Deployment
@@ -172,6 +185,7 @@ spec:
   selector: { app: hello }
   ports: [{ port: 80, targetPort: 8080, nodePort: ${HELLO_NODE_PORT} }]
 `,
+  ...CANARY_FILES,
 };
 
 export interface SampleApp {
@@ -181,6 +195,10 @@ export interface SampleApp {
   kind: string;
   /** Needs the dev cluster's real node (left out on a cluster without one). */
   realNode?: boolean;
+  /** Needs the demo's Prometheus (left out without one). */
+  prometheus?: boolean;
+  /** The Application's `spec.ignoreDifferences`. */
+  ignoreDifferences?: IgnoreDifference[];
 }
 
 export const SAMPLE_APPS: readonly SampleApp[] = [
@@ -204,5 +222,14 @@ export const SAMPLE_APPS: readonly SampleApp[] = [
     namespace: 'hello',
     kind: 'plain YAML, real pods',
     realNode: true,
+  },
+  {
+    name: CANARY_APP,
+    path: 'canary',
+    namespace: CANARY_NAMESPACE,
+    kind: 'a Rollout with Prometheus analysis, real pods',
+    realNode: true,
+    prometheus: true,
+    ignoreDifferences: CANARY_IGNORE_DIFFERENCES,
   },
 ];

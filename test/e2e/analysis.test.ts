@@ -23,6 +23,7 @@ import { installCrds } from '../../src/api/install.ts';
 import { createAnalysisController } from '../../src/analysis/controller.ts';
 import { buildAnalysisRun } from '../../src/analysis/build.ts';
 import { resolveArgs } from '../../src/analysis/args.ts';
+import type { PrometheusError } from '../../src/devcluster/prometheus.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { Manager } from '../../src/runtime/manager.ts';
@@ -264,7 +265,7 @@ describe('analysis', () => {
     const typo = 'sum(rate(http_requests_total[5s])';
     const said = await prom.query(typo).then(
       () => '',
-      (err: Error) => err.message.replace(/^Prometheus: /, ''),
+      (err: PrometheusError) => err.said ?? err.message,
     );
     expect(said).toContain('parse error');
     await createRun(k, 'typo', {

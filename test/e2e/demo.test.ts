@@ -1,9 +1,12 @@
 /**
- * `npm run demo` on its own dev cluster, twice (issue 8, item 10): the four sample Applications
- * (plain YAML, a Kustomize base with dev and prod overlays, a Helm chart with a migration hook)
- * reach Synced/Healthy; the steps it prints work when pasted into a shell in another directory,
- * on the first run and on the second (which finds the first run's commits and its rollback);
- * Ctrl-C stops the controller, leaves the cluster running and says how to remove it.
+ * `npm run demo` on its own dev cluster, twice (issue 8, item 10; issue 10, item 10): the six
+ * sample Applications (plain YAML, a Kustomize base with dev and prod overlays, a Helm chart with
+ * a migration hook, a real app, a canary Rollout) reach Synced/Healthy; the canary walk-through
+ * really aborts the bad version (its AnalysisRun Failed on Prometheus' numbers, the stable version
+ * answers everything again) and promotes the good one; the steps it prints work when pasted into
+ * a shell in another directory, on the first run and on the second (which finds the first run's
+ * commits and its rollback); Ctrl-C stops the controller, leaves the cluster running and says how
+ * to remove it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,9 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { AnalysisRun } from '../../src/api/analysis.ts';
 import type { Application } from '../../src/api/application.ts';
+import type { Rollout } from '../../src/api/rollout.ts';
 import { clusterPaths } from '../../src/devcluster/paths.ts';
 import { Kube } from '../../src/kube/api.ts';
+import type { KubeObject } from '../../src/kube/types.ts';
 import { execFile } from '../../src/util/exec.ts';
 
 interface Run {
@@ -80,6 +86,89 @@ async function runOnce(
   return { demo, steps: r.stdout };
 }
 
+interface ReplicaSet extends KubeObject {
+  spec?: {
+    replicas?: number;
+    template?: { spec?: { containers?: Array<{ env?: Array<{ name: string; value?: string }> }> } };
+  };
+}
+
+interface Version {
+  hash: string;
+  errorRate: string;
+  replicas: number;
+  run: AnalysisRun | undefined;
+}
+
+/** The canary app as a user checks it: the Rollout, and each version with its analysis. */
+async function canaryState(
+  name: string,
+): Promise<{ rollout: Rollout | undefined; versions: Map<string, Version> }> {
+  const kube = await Kube.connect(clusterPaths(name).kubeconfig);
+  try {
+    const rollout = await kube.get<Rollout>('sluice.dev/v1alpha1', 'Rollout', 'canary', 'web');
+    const sets = await kube.list<ReplicaSet>('apps/v1', 'ReplicaSet', { namespace: 'canary' });
+    const runs = await kube.list<AnalysisRun>('sluice.dev/v1alpha1', 'AnalysisRun', {
+      namespace: 'canary',
+    });
+    const versions = new Map<string, Version>();
+    for (const rs of sets.items) {
+      const env = rs.spec?.template?.spec?.containers?.[0]?.env ?? [];
+      const hash = rs.metadata.labels?.['rollouts-pod-template-hash'] ?? '';
+      versions.set(env.find((e) => e.name === 'VERSION')?.value ?? '?', {
+        hash,
+        errorRate: env.find((e) => e.name === 'ERROR_RATE')?.value ?? '?',
+        replicas: rs.spec?.replicas ?? 0,
+        run: runs.items.find((r) => r.metadata.labels?.['rollouts-pod-template-hash'] === hash),
+      });
+    }
+    return { rollout, versions };
+  } finally {
+    await kube.close();
+  }
+}
+
+/** Each measured value of a run's metric (Prometheus' `[0.48]` read as 0.48). */
+const values = (run: AnalysisRun | undefined): number[] =>
+  (run?.status?.metricResults?.[0]?.measurements ?? [])
+    .filter((m) => m.value !== undefined)
+    .map((m) => (JSON.parse(m.value ?? '[]') as number[])[0] ?? NaN);
+
+/**
+ * The walk-through of one run: `bad` aborted by its analysis (a success rate below 0.95 measured
+ * on Prometheus), the stable version answering everything afterwards, then `good` measured at
+ * 0.95 or more and promoted to stable; within two minutes.
+ */
+async function expectWalkthrough(
+  name: string,
+  demo: Run,
+  [stable, bad, good]: [string, string, string],
+): Promise<void> {
+  const progress = demo.stderr();
+  // The abort says why: the run that failed, the value it measured, the bar it missed.
+  const abort = /aborted by itself: (.*)/.exec(progress)?.[1] ?? '';
+  expect(abort).toMatch(/^RolloutAborted: .*analysis run web-\w+-2 Failed/);
+  expect(abort).toMatch(/\b0\.[0-8]\d*\b/);
+  expect(abort).toContain('0.95');
+  expect(progress).toContain(`traffic back on the stable version: ${stable} 40 of 40 (100 %)`);
+  expect(progress).toContain(`after the promotion: ${good} 40 of 40 (100 %)`);
+  const took = Number(/walk-through took ([\d.]+)s/.exec(progress)?.[1]);
+  expect(took).toBeLessThan(120);
+  expect(demo.stdout()).toContain('$ sluice rollout get web -n canary');
+
+  const { rollout, versions } = await canaryState(name);
+  const b = versions.get(bad);
+  const g = versions.get(good);
+  expect(b).toMatchObject({ errorRate: '0.5', replicas: 0 });
+  expect(b?.run?.status?.phase).toBe('Failed');
+  expect(values(b?.run).some((v) => v < 0.95)).toBe(true);
+  expect(g).toMatchObject({ errorRate: '0', replicas: 4 });
+  expect(g?.run?.status?.phase).toBe('Successful');
+  expect(values(g?.run)).toHaveLength(3);
+  expect(values(g?.run).every((v) => v >= 0.95)).toBe(true);
+  expect(rollout?.status).toMatchObject({ phase: 'Healthy', stableRS: g?.hash });
+}
+
 const deployments = (steps: string): string[] =>
   [...steps.matchAll(/^guestbook-ui\s+(\d+\/\d+)/gm)].map((m) => m[1] ?? '');
 
@@ -90,7 +179,11 @@ describe('sluice demo', () => {
     const repo = join(dir, 'repo');
     try {
       const first = await runOnce(name, repo, dir);
-      expect(first.demo.stderr()).toContain('all 5 Applications are Synced and Healthy');
+      expect(first.demo.stderr()).toContain('all 6 Applications are Synced and Healthy');
+      await expectWalkthrough(name, first.demo, ['v1', 'v2', 'v3']);
+      // Step 5: the Rollout as `sluice rollout get` shows it, and Prometheus' numbers per version.
+      expect(first.steps).toMatch(/^Status: +Healthy/m);
+      expect(first.steps).toMatch(/"rollouts_pod_template_hash":"\w+"/);
       // Step 1 shows 3 replicas; step 2 scales to 9 and the events show it healed; the rollback
       // brings back 2.
       expect([deployments(first.steps)[0], deployments(first.steps).at(-1)]).toEqual([
@@ -112,6 +205,7 @@ describe('sluice demo', () => {
           namespace: 'sluice-system',
         });
         expect(apps.items.map((a) => a.metadata.name).sort()).toEqual([
+          'canary',
           'guestbook',
           'hello',
           'podinfo-dev',
@@ -130,7 +224,8 @@ describe('sluice demo', () => {
 
       // Second run: same repository (3 replicas committed), guestbook paused by the rollback.
       const second = await runOnce(name, repo, dir);
-      expect(second.demo.stderr()).toContain('all 5 Applications are Synced and Healthy');
+      expect(second.demo.stderr()).toContain('all 6 Applications are Synced and Healthy');
+      await expectWalkthrough(name, second.demo, ['v3', 'v4', 'v5']);
       expect([deployments(second.steps)[0], deployments(second.steps).at(-1)]).toEqual([
         '4/4',
         '3/3',
