@@ -11,7 +11,6 @@
  *
  * The walk-through edits the container's VERSION and ERROR_RATE (`withVersion`) and commits.
  */
-import type { IgnoreDifference } from '../api/application.ts';
 
 export const CANARY_APP = 'canary';
 export const CANARY_NAMESPACE = 'canary';
@@ -108,17 +107,6 @@ export const CANARY_FILES: Record<string, string> = {
   'canary/services.yaml': `${service('web-stable', STABLE_NODE_PORT)}---\n${service('web-canary', CANARY_NODE_PORT)}`,
   'canary/analysis.yaml': ANALYSIS,
 };
-
-/**
- * The Rollout controller points each Service at one version by adding the pod-template hash to
- * its selector, an atomic map, so the field becomes the controller's. The canary Application
- * leaves the fields that controller owns alone, as Argo CD users of Argo Rollouts write it with
- * server-side diffs; without this, self-heal takes the selector back and the Services serve
- * both versions for a moment, over and over.
- */
-export const CANARY_IGNORE_DIFFERENCES: IgnoreDifference[] = [
-  { kind: 'Service', managedFieldsManagers: ['sluice-rollouts'] },
-];
 
 const VERSION_RE = /(- \{ name: VERSION, value: )(v\d+)( \})/;
 const ERROR_RATE_RE = /(- \{ name: ERROR_RATE, value: ")([\d.]+)(" \})/;

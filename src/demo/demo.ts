@@ -61,7 +61,6 @@ function application(s: SampleApp, repoURL: string, appNamespace: string): Appli
       project: 'default',
       source: { repoURL, targetRevision: 'main', path: s.path },
       destination: { server: 'https://kubernetes.default.svc', namespace: s.namespace },
-      ...(s.ignoreDifferences ? { ignoreDifferences: s.ignoreDifferences } : {}),
       syncPolicy: {
         // enabled: a rollback in an earlier run paused it; every run starts automated again.
         automated: { enabled: true, prune: true, selfHeal: true },

@@ -10,13 +10,7 @@
  * canary/               the sample web app as a Rollout: canary steps gated by a success-rate
  *                       analysis on Prometheus (canary-samples.ts)
  */
-import type { IgnoreDifference } from '../api/application.ts';
-import {
-  CANARY_APP,
-  CANARY_FILES,
-  CANARY_IGNORE_DIFFERENCES,
-  CANARY_NAMESPACE,
-} from './canary-samples.ts';
+import { CANARY_APP, CANARY_FILES, CANARY_NAMESPACE } from './canary-samples.ts';
 
 /** The NodePort the demo's real app answers on, at the real node's address. */
 export const HELLO_NODE_PORT = 30080;
@@ -197,8 +191,6 @@ export interface SampleApp {
   realNode?: boolean;
   /** Needs the demo's Prometheus (left out without one). */
   prometheus?: boolean;
-  /** The Application's `spec.ignoreDifferences`. */
-  ignoreDifferences?: IgnoreDifference[];
 }
 
 export const SAMPLE_APPS: readonly SampleApp[] = [
@@ -230,6 +222,5 @@ export const SAMPLE_APPS: readonly SampleApp[] = [
     kind: 'a Rollout with Prometheus analysis, real pods',
     realNode: true,
     prometheus: true,
-    ignoreDifferences: CANARY_IGNORE_DIFFERENCES,
   },
 ];
