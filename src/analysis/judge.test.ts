@@ -16,6 +16,13 @@ describe("judge: Argo's result mapping", () => {
       'Failed',
       'result [0.91] does not satisfy result[0] >= 0.99',
     ],
+    [
+      'a message rounds the value (the measurement keeps it exact)',
+      { successCondition: S },
+      [0.44999999999999996],
+      'Failed',
+      'result [0.45] does not satisfy result[0] >= 0.99',
+    ],
     ['failure only, false', { failureCondition: F }, [0.95], 'Successful', undefined],
     [
       'failure only, true',

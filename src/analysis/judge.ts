@@ -27,7 +27,8 @@ export function judge(
   value: Value,
   conditions: Pick<Metric, 'successCondition' | 'failureCondition'>,
 ): Judgement {
-  const shown = formatValue(value);
+  // Messages round to 4 significant digits; the measurement keeps the exact value.
+  const shown = formatValue(value, 200, 4);
   const success = conditions.successCondition;
   const failure = conditions.failureCondition;
   let succeeded: boolean | undefined;

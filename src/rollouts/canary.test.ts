@@ -90,7 +90,7 @@ describe('canary plan', () => {
     expect(plan.status).toMatchObject({ phase: 'Healthy', stableRS: 'v2', currentStepIndex: 4 });
   });
 
-  it('on abort: stable back to full size first, weight to 0 once it is available, canary down after the delay', () => {
+  it('on abort: stable back to full size first, weight to 0 once it is available, then the canary goes (after the delay with a router)', () => {
     const ro = rollout([{ setWeight: 40 }, { pause: {} }]);
     ro.spec.strategy.canary!.abortScaleDownDelaySeconds = 5;
     const sets = new Map<string, ReplicaSetInfo>();
@@ -104,13 +104,20 @@ describe('canary plan', () => {
     expect(first.weight).toBe(40);
     expect(first.status.phase).toBe('Degraded');
     sets.set('v1', { ...sets.get('v1')!, replicas: 10, availableReplicas: 10 });
+    // By pod share the delay does not apply (as Argo): the canary goes once stable is back.
     const second = planCanary({ rollout: ro, newHash: 'v2', sets: [...sets.values()], now: 2000 });
     expect(second.weight).toBe(0);
-    expect(second.replicas.get('v2')).toBe(4);
-    expect(second.requeueAfterMs).toBe(4000);
-    const third = planCanary({ rollout: ro, newHash: 'v2', sets: [...sets.values()], now: 6000 });
-    expect(third.replicas.get('v2')).toBe(0);
-    expect(third.status.message).toMatch(/^RolloutAborted: update to revision 2 aborted/);
+    expect(second.replicas.get('v2')).toBe(0);
+    expect(second.status.message).toMatch(/^RolloutAborted: update to revision 2 aborted/);
+    // With a router: the canary stays abortScaleDownDelaySeconds; 0 keeps it up.
+    const routed = (now: number) =>
+      planCanary({ rollout: ro, newHash: 'v2', sets: [...sets.values()], now, router: true });
+    expect(routed(2000).replicas.get('v2')).toBe(4);
+    expect(routed(2000).requeueAfterMs).toBe(4000);
+    expect(routed(6000).replicas.get('v2')).toBe(0);
+    ro.spec.strategy.canary!.abortScaleDownDelaySeconds = 0;
+    expect(routed(999_999).replicas.get('v2')).toBe(4);
+    expect(routed(999_999).requeueAfterMs).toBeUndefined();
   });
 
   it('restarts the steps when a new revision arrives mid-rollout', () => {

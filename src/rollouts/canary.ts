@@ -8,7 +8,8 @@
  * for `promote` (which clears `status.pauseConditions`); after the last step the canary becomes
  * stable. A new revision mid-rollout starts again at step 0. `status.abort` puts the stable
  * ReplicaSet back to full size first, and only once it is available moves the weight back to 0 %
- * (rollouts #3941), then scales the canary down after `abortScaleDownDelaySeconds`. The step
+ * (rollouts #3941), then scales the canary down (with a router, after `abortScaleDownDelaySeconds`;
+ * 0 keeps it, as Argo). The step
  * walk itself is steps.ts.
  */
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
@@ -168,11 +169,18 @@ function abortMessage(
 function abortFacts(input: CanaryInput, status: RolloutStatus, stableHash: string) {
   const abortedAt = Date.parse(status.abortedAt ?? '') || input.now;
   const delaySeconds = input.rollout.spec.strategy.canary?.abortScaleDownDelaySeconds;
+  // As Argo: the delay applies only with a traffic router (0: never scale the canary down);
+  // by pod share the canary goes as soon as the stable pods are back.
+  let scaleDownAt = abortedAt;
+  if (input.router) {
+    const delay = delaySeconds ?? DEFAULT_ABORT_DELAY_S;
+    scaleDownAt = delay === 0 ? Infinity : abortedAt + delay * 1000;
+  }
   return {
     n: input.rollout.spec.replicas ?? 1,
     stableAvailable: input.sets.find((s) => s.hash === stableHash)?.availableReplicas ?? 0,
     revision: input.sets.find((s) => s.hash === input.newHash)?.revision,
-    scaleDownAt: abortedAt + (delaySeconds ?? DEFAULT_ABORT_DELAY_S) * 1000,
+    scaleDownAt,
   };
 }
 
@@ -184,7 +192,7 @@ function aborted(input: CanaryInput, status: RolloutStatus, stableHash: string):
   const stableUp = stableAvailable >= n;
   let requeueAfterMs: number | undefined;
   if (stableUp && now >= scaleDownAt) replicas.set(input.newHash, 0);
-  else if (stableUp) requeueAfterMs = scaleDownAt - now;
+  else if (stableUp && scaleDownAt !== Infinity) requeueAfterMs = scaleDownAt - now;
   const steps = rollout.spec.strategy.canary?.steps ?? [];
   const wait = stableUp
     ? ''

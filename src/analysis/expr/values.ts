@@ -43,17 +43,24 @@ export function valueEqual(a: Value, b: Value): boolean {
 }
 
 /** JSON, except the numbers JSON cannot spell; long values are cut at `max` characters. */
-export function formatValue(v: Value, max = 200): string {
-  const text = formatInner(v);
+export function formatValue(v: Value, max = 200, digits?: number): string {
+  const text = formatInner(v, digits);
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
-function formatInner(v: Value): string {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : formatSpecial(v);
-  if (isArray(v)) return `[${v.map(formatInner).join(',')}]`;
+/** A number as people read it: `digits` significant digits (0.4406779661 → 0.4407 at 4). */
+function formatNumber(n: number, digits: number | undefined): string {
+  if (!Number.isFinite(n)) return formatSpecial(n);
+  if (digits === undefined || Number.isInteger(n)) return String(n);
+  return String(Number(n.toPrecision(digits)));
+}
+
+function formatInner(v: Value, digits?: number): string {
+  if (typeof v === 'number') return formatNumber(v, digits);
+  if (isArray(v)) return `[${v.map((x) => formatInner(x, digits)).join(',')}]`;
   if (isObject(v))
     return `{${Object.keys(v)
-      .map((k) => `${JSON.stringify(k)}:${formatInner(v[k] ?? null)}`)
+      .map((k) => `${JSON.stringify(k)}:${formatInner(v[k] ?? null, digits)}`)
       .join(',')}}`;
   return JSON.stringify(v);
 }
