@@ -166,7 +166,13 @@ export class Controller<T extends KubeObject, F extends object> {
   startLeading(leader: AbortSignal): void {
     this.leader = leader;
     leader.addEventListener('abort', () => this.cancelAll(), { once: true });
-    for (const obj of this.list()) this.queue.add(keyOf(obj));
+    // Each object once, as if just added (an Application then fetches its source: a new
+    // leader must not trust a Git mirror another process left on disk).
+    const filter = this.opts.filter ?? (specChanges as EventFilter<T, F>);
+    for (const obj of this.list()) {
+      const flags = filter('added', obj, undefined);
+      this.queue.add(keyOf(obj), ...(flags ? [flags] : []));
+    }
   }
 
   /** Graceful stop: no new work; reconciles in flight finish (they are not cancelled). */

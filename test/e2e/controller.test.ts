@@ -93,6 +93,50 @@ describe('controller', () => {
     }
   });
 
+  it('a new leader fetches before it trusts the Git mirror a previous process left on disk', async () => {
+    const k = await kube();
+    await startController(k, ns()).then((c) => c.stop()); // installs the CRDs
+    const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-mirror-'));
+    const make = () =>
+      new Controller({
+        kube: k,
+        namespace: ns(),
+        appNamespaces: [ns()],
+        cacheDir,
+        pollIntervalMs: 3_600_000, // no poll during the test: only the first reconcile can fetch
+        log: silentLogger,
+      });
+    const first = make();
+    try {
+      const repo = await createRepo({ 'app/cm.yaml': configMap('cfg', { v: '1' }) });
+      await first.start();
+      const name = await createApp(k, ns(), {
+        source: { repoURL: repo.url, path: 'app' },
+        syncPolicy: { automated: {} },
+      });
+      await waitApp(k, ns(), name, 'v1 synced', syncedHealthy);
+      await first.stop();
+      const head = await repo.commit({ 'app/cm.yaml': configMap('cfg', { v: '2' }) });
+      const second = make();
+      try {
+        await second.start();
+        const app = await waitApp(
+          k,
+          ns(),
+          name,
+          'the new commit synced',
+          (a) => a.status?.sync?.revision === head && syncedHealthy(a),
+        );
+        expect(app.status?.sync?.revision).toBe(head);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop().catch(() => undefined);
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   it('graceful shutdown holds no worker on a running hook: the next controller resumes the operation', async () => {
     const k = await kube();
     const repo = await createRepo({
