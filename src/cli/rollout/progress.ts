@@ -30,10 +30,11 @@ export function actualWeightOf(
   replicaSets: readonly ReplicaSet[],
 ): number | undefined {
   const s = ro.status;
+  // Complete: the new version is the stable one and takes everything (as Argo shows it).
+  if (s?.currentPodHash !== undefined && s.currentPodHash === s.stableRS) return 100;
   const routed = s?.canary?.weights?.canary.weight;
   if (routed !== undefined) return routed;
   if (!s?.currentPodHash) return undefined;
-  if (s.currentPodHash === s.stableRS) return 100;
   const available = (hash: string): number =>
     replicaSets
       .filter((rs) => rs.metadata.labels?.[HASH_LABEL] === hash)
