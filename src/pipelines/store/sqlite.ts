@@ -1,0 +1,101 @@
+/**
+ * The embedded backend: one SQLite file through Node's built-in `node:sqlite` (no native
+ * dependency). WAL mode lets a CLI read (`sluice pipeline logs -f`) while the controller writes;
+ * a busy timeout waits out the other process's write lock. Statements are synchronous, so every
+ * operation of this process runs one at a time (`Serial`), and a write batch is one short
+ * transaction (BEGIN IMMEDIATE: the write lock is taken up front).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { RunStoreError } from './errors.ts';
+import { Serial, type Row, type SqlDb, type SqlExec, type SqlValue } from './sql.ts';
+
+class SqliteDb implements SqlDb {
+  readonly backend = 'sqlite' as const;
+  readonly location: string;
+  private readonly db: DatabaseSync;
+  private readonly serial = new Serial();
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly exec: SqlExec;
+
+  constructor(path: string) {
+    this.location = path;
+    this.db = new DatabaseSync(path, { enableForeignKeyConstraints: true, timeout: 5000 });
+    // Before any table exists: lets retention give freed pages back to the file system.
+    this.db.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    this.exec = {
+      all: <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
+        Promise.resolve(this.prepare(sql).all(...params) as T[]),
+      run: (sql: string, params: readonly SqlValue[] = []) =>
+        Promise.resolve(Number(this.prepare(sql).run(...params).changes)),
+    };
+  }
+
+  private prepare(sql: string): StatementSync {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      // Multi-row inserts vary in length; keep only the statements used again and again.
+      if (this.statements.size < 200) this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  all<T extends Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.serial.run(() => this.exec.all<T>(sql, params));
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.serial.run(() => this.exec.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: SqlExec) => Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.exec);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  /** Gives pages freed by deletes back to the file system (a little at a time). */
+  vacuum(): Promise<void> {
+    return this.serial.run(() => {
+      this.db.exec('PRAGMA incremental_vacuum(2000)');
+      return Promise.resolve();
+    });
+  }
+
+  close(): Promise<void> {
+    return this.serial.run(() => {
+      if (this.db.isOpen) this.db.close();
+      return Promise.resolve();
+    });
+  }
+}
+
+/** Opens (creating if needed) the SQLite file at `path`. */
+export function openSqlite(path: string): SqlDb & { vacuum(): Promise<void> } {
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    return new SqliteDb(path);
+  } catch (err) {
+    throw new RunStoreError(
+      'StoreUnavailable',
+      path,
+      `cannot open: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+        hint: 'check that the directory is writable (set the store path with --database-url)',
+      },
+    );
+  }
+}
