@@ -53,6 +53,7 @@ export class LogBatcher {
   private readonly serial = new Serial();
   private retry: Pending[] = [];
   private pendingBytes = 0;
+  private urgent = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(db: SqlDb, options: LogBatchOptions) {
@@ -60,17 +61,24 @@ export class LogBatcher {
     this.options = options;
   }
 
-  append(state: StreamState, text: string): void {
+  /** False once more than `maxPendingBytes` wait: the caller should await `flush()`. */
+  append(state: StreamState, text: string): boolean {
     state.raw.push(text);
     state.rawBytes += bytes(text);
     this.pendingBytes += text.length;
     this.touch(state);
+    return this.pendingBytes < this.options.maxPendingBytes;
   }
 
   touch(state: StreamState): void {
     this.dirty.add(state);
-    if (this.pendingBytes >= this.options.maxPendingBytes) void this.flushQuietly();
-    else this.timer ??= setTimeout(() => void this.flushQuietly(), this.options.flushIntervalMs);
+    if (this.pendingBytes < this.options.maxPendingBytes)
+      this.timer ??= setTimeout(() => void this.flushQuietly(), this.options.flushIntervalMs);
+    else if (!this.urgent) {
+      // One early flush at a time, however many writes arrive before it starts.
+      this.urgent = true;
+      void this.flushQuietly();
+    }
   }
 
   /** Writes everything pending; rejects if the database did not take it (it is kept). */
@@ -96,6 +104,7 @@ export class LogBatcher {
     }
     this.dirty.clear();
     this.pendingBytes = 0;
+    this.urgent = false;
     return out;
   }
 
@@ -245,9 +254,9 @@ export class RunLogWriter implements LogWriter {
     return s;
   }
 
-  write(stream: StreamKey, text: string): void {
+  write(stream: StreamKey, text: string): boolean {
     const s = this.state(stream);
-    if (text !== '') this.batcher.append(s, text);
+    return text === '' || this.batcher.append(s, text);
   }
 
   endStep(stream: StreamKey, result: { exitCode?: number | undefined } = {}): void {

@@ -15,6 +15,8 @@ describe('SecretSet.mask', () => {
     ['the longest at one position', ['abc', 'abcdef'], 'xabcdefx', 'x***x'],
     ['regex characters literally', ['a.b*c'], 'a.b*c axbbc', '*** axbbc'],
     ['a trailing newline of a Secret file', ['s3cr3t\n'], 'token s3cr3t end', 'token *** end'],
+    ['a value, keeping the line break after it', ['s3cr3t\n'], 's3cr3t\nnext', '***\nnext'],
+    ['a multi-line value whole', ['BEGIN\nkey\nEND'], 'x BEGIN\nkey\nEND y', 'x *** y'],
     ['each line of a multi-line value', ['line-one\nline-two'], 'x line-two y', 'x *** y'],
     ['nothing for whitespace-only values', [' ', '\n'], 'a b\nc', 'a b\nc'],
     ['nothing without values', [], 'plain', 'plain'],

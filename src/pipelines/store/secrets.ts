@@ -5,9 +5,10 @@
  * (`stream()`), where a value split across two chunks is still masked: the end of a chunk that
  * could be the start of a secret is held back until the next chunk (or the step's end) decides.
  *
- * Which values count: each value as given, the value trimmed, and each trimmed line of a
- * multi-line value (a Secret read from a file usually ends with a newline that logs drop).
- * Values that are empty or only whitespace are not masked (that would mask every space).
+ * Which values count: each value trimmed, and each trimmed line of a multi-line value (a Secret
+ * read from a file usually ends with a newline that logs do not repeat; whitespace around a
+ * value is no secret, and keeping it keeps the log's line breaks). Values that are empty or
+ * only whitespace are not masked (that would mask every space).
  * At one position the longest value wins; the output of a stream equals masking the whole text.
  *
  * @example
@@ -42,9 +43,10 @@ function heldLength(text: string, secret: string, f: Int32Array): number {
   return k;
 }
 
+/** A value trimmed, and each line of it trimmed (whitespace around a value is no secret). */
 function variants(value: string): string[] {
   const lines = value.includes('\n') ? value.split(/\r?\n/).map((l) => l.trim()) : [];
-  return [value, value.trim(), ...lines].filter((v) => v.trim() !== '');
+  return [value.trim(), ...lines].filter((v) => v !== '');
 }
 
 function escape(s: string): string {

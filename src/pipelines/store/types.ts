@@ -164,8 +164,12 @@ export interface RetentionReport {
 
 /** Appends one run's logs. Writes are buffered and written in batches; masking happens here. */
 export interface LogWriter {
-  /** Buffers `text` for `stream`; never blocks; written within the store's flush interval. */
-  write(stream: StreamKey, text: string): void;
+  /**
+   * Buffers `text` for `stream`; never blocks; written within the store's flush interval.
+   * Returns false when the buffer is past its high-water mark (as a Node stream does): a
+   * producer that can wait should `await flush()` before writing more.
+   */
+  write(stream: StreamKey, text: string): boolean;
   /** The step is finished: its last bytes are written and followers of it end. */
   endStep(stream: StreamKey, result?: { exitCode?: number | undefined }): void;
   /** Resolves once everything written so far is stored. */
