@@ -36,7 +36,13 @@ function dollar(sql: string): string {
 function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as Error & { code?: unknown }).code;
-  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08');
+  // 08: connection exceptions; 57P: the server shutting down or killing the session.
+  return (
+    typeof code !== 'string' ||
+    !/^[0-9A-Z]{5}$/.test(code) ||
+    code.startsWith('08') ||
+    code.startsWith('57P')
+  );
 }
 
 class PostgresDb implements SqlDb {
@@ -94,6 +100,10 @@ class PostgresDb implements SqlDb {
       } catch (err) {
         throw this.wrap(err);
       }
+      // A session killed mid-transaction fails the query below; the client's own 'error'
+      // event must not crash the process.
+      const ignore = (): void => undefined;
+      client.on('error', ignore);
       try {
         await client.query('BEGIN');
         if (options.exclusive) await client.query('SELECT pg_advisory_xact_lock($1)', [LOG_LOCK]);
@@ -106,6 +116,8 @@ class PostgresDb implements SqlDb {
         // A broken connection is not given back to the pool.
         client.release(isConnectionError(err) ? (err as Error) : undefined);
         throw this.wrap(err);
+      } finally {
+        client.off('error', ignore);
       }
     });
   }

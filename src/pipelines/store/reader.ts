@@ -88,7 +88,10 @@ export async function printLogs(
   const byUid = { ...ref, uid: history.run.uid };
   const sel = { task: options.task, step: options.step };
   if (!options.follow || history.run.completionTime) checkSelection(history, sel, ref);
-  const printer = new LogPrinter({ prefix: options.step === undefined });
+  // One task and step: bare lines, as `kubectl logs -c`; anything wider: prefixed lines.
+  const printer = new LogPrinter({
+    prefix: options.task === undefined || options.step === undefined,
+  });
   const chunks = options.follow
     ? store.followLogs(byUid, { ...sel, signal: options.signal, pollMs: options.pollMs })
     : await store.readLogs(byUid, sel);

@@ -3,13 +3,29 @@
  * dependency). WAL mode lets a CLI read (`sluice pipeline logs -f`) while the controller writes;
  * a busy timeout waits out the other process's write lock. Statements are synchronous, so every
  * operation of this process runs one at a time (`Serial`), and a write batch is one short
- * transaction (BEGIN IMMEDIATE: the write lock is taken up front).
+ * transaction (BEGIN IMMEDIATE: the write lock is taken up front). Waiting for another
+ * process's write lock blocks this thread (up to the 5 s busy timeout): other processes only
+ * take it briefly (a CLI migrating on open); past it the batch is kept and retried.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { RunStoreError } from './errors.ts';
 import { Serial, type Row, type SqlDb, type SqlExec, type SqlValue } from './sql.ts';
+
+/** BUSY, LOCKED, IOERR, CORRUPT, FULL, CANTOPEN, READONLY: the file, not the SQL, is the problem. */
+const UNAVAILABLE = new Set([5, 6, 8, 10, 11, 13, 14]);
+
+function wrap(location: string, err: unknown): Error {
+  const code = (err as { errcode?: unknown } | null)?.errcode;
+  if (typeof code !== 'number' || !UNAVAILABLE.has(code & 0xff))
+    return err instanceof Error ? err : new Error(String(err));
+  const message = err instanceof Error ? err.message : String(err);
+  return new RunStoreError('StoreUnavailable', location, message, {
+    cause: err,
+    hint: 'another process may hold the write lock, or the disk is full or read-only',
+  });
+}
 
 class SqliteDb implements SqlDb {
   readonly backend = 'sqlite' as const;
@@ -28,10 +44,18 @@ class SqliteDb implements SqlDb {
     this.db.exec('PRAGMA synchronous = NORMAL');
     this.exec = {
       all: <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
-        Promise.resolve(this.prepare(sql).all(...params) as T[]),
+        this.guard(() => this.prepare(sql).all(...params) as T[]),
       run: (sql: string, params: readonly SqlValue[] = []) =>
-        Promise.resolve(Number(this.prepare(sql).run(...params).changes)),
+        this.guard(() => Number(this.prepare(sql).run(...params).changes)),
     };
+  }
+
+  private guard<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(wrap(this.location, err));
+    }
   }
 
   private prepare(sql: string): StatementSync {
@@ -54,10 +78,10 @@ class SqliteDb implements SqlDb {
 
   transaction<T>(fn: (tx: SqlExec) => Promise<T>): Promise<T> {
     return this.serial.run(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+      await this.guard(() => this.db.exec('BEGIN IMMEDIATE'));
       try {
         const result = await fn(this.exec);
-        this.db.exec('COMMIT');
+        await this.guard(() => this.db.exec('COMMIT'));
         return result;
       } catch (err) {
         if (this.db.isTransaction) this.db.exec('ROLLBACK');

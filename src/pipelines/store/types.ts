@@ -118,7 +118,7 @@ export interface LogSelector {
 }
 
 export interface ReadOptions extends LogSelector {
-  /** Byte offset to start from (only with one stream selected: task and step). */
+  /** Byte offset to start from, in each selected stream (meant for one: task and step). */
   from?: number | undefined;
 }
 
