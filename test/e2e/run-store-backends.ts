@@ -15,6 +15,7 @@ import {
   openRunStore,
   type Backend,
   type LogChunk,
+  type OpenOptions,
   type RunRecord,
   type RunStore,
 } from '../../src/pipelines/store/index.ts';
@@ -115,11 +116,11 @@ export const BACKENDS: ReadonlyArray<{ name: Backend; start: () => Promise<Store
 
 /**
  * Starts the backend for a describe block; `open()` gives a store (on a fresh location, or on
- * `url` again), closed after each test.
+ * `url` again; flushing every 20 ms unless `options` say otherwise), closed after each test.
  */
 export function useBackend(start: () => Promise<StoreBackend>): {
   backend: () => StoreBackend;
-  open: (url?: string) => Promise<{ store: RunStore; url: string }>;
+  open: (url?: string, options?: OpenOptions) => Promise<{ store: RunStore; url: string }>;
 } {
   let backend: StoreBackend | undefined;
   const opened: RunStore[] = [];
@@ -138,9 +139,9 @@ export function useBackend(start: () => Promise<StoreBackend>): {
   };
   return {
     backend: current,
-    open: async (url) => {
+    open: async (url, options = { flushIntervalMs: 20 }) => {
       const databaseUrl = url ?? (await current().fresh());
-      const store = await openRunStore({ databaseUrl, flushIntervalMs: 20 });
+      const store = await openRunStore({ ...options, databaseUrl });
       opened.push(store);
       return { store, url: databaseUrl };
     },

@@ -112,7 +112,8 @@ describe.each(BACKENDS)('run store logs on $name', ({ start }) => {
   });
 
   it('takes 10k log lines a second without blocking the event loop', async () => {
-    const { store } = await open();
+    // The defaults (a flush every 100 ms), as the controller runs.
+    const { store } = await open(undefined, {});
     const run = record();
     await store.recordRun(run, new SecretSet(['not-in-the-output']));
     const log = await store.openLog(run, new SecretSet(['not-in-the-output']));

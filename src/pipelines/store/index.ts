@@ -21,6 +21,8 @@
  * 2. `const log = await store.openLog(ref, secrets)`; `log.write(stream, text)` as pod logs come,
  *    `log.endStep(stream, { exitCode })` when a step's container ends;
  * 3. `await log.close()`, then `recordTask` / `recordRun` with the finished status.
+ * After a restart, a new writer continues each stream; `getRun(ref).streams[i].rawSize` says how
+ * many bytes of the step's original output are already stored (skip them when re-reading it).
  *
  * @example
  * const secrets = runSecrets({ annotations: [pr.metadata.annotations, pipeline.metadata.annotations], params: pr.spec.params, values: await secretValues(refs, readSecret) });

@@ -109,7 +109,8 @@ class SqliteDb implements SqlDb {
 /** Opens (creating if needed) the SQLite file at `path`. */
 export function openSqlite(path: string): SqlDb & { vacuum(): Promise<void> } {
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // Logs are masked, but still nobody else's business: a new directory is ours alone.
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     return new SqliteDb(path);
   } catch (err) {
     throw new RunStoreError(

@@ -35,6 +35,7 @@ export type StoreOptions = Partial<LogBatchOptions> & {
 };
 
 const DELETE_BATCH = 50;
+
 export class SqlRunStore implements RunStore {
   readonly backend: SqlDb['backend'];
   private readonly db: SqlDb;

@@ -162,7 +162,12 @@ export interface RetentionReport {
   byCount: number;
 }
 
-/** Appends one run's logs. Writes are buffered and written in batches; masking happens here. */
+/**
+ * Appends one run's logs. Writes are buffered and written in batches; masking happens here.
+ * A run may have several writers (one per TaskRun, say), but one stream (TaskRun, step,
+ * attempt) has one writer at a time: its offsets are counted by that writer. A writer opened
+ * later (after a restart) continues a stream where the stored one ends.
+ */
 export interface LogWriter {
   /**
    * Buffers `text` for `stream`; never blocks; written within the store's flush interval.
