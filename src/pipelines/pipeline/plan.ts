@@ -1,0 +1,264 @@
+/**
+ * The Pipeline engine's step function: from a PipelineRun, its Pipeline, the Tasks it names, what
+ * its children are doing and the time, what happens next — children to start and to cancel,
+ * tasks skipped, the `Succeeded` condition, results, and when to look again. Pure and
+ * deterministic: the Kubernetes controller and the local executor both call it after every
+ * change and do what it says, so both run a Pipeline the same way (Tekton v1 semantics).
+ *
+ * In order: `spec.status: PipelineRunPending` waits; validation failures end the run
+ * (PipelineValidationFailed, ParameterMissing, ...); `spec.status: Cancelled` cancels everything
+ * (finally too); `timeouts.pipeline` running out cancels everything (PipelineRunTimeout);
+ * otherwise evaluate.ts decides per task and status.ts words the condition.
+ *
+ * @example
+ * const p = plan({ run, pipelineSpec, taskSpecs, children, now: new Date() });
+ * for (const c of p.cancel) await cancel(c.name, c.message);
+ * for (const s of p.start) await create(s); // name is deterministic: "exists" means done
+ * await writeStatus(p.condition, p.skipped, p.done ? p.results : undefined);
+ * if (!p.done && p.requeueAfterMs) requeue(p.requeueAfterMs);
+ */
+import type { PipelineRun, WorkspaceBinding } from '../../api/pipeline.ts';
+import { buildGraph } from './dag.ts';
+import { formatGoDuration } from './duration.ts';
+import { validationCondition } from './errors.ts';
+import { CANCEL_MESSAGES, DONE, evaluate, type EvalContext, type View } from './evaluate.ts';
+import { claimName } from './names.ts';
+import { resolveParams } from './params.ts';
+import { derive } from './state.ts';
+import { condition, pipelineResults, skippedTasks, taskStates } from './status.ts';
+import {
+  budgets,
+  childTimeoutMs,
+  deadlines,
+  DEFAULT_PIPELINE_TIMEOUT_MS,
+  nextDeadline,
+  passed,
+} from './timeouts.ts';
+import {
+  SKIP_REASONS,
+  type CancelCause,
+  type CancelChild,
+  type Plan,
+  type PlanInput,
+  type VolumeClaim,
+} from './types.ts';
+import { locate, validatePipeline } from './validate.ts';
+
+const ref = (kind: string, run: PipelineRun, name = run.metadata.name) =>
+  `${kind}/${run.metadata.namespace}/${name}`;
+
+export function plan(input: PlanInput): Plan {
+  const { run } = input;
+  const o = {
+    retries: 'engine' as const,
+    defaultTimeoutMs: DEFAULT_PIPELINE_TIMEOUT_MS,
+    maxMatrixCombinations: 256,
+    ...input.options,
+  };
+  const nowMs = input.now.getTime();
+  const empty = {
+    start: [],
+    cancel: [],
+    skipped: [],
+    results: [],
+    tasks: [],
+    errors: [],
+    warnings: [],
+  };
+  if (run.spec.status === 'PipelineRunPending' && input.children.length === 0) {
+    const message = `PipelineRun "${run.metadata.name}" is pending`;
+    return {
+      ...empty,
+      volumeClaims: [],
+      condition: { type: 'Succeeded', status: 'Unknown', reason: 'PipelineRunPending', message },
+      done: false,
+    };
+  }
+  const startTime = run.status?.startTime ?? input.now.toISOString();
+  const pipelineName = input.pipelineName ?? run.spec.pipelineRef?.name ?? run.metadata.name;
+  const object = run.spec.pipelineRef
+    ? ref('Pipeline', run, pipelineName)
+    : ref('PipelineRun', run);
+  const { bindings, volumeClaims } = runBindings(run);
+  const errors = validatePipeline({
+    spec: input.pipelineSpec,
+    object,
+    run: { object: ref('PipelineRun', run), spec: run.spec, defaultTimeoutMs: o.defaultTimeoutMs },
+    taskSpecs: input.taskSpecs,
+    maxMatrixCombinations: o.maxMatrixCombinations,
+  });
+  if (errors.length > 0) {
+    const { reason, message } = validationCondition(errors);
+    const cancel = cancelAll(input, 'Cancelled');
+    return {
+      ...empty,
+      cancel,
+      errors,
+      startTime,
+      volumeClaims: [],
+      condition: { type: 'Succeeded', status: 'False', reason, message },
+      done: true,
+    };
+  }
+  const params = resolveParams(input.pipelineSpec.params ?? [], run.spec.params ?? []);
+  const warnings = params.extra.map(
+    (n) => `param "${n}" is not declared by the Pipeline; it is ignored`,
+  );
+  const b = budgets(run.spec, o.defaultTimeoutMs);
+  const finallyStartMs = finallyStart(input);
+  const d = deadlines(b, Date.parse(startTime), finallyStartMs);
+  const all = locate(input.pipelineSpec);
+  const hasFinally = all.some((at) => at.finally);
+  const ctx: EvalContext = {
+    run,
+    spec: input.pipelineSpec,
+    all,
+    graph: buildGraph(input.pipelineSpec.tasks),
+    children: input.children,
+    taskSpecs: input.taskSpecs,
+    params,
+    context: {
+      'pipelineRun.name': run.metadata.name,
+      'pipelineRun.namespace': run.metadata.namespace,
+      'pipelineRun.uid': run.metadata.uid ?? '',
+      'pipeline.name': pipelineName,
+    },
+    workspacesBound: new Map(
+      (input.pipelineSpec.workspaces ?? []).map((w) => [w.name, bindings.has(w.name)]),
+    ),
+    bindings,
+    timeoutMs: (at) => childTimeoutMs(at.pt, at.finally, b),
+    deadlines: d,
+    nowMs,
+    retries: o.retries,
+    gracefulCancel: run.spec.status === 'CancelledRunFinally',
+    gracefulStop: run.spec.status === 'StoppedRunFinally',
+    tasksTimedOut: passed(d.tasks, Math.min(nowMs, finallyStartMs ?? nowMs)),
+    finallyTimedOut: passed(d.finally, nowMs),
+  };
+  const base = { ...empty, startTime, volumeClaims, warnings };
+  if (run.spec.status === 'Cancelled') {
+    const message = `PipelineRun "${run.metadata.name}" was cancelled`;
+    const views = halted(ctx);
+    return {
+      ...base,
+      cancel: cancelAll(input, 'Cancelled'),
+      tasks: taskStates(views),
+      condition: { type: 'Succeeded', status: 'False', reason: 'Cancelled', message },
+      done: true,
+    };
+  }
+  if (passed(d.pipeline, nowMs)) {
+    const message = `PipelineRun "${run.metadata.name}" failed to finish within "${formatGoDuration(b.pipeline ?? 0)}"`;
+    const views = halted(ctx, SKIP_REASONS.pipelineTimeout);
+    const { results } = pipelineResults(
+      input.pipelineSpec,
+      new Map(views.map((v) => [v.at.pt.name, v])),
+    );
+    return {
+      ...base,
+      cancel: cancelAll(input, 'PipelineRunTimeout'),
+      results,
+      tasks: taskStates(views),
+      skipped: skippedTasks(views),
+      condition: { type: 'Succeeded', status: 'False', reason: 'PipelineRunTimeout', message },
+      done: true,
+    };
+  }
+  const ev = evaluate(ctx);
+  const views = all.map((at) => ev.views.get(at.pt.name)!);
+  const finallyBegins = ev.start.some((s) => s.finally);
+  const fStart = finallyStartMs ?? (finallyBegins ? nowMs : undefined);
+  const finallyDone = views.filter((v) => v.at.finally).every((v) => DONE.has(v.phase));
+  const flags = {
+    gracefulCancel: ctx.gracefulCancel,
+    gracefulStop: ctx.gracefulStop,
+    tasksTimedOut: ctx.tasksTimedOut,
+    tasksTimeoutMs: b.tasks,
+    finallyDone,
+    hasFinally,
+  };
+  const status = condition(run, views, flags);
+  const out: Plan = {
+    ...base,
+    start: status.done ? [] : ev.start,
+    cancel: ev.cancel,
+    skipped: skippedTasks(views),
+    tasks: taskStates(views),
+    ...status,
+    ...(fStart === undefined ? {} : { finallyStartTime: new Date(fStart).toISOString() }),
+  };
+  if (!status.done) {
+    const next = nextDeadline(deadlines(b, Date.parse(startTime), fStart), nowMs);
+    return next === undefined ? out : { ...out, requeueAfterMs: next };
+  }
+  const { results, invalid } = pipelineResults(input.pipelineSpec, ev.views);
+  if (invalid.length === 0) return { ...out, results };
+  const message = `PipelineRun "${run.metadata.name}": results ${invalid.join(', ')} read task results that were not produced`;
+  return {
+    ...out,
+    results,
+    condition: { type: 'Succeeded', status: 'False', reason: 'CouldntGetPipelineResult', message },
+  };
+}
+
+/** The run's workspace bindings; a volumeClaimTemplate becomes one claim per run. */
+function runBindings(run: PipelineRun): {
+  bindings: Map<string, WorkspaceBinding>;
+  volumeClaims: VolumeClaim[];
+} {
+  const bindings = new Map<string, WorkspaceBinding>();
+  const volumeClaims: VolumeClaim[] = [];
+  for (const w of run.spec.workspaces ?? []) {
+    if (!w.volumeClaimTemplate) {
+      bindings.set(w.name, w);
+      continue;
+    }
+    const name = claimName(run.metadata.name, w.name);
+    volumeClaims.push({ workspace: w.name, claimName: name, template: w.volumeClaimTemplate });
+    bindings.set(w.name, {
+      name: w.name,
+      persistentVolumeClaim: { claimName: name },
+      ...(w.subPath ? { subPath: w.subPath } : {}),
+    });
+  }
+  return { bindings, volumeClaims };
+}
+
+/** When finally began: as kept in status, else the earliest finally child. */
+function finallyStart(input: PlanInput): number | undefined {
+  const kept = input.run.status?.finallyStartTime;
+  if (kept) return Date.parse(kept);
+  const names = new Set((input.pipelineSpec.finally ?? []).map((t) => t.name));
+  const kids = input.children.filter((c) => names.has(c.pipelineTask));
+  if (kids.length === 0) return undefined;
+  const starts = kids.map((c) => (c.startTime ? Date.parse(c.startTime) : input.now.getTime()));
+  return Math.min(...starts);
+}
+
+function cancelAll(input: PlanInput, cause: CancelCause): CancelChild[] {
+  return input.children
+    .filter((c) => c.status === 'Pending' || c.status === 'Running')
+    .map((c) => ({
+      name: c.name,
+      pipelineTask: c.pipelineTask,
+      cause,
+      message: CANCEL_MESSAGES[cause],
+    }));
+}
+
+/** Views of a run that was stopped outright: begun tasks as their children stand, the rest not run. */
+function halted(ctx: EvalContext, skip?: (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS]): View[] {
+  return ctx.all.map((at) => {
+    const kids = ctx.children.filter((c) => c.pipelineTask === at.pt.name);
+    if (kids.length === 0)
+      return skip ? { at, phase: 'Skipped', skip, reason: skip } : { at, phase: 'Waiting' };
+    const derived = derive(at.pt, kids, { mayStart: false, retries: ctx.retries });
+    return {
+      at,
+      phase: derived.phase,
+      derived,
+      ...(derived.reason ? { reason: derived.reason } : {}),
+    };
+  });
+}
