@@ -17,11 +17,11 @@
  * await writeStatus(p.condition, p.skipped, p.done ? p.results : undefined);
  * if (!p.done && p.requeueAfterMs) requeue(p.requeueAfterMs);
  */
-import type { PipelineRun, WorkspaceBinding } from '../../api/pipeline.ts';
+import type { PipelineRun, RunCondition, WorkspaceBinding } from '../../api/pipeline.ts';
 import { buildGraph } from './dag.ts';
 import { formatGoDuration } from './duration.ts';
 import { validationCondition } from './errors.ts';
-import { CANCEL_MESSAGES, DONE, evaluate, type EvalContext, type View } from './evaluate.ts';
+import { CANCEL_MESSAGES, evaluate } from './evaluate.ts';
 import { claimName } from './names.ts';
 import { resolveParams } from './params.ts';
 import { derive } from './state.ts';
@@ -33,6 +33,7 @@ import {
   DEFAULT_PIPELINE_TIMEOUT_MS,
   nextDeadline,
   passed,
+  type Budgets,
 } from './timeouts.ts';
 import {
   SKIP_REASONS,
@@ -40,49 +41,47 @@ import {
   type CancelChild,
   type Plan,
   type PlanInput,
+  type PlanOptions,
+  type SkipReason,
   type VolumeClaim,
 } from './types.ts';
 import { locate, validatePipeline } from './validate.ts';
+import { DONE, type EvalContext, type View } from './view.ts';
+
+type Options = Required<PlanOptions>;
 
 const ref = (kind: string, run: PipelineRun, name = run.metadata.name) =>
   `${kind}/${run.metadata.namespace}/${name}`;
 
+const cond = (status: RunCondition['status'], reason: string, message: string): RunCondition => ({
+  type: 'Succeeded',
+  status,
+  reason,
+  message,
+});
+
+function blank(): Omit<Plan, 'condition' | 'done' | 'volumeClaims'> {
+  return { start: [], cancel: [], skipped: [], results: [], tasks: [], errors: [], warnings: [] };
+}
+
 export function plan(input: PlanInput): Plan {
   const { run } = input;
-  const o = {
-    retries: 'engine' as const,
+  const o: Options = {
+    retries: 'engine',
     defaultTimeoutMs: DEFAULT_PIPELINE_TIMEOUT_MS,
     maxMatrixCombinations: 256,
     ...input.options,
   };
-  const nowMs = input.now.getTime();
-  const empty = {
-    start: [],
-    cancel: [],
-    skipped: [],
-    results: [],
-    tasks: [],
-    errors: [],
-    warnings: [],
-  };
   if (run.spec.status === 'PipelineRunPending' && input.children.length === 0) {
     const message = `PipelineRun "${run.metadata.name}" is pending`;
-    return {
-      ...empty,
-      volumeClaims: [],
-      condition: { type: 'Succeeded', status: 'Unknown', reason: 'PipelineRunPending', message },
-      done: false,
-    };
+    const condition = cond('Unknown', 'PipelineRunPending', message);
+    return { ...blank(), volumeClaims: [], condition, done: false };
   }
   const startTime = run.status?.startTime ?? input.now.toISOString();
   const pipelineName = input.pipelineName ?? run.spec.pipelineRef?.name ?? run.metadata.name;
-  const object = run.spec.pipelineRef
-    ? ref('Pipeline', run, pipelineName)
-    : ref('PipelineRun', run);
-  const { bindings, volumeClaims } = runBindings(run);
   const errors = validatePipeline({
     spec: input.pipelineSpec,
-    object,
+    object: run.spec.pipelineRef ? ref('Pipeline', run, pipelineName) : ref('PipelineRun', run),
     run: { object: ref('PipelineRun', run), spec: run.spec, defaultTimeoutMs: o.defaultTimeoutMs },
     taskSpecs: input.taskSpecs,
     maxMatrixCombinations: o.maxMatrixCombinations,
@@ -90,30 +89,57 @@ export function plan(input: PlanInput): Plan {
   if (errors.length > 0) {
     const { reason, message } = validationCondition(errors);
     const cancel = cancelAll(input, 'Cancelled');
-    return {
-      ...empty,
-      cancel,
-      errors,
-      startTime,
-      volumeClaims: [],
-      condition: { type: 'Succeeded', status: 'False', reason, message },
-      done: true,
-    };
+    const base = { ...blank(), cancel, errors, startTime, volumeClaims: [] };
+    return { ...base, condition: cond('False', reason, message), done: true };
   }
-  const params = resolveParams(input.pipelineSpec.params ?? [], run.spec.params ?? []);
+  const b = budgets(run.spec, o.defaultTimeoutMs);
+  const { ctx, volumeClaims, warnings } = context(input, o, b, startTime, pipelineName);
+  const base = { ...blank(), startTime, volumeClaims, warnings };
+  if (run.spec.status === 'Cancelled') {
+    const views = halted(ctx);
+    const condition = cond(
+      'False',
+      'Cancelled',
+      `PipelineRun "${run.metadata.name}" was cancelled`,
+    );
+    const cancel = cancelAll(input, 'Cancelled');
+    return { ...base, cancel, tasks: taskStates(views), condition, done: true };
+  }
+  if (passed(ctx.deadlines.pipeline, ctx.nowMs)) {
+    const views = halted(ctx, SKIP_REASONS.pipelineTimeout);
+    const within = formatGoDuration(b.pipeline ?? 0);
+    const message = `PipelineRun "${run.metadata.name}" failed to finish within "${within}"`;
+    const { results } = pipelineResults(input.pipelineSpec, byName(views));
+    const cancel = cancelAll(input, 'PipelineRunTimeout');
+    const condition = cond('False', 'PipelineRunTimeout', message);
+    const report = { tasks: taskStates(views), skipped: skippedTasks(views) };
+    return { ...base, cancel, results, ...report, condition, done: true };
+  }
+  return { ...base, ...running(input, ctx, b, startTime) };
+}
+
+/** Everything the evaluation needs to know about the run. */
+function context(
+  input: PlanInput,
+  o: Options,
+  b: Budgets,
+  startTime: string,
+  pipelineName: string,
+) {
+  const { run, pipelineSpec: spec } = input;
+  const nowMs = input.now.getTime();
+  const params = resolveParams(spec.params ?? [], run.spec.params ?? []);
   const warnings = params.extra.map(
     (n) => `param "${n}" is not declared by the Pipeline; it is ignored`,
   );
-  const b = budgets(run.spec, o.defaultTimeoutMs);
+  const { bindings, volumeClaims } = runBindings(run);
   const finallyStartMs = finallyStart(input);
   const d = deadlines(b, Date.parse(startTime), finallyStartMs);
-  const all = locate(input.pipelineSpec);
-  const hasFinally = all.some((at) => at.finally);
   const ctx: EvalContext = {
     run,
-    spec: input.pipelineSpec,
-    all,
-    graph: buildGraph(input.pipelineSpec.tasks),
+    spec,
+    all: locate(spec),
+    graph: buildGraph(spec.tasks),
     children: input.children,
     taskSpecs: input.taskSpecs,
     params,
@@ -123,9 +149,7 @@ export function plan(input: PlanInput): Plan {
       'pipelineRun.uid': run.metadata.uid ?? '',
       'pipeline.name': pipelineName,
     },
-    workspacesBound: new Map(
-      (input.pipelineSpec.workspaces ?? []).map((w) => [w.name, bindings.has(w.name)]),
-    ),
+    workspacesBound: new Map((spec.workspaces ?? []).map((w) => [w.name, bindings.has(w.name)])),
     bindings,
     timeoutMs: (at) => childTimeoutMs(at.pt, at.finally, b),
     deadlines: d,
@@ -133,73 +157,50 @@ export function plan(input: PlanInput): Plan {
     retries: o.retries,
     gracefulCancel: run.spec.status === 'CancelledRunFinally',
     gracefulStop: run.spec.status === 'StoppedRunFinally',
+    // the tasks ran out of time only if the clock passed before finally began
     tasksTimedOut: passed(d.tasks, Math.min(nowMs, finallyStartMs ?? nowMs)),
     finallyTimedOut: passed(d.finally, nowMs),
   };
-  const base = { ...empty, startTime, volumeClaims, warnings };
-  if (run.spec.status === 'Cancelled') {
-    const message = `PipelineRun "${run.metadata.name}" was cancelled`;
-    const views = halted(ctx);
-    return {
-      ...base,
-      cancel: cancelAll(input, 'Cancelled'),
-      tasks: taskStates(views),
-      condition: { type: 'Succeeded', status: 'False', reason: 'Cancelled', message },
-      done: true,
-    };
-  }
-  if (passed(d.pipeline, nowMs)) {
-    const message = `PipelineRun "${run.metadata.name}" failed to finish within "${formatGoDuration(b.pipeline ?? 0)}"`;
-    const views = halted(ctx, SKIP_REASONS.pipelineTimeout);
-    const { results } = pipelineResults(
-      input.pipelineSpec,
-      new Map(views.map((v) => [v.at.pt.name, v])),
-    );
-    return {
-      ...base,
-      cancel: cancelAll(input, 'PipelineRunTimeout'),
-      results,
-      tasks: taskStates(views),
-      skipped: skippedTasks(views),
-      condition: { type: 'Succeeded', status: 'False', reason: 'PipelineRunTimeout', message },
-      done: true,
-    };
-  }
+  return { ctx, volumeClaims, warnings };
+}
+
+/** The ordinary step: evaluate, word the condition, results once done, when to look again. */
+function running(input: PlanInput, ctx: EvalContext, b: Budgets, startTime: string) {
   const ev = evaluate(ctx);
-  const views = all.map((at) => ev.views.get(at.pt.name)!);
-  const finallyBegins = ev.start.some((s) => s.finally);
-  const fStart = finallyStartMs ?? (finallyBegins ? nowMs : undefined);
-  const finallyDone = views.filter((v) => v.at.finally).every((v) => DONE.has(v.phase));
-  const flags = {
+  const views = ctx.all.map((at) => ev.views.get(at.pt.name)!);
+  const fin = views.filter((v) => v.at.finally);
+  const finallyStartMs =
+    finallyStart(input) ?? (ev.start.some((s) => s.finally) ? ctx.nowMs : undefined);
+  const status = condition(ctx.run, views, {
     gracefulCancel: ctx.gracefulCancel,
     gracefulStop: ctx.gracefulStop,
     tasksTimedOut: ctx.tasksTimedOut,
     tasksTimeoutMs: b.tasks,
-    finallyDone,
-    hasFinally,
-  };
-  const status = condition(run, views, flags);
-  const out: Plan = {
-    ...base,
+    finallyDone: fin.every((v) => DONE.has(v.phase)),
+    hasFinally: fin.length > 0,
+  });
+  const out = {
     start: status.done ? [] : ev.start,
     cancel: ev.cancel,
     skipped: skippedTasks(views),
     tasks: taskStates(views),
     ...status,
-    ...(fStart === undefined ? {} : { finallyStartTime: new Date(fStart).toISOString() }),
+    ...(finallyStartMs === undefined
+      ? {}
+      : { finallyStartTime: new Date(finallyStartMs).toISOString() }),
   };
   if (!status.done) {
-    const next = nextDeadline(deadlines(b, Date.parse(startTime), fStart), nowMs);
+    const next = nextDeadline(deadlines(b, Date.parse(startTime), finallyStartMs), ctx.nowMs);
     return next === undefined ? out : { ...out, requeueAfterMs: next };
   }
   const { results, invalid } = pipelineResults(input.pipelineSpec, ev.views);
   if (invalid.length === 0) return { ...out, results };
-  const message = `PipelineRun "${run.metadata.name}": results ${invalid.join(', ')} read task results that were not produced`;
-  return {
-    ...out,
-    results,
-    condition: { type: 'Succeeded', status: 'False', reason: 'CouldntGetPipelineResult', message },
-  };
+  const message = `PipelineRun "${ctx.run.metadata.name}": results ${invalid.join(', ')} read task results that were not produced`;
+  return { ...out, results, condition: cond('False', 'CouldntGetPipelineResult', message) };
+}
+
+function byName(views: View[]): Map<string, View> {
+  return new Map(views.map((v) => [v.at.pt.name, v]));
 }
 
 /** The run's workspace bindings; a volumeClaimTemplate becomes one claim per run. */
@@ -248,7 +249,7 @@ function cancelAll(input: PlanInput, cause: CancelCause): CancelChild[] {
 }
 
 /** Views of a run that was stopped outright: begun tasks as their children stand, the rest not run. */
-function halted(ctx: EvalContext, skip?: (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS]): View[] {
+function halted(ctx: EvalContext, skip?: SkipReason): View[] {
   return ctx.all.map((at) => {
     const kids = ctx.children.filter((c) => c.pipelineTask === at.pt.name);
     if (kids.length === 0)

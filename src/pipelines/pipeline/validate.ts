@@ -1,13 +1,14 @@
 /**
  * Validation of a Pipeline before anything runs — everything that is wrong is reported at once,
  * each a PipelineError naming the task and field:
- * - this file: the spec's shape — unique task names, `taskRef` xor `taskSpec`, `runAfter` to
- *   tasks that exist (not finally ones), no cycle (named: "a → b → c → a"), no `runAfter` in
- *   finally, `when` with values, params and workspaces declared once, matrix shape and size,
- *   pipeline results that read task results, Tekton fields Sluice does not support;
+ * - this file: the graph and declarations — `runAfter` to tasks that exist (not finally ones),
+ *   no cycle (named: "a → b → c → a"), no `runAfter` in finally, params and workspaces declared
+ *   once (defaults of the declared type), pipeline results that read task results;
+ * - validate-shape.ts: each task's own shape (names, taskRef xor taskSpec, when, matrix, and
+ *   Tekton fields Sluice does not run);
  * - validate-refs.ts: every `$(...)` a task uses;
- * - validate-run.ts: the run against the Pipeline and its Tasks (params, types, results,
- *   workspaces, timeouts).
+ * - validate-run.ts and validate-tasks.ts: the run against the Pipeline and its Tasks (params,
+ *   types, results, workspaces, timeouts).
  *
  * @example
  * validatePipeline({ spec, object: 'Pipeline/ci/build' }).map((e) => e.code); // ['Cycle']
@@ -16,10 +17,10 @@ import type { PipelineSpec, PipelineTask, TaskSpec } from '../../api/pipeline.ts
 import { referencesIn } from '../subst.ts';
 import { buildGraph, describeCycle } from './dag.ts';
 import { ErrorList, type PipelineError } from './errors.ts';
-import { countCombinations } from './matrix.ts';
 import { paramTypeOf, valueTypeOf } from './params.ts';
 import { parseRef } from './refs.ts';
 import { checkReferences } from './validate-refs.ts';
+import { checkMatrix, checkNames, checkShape, checkWhen } from './validate-shape.ts';
 import { validateRun, type RunToValidate } from './validate-run.ts';
 
 /** A task with where it sits: `spec.tasks[2]`, `task "deploy"` / `finally task "notify"`. */
@@ -69,62 +70,6 @@ export function validatePipeline(input: ValidateInput): PipelineError[] {
   return errors;
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-function checkNames(all: Located[], out: ErrorList): void {
-  const seen = new Set<string>();
-  for (const { pt, field, label } of all) {
-    if (seen.has(pt.name)) {
-      out.add('DuplicateTask', `${field}.name`, `${label} is declared more than once`);
-    }
-    seen.add(pt.name);
-    if (!NAME.test(pt.name) || pt.name.length > 63) {
-      out.add(
-        'InvalidTask',
-        `${field}.name`,
-        `${label}: a task name must be a DNS label (a-z, 0-9, -)`,
-      );
-    }
-  }
-}
-
-/** Tekton fields that Sluice does not run; reported rather than silently dropped. */
-const UNSUPPORTED_TASK_FIELDS = ['onError', 'pipelineRef', 'pipelineSpec', 'resources'];
-const UNSUPPORTED_REF_FIELDS = ['resolver', 'params', 'bundle', 'apiVersion'];
-
-function checkShape(all: Located[], out: ErrorList): void {
-  for (const { pt, field, label } of all) {
-    if (!pt.taskRef === !pt.taskSpec) {
-      out.add('InvalidTask', field, `${label} needs exactly one of taskRef and taskSpec`);
-    }
-    if (pt.taskSpec && pt.taskSpec.steps.length === 0) {
-      out.add('InvalidTask', `${field}.taskSpec.steps`, `${label} has no steps`);
-    }
-    for (const k of Object.keys(pt).filter((k) => UNSUPPORTED_TASK_FIELDS.includes(k))) {
-      out.add('Unsupported', `${field}.${k}`, `${label}: ${k} is not supported by Sluice`);
-    }
-    const ref = pt.taskRef ?? {};
-    for (const k of Object.keys(ref).filter((k) => UNSUPPORTED_REF_FIELDS.includes(k))) {
-      out.add(
-        'Unsupported',
-        `${field}.taskRef.${k}`,
-        `${label}: taskRef.${k} is not supported (only Tasks by name in the run's namespace)`,
-      );
-    }
-    if (pt.taskRef?.kind !== undefined && (pt.taskRef.kind as string) !== 'Task') {
-      out.add(
-        'Unsupported',
-        `${field}.taskRef.kind`,
-        `${label}: taskRef.kind ${pt.taskRef.kind} is not supported (only Task)`,
-      );
-    }
-    (pt.when ?? []).forEach((w, i) => {
-      if ('cel' in w)
-        out.add('Unsupported', `${field}.when[${i}].cel`, `${label}: when.cel is not supported`);
-    });
-  }
-}
-
 function checkRunAfter(spec: PipelineSpec, all: Located[], out: ErrorList): void {
   const dag = new Set(spec.tasks.map((t) => t.name));
   const fin = new Set((spec.finally ?? []).map((t) => t.name));
@@ -163,25 +108,6 @@ function checkRunAfter(spec: PipelineSpec, all: Located[], out: ErrorList): void
   const g = buildGraph(spec.tasks);
   if (g.cycle && g.cycle.length > 2) {
     out.add('Cycle', 'spec.tasks', `the tasks form a cycle: ${describeCycle(g.cycle)}`);
-  }
-}
-
-function checkWhen(all: Located[], out: ErrorList): void {
-  for (const { pt, field, label } of all) {
-    (pt.when ?? []).forEach((w, i) => {
-      const f = `${field}.when[${i}]`;
-      if (w.values.length === 0)
-        out.add('InvalidWhen', `${f}.values`, `${label}: when[${i}] has no values`);
-      if (w.input.trim() === '')
-        out.add('InvalidWhen', `${f}.input`, `${label}: when[${i}] has an empty input`);
-      if ((w.operator as string) !== 'in' && (w.operator as string) !== 'notin') {
-        out.add(
-          'InvalidWhen',
-          `${f}.operator`,
-          `${label}: when operator must be in or notin, not "${w.operator}"`,
-        );
-      }
-    });
   }
 }
 
@@ -244,47 +170,6 @@ function checkWorkspaceDeclarations(spec: PipelineSpec, all: Located[], out: Err
         );
       }
     });
-  }
-}
-
-function checkMatrix(all: Located[], out: ErrorList, max: number): void {
-  for (const { pt, field, label } of all) {
-    const m = pt.matrix;
-    if (!m) continue;
-    const names = (m.params ?? []).map((p) => p.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup)
-      out.add(
-        'InvalidMatrix',
-        `${field}.matrix.params`,
-        `${label}: matrix param "${dup}" is listed twice`,
-      );
-    const inMatrix = new Set([
-      ...names,
-      ...(m.include ?? []).flatMap((e) => e.params.map((p) => p.name)),
-    ]);
-    for (const p of pt.params ?? []) {
-      if (inMatrix.has(p.name))
-        out.add(
-          'InvalidMatrix',
-          `${field}.params[${p.name}]`,
-          `${label}: param "${p.name}" is in both params and matrix`,
-        );
-    }
-    const n = countCombinations(m.params ?? [], m.include ?? []);
-    if (n > max)
-      out.add(
-        'InvalidMatrix',
-        `${field}.matrix`,
-        `${label}: the matrix fans out to ${n} combinations, more than ${max}`,
-      );
-    if (names.length === 0 && (m.include ?? []).length === 0) {
-      out.add(
-        'InvalidMatrix',
-        `${field}.matrix`,
-        `${label}: the matrix has neither params nor include`,
-      );
-    }
   }
 }
 

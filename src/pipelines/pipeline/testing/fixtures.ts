@@ -119,16 +119,16 @@ export function loadFixture(path: string): Fixture {
   const text = readFileSync(new URL(`../testdata/${path}`, import.meta.url), 'utf8');
   const docs = parseAllDocuments(text).map((d) => d.toJSON() as Record<string, unknown>);
   const byKind = (k: string) => docs.filter((d) => d['kind'] === k);
-  const spec = (d: Record<string, unknown> | undefined) => d?.['spec'] as never;
-  const pipeline: PipelineSpec = spec(byKind('Pipeline')[0]) ?? { tasks: [] };
+  const spec = <T>(d: Record<string, unknown> | undefined) => d?.['spec'] as T | undefined;
+  const pipeline = spec<PipelineSpec>(byKind('Pipeline')[0]) ?? { tasks: [] };
   const runDoc = byKind('PipelineRun')[0];
   const taskSpecs = Object.fromEntries(
-    byKind('Task').map((d) => [(d['metadata'] as { name: string }).name, spec(d) as TaskSpec]),
+    byKind('Task').map((d) => [(d['metadata'] as { name: string }).name, spec<TaskSpec>(d)!]),
   );
   return {
     pipeline,
-    run: run(runDoc ? (spec(runDoc) as PipelineRunSpec) : {}),
+    run: run(spec<PipelineRunSpec>(runDoc) ?? {}),
     taskSpecs: { ...TASKS, ...taskSpecs },
-    expect: (byKind('Expect')[0] ?? {}) as Record<string, unknown>,
+    expect: byKind('Expect')[0] ?? {},
   };
 }
