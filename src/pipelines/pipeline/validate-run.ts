@@ -75,7 +75,8 @@ function specOf(
   const name = at.pt.taskRef?.name;
   if (name === undefined) return undefined;
   const t = taskSpecs[name];
-  if (!t)
+  const remote = 'resolver' in (at.pt.taskRef ?? {}) || 'bundle' in (at.pt.taskRef ?? {});
+  if (!t && !remote)
     out.add(
       'TaskNotFound',
       `${at.field}.taskRef`,
