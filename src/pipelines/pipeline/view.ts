@@ -77,7 +77,7 @@ export function record(acc: Acc, view: View): void {
   acc.facts.set(view.at.pt.name, {
     results: d?.results ?? new Map(),
     status: view.phase === 'Succeeded' ? 'Succeeded' : failed ? 'Failed' : 'None',
-    reason: view.reason ?? '',
+    reason: d?.reason ?? '',
     ...(view.at.pt.matrix && d ? { matrixLength: d.latest.length } : {}),
   });
 }
