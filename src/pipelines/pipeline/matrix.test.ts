@@ -70,6 +70,19 @@ describe('matrix fan-out (Tekton order: the first param varies fastest)', () => 
         'GOARCH=riscv',
       ],
     ],
+    [
+      'an include pairing an existing value with a new one is a combination of its own',
+      [inc('s390x-go1.19', { GOARCH: 's390x', version: 'go1.19' })],
+      [
+        'GOARCH=amd64,version=go1.17',
+        'GOARCH=ppc64le,version=go1.17',
+        'GOARCH=s390x,version=go1.17',
+        'GOARCH=amd64,version=go1.18',
+        'GOARCH=ppc64le,version=go1.18',
+        'GOARCH=s390x,version=go1.18',
+        'GOARCH=s390x,version=go1.19',
+      ],
+    ],
   ])('%s', (_, include, want) => expect(show([arch, version], include)).toEqual(want));
 
   it('Tekton’s documented example: four includes give seven combinations', () => {

@@ -4,7 +4,10 @@
  * linux-firefox, mac-firefox), then `include`:
  * - an include entry adds its params to every combination whose values agree with the entry's
  *   params of the same names (an entry naming only new params adds them to all combinations);
- * - an entry that shares no `name=value` with any combination becomes a combination of its own;
+ * - an entry that agrees with no combination (it could only be added by overwriting) becomes a
+ *   combination of its own — as Tekton documents it (TEP-0118); Tekton's code drops such an
+ *   entry when one of its values occurs in some combination (`{os: mac, browser: safari}` with
+ *   mac in the matrix), which is not what anyone writing it wants;
  * - with no `matrix.params`, each include entry is one combination.
  * Each combination's params are sorted by name. Child i is `<run>-<task>-<i>`.
  *
@@ -34,10 +37,15 @@ export function fanOut(
   if (params.length === 0) return includes.map(toParams);
   let combos: Combo[] = [];
   for (const p of params) combos = combos.length === 0 ? start(p) : distribute(combos, p);
+  const merged = new Set<Combo>();
   for (const c of combos) {
-    for (const inc of includes) if (agrees(c, inc)) for (const [k, v] of inc) c.set(k, v);
+    for (const inc of includes) {
+      if (!agrees(c, inc)) continue;
+      for (const [k, v] of inc) c.set(k, v);
+      merged.add(inc);
+    }
   }
-  const added = includes.filter((inc) => inc.size > 0 && !sharesAny(combos, inc));
+  const added = includes.filter((inc) => inc.size > 0 && !merged.has(inc));
   return [...combos, ...added].map(toParams);
 }
 
@@ -62,10 +70,6 @@ function distribute(combos: Combo[], p: MatrixParam): Combo[] {
 function agrees(c: Combo, inc: Combo): boolean {
   for (const [k, v] of inc) if (c.has(k) && c.get(k) !== v) return false;
   return true;
-}
-
-function sharesAny(combos: Combo[], inc: Combo): boolean {
-  return combos.some((c) => [...inc].some(([k, v]) => c.get(k) === v));
 }
 
 function toParams(c: Combo): Combination {

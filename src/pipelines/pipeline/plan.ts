@@ -17,7 +17,7 @@
  * await writeStatus(p.condition, p.skipped, p.done ? p.results : undefined);
  * if (!p.done && p.requeueAfterMs) requeue(p.requeueAfterMs);
  */
-import type { PipelineRun, RunCondition, WorkspaceBinding } from '../../api/pipeline.ts';
+import type { PipelineRun, RunCondition, RunResult, WorkspaceBinding } from '../../api/pipeline.ts';
 import { buildGraph } from './dag.ts';
 import { formatGoDuration } from './duration.ts';
 import { validationCondition } from './errors.ts';
@@ -72,11 +72,8 @@ export function plan(input: PlanInput): Plan {
     maxMatrixCombinations: 256,
     ...input.options,
   };
-  if (run.spec.status === 'PipelineRunPending' && input.children.length === 0) {
-    const message = `PipelineRun "${run.metadata.name}" is pending`;
-    const condition = cond('Unknown', 'PipelineRunPending', message);
-    return { ...blank(), volumeClaims: [], condition, done: false };
-  }
+  const early = pendingOrOver(input);
+  if (early) return early;
   const startTime = run.status?.startTime ?? input.now.toISOString();
   const pipelineName = input.pipelineName ?? run.spec.pipelineRef?.name ?? run.metadata.name;
   const errors = validatePipeline({
@@ -94,28 +91,52 @@ export function plan(input: PlanInput): Plan {
   }
   const b = budgets(run.spec, o.defaultTimeoutMs);
   const { ctx, volumeClaims, warnings } = context(input, o, b, startTime, pipelineName);
-  const base = { ...blank(), startTime, volumeClaims, warnings };
-  if (run.spec.status === 'Cancelled') {
-    const views = halted(ctx);
-    const condition = cond(
-      'False',
-      'Cancelled',
-      `PipelineRun "${run.metadata.name}" was cancelled`,
-    );
-    const cancel = cancelAll(input, 'Cancelled');
-    return { ...base, cancel, tasks: taskStates(views), condition, done: true };
+  return { ...blank(), startTime, volumeClaims, warnings, ...decide(input, ctx, b, startTime) };
+}
+
+/** A pending run waits; a finished run stays finished (a restarted controller, a late event). */
+function pendingOrOver(input: PlanInput): Plan | undefined {
+  const { run } = input;
+  if (run.spec.status === 'PipelineRunPending' && input.children.length === 0) {
+    const message = `PipelineRun "${run.metadata.name}" is pending`;
+    const condition = cond('Unknown', 'PipelineRunPending', message);
+    return { ...blank(), volumeClaims: [], condition, done: false };
   }
-  if (passed(ctx.deadlines.pipeline, ctx.nowMs)) {
-    const views = halted(ctx, SKIP_REASONS.pipelineTimeout);
-    const within = formatGoDuration(b.pipeline ?? 0);
-    const message = `PipelineRun "${run.metadata.name}" failed to finish within "${within}"`;
-    const { results } = pipelineResults(input.pipelineSpec, byName(views));
-    const cancel = cancelAll(input, 'PipelineRunTimeout');
-    const condition = cond('False', 'PipelineRunTimeout', message);
-    const report = { tasks: taskStates(views), skipped: skippedTasks(views) };
-    return { ...base, cancel, results, ...report, condition, done: true };
+  const over = run.status?.conditions?.find(
+    (c) => c.type === 'Succeeded' && c.status !== 'Unknown',
+  );
+  if (!over) return undefined;
+  const results = run.status?.results ?? [];
+  const startTime = run.status?.startTime ?? input.now.toISOString();
+  return { ...blank(), results, startTime, volumeClaims: [], condition: over, done: true };
+}
+
+type Decision = Omit<Plan, 'startTime' | 'volumeClaims' | 'warnings' | 'errors'>;
+
+/** Cancelled outright, out of time, or an ordinary step. */
+function decide(input: PlanInput, ctx: EvalContext, b: Budgets, startTime: string): Decision {
+  const name = ctx.run.metadata.name;
+  const none = { start: [], skipped: [], results: [] };
+  if (ctx.run.spec.status === 'Cancelled') {
+    const condition = cond('False', 'Cancelled', `PipelineRun "${name}" was cancelled`);
+    const tasks = taskStates(halted(ctx));
+    return { ...none, cancel: cancelAll(input, 'Cancelled'), tasks, condition, done: true };
   }
-  return { ...base, ...running(input, ctx, b, startTime) };
+  const step = running(input, ctx, b, startTime);
+  const deadline = ctx.deadlines.pipeline;
+  if (!passed(deadline, ctx.nowMs) || finishedBy(deadline, step, input)) return step;
+  const views = halted(ctx, SKIP_REASONS.pipelineTimeout);
+  const within = formatGoDuration(b.pipeline ?? 0);
+  const message = `PipelineRun "${name}" failed to finish within "${within}"`;
+  return {
+    start: [],
+    cancel: cancelAll(input, 'PipelineRunTimeout'),
+    results: pipelineResults(input.pipelineSpec, byName(views)).results,
+    tasks: taskStates(views),
+    skipped: skippedTasks(views),
+    condition: cond('False', 'PipelineRunTimeout', message),
+    done: true,
+  };
 }
 
 /** Everything the evaluation needs to know about the run. */
@@ -181,6 +202,7 @@ function running(input: PlanInput, ctx: EvalContext, b: Budgets, startTime: stri
   });
   const out = {
     start: status.done ? [] : ev.start,
+    results: [] as RunResult[],
     cancel: ev.cancel,
     skipped: skippedTasks(views),
     tasks: taskStates(views),
@@ -197,6 +219,18 @@ function running(input: PlanInput, ctx: EvalContext, b: Budgets, startTime: stri
   if (invalid.length === 0) return { ...out, results };
   const message = `PipelineRun "${ctx.run.metadata.name}": results ${invalid.join(', ')} read task results that were not produced`;
   return { ...out, results, condition: cond('False', 'CouldntGetPipelineResult', message) };
+}
+
+/** The run ended (every child too) before `deadline`: a late look is no timeout. */
+function finishedBy(
+  deadline: number | undefined,
+  step: { done: boolean; cancel: CancelChild[] },
+  input: PlanInput,
+): boolean {
+  const ended = (t: string | undefined) => t !== undefined && Date.parse(t) <= (deadline ?? 0);
+  return (
+    step.done && step.cancel.length === 0 && input.children.every((c) => ended(c.completionTime))
+  );
 }
 
 function byName(views: View[]): Map<string, View> {

@@ -72,20 +72,15 @@ export function simulate(o: {
       ...(o.options ? { options: o.options } : {}),
     });
     sim.plans.push(p);
-    run = {
-      ...run,
-      status: {
-        ...run.status,
-        ...(p.startTime ? { startTime: p.startTime } : {}),
-        ...(p.finallyStartTime ? { finallyStartTime: p.finallyStartTime } : {}),
-      },
-    };
+    run = persist(run, p);
     for (const c of p.cancel) cancel(live, c.name, now, sim.log);
     for (const s of p.start) start(live, s, now, o.script, sim);
     if (p.done) {
       sim.final = p;
       break;
     }
+    // a cancelled child stops at once: look again now, as a controller does on the change
+    if (p.cancel.length > 0) continue;
     const next = Math.min(
       ...live.filter((l) => active(l)).map((l) => l.endsAt),
       p.requeueAfterMs ? now + p.requeueAfterMs : Infinity,
@@ -99,6 +94,17 @@ export function simulate(o: {
   sim.children = live.map((l) => l.state);
   sim.run = run;
   return sim;
+}
+
+/** What a controller keeps in the run's status after a step. */
+function persist(run: PipelineRun, p: Plan): PipelineRun {
+  const status = {
+    ...run.status,
+    ...(p.startTime ? { startTime: p.startTime } : {}),
+    ...(p.finallyStartTime ? { finallyStartTime: p.finallyStartTime } : {}),
+    ...(p.done ? { conditions: [p.condition], results: p.results } : {}),
+  };
+  return { ...run, status };
 }
 
 function active(l: Live): boolean {
