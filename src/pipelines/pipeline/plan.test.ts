@@ -340,7 +340,15 @@ describe('matrix', () => {
     expect(p.start.map((s) => [s.name, s.attempt, s.matrixIndex])).toEqual([
       ['ci-1-test-3-r1', 1, 3],
     ]);
-    expect(p.tasks[0]).toMatchObject({ name: 'test', phase: 'Running', attempts: 1 });
+    expect(p.tasks[0]).toMatchObject({ name: 'test', phase: 'Running', attempts: 2 });
+    expect(p.tasks[0]?.children).toEqual([
+      'ci-1-test-0',
+      'ci-1-test-1',
+      'ci-1-test-2',
+      'ci-1-test-3-r1',
+      'ci-1-test-4',
+      'ci-1-test-5',
+    ]);
   });
 
   it('skips a matrix over an empty array (EmptyArrayInMatrixParams)', () => {

@@ -205,7 +205,7 @@ function running(input: PlanInput, ctx: EvalContext, b: Budgets, startTime: stri
     results: [] as RunResult[],
     cancel: ev.cancel,
     skipped: skippedTasks(views),
-    tasks: taskStates(views),
+    tasks: taskStates(views, status.done ? [] : ev.start),
     ...status,
     ...(finallyStartMs === undefined
       ? {}

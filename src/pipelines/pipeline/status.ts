@@ -19,7 +19,7 @@ import { valueTypeOf } from './params.ts';
 import { parseRef } from './refs.ts';
 import { substituteValue } from './resolve.ts';
 import { lookupIn } from './scope.ts';
-import { SKIP_REASONS, type SkippedTask, type TaskState } from './types.ts';
+import { SKIP_REASONS, type SkippedTask, type StartChild, type TaskState } from './types.ts';
 
 export interface Counts {
   succeeded: number;
@@ -150,16 +150,21 @@ export function skippedTasks(views: View[]): SkippedTask[] {
     }));
 }
 
-/** Per task: phase, reason, attempts, current children (for `sluice pipeline get` and the UI). */
-export function taskStates(views: View[]): TaskState[] {
-  return views.map((v) => ({
-    name: v.at.pt.name,
-    finally: v.at.finally,
-    phase: v.phase,
-    ...(v.reason ? { reason: v.reason } : {}),
-    attempts: v.derived?.attempts ?? 0,
-    children: v.derived?.latest.map((c) => c.name) ?? [],
-  }));
+/** Per task: phase, reason, attempts, current children — those starting now included. */
+export function taskStates(views: View[], start: readonly StartChild[] = []): TaskState[] {
+  return views.map((v) => {
+    const starting = start.filter((s) => s.pipelineTask === v.at.pt.name);
+    const current = new Map((v.derived?.latest ?? []).map((c) => [c.matrixIndex ?? -1, c.name]));
+    for (const s of starting) current.set(s.matrixIndex ?? -1, s.name);
+    return {
+      name: v.at.pt.name,
+      finally: v.at.finally,
+      phase: v.phase,
+      ...(v.reason ? { reason: v.reason } : {}),
+      attempts: Math.max(v.derived?.attempts ?? 0, ...starting.map((s) => s.attempt + 1)),
+      children: [...current].sort(([a], [b]) => a - b).map(([, name]) => name),
+    };
+  });
 }
 
 /**

@@ -140,9 +140,9 @@ export interface TaskState {
   phase: TaskPhase;
   /** The child's reason (TaskRunTimeout, ...), a skip reason, or the validation message. */
   reason?: string;
-  /** Attempts made so far (the highest attempt + 1); 0 when not begun. */
+  /** Attempts so far, one starting now included (the highest attempt + 1); 0 when not begun. */
   attempts: number;
-  /** Child names, current attempts only, in matrix order. */
+  /** Child names, current attempts only (those starting now included), in matrix order. */
   children: string[];
 }
 
