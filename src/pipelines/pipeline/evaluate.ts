@@ -106,6 +106,11 @@ function clockCancelled(ctx: EvalContext, at: Located, c: ChildState): boolean {
   return passed(d.pipeline, when) || passed(at.finally ? d.finally : d.tasks, when);
 }
 
+/** A failed or cancelled task stops the run, unless its failures are ignored (onError: continue). */
+function stops(v: View): boolean {
+  return (v.phase === 'Failed' || v.phase === 'Cancelled') && v.at.pt.onError !== 'continue';
+}
+
 /** Judges the DAG tasks not begun; a validation failure stops the run, so judge again once. */
 function dagPass(ctx: EvalContext, unbegun: Located[], begun: Acc): Acc {
   const failed = new Map<string, string>();
@@ -116,9 +121,7 @@ function dagPass(ctx: EvalContext, unbegun: Located[], begun: Acc): Acc {
       start: [...begun.start],
     };
     const before = failed.size;
-    const stopping =
-      failed.size > 0 ||
-      [...acc.views.values()].some((v) => v.phase === 'Failed' || v.phase === 'Cancelled');
+    const stopping = failed.size > 0 || [...acc.views.values()].some((v) => stops(v));
     for (const at of unbegun) judgeDag(ctx, at, acc, stopping, failed);
     if (failed.size === before) return acc;
   }

@@ -199,3 +199,34 @@ describe('a run that cannot start', () => {
     expect(p.condition.reason).toBe('CouldntGetTask');
   });
 });
+
+describe('onError: continue', () => {
+  const spec: PipelineSpec = {
+    tasks: [
+      task('lint', { onError: 'continue' }),
+      task('build', { runAfter: ['lint'] }),
+      task('test'),
+    ],
+    finally: [
+      task('report', { params: [{ name: 'msg', value: '$(tasks.lint.status) $(tasks.status)' }] }),
+    ],
+  };
+
+  it('a failure does not stop the run: the tasks after it start', () => {
+    const p = plan(input(spec, [child('lint', 'Failed'), child('test', 'Running')]));
+    expect(p.start.map((s) => s.name)).toEqual(['ci-1-build']);
+    expect(p.condition.reason).toBe('Running');
+  });
+
+  it('finally still sees the failure; the run succeeds, the failure shown as ignored', () => {
+    const kids = [child('lint', 'Failed'), child('build'), child('test')];
+    expect(plan(input(spec, kids)).start[0]?.params[0]?.value).toBe('Failed Failed');
+    const p = plan(input(spec, [...kids, child('report')]));
+    expect(p.condition).toEqual({
+      type: 'Succeeded',
+      status: 'True',
+      reason: 'Succeeded',
+      message: 'Tasks Completed: 4 (Failed: 1 (Ignored: 1), Cancelled 0), Skipped: 0',
+    });
+  });
+});

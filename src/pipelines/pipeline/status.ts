@@ -2,7 +2,8 @@
  * The run's `Succeeded` condition from its tasks, as Tekton words it:
  * - message `Tasks Completed: 3 (Failed: 1, Cancelled 0), Skipped: 1` (while running:
  *   `..., Incomplete: 2, Skipped: 0`); completed counts succeeded, failed and cancelled tasks
- *   (finally included); a task cancelled by a run clock counts as failed;
+ *   (finally included); a task cancelled by a run clock counts as failed; a failed task with
+ *   `onError: continue` is shown `Failed: 2 (Ignored: 1)` and does not fail the run;
  * - done: Succeeded; Completed when some were skipped; PipelineValidationFailed; Failed when one
  *   failed or was skipped for a timeout; Cancelled (`PipelineRun "x" was cancelled` after a
  *   graceful cancel or stop); PipelineRunTimeout when the tasks timeout ran out;
@@ -24,6 +25,8 @@ import { SKIP_REASONS, type SkippedTask, type StartChild, type TaskState } from 
 export interface Counts {
   succeeded: number;
   failed: number;
+  /** Failed tasks with `onError: continue`: reported, but they do not fail the run. */
+  ignored: number;
   cancelled: number;
   skipped: number;
   skippedForTimeout: number;
@@ -41,6 +44,7 @@ export function count(views: Iterable<View>): Counts {
   const c: Counts = {
     succeeded: 0,
     failed: 0,
+    ignored: 0,
     cancelled: 0,
     skipped: 0,
     skippedForTimeout: 0,
@@ -49,7 +53,9 @@ export function count(views: Iterable<View>): Counts {
   };
   for (const v of views) {
     if (v.phase === 'Succeeded') c.succeeded++;
-    else if (v.phase === 'Failed' || (v.phase === 'Cancelled' && v.timedOut)) c.failed++;
+    else if (v.phase === 'Cancelled' && v.timedOut) c.failed++;
+    else if (v.phase === 'Failed' && v.at.pt.onError === 'continue') c.ignored++;
+    else if (v.phase === 'Failed') c.failed++;
     else if (v.phase === 'Cancelled') c.cancelled++;
     else if (v.phase === 'ValidationFailed') c.validationFailed++;
     else if (v.phase === 'Skipped') {
@@ -69,7 +75,7 @@ export interface RunFlags {
   hasFinally: boolean;
 }
 
-const completed = (c: Counts) => c.succeeded + c.failed + c.cancelled;
+const completed = (c: Counts) => c.succeeded + c.failed + c.ignored + c.cancelled;
 
 /** The condition, and whether the run is over. */
 export function condition(
@@ -98,7 +104,8 @@ function finished(
   c: Counts,
   f: RunFlags,
 ): { condition: RunCondition; done: boolean } {
-  let message = `Tasks Completed: ${completed(c)} (Failed: ${c.failed}, Cancelled ${c.cancelled}), Skipped: ${c.skipped}`;
+  const failed = c.ignored > 0 ? `${c.failed + c.ignored} (Ignored: ${c.ignored})` : `${c.failed}`;
+  let message = `Tasks Completed: ${completed(c)} (Failed: ${failed}, Cancelled ${c.cancelled}), Skipped: ${c.skipped}`;
   if (c.validationFailed > 0) {
     message += validationNote(views, c.validationFailed);
     return done(false, 'PipelineValidationFailed', message);

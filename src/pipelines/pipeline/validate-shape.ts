@@ -2,8 +2,8 @@
  * Validation of each pipeline task's own shape: a DNS-label name, exactly one of `taskRef` and
  * `taskSpec`, steps in an inline spec, `when` expressions with an input, an operator (in, notin)
  * and values, a matrix with params or include, no param both in params and matrix, at most
- * `maxMatrixCombinations` combinations — and the Tekton fields Sluice does not run (`onError`,
- * Pipelines in Pipelines, resolvers, `when.cel`, ClusterTask), reported instead of dropped.
+ * `maxMatrixCombinations` combinations, `onError` (continue | stopAndFail; continue without
+ * retries) — and the Tekton fields Sluice does not run ( * Pipelines in Pipelines, resolvers, `when.cel`, ClusterTask), reported instead of dropped.
  */
 import type { ErrorList } from './errors.ts';
 import { countCombinations } from './matrix.ts';
@@ -26,40 +26,54 @@ export function checkNames(all: Located[], out: ErrorList): void {
 }
 
 /** Tekton fields that Sluice does not run; reported rather than silently dropped. */
-const UNSUPPORTED_TASK_FIELDS = ['onError', 'pipelineRef', 'pipelineSpec', 'resources'];
+const UNSUPPORTED_TASK_FIELDS = ['pipelineRef', 'pipelineSpec', 'resources'];
 const UNSUPPORTED_REF_FIELDS = ['resolver', 'params', 'bundle', 'apiVersion'];
 
 export function checkShape(all: Located[], out: ErrorList): void {
-  for (const { pt, field, label } of all) {
+  for (const at of all) {
+    const { pt, field, label } = at;
     if (!pt.taskRef === !pt.taskSpec) {
       out.add('InvalidTask', field, `${label} needs exactly one of taskRef and taskSpec`);
     }
     if (pt.taskSpec && pt.taskSpec.steps.length === 0) {
       out.add('InvalidTask', `${field}.taskSpec.steps`, `${label} has no steps`);
     }
-    for (const k of Object.keys(pt).filter((k) => UNSUPPORTED_TASK_FIELDS.includes(k))) {
-      out.add('Unsupported', `${field}.${k}`, `${label}: ${k} is not supported by Sluice`);
-    }
-    const ref = pt.taskRef ?? {};
-    for (const k of Object.keys(ref).filter((k) => UNSUPPORTED_REF_FIELDS.includes(k))) {
+    const onError = pt.onError as string | undefined;
+    if (onError !== undefined && onError !== 'continue' && onError !== 'stopAndFail') {
       out.add(
-        'Unsupported',
-        `${field}.taskRef.${k}`,
-        `${label}: taskRef.${k} is not supported (only Tasks by name in the run's namespace)`,
+        'InvalidTask',
+        `${field}.onError`,
+        `${label}: onError must be continue or stopAndFail, not "${onError}"`,
+      );
+    } else if (onError === 'continue' && (pt.retries ?? 0) > 0) {
+      out.add(
+        'InvalidTask',
+        `${field}.onError`,
+        `${label}: onError: continue cannot be combined with retries`,
       );
     }
-    if (pt.taskRef?.kind !== undefined && (pt.taskRef.kind as string) !== 'Task') {
-      out.add(
-        'Unsupported',
-        `${field}.taskRef.kind`,
-        `${label}: taskRef.kind ${pt.taskRef.kind} is not supported (only Task)`,
-      );
-    }
-    (pt.when ?? []).forEach((w, i) => {
-      if ('cel' in w)
-        out.add('Unsupported', `${field}.when[${i}].cel`, `${label}: when.cel is not supported`);
-    });
+    checkUnsupported(at, out);
   }
+}
+
+function checkUnsupported({ pt, field, label }: Located, out: ErrorList): void {
+  for (const k of Object.keys(pt).filter((k) => UNSUPPORTED_TASK_FIELDS.includes(k))) {
+    out.add('Unsupported', `${field}.${k}`, `${label}: ${k} is not supported by Sluice`);
+  }
+  const ref = pt.taskRef ?? {};
+  for (const k of Object.keys(ref).filter((k) => UNSUPPORTED_REF_FIELDS.includes(k))) {
+    const msg = `${label}: taskRef.${k} is not supported (only Tasks by name in the run's namespace)`;
+    out.add('Unsupported', `${field}.taskRef.${k}`, msg);
+  }
+  if (pt.taskRef?.kind !== undefined && (pt.taskRef.kind as string) !== 'Task') {
+    const msg = `${label}: taskRef.kind ${pt.taskRef.kind} is not supported (only Task)`;
+    out.add('Unsupported', `${field}.taskRef.kind`, msg);
+  }
+  (pt.when ?? []).forEach((w, i) => {
+    if ('cel' in w) {
+      out.add('Unsupported', `${field}.when[${i}].cel`, `${label}: when.cel is not supported`);
+    }
+  });
 }
 
 export function checkWhen(all: Located[], out: ErrorList): void {
