@@ -1,8 +1,9 @@
 /**
  * The verdict on a pipeline task that has no child yet, as Tekton's skipping rules:
  * - DAG task: validation failed (it reads a result its task did not produce) — else skipped
- *   because the run is stopping (a task failed or was cancelled), gracefully cancelled or
- *   gracefully stopped — else waiting for its parents — else skipped by its own `when`
+ *   because the run is stopping (a task failed or was cancelled, without onError: continue),
+ *   gracefully cancelled or gracefully stopped — else waiting for its parents — else skipped by
+ *   its own `when`
  *   (WhenExpressionsSkip: its dependents still run), because a parent was skipped for another
  *   reason (ParentTasksSkip), because it reads a result of a skipped task (MissingResultsSkip),
  *   because the tasks timeout passed, because a matrix param is an empty array — else started;

@@ -5,10 +5,11 @@
  * deterministic: the Kubernetes controller and the local executor both call it after every
  * change and do what it says, so both run a Pipeline the same way (Tekton v1 semantics).
  *
- * In order: `spec.status: PipelineRunPending` waits; validation failures end the run
- * (PipelineValidationFailed, ParameterMissing, ...); `spec.status: Cancelled` cancels everything
- * (finally too); `timeouts.pipeline` running out cancels everything (PipelineRunTimeout);
- * otherwise evaluate.ts decides per task and status.ts words the condition.
+ * In order: `spec.status: PipelineRunPending` waits (until a child exists); a run whose condition
+ * is already True or False stays so; validation failures end the run (PipelineValidationFailed,
+ * ParameterMissing, ...); `spec.status: Cancelled` cancels everything (finally too);
+ * `timeouts.pipeline` running out cancels everything (PipelineRunTimeout) — unless every child
+ * had ended before it; otherwise evaluate.ts decides per task and status.ts words the condition.
  *
  * @example
  * const p = plan({ run, pipelineSpec, taskSpecs, children, now: new Date() });
