@@ -18,13 +18,13 @@
  * await writeStatus(p.condition, p.skipped, p.done ? p.results : undefined);
  * if (!p.done && p.requeueAfterMs) requeue(p.requeueAfterMs);
  */
-import type { PipelineRun, RunCondition, RunResult, WorkspaceBinding } from '../../api/pipeline.ts';
+import type { PipelineRun, RunCondition, RunResult } from '../../api/pipeline.ts';
 import { buildGraph } from './dag.ts';
 import { formatGoDuration } from './duration.ts';
 import { validationCondition } from './errors.ts';
 import { CANCEL_MESSAGES, evaluate } from './evaluate.ts';
-import { claimName } from './names.ts';
 import { resolveParams } from './params.ts';
+import { runBindings } from './resolve.ts';
 import { derive } from './state.ts';
 import { condition, pipelineResults, skippedTasks, taskStates } from './status.ts';
 import {
@@ -44,7 +44,6 @@ import {
   type PlanInput,
   type PlanOptions,
   type SkipReason,
-  type VolumeClaim,
 } from './types.ts';
 import { locate, validatePipeline } from './validate.ts';
 import { DONE, type EvalContext, type View } from './view.ts';
@@ -236,29 +235,6 @@ function finishedBy(
 
 function byName(views: View[]): Map<string, View> {
   return new Map(views.map((v) => [v.at.pt.name, v]));
-}
-
-/** The run's workspace bindings; a volumeClaimTemplate becomes one claim per run. */
-function runBindings(run: PipelineRun): {
-  bindings: Map<string, WorkspaceBinding>;
-  volumeClaims: VolumeClaim[];
-} {
-  const bindings = new Map<string, WorkspaceBinding>();
-  const volumeClaims: VolumeClaim[] = [];
-  for (const w of run.spec.workspaces ?? []) {
-    if (!w.volumeClaimTemplate) {
-      bindings.set(w.name, w);
-      continue;
-    }
-    const name = claimName(run.metadata.name, w.name);
-    volumeClaims.push({ workspace: w.name, claimName: name, template: w.volumeClaimTemplate });
-    bindings.set(w.name, {
-      name: w.name,
-      persistentVolumeClaim: { claimName: name },
-      ...(w.subPath ? { subPath: w.subPath } : {}),
-    });
-  }
-  return { bindings, volumeClaims };
 }
 
 /** When finally began: as kept in status, else the earliest finally child. */

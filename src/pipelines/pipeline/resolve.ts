@@ -25,10 +25,10 @@ import {
 } from '../subst.ts';
 import { formatGoDuration } from './duration.ts';
 import { fanOut, type Combination } from './matrix.ts';
-import { childName } from './names.ts';
+import { childName, claimName } from './names.ts';
 import { parseRef } from './refs.ts';
 import type { Attempt } from './state.ts';
-import type { StartChild } from './types.ts';
+import type { StartChild, VolumeClaim } from './types.ts';
 
 export interface ResolveContext {
   run: PipelineRun;
@@ -192,6 +192,29 @@ function bound(run: WorkspaceBinding, name: string, subPath: string | undefined)
   const joined = [run.subPath, subPath].filter((s) => s).join('/');
   const { subPath: _drop, ...rest } = run;
   return { ...rest, name, ...(joined ? { subPath: joined } : {}) };
+}
+
+/** The run's workspace bindings; a volumeClaimTemplate becomes one claim per run. */
+export function runBindings(run: PipelineRun): {
+  bindings: Map<string, WorkspaceBinding>;
+  volumeClaims: VolumeClaim[];
+} {
+  const bindings = new Map<string, WorkspaceBinding>();
+  const volumeClaims: VolumeClaim[] = [];
+  for (const w of run.spec.workspaces ?? []) {
+    if (!w.volumeClaimTemplate) {
+      bindings.set(w.name, w);
+      continue;
+    }
+    const name = claimName(run.metadata.name, w.name);
+    volumeClaims.push({ workspace: w.name, claimName: name, template: w.volumeClaimTemplate });
+    bindings.set(w.name, {
+      name: w.name,
+      persistentVolumeClaim: { claimName: name },
+      ...(w.subPath ? { subPath: w.subPath } : {}),
+    });
+  }
+  return { bindings, volumeClaims };
 }
 
 /** The children to create for `at` (one per attempt requested). */
