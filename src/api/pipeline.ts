@@ -132,6 +132,12 @@ export const PipelineTaskSchema = Type.Object({
   retries: Opt(Type.Integer({ minimum: 0 })),
   timeout: Opt(Type.String({ description: 'a Go duration; 0 means none' })),
   matrix: Opt(MatrixSchema),
+  onError: Opt(
+    StringEnum(
+      ['continue', 'stopAndFail'] as const,
+      'continue: a failure of this task does not stop or fail the run (default stopAndFail)',
+    ),
+  ),
 });
 
 export const PipelineResultSchema = Type.Object({
