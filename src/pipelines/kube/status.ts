@@ -136,7 +136,10 @@ function unscheduled(pod: Pod): string | undefined {
 /** A pod with no container in trouble: where it stands by its phase. */
 function byPhase(pod: Pod, first: string | undefined): PodOutcome {
   const phase = pod.status?.phase;
-  if (phase === 'Succeeded') return { phase: 'succeeded' };
+  // The results container ran last and ended well: done. Kubelet calls the pod Succeeded about
+  // a second later, once it has stopped the sandbox; nothing of the run waits for that.
+  const results = statusOf(pod, RESULTS_CONTAINER)?.state?.terminated;
+  if (phase === 'Succeeded' || results?.exitCode === 0) return { phase: 'succeeded' };
   if (phase === 'Failed') return podFailed(pod);
   const waiting = unscheduled(pod);
   if (waiting) return { phase: 'pending', message: waiting };
