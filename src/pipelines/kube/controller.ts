@@ -29,7 +29,7 @@ import { StatusPatcher } from '../../runtime/patcher.ts';
 import type { Logger } from '../../util/log.ts';
 import { DEFAULT_KEEP_PODS, podsToDelete } from './cleanup.ts';
 import { placementOf, SHARED_CLAIM_INDEX, sharedClaimKeys } from './placement.ts';
-import { type Pod, TASK_RUN_LABEL } from './pods.ts';
+import { isTerminal, type Pod, TASK_RUN_LABEL } from './pods.ts';
 import { reconcileRun, type Step } from './reconcile.ts';
 import { isDone } from './runstatus.ts';
 import { claimsToCreate } from './workspaces.ts';
@@ -137,6 +137,8 @@ export class TaskRunController implements Runnable {
 
   private onPod(pod: Pod): void {
     this.created.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    // A run may end before kubelet calls its pod Succeeded: the pod counts from then on.
+    if (isTerminal(pod)) this.scheduleCleanup(pod.metadata.namespace);
     const owner = pod.metadata.ownerReferences?.find(
       (r) => r.kind === TASK_RUN_KIND && r.controller,
     );

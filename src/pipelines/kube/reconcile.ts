@@ -242,11 +242,12 @@ interface Ready {
   deadline: number;
 }
 
-/** Steps 1-5: a Step when the run ends here, else what the pod needs. */
-async function prepare(ctx: RunContext, tr: TaskRun): Promise<Step | Ready> {
+/** Steps 2-3: the Step that ends a cancelled or timed-out run, else the run's deadline. */
+function stopped(ctx: RunContext, tr: TaskRun, s: TaskRunStatus): Step | number {
   const now = ctx.now;
-  const s = started(tr.status, iso(now));
-  const pod = s.podName;
+  // The attempt's pod by its name: one made just before a restart may not be in the status yet.
+  const attempt = podName(tr.metadata.name, s.retriesStatus?.length ?? 0);
+  const pod = ctx.pod(tr.metadata.namespace, attempt)?.metadata.name ?? s.podName;
   if (tr.spec.status === 'TaskRunCancelled') {
     const message = `TaskRun "${tr.metadata.name}" was cancelled. ${tr.spec.statusMessage ?? ''}`;
     return fail(tr, s, 'TaskRunCancelled', message.trim(), now, pod);
@@ -257,7 +258,16 @@ async function prepare(ctx: RunContext, tr: TaskRun): Promise<Step | Ready> {
     return fail(tr, s, 'TaskRunValidationFailed', message, now);
   }
   const deadline = timeout > 0 ? Date.parse(s.startTime ?? '') + timeout : Infinity;
-  if (now >= deadline) return fail(tr, s, 'TaskRunTimeout', timeoutMessage(tr, timeout), now, pod);
+  if (now < deadline) return deadline;
+  return fail(tr, s, 'TaskRunTimeout', timeoutMessage(tr, timeout), now, pod);
+}
+
+/** Steps 1-5: a Step when the run ends here, else what the pod needs. */
+async function prepare(ctx: RunContext, tr: TaskRun): Promise<Step | Ready> {
+  const now = ctx.now;
+  const s = started(tr.status, iso(now));
+  const deadline = stopped(ctx, tr, s);
+  if (typeof deadline !== 'number') return deadline;
   const spec = await taskSpecOf(ctx.kube, tr);
   if (typeof spec === 'string') return fail(tr, s, 'CouldntGetTask', spec, now);
   const withSpec = { ...s, taskSpec: spec };
