@@ -271,6 +271,9 @@ export const StepStateSchema = Type.Object({
   name: Type.String(),
   container: Opt(Type.String()),
   imageID: Opt(Type.String()),
+  terminationReason: Opt(
+    Type.String({ description: 'Completed, Continued, Skipped, TaskRunTimeout, TaskRunCancelled' }),
+  ),
   waiting: Opt(Type.Object({ reason: Opt(Type.String()), message: Opt(Type.String()) })),
   running: Opt(Type.Object({ startedAt: Opt(Type.String()) })),
   terminated: Opt(
@@ -301,6 +304,8 @@ export const TaskRunStatusSchema = Type.Object({
   results: Opt(Type.Array(RunResultSchema)),
   taskSpec: Opt(TaskSpecSchema),
   retriesStatus: Opt(Type.Array(TaskRunAttemptSchema)),
+  /** Sluice: the node the pod ran on (tasks of a run sharing a PVC workspace follow it). */
+  nodeName: Opt(Type.String()),
 });
 
 export type ParamSpec = Static<typeof ParamSpecSchema>;

@@ -37,6 +37,7 @@ import { requireNodeHost } from './doctor.ts';
 import { installGatewayApiCrds } from './gateway-api.ts';
 import { Kube } from '../kube/api.ts';
 import { registryAddress, startClusterRegistry, waitClusterRegistry } from './cluster-registry.ts';
+import { startVolumeProvisioner, waitVolumeProvisioner } from './storage/index.ts';
 
 export interface UpOptions {
   name: string;
@@ -214,6 +215,10 @@ async function startAll(ctx: StartContext): Promise<void> {
     const [started] = await Promise.allSettled([agents, registryReady, gatewayApi]);
     if (started.status === 'fulfilled') for (const c of started.value) await record(c);
     await agents;
+    // The default StorageClass `sluice-local`: PVCs get volumes on the real node.
+    const volumes = await startVolumeProvisioner(paths, node.name);
+    await record(volumes);
+    await waitVolumeProvisioner(volumes, paths);
   }
   await Promise.all([registryReady, gatewayApi]);
 }

@@ -22,7 +22,8 @@ export type ComponentName =
   | 'containerd'
   | 'kubelet'
   | 'kube-proxy'
-  | 'coredns';
+  | 'coredns'
+  | 'volume-provisioner';
 
 export interface RunningComponent {
   name: ComponentName;

@@ -31,6 +31,8 @@ export interface DeleteOptions {
   dryRun?: boolean;
   /** Only delete this exact object (guards against deleting a re-created one). */
   uid?: string;
+  /** Pods: seconds the containers get to stop (0: at once). Default: the object's own. */
+  gracePeriodSeconds?: number;
 }
 
 export interface WatchEvent<T extends KubeObject = KubeObject> {
@@ -42,6 +44,16 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+}
+
+/** Which log of a pod (pods/log): one container's, from when, how much. */
+export interface PodLogOptions {
+  container: string;
+  /** The log of the container's previous run (it restarted). */
+  previous?: boolean;
+  sinceTime?: string;
+  timestamps?: boolean;
+  limitBytes?: number;
 }
 
 export class Kube {
@@ -237,6 +249,9 @@ export class Kube {
           kind: 'DeleteOptions',
           propagationPolicy: options.propagationPolicy ?? 'Background',
           ...(options.uid ? { preconditions: { uid: options.uid } } : {}),
+          ...(options.gracePeriodSeconds !== undefined
+            ? { gracePeriodSeconds: options.gracePeriodSeconds }
+            : {}),
         },
         object: formatRef(refOf(target)),
       });
@@ -245,6 +260,40 @@ export class Kube {
       if (isNotFound(err)) return false;
       throw err;
     }
+  }
+
+  /** A container's log as it stands (pods/log); KubeApiError 400 while the container waits. */
+  async podLog(namespace: string, pod: string, options: PodLogOptions): Promise<string> {
+    const info = await this.discovery.resolve('v1', 'Pod');
+    return this.client.requestText({
+      method: 'GET',
+      path: `${resourcePath(info, namespace, pod)}/log`,
+      ...this.spec('get'),
+      query: { ...options },
+      object: `Pod/${namespace}/${pod}`,
+    });
+  }
+
+  /**
+   * Follows a container's log (pods/log?follow): yields text as the container writes it; ends
+   * when the container ends, the server closes the stream or `signal` aborts.
+   */
+  async *followPodLog(
+    namespace: string,
+    pod: string,
+    options: PodLogOptions & { signal?: AbortSignal },
+  ): AsyncGenerator<string> {
+    const info = await this.discovery.resolve('v1', 'Pod');
+    const { signal, ...query } = options;
+    const signals = [this.signal, signal].filter((s): s is AbortSignal => s !== undefined);
+    yield* this.client.streamText({
+      method: 'GET',
+      path: `${resourcePath(info, namespace, pod)}/log`,
+      verb: this.verb('watch'),
+      query: { ...query, follow: true },
+      object: `Pod/${namespace}/${pod}`,
+      ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
+    });
   }
 
   /**

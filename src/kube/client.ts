@@ -47,6 +47,8 @@ export interface RequestSpec {
   /** Named in errors: `Deployment/shop/web`. */
   object?: string;
   signal?: AbortSignal;
+  /** The Accept header (default application/json); text endpoints such as pods/log take `*\/*`. */
+  accept?: string;
 }
 
 export interface ClientOptions {
@@ -189,7 +191,7 @@ export class KubeClient {
   private async send(spec: RequestSpec, timeoutMs: number): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = {
       ...(await this.requestHeaders()),
-      accept: 'application/json',
+      accept: spec.accept ?? 'application/json',
     };
     let body: string | null = null;
     if (spec.body !== undefined) {
@@ -226,11 +228,44 @@ export class KubeClient {
     });
   }
 
+  /** One request whose answer is text (a pod's log); throws KubeApiError on a non-2xx answer. */
+  async requestText(spec: RequestSpec): Promise<string> {
+    return this.limit.run(async () => {
+      if (spec.signal?.aborted) throw new RequestCancelledError(spec.object);
+      const res = await this.send({ accept: '*/*', ...spec }, this.timeoutMs);
+      this.count(spec.verb, res.statusCode);
+      const text = await res.body.text();
+      if (res.statusCode >= 200 && res.statusCode < 300) return text;
+      throw toApiError(res.statusCode, text, spec.object);
+    });
+  }
+
   /**
    * A streaming request (watch): yields one decoded JSON object per line until the server closes
    * the stream or `signal` aborts. Not bounded by the in-flight limit: watches are long-lived.
    */
   async *stream<T>(spec: RequestSpec): AsyncGenerator<T> {
+    let buffered = '';
+    for await (const chunk of this.chunks(spec)) {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.trim()) yield JSON.parse(line) as T;
+      }
+    }
+  }
+
+  /**
+   * A streaming request whose body is text (a followed pod log): yields the text as it arrives
+   * until the server closes the stream or `signal` aborts.
+   */
+  streamText(spec: RequestSpec): AsyncGenerator<string> {
+    return this.chunks({ accept: '*/*', ...spec });
+  }
+
+  private async *chunks(spec: RequestSpec): AsyncGenerator<string> {
     // The signal is not handed to undici: aborting a request in flight and later closing the
     // agent makes undici throw an uncaught error. We end the stream ourselves instead.
     const { signal, ...rest } = spec;
@@ -245,16 +280,11 @@ export class KubeClient {
     const onAbort = (): void => void res.body.destroy();
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    let buffered = '';
+    const decoder = new TextDecoder();
     try {
       for await (const chunk of res.body) {
-        buffered += (chunk as Buffer).toString('utf8');
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (line.trim()) yield JSON.parse(line) as T;
-        }
+        const text = decoder.decode(chunk as Buffer, { stream: true });
+        if (text) yield text;
       }
     } catch (err) {
       if (signal?.aborted) return;
