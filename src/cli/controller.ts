@@ -20,6 +20,9 @@ interface ControllerFlags {
   concurrency: string;
   leaderElection: boolean;
   rollouts: boolean;
+  pipelines: boolean;
+  maxConcurrentRuns: string;
+  pipelineHelperImage?: string;
   leaseDuration: string;
   pollInterval: string;
   logLevel: Level;
@@ -64,6 +67,16 @@ export function controllerCommand(): Command {
     .option('--concurrency <n>', 'Applications reconciled at once', '10')
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
     .option('--no-rollouts', 'do not run the Rollout controller (progressive delivery)')
+    .option('--no-pipelines', 'do not run the PipelineRun and TaskRun controllers (CI)')
+    .option(
+      '--max-concurrent-runs <n>',
+      'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
+      '0',
+    )
+    .option(
+      '--pipeline-helper-image <image>',
+      "the small image (sh, wc, base64) that reports a task's results (default: $SLUICE_PIPELINE_HELPER_IMAGE, else the dev cluster's busybox)",
+    )
     .option('--lease-duration <duration>', 'how long a silent leader keeps the Lease', '15s')
     .option('--poll-interval <duration>', 'fetch each repository at least this often', '3m')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
@@ -109,6 +122,14 @@ async function runController(o: ControllerFlags): Promise<void> {
     ...(o.destinationNamespace.length > 0 ? { destinationNamespaces: o.destinationNamespace } : {}),
     concurrency: Number(o.concurrency) || 10,
     rollouts: o.rollouts,
+    ...(o.pipelines
+      ? {
+          pipelines: {
+            maxConcurrentRuns: Number(o.maxConcurrentRuns) || 0,
+            ...(o.pipelineHelperImage ? { helperImage: o.pipelineHelperImage } : {}),
+          },
+        }
+      : {}),
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

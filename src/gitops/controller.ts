@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
 import { analysisMetrics } from '../analysis/index.ts';
+import { Pipelines, type PipelinesOptions } from '../pipelines/controllers.ts';
 import { RolloutController } from '../rollouts/controller.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { errorMessage } from '../errors.ts';
@@ -60,6 +61,8 @@ export interface ControllerOptions {
   destinationNamespaces?: string[];
   /** Run the Rollout controller too (`sluice controller` does; tests of Applications do not). */
   rollouts?: boolean;
+  /** Run the PipelineRun and TaskRun controllers too, with these settings. */
+  pipelines?: Pick<PipelinesOptions, 'maxConcurrentRuns' | 'helperImage' | 'keepPods'>;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -305,6 +308,8 @@ export class GitOpsController {
   readonly applications: ApplicationController;
   /** Progressive delivery: the Rollouts in the namespaces this controller deploys to. */
   readonly rollouts: RolloutController | undefined;
+  /** CI: PipelineRuns and TaskRuns in the namespaces this controller deploys to. */
+  readonly pipelines: Pipelines | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -330,6 +335,16 @@ export class GitOpsController {
       const rollouts = this.rollouts;
       const apps = this.applications;
       this.manager.addRoutes({ onResync: () => apps.resyncAll() + rollouts.resyncAll() });
+    }
+    if (options.pipelines) {
+      this.pipelines = new Pipelines({
+        kube: options.kube,
+        log,
+        ...options.pipelines,
+        ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+      });
+      this.manager.add(this.pipelines);
+      this.manager.addMetrics(this.pipelines.pipelineRuns.metrics.registry);
     }
   }
 

@@ -14,8 +14,8 @@ import { API_VERSION } from '../api/application.ts';
 import { ROLLOUT_KIND } from '../api/rollout.ts';
 import type { Kube } from '../kube/api.ts';
 import { indexBy, Informer } from '../kube/informer.ts';
-import type { KubeObject } from '../kube/types.ts';
 import { Controller, type ReconcileRequest, type ReconcileResult } from '../runtime/controller.ts';
+import { refusedWatches } from '../runtime/access.ts';
 import { StatusPatcher } from '../runtime/patcher.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
@@ -173,7 +173,14 @@ export class RolloutController {
    * Application controller) is not held up by a watch that can never start.
    */
   async start(): Promise<void> {
-    const refused = await this.refusedAccess();
+    const refused = await refusedWatches(this.kube, this.namespaces, [
+      ['sluice.dev', 'rollouts'],
+      ['sluice.dev', 'analysisruns'],
+      ['apps', 'replicasets'],
+      ['apps', 'deployments'],
+      ['', 'services'],
+      ['batch', 'jobs'],
+    ]);
     if (refused.length > 0) {
       this.disabled = true;
       this.log.warn('the Rollout controller is off: RBAC refuses what it needs', {
@@ -208,37 +215,6 @@ export class RolloutController {
     const all = this.rollouts.list();
     for (const r of all) this.rollouts.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
     return all.length;
-  }
-
-  /** What of `list`/`watch` on the kinds it caches RBAC refuses, in the namespaces watched. */
-  private async refusedAccess(): Promise<string[]> {
-    const refused: string[] = [];
-    for (const namespace of this.namespaces ?? [undefined]) {
-      for (const [group, resource] of [
-        ['sluice.dev', 'rollouts'],
-        ['sluice.dev', 'analysisruns'],
-        ['apps', 'replicasets'],
-        ['apps', 'deployments'],
-        ['', 'services'],
-        ['batch', 'jobs'],
-      ] as const) {
-        for (const verb of ['list', 'watch']) {
-          const review = await this.kube.create<KubeObject & { status?: { allowed?: boolean } }>({
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SelfSubjectAccessReview',
-            metadata: {},
-            spec: {
-              resourceAttributes: { group, resource, verb, ...(namespace ? { namespace } : {}) },
-            },
-          });
-          if (!review.status?.allowed) {
-            const what = group ? `${resource}.${group}` : resource;
-            refused.push(`${verb} ${what} in ${namespace ?? 'all namespaces'}`);
-          }
-        }
-      }
-    }
-    return refused;
   }
 
   private owned(ro: Rollout): ReplicaSet[] {

@@ -227,6 +227,7 @@ export function controllerArgs(namespace: string, listen = 'off'): string[] {
     'bin/sluice.js',
     'controller',
     '--no-rollouts',
+    '--no-pipelines',
     '--kubeconfig',
     kubeconfigPath(),
     '--namespace',
