@@ -6,12 +6,16 @@
  * the faults: a cycle refused before anything runs, a missing Pipeline, a failing task whose
  * dependents are skipped while `finally` runs, cancellation, and the per-namespace run limit.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { PipelineRun, TaskRun } from '../../src/api/pipeline.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { Pipelines } from '../../src/pipelines/controllers.ts';
+import { openRunStore, type RunStore } from '../../src/pipelines/store/index.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
 import { ensureCrds, onRealNode } from './taskrun-harness.ts';
@@ -19,9 +23,15 @@ import { ensureCrds, onRealNode } from './taskrun-harness.ts';
 const ns = useNamespace('pr');
 const API = 'sluice.dev/v1alpha1';
 
-async function startPipelines(k: Kube, maxConcurrentRuns = 0): Promise<void> {
+async function startPipelines(k: Kube, maxConcurrentRuns = 0, store?: RunStore): Promise<void> {
   await ensureCrds(k);
-  const p = new Pipelines({ kube: k, log: silentLogger, namespaces: [ns()], maxConcurrentRuns });
+  const p = new Pipelines({
+    kube: k,
+    log: silentLogger,
+    namespaces: [ns()],
+    maxConcurrentRuns,
+    ...(store ? { store } : {}),
+  });
   await p.start();
   p.startLeading(new AbortController().signal);
   onTestFinished(() => p.stop());
@@ -141,6 +151,67 @@ async function taskRuns(k: Kube): Promise<Record<string, TaskRun>> {
 }
 
 describe('PipelineRuns', () => {
+  it('logs and records outlive the pods, in the run store, with secret params masked', async () => {
+    const k = await kube();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-runs-'));
+    const store = await openRunStore({ databaseUrl: join(dir, 'runs.db') });
+    onTestFinished(
+      async () => (await store.close(), await rm(dir, { recursive: true, force: true })),
+    );
+    await startPipelines(k, 0, store);
+    const run = pipelineRun('logged', {
+      workspaces: [],
+      params: [{ name: 'token', value: 's3cr3t-t0ken' }],
+      pipelineSpec: {
+        params: [{ name: 'token' }],
+        tasks: [
+          {
+            name: 'say',
+            params: [{ name: 'token', value: '$(params.token)' }],
+            taskSpec: {
+              params: [{ name: 'token' }],
+              steps: [
+                {
+                  name: 'one',
+                  image: 'localhost:5000/busybox:latest',
+                  script: 'echo hello from one',
+                },
+                {
+                  name: 'two',
+                  image: 'localhost:5000/busybox:latest',
+                  script: 'echo "token is $(params.token)"',
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    run.metadata.annotations = { 'sluice.dev/secret-params': 'token' };
+    await k.create(run);
+    const done = await finished(k, 'logged');
+    expect(condition(done)?.status).toBe('True');
+    // The pods go; the store keeps what they said.
+    for (const p of (await k.list('v1', 'Pod', { namespace: ns() })).items) await k.delete(p);
+    const ref = { kind: 'PipelineRun' as const, namespace: ns(), name: 'logged' };
+    const text = await eventually('both steps stored', async () => {
+      const chunks = await store.readLogs(ref);
+      const all = chunks.map((c) => `${c.stream.step}:${c.text}`).join('');
+      return all.includes('one:hello from one') && all.includes('two:token is') ? all : undefined;
+    });
+    expect(text).toContain('two:token is ***');
+    expect(text).not.toContain('s3cr3t');
+    const history = await eventually('the finished record', async () => {
+      const h = await store.getRun(ref);
+      return h?.run.status === 'Succeeded' && h.tasks[0]?.status === 'Succeeded' ? h : undefined;
+    });
+    expect(history.run.params).toEqual([{ name: 'token', value: '***' }]);
+    expect(history.tasks[0]?.steps.map((s) => [s.name, s.exitCode])).toEqual([
+      ['one', 0],
+      ['two', 0],
+    ]);
+  });
+
   it('runs a Tekton-shaped pipeline: a result orders the tasks, when skips a branch, finally reads the status', async () => {
     const k = await kube();
     await startPipelines(k);
