@@ -16,7 +16,9 @@ export type LocalRunErrorCode =
   | 'UnsupportedApiVersion'
   | 'UnknownParam'
   | 'InvalidParamValue'
-  | 'WorkspaceSourceMissing';
+  | 'WorkspaceSourceMissing'
+  /** The engine neither finished the run nor left anything to wait for (a bug). */
+  | 'Stuck';
 
 export class LocalRunError extends SluiceError {
   override readonly code: LocalRunErrorCode;

@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import type { PipelineRun, PipelineRunStatus, TaskRun } from '../../api/pipeline.ts';
 import { plan, type ChildState, type Plan } from '../pipeline/index.ts';
 import { childOf, childReferences, taskRunFor } from '../pipelinerun/children.ts';
+import { LocalRunError } from './errors.ts';
 import { startingPoint, type Start } from './start.ts';
 import { LocalTaskRun, type TaskRunEnv } from './taskrun.ts';
 import type { LocalEvent, LocalRunOptions } from './types.ts';
@@ -64,6 +65,7 @@ class Execution {
   private readonly s: Start;
   private readonly o: LocalRunOptions;
   private readonly emit: (e: LocalEvent) => void;
+  private readonly onAbort = () => this.wakeup.notify();
 
   constructor(s: Start, o: LocalRunOptions, workDir: string, emit: (e: LocalEvent) => void) {
     this.s = s;
@@ -78,8 +80,7 @@ class Execution {
       emit,
       changed: () => this.wakeup.notify(),
     };
-    for (const sig of [o.signal, o.forceSignal])
-      sig?.addEventListener('abort', () => this.wakeup.notify(), { once: true });
+    for (const sig of [o.signal, o.forceSignal]) sig?.addEventListener('abort', this.onAbort);
   }
 
   /** The loop of the controller's reconcile, until the run is over and every process has ended. */
@@ -102,8 +103,11 @@ class Execution {
       if (p.done) break;
       const active = children.some((c) => c.status === 'Pending' || c.status === 'Running');
       if (!active && p.start.length === 0 && !p.requeueAfterMs)
-        throw new Error(
-          `PipelineRun "${this.run.metadata.name}" is stuck: ${p.condition.message ?? ''}`,
+        throw new LocalRunError(
+          'Stuck',
+          `PipelineRun/${this.run.metadata.namespace}/${this.run.metadata.name}`,
+          `nothing runs and nothing is left to wait for, yet the run is not over (${p.condition.reason ?? ''}: ${p.condition.message ?? ''})`,
+          'this is a bug in Sluice: please report it with the pipeline file',
         );
       await this.wakeup.wait(p.requeueAfterMs);
     }
@@ -156,6 +160,8 @@ class Execution {
 
   /** After a failure of the loop itself: nothing keeps running. */
   async stopAll(): Promise<void> {
+    for (const sig of [this.o.signal, this.o.forceSignal])
+      sig?.removeEventListener('abort', this.onAbort);
     for (const c of this.children.values()) c.cancel('the local run stopped');
     await Promise.allSettled(this.running);
   }
