@@ -59,6 +59,7 @@ class Execution {
   private readonly children = new Map<string, LocalTaskRun>();
   private readonly running: Promise<void>[] = [];
   private readonly skipped = new Set<string>();
+  private readonly claims = new Set<string>();
   private readonly wakeup = new Wakeup();
   private readonly slots: Slots;
   private readonly env: TaskRunEnv;
@@ -139,8 +140,14 @@ class Execution {
       this.emit({ type: 'task-skipped', task: t.name, reason: t.reason });
     }
     for (const c of p.cancel) this.children.get(c.name)?.cancel(c.message);
-    for (const v of p.volumeClaims)
-      await mkdir(volumeDir(this.env.workDir, v.claimName), { recursive: true });
+    for (const v of p.volumeClaims) {
+      // a volumeClaimTemplate's claim is new for each run, even in a kept work dir
+      if (this.claims.has(v.claimName)) continue;
+      this.claims.add(v.claimName);
+      const dir = volumeDir(this.env.workDir, v.claimName);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+    }
     for (const s of p.start) {
       if (this.children.has(s.name)) continue;
       const tr = taskRunFor(this.run, s);

@@ -1,10 +1,20 @@
 /**
  * Steps as processes: a `#!/bin/bash` script with args as "$@", a command step, the result size
- * limit, a ConfigMap workspace and a Secret env from the documents (masked in logs), and what
- * cannot run locally (a sidecar) failing the TaskRun by name.
+ * limit, a ConfigMap workspace and a Secret env from the documents (masked in logs), claims in a
+ * kept work dir, and what cannot run locally (a sidecar) failing the TaskRun by name.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanWorkDirs, cond, IMAGE, inline, logs, pipelineRun, run } from './testing.ts';
+import {
+  cleanWorkDirs,
+  cond,
+  IMAGE,
+  inline,
+  logs,
+  pipelineRun,
+  run,
+  shared,
+  workDir,
+} from './testing.ts';
 
 cleanWorkDirs();
 
@@ -101,6 +111,38 @@ describe('steps', () => {
     const r = await run({ documents: [cm, secret, runDoc] });
     expect(cond(r.run)?.status).toBe('True');
     expect(logs(r.events, 'read')).toEqual(['mode=fast', 'token=***']);
+  });
+
+  it('in a kept work dir a named PVC keeps its files from run to run; a volumeClaimTemplate starts empty', async () => {
+    const d = await workDir();
+    const names = [{ name: 'cache' }, { name: 'shared' }];
+    const script = [
+      'echo x >> $(workspaces.cache.path)/log',
+      'echo y >> $(workspaces.shared.path)/log',
+      'echo $(wc -l < $(workspaces.cache.path)/log) $(wc -l < $(workspaces.shared.path)/log)',
+    ].join('\n');
+    const doc = pipelineRun('pv', {
+      workspaces: [{ name: 'cache', persistentVolumeClaim: { claimName: 'cache' } }, shared],
+      pipelineSpec: {
+        workspaces: names,
+        tasks: [
+          {
+            name: 'count',
+            workspaces: names,
+            taskSpec: { workspaces: names, steps: [{ name: 'c', image: IMAGE, script }] },
+          },
+        ],
+      },
+    });
+    const first = await run({ documents: [doc], workDir: d });
+    const second = await run({ documents: [doc], workDir: d });
+    expect(logs(first.events, 'count')).toEqual(['1 1']);
+    expect(logs(second.events, 'count')).toEqual(['2 1']);
+    expect(second.events).toContainEqual({
+      type: 'notice',
+      code: 'Workspace',
+      message: expect.stringContaining('PersistentVolumeClaim "cache"') as string,
+    });
   });
 
   it('what cannot run locally fails the TaskRun naming it (a sidecar)', async () => {
