@@ -110,6 +110,10 @@ describe('the Tekton-shaped pipeline of the e2e test, locally', () => {
     expect(param(report, 's')).toBe('Failed');
     expect(cond(report)?.status).toBe('True');
     expect(logs(r.events, 'report')).toEqual(['Failed']);
+    // the run's status as it went, for a live view: Running first, the returned run last
+    const seen = r.events.flatMap((e) => (e.type === 'run-status' ? [e.run] : []));
+    expect(cond(seen[0])).toMatchObject({ status: 'Unknown', reason: 'Running' });
+    expect(seen.at(-1)).toEqual(r.run);
   });
 });
 

@@ -101,6 +101,7 @@ class Execution {
       });
       await this.act(p);
       this.run = { ...this.run, status: statusAfter(this.run, p, this.s, children) };
+      this.emit({ type: 'run-status', run: this.run });
       if (p.done) break;
       const active = children.some((c) => c.status === 'Pending' || c.status === 'Running');
       if (!active && p.start.length === 0 && !p.requeueAfterMs)

@@ -3,6 +3,7 @@
  * the events it receives while the run goes on. The run and its TaskRuns come back with the same
  * status shapes the cluster writes, so the CLI renders both the same way.
  */
+import type { PipelineRun } from '../../api/pipeline.ts';
 import type { KubeObject } from '../../kube/types.ts';
 
 export interface LocalRunOptions {
@@ -48,6 +49,8 @@ export type LocalEvent =
       durationMs: number;
     })
   | { type: 'task-skipped'; task: string; reason: string }
+  /** The run's status after each look of the engine (as the cluster's object; e.g. to draw the DAG live). */
+  | { type: 'run-status'; run: PipelineRun }
   | (TaskRef & { type: 'step-started'; step: string })
   | (TaskRef & { type: 'step-finished'; step: string; exitCode: number })
   | (TaskRef & { type: 'log'; step: string; line: string; stream: 'stdout' | 'stderr' });
