@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runLocal } from './index.ts';
 import {
   cleanWorkDirs,
   cond,
@@ -230,6 +231,18 @@ describe('faults and fan-out', () => {
       ['cf-a', 'TaskRunCancelled'],
       ['cf-fin', 'TaskRunCancelled'],
     ]);
+  });
+
+  it('an onEvent that throws stops the run (its processes too) and the error comes back', async () => {
+    const t0 = Date.now();
+    const out = runLocal({
+      documents: [inline('oe', [sh('talk', 'echo hi; sleep 30')])],
+      onEvent: (e) => {
+        if (e.type === 'log') throw new Error('the terminal is gone');
+      },
+    });
+    await expect(out).rejects.toThrow('the terminal is gone');
+    expect(Date.now() - t0).toBeLessThan(8000);
   });
 
   it('independent tasks run at once, at most `concurrency`', async () => {

@@ -65,20 +65,20 @@ class Execution {
   private readonly env: TaskRunEnv;
   private readonly s: Start;
   private readonly o: LocalRunOptions;
-  private readonly emit: (e: LocalEvent) => void;
   private readonly onAbort = () => this.wakeup.notify();
+  /** The first error of the caller's onEvent: the run stops and it is thrown. */
+  private failed: { err: unknown } | undefined;
 
-  constructor(s: Start, o: LocalRunOptions, workDir: string, emit: (e: LocalEvent) => void) {
+  constructor(s: Start, o: LocalRunOptions, workDir: string) {
     this.s = s;
     this.o = o;
     this.run = s.run;
-    this.emit = emit;
     this.slots = new Slots(Math.max(1, o.concurrency ?? DEFAULT_CONCURRENCY));
     this.env = {
       workDir,
       sources: s.sources,
       baseEnv: process.env,
-      emit,
+      emit: (e) => this.emit(e),
       changed: () => this.wakeup.notify(),
     };
     for (const sig of [o.signal, o.forceSignal]) sig?.addEventListener('abort', this.onAbort);
@@ -87,6 +87,7 @@ class Execution {
   /** The loop of the controller's reconcile, until the run is over and every process has ended. */
   async loop(): Promise<{ run: PipelineRun; taskRuns: TaskRun[] }> {
     for (;;) {
+      if (this.failed) throw this.failed.err;
       this.applySignals();
       const children = [...this.children.values()]
         .map((c) => childOf(c.tr, this.run))
@@ -166,6 +167,16 @@ class Execution {
     }
   }
 
+  /** Tells the caller; a failing handler must not break a step's output stream, so it stops the run instead. */
+  emit(e: LocalEvent): void {
+    try {
+      this.o.onEvent?.(e);
+    } catch (err) {
+      this.failed ??= { err };
+      this.wakeup.notify();
+    }
+  }
+
   /** After a failure of the loop itself: nothing keeps running. */
   async stopAll(): Promise<void> {
     for (const sig of [this.o.signal, this.o.forceSignal])
@@ -179,14 +190,13 @@ class Execution {
 export async function runLocal(
   o: LocalRunOptions,
 ): Promise<{ run: PipelineRun; taskRuns: TaskRun[] }> {
-  const emit = (e: LocalEvent) => o.onEvent?.(e);
   const s = startingPoint(o);
   const workDir = o.workDir ? resolve(o.workDir) : await mkdtemp(join(tmpdir(), 'sluice-local-'));
   await mkdir(workDir, { recursive: true });
-  for (const n of s.notices) emit({ type: 'notice', ...n });
+  const exec = new Execution(s, o, workDir);
+  for (const n of s.notices) exec.emit({ type: 'notice', ...n });
   if (o.workDir || o.keep)
-    emit({ type: 'notice', code: 'WorkDir', message: `work dir (kept): ${workDir}` });
-  const exec = new Execution(s, o, workDir, emit);
+    exec.emit({ type: 'notice', code: 'WorkDir', message: `work dir (kept): ${workDir}` });
   try {
     return await exec.loop();
   } finally {
