@@ -145,6 +145,23 @@ describe('steps', () => {
     });
   });
 
+  it('a command this machine does not have: exit code 127, named', async () => {
+    const r = await run({
+      documents: [
+        inline('nf', [
+          {
+            name: 'tool',
+            taskSpec: { steps: [{ name: 'c', image: IMAGE, command: ['no-such-tool-xyz'] }] },
+          },
+        ]),
+      ],
+    });
+    expect(cond(r.byTask('tool')[0])?.message).toBe(
+      'step "c" exited with code 127 (cannot run "no-such-tool-xyz": ENOENT)',
+    );
+    expect(r.byTask('tool')[0]?.status?.steps?.[0]?.terminated?.exitCode).toBe(127);
+  });
+
   it('what cannot run locally fails the TaskRun naming it (a sidecar)', async () => {
     const r = await run({
       documents: [

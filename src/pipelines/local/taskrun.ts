@@ -21,7 +21,7 @@ import { ATTEMPT_LABEL, FINALLY_LABEL, MATRIX_LABEL, TASK_LABEL } from '../pipel
 import { SecretSet } from '../store/secrets.ts';
 import type { Sources } from './documents.ts';
 import { prepare, type Prepared, type Runnable } from './prepare.ts';
-import { runProcess } from './process.ts';
+import { runProcess, type ProcessExit } from './process.ts';
 import { readResults } from './results.ts';
 import type { LocalEvent } from './types.ts';
 
@@ -102,10 +102,11 @@ export class LocalTaskRun {
     try {
       await this.execute(timeout);
     } catch (err) {
-      this.fail(
-        'Failed',
-        `the TaskRun could not run: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      if (!isDone(this.tr))
+        this.fail(
+          'Failed',
+          `the TaskRun could not run: ${err instanceof Error ? err.message : String(err)}`,
+        );
     } finally {
       clearTimeout(timer);
     }
@@ -131,17 +132,19 @@ export class LocalTaskRun {
     const masker = new SecretSet(p.secrets);
     for (const [i, r] of p.steps.entries()) {
       if (this.stop.signal.aborted) break;
-      const exitCode = await this.step(i, r, masker);
+      const exit = await this.step(i, r, masker);
       if (this.stop.signal.aborted) break;
-      if (exitCode !== 0)
-        return this.fail('Failed', `step "${r.step.name}" exited with code ${exitCode}`);
+      if (exit.exitCode !== 0) {
+        const why = exit.startError ? ` (${exit.startError})` : '';
+        return this.fail('Failed', `step "${r.step.name}" exited with code ${exit.exitCode}${why}`);
+      }
     }
     if (this.stopped === 'TaskRunCancelled') return this.fail(this.stopped, this.cancelMessage());
     if (this.stopped) return this.fail(this.stopped, timeoutMessage(this.tr, timeoutMs));
     return this.succeed(p);
   }
 
-  private async step(i: number, r: Runnable, masker: SecretSet): Promise<number> {
+  private async step(i: number, r: Runnable, masker: SecretSet): Promise<ProcessExit> {
     const startedAt = iso();
     const { task, taskRun } = this.ids;
     this.setStep(i, { running: { startedAt } });
@@ -172,7 +175,7 @@ export class LocalTaskRun {
         stream: 'stderr',
       });
     // a step stopped by a cancel or timeout is ended with that reason, as on the cluster
-    if (this.stop.signal.aborted) return exit.exitCode;
+    if (this.stop.signal.aborted) return exit;
     const reason = exit.exitCode === 0 ? 'Completed' : 'Error';
     const terminated = { exitCode: exit.exitCode, reason, startedAt, finishedAt: iso() };
     this.setStep(i, { terminated, terminationReason: reason });
@@ -183,7 +186,7 @@ export class LocalTaskRun {
       step: r.step.name,
       exitCode: exit.exitCode,
     });
-    return exit.exitCode;
+    return exit;
   }
 
   private async succeed(p: Prepared): Promise<void> {
