@@ -7,7 +7,7 @@
  *
  * Files: run.ts (the loop, `runLocal`), start.ts (refusals and notices before anything runs),
  * documents.ts (the YAML → the run), taskrun.ts (one TaskRun) → prepare.ts, steps.ts,
- * workspaces.ts, process.ts, results.ts; wait.ts, errors.ts, types.ts.
+ * workspaces.ts, process.ts, results.ts; wait.ts, errors.ts, types.ts; testing.ts (test helpers).
  */
 export { runLocal, DEFAULT_CONCURRENCY } from './run.ts';
 export { LocalRunError, type LocalRunErrorCode } from './errors.ts';
