@@ -6,9 +6,11 @@
  * the faults: a cycle refused before anything runs, a missing Pipeline, a failing task whose
  * dependents are skipped while `finally` runs, cancellation, and the per-namespace run limit.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { PipelineRun, TaskRun } from '../../src/api/pipeline.ts';
@@ -38,68 +40,10 @@ async function startPipelines(k: Kube, maxConcurrentRuns = 0, store?: RunStore):
 }
 
 /** Tekton's manifests, apiVersion changed: a build that reports a digest, a test, a deploy. */
-const MANIFESTS = `
-apiVersion: sluice.dev/v1alpha1
-kind: Task
-metadata: {name: build}
-spec:
-  params: [{name: version, type: string}]
-  workspaces: [{name: src}]
-  results: [{name: digest}]
-  steps:
-    - name: compile
-      image: localhost:5000/busybox:latest
-      script: |
-        echo "app $(params.version)" > $(workspaces.src.path)/app.txt
-    - name: digest
-      image: localhost:5000/busybox:latest
-      script: |
-        sha256sum $(workspaces.src.path)/app.txt | cut -c1-12 | tr -d '\\n' > $(results.digest.path)
----
-apiVersion: sluice.dev/v1alpha1
-kind: Task
-metadata: {name: check}
-spec:
-  params: [{name: digest}, {name: expect, default: "app"}]
-  workspaces: [{name: src}]
-  steps:
-    - name: verify
-      image: localhost:5000/busybox:latest
-      script: |
-        grep -q "$(params.expect)" $(workspaces.src.path)/app.txt
-        echo "checked $(params.digest)"
----
-apiVersion: sluice.dev/v1alpha1
-kind: Pipeline
-metadata: {name: ci}
-spec:
-  params:
-    - {name: version, type: string}
-    - {name: deploy, type: string, default: "no"}
-  workspaces: [{name: shared}]
-  results:
-    - {name: image-digest, value: $(tasks.build.results.digest)}
-  tasks:
-    - name: build
-      taskRef: {name: build}
-      params: [{name: version, value: $(params.version)}]
-      workspaces: [{name: src, workspace: shared}]
-    - name: test
-      taskRef: {name: check}
-      params: [{name: digest, value: $(tasks.build.results.digest)}]
-      workspaces: [{name: src, workspace: shared}]
-    - name: deploy
-      runAfter: [test]
-      when: [{input: $(params.deploy), operator: in, values: ["yes"]}]
-      taskSpec:
-        steps: [{name: go, image: localhost:5000/busybox:latest, script: "echo deploying"}]
-  finally:
-    - name: report
-      params: [{name: s, value: $(tasks.test.status)}]
-      taskSpec:
-        params: [{name: s}]
-        steps: [{name: say, image: localhost:5000/busybox:latest, script: "echo test was $(params.s)"}]
-`;
+const MANIFESTS = readFileSync(
+  fileURLToPath(new URL('../../src/pipelines/local/testdata/tekton-ci.yaml', import.meta.url)),
+  'utf8',
+);
 
 async function apply(k: Kube, yaml: string): Promise<void> {
   for (const doc of parseAllDocuments(yaml)) {

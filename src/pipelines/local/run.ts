@@ -14,13 +14,14 @@
  * const { run, taskRuns } = await runLocal({ documents, params: { version: '1.2.3' }, onEvent: print });
  * run.status?.conditions?.[0]; // { type: 'Succeeded', status: 'True', reason: 'Succeeded', ... }
  */
+import { statusAfter } from '../pipelinerun/status.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PipelineRun, PipelineRunStatus, TaskRun } from '../../api/pipeline.ts';
-import { plan, type ChildState, type Plan } from '../pipeline/index.ts';
-import { childOf, childReferences, taskRunFor } from '../pipelinerun/children.ts';
+import type { PipelineRun, TaskRun } from '../../api/pipeline.ts';
+import { plan, type Plan } from '../pipeline/index.ts';
+import { childOf, taskRunFor } from '../pipelinerun/children.ts';
 import { LocalRunError } from './errors.ts';
 import { startingPoint, type Start } from './start.ts';
 import { LocalTaskRun, type TaskRunEnv } from './taskrun.ts';
@@ -29,30 +30,6 @@ import { Slots, Wakeup } from './wait.ts';
 import { volumeDir } from './workspaces.ts';
 
 export const DEFAULT_CONCURRENCY = 4;
-
-/** The run's status after a plan, as the controller writes it (its `statusAfter` + `writeStatus`). */
-export function statusAfter(
-  run: PipelineRun,
-  p: Plan,
-  s: Start,
-  children: readonly ChildState[],
-): PipelineRunStatus {
-  const now = new Date().toISOString();
-  const old = run.status?.conditions?.find((c) => c.type === 'Succeeded');
-  const same = old?.status === p.condition.status && old.reason === p.condition.reason;
-  return {
-    ...run.status,
-    ...(p.startTime ? { startTime: p.startTime } : {}),
-    ...(p.finallyStartTime ? { finallyStartTime: p.finallyStartTime } : {}),
-    pipelineSpec: s.spec,
-    childReferences: childReferences(children, p.start),
-    skippedTasks: p.skipped,
-    ...(p.done ? { results: p.results, completionTime: now } : {}),
-    conditions: [
-      { ...p.condition, lastTransitionTime: same ? (old.lastTransitionTime ?? now) : now },
-    ],
-  };
-}
 
 class Execution {
   private run: PipelineRun;
@@ -101,7 +78,10 @@ class Execution {
         now: new Date(),
       });
       await this.act(p);
-      this.run = { ...this.run, status: statusAfter(this.run, p, this.s, children) };
+      this.run = {
+        ...this.run,
+        status: statusAfter(this.run, p, this.s.spec, children, new Date()),
+      };
       this.emit({ type: 'run-status', run: this.run });
       if (p.done) break;
       const active = children.some((c) => c.status === 'Pending' || c.status === 'Running');
