@@ -8,25 +8,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { PipelineRun, PipelineTask, RunCondition, TaskRun } from '../../src/api/pipeline.ts';
+import type { PipelineRun, PipelineTask, TaskRun } from '../../src/api/pipeline.ts';
 import type { Kube } from '../../src/kube/api.ts';
-import { Pipelines } from '../../src/pipelines/controllers.ts';
-import { silentLogger } from '../../src/util/log.ts';
 import { controllerProcess } from './gitops-harness.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
+import {
+  condition,
+  finished as finishedIn,
+  startPipelines as startIn,
+} from './pipeline-harness.ts';
 import { ensureCrds, onRealNode } from './taskrun-harness.ts';
 
 const ns = useNamespace('prf');
 const API = 'sluice.dev/v1alpha1';
+const finished = (k: Kube, name: string, ms?: number) => finishedIn(k, ns(), name, ms);
+const startPipelines = (k: Kube) => startIn(k, ns());
 const BUSYBOX = 'localhost:5000/busybox:latest';
-
-async function startPipelines(k: Kube): Promise<void> {
-  await ensureCrds(k);
-  const p = new Pipelines({ kube: k, log: silentLogger, namespaces: [ns()] });
-  await p.start();
-  p.startLeading(new AbortController().signal);
-  onTestFinished(() => p.stop());
-}
 
 const task = (name: string, script: string, extra: Partial<PipelineTask> = {}): PipelineTask => ({
   name,
@@ -44,21 +41,6 @@ async function run(k: Kube, name: string, tasks: PipelineTask[], fin: PipelineTa
       pipelineSpec: { tasks, ...(fin.length ? { finally: fin } : {}) },
     },
   });
-}
-
-const condition = (r: { status?: { conditions?: RunCondition[] } } | undefined) =>
-  r?.status?.conditions?.find((c) => c.type === 'Succeeded');
-
-async function finished(k: Kube, name: string, ms = 120_000): Promise<PipelineRun> {
-  return eventually(
-    `${name} finished`,
-    async () => {
-      const r = await k.get<PipelineRun>(API, 'PipelineRun', ns(), name);
-      const s = condition(r)?.status;
-      return s === 'True' || s === 'False' ? r : undefined;
-    },
-    ms,
-  );
 }
 
 async function taskRuns(k: Kube): Promise<TaskRun[]> {

@@ -16,28 +16,20 @@ import { parseAllDocuments } from 'yaml';
 import type { PipelineRun, TaskRun } from '../../src/api/pipeline.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
-import { Pipelines } from '../../src/pipelines/controllers.ts';
 import { openRunStore, type RunStore } from '../../src/pipelines/store/index.ts';
-import { silentLogger } from '../../src/util/log.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
-import { ensureCrds, onRealNode } from './taskrun-harness.ts';
+import {
+  condition,
+  finished as finishedIn,
+  startPipelines as startIn,
+} from './pipeline-harness.ts';
+import { onRealNode } from './taskrun-harness.ts';
 
 const ns = useNamespace('pr');
 const API = 'sluice.dev/v1alpha1';
-
-async function startPipelines(k: Kube, maxConcurrentRuns = 0, store?: RunStore): Promise<void> {
-  await ensureCrds(k);
-  const p = new Pipelines({
-    kube: k,
-    log: silentLogger,
-    namespaces: [ns()],
-    maxConcurrentRuns,
-    ...(store ? { store } : {}),
-  });
-  await p.start();
-  p.startLeading(new AbortController().signal);
-  onTestFinished(() => p.stop());
-}
+const finished = (k: Kube, name: string, ms?: number) => finishedIn(k, ns(), name, ms);
+const startPipelines = (k: Kube, maxConcurrentRuns = 0, store?: RunStore) =>
+  startIn(k, ns(), { maxConcurrentRuns, ...(store ? { store } : {}) });
 
 /** Tekton's manifests, apiVersion changed: a build that reports a digest, a test, a deploy. */
 const MANIFESTS = readFileSync(
@@ -70,21 +62,6 @@ function pipelineRun(name: string, spec: object): PipelineRun {
       ...spec,
     },
   };
-}
-
-const condition = (r: PipelineRun | undefined) =>
-  r?.status?.conditions?.find((c) => c.type === 'Succeeded');
-
-async function finished(k: Kube, name: string, ms = 120_000): Promise<PipelineRun> {
-  return eventually(
-    `${name} finished`,
-    async () => {
-      const r = await k.get<PipelineRun>(API, 'PipelineRun', ns(), name);
-      const s = condition(r)?.status;
-      return s === 'True' || s === 'False' ? r : undefined;
-    },
-    ms,
-  );
 }
 
 async function taskRuns(k: Kube): Promise<Record<string, TaskRun>> {
