@@ -330,10 +330,12 @@ export class RolloutController {
       status.phase = 'Degraded';
       status.message = deadline.condition.message ?? '';
     }
-    // progressDeadlineAbort: the stable version takes everything back (at once, next reconcile).
+    // progressDeadlineAbort: the stable version takes everything back (at once, next reconcile);
+    // the condition says so in the same write.
     if (abort) {
       status.abort = true;
       status.abortedAt = new Date(this.now()).toISOString();
+      deadline.condition = { ...deadline.condition, reason: 'RolloutAborted' };
     }
     await this.writeStatus(kube, declared, status, [
       condition('InvalidSpec', false, 'Valid', ''),

@@ -305,8 +305,9 @@ describe('Rollouts under GitOps', () => {
     const paused = await watch(
       k,
       app,
-      'paused at 25 %',
-      (s) => s.phase === 'Paused' && s.weights['web-canary'] === 25,
+      'paused at 25 %, the app Suspended',
+      // The app's health follows the Rollout's status on its next reconcile: wait for both.
+      (s) => s.phase === 'Paused' && s.weights['web-canary'] === 25 && s.health === 'Suspended',
       steady,
       trace,
     );
@@ -420,8 +421,9 @@ describe('Rollouts under GitOps', () => {
     await watch(
       k,
       app,
-      'paused at 25 %',
-      (s) => s.phase === 'Paused' && s.weights['web-canary'] === 25,
+      'paused at 25 %, the app Suspended',
+      // The app's health follows the Rollout's status on its next reconcile: wait for both.
+      (s) => s.phase === 'Paused' && s.weights['web-canary'] === 25 && s.health === 'Suspended',
       () => undefined,
       [],
     );
