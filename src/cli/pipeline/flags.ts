@@ -27,7 +27,8 @@ function objectValue(name: string, raw: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of raw.split(',').filter((x) => x !== '')) {
     const i = pair.indexOf(':');
-    if (i <= 0) throw usageError(`-p ${name}: an object param takes key:value pairs, got "${pair}"`);
+    if (i <= 0)
+      throw usageError(`-p ${name}: an object param takes key:value pairs, got "${pair}"`);
     out[pair.slice(0, i)] = pair.slice(i + 1);
   }
   return out;
@@ -110,7 +111,10 @@ export function parseWorkspace(s: string, readFile: (path: string) => string): W
     (k) => k !== 'name' && k !== 'subPath' && !(SOURCES as readonly string[]).includes(k),
   );
   if (unknown.length > 0)
-    throw usageError(`-w ${name}: unknown key ${unknown.join(', ')}`, `keys: name, subPath, ${SOURCES.join(', ')}`);
+    throw usageError(
+      `-w ${name}: unknown key ${unknown.join(', ')}`,
+      `keys: name, subPath, ${SOURCES.join(', ')}`,
+    );
   const given = SOURCES.filter((k) => fields.has(k));
   const [key] = given;
   if (given.length !== 1 || key === undefined)
@@ -141,4 +145,14 @@ export function parsePodTemplate(text: string, path: string): Record<string, unk
   const doc: unknown = parse(text);
   if (!isRecord(doc)) throw usageError(`--pod-template ${path}: expected a YAML mapping`);
   return doc;
+}
+
+/** Commander's parser for a flag that takes a positive whole number. */
+export function positiveInt(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw usageError(`${flag} takes a positive number, got "${v}"`);
+    return n;
+  };
 }

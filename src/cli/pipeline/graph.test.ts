@@ -33,18 +33,18 @@ describe('drawTree', () => {
     ['parallel roots in spec order', 'a b c', 'a\nb\nc'],
     ['a chain', 'a b<a c<b', 'a\n└─ b\n   └─ c'],
     ['a fan-out', 'a b<a c<a', 'a\n├─ b\n└─ c'],
-    ['a diamond: the join under the later parent, the other named', 'a b<a c<a d<b,c', 'a\n├─ b\n└─ c\n   └─ d +b'],
+    [
+      'a diamond: the join under the later parent, the other named',
+      'a b<a c<a d<b,c',
+      'a\n├─ b\n└─ c\n   └─ d +b',
+    ],
     [
       'a join under its deepest parent',
       'a b<a c b2<b d<b2,c',
       'a\n└─ b\n   └─ b2\n      └─ d +c\nc',
     ],
     ['a result reference orders like runAfter', 'build test<$build', 'build\n└─ test'],
-    [
-      'a continuation line under a branch that goes on',
-      'a b<a c<b d<a',
-      'a\n├─ b\n│  └─ c\n└─ d',
-    ],
+    ['a continuation line under a branch that goes on', 'a b<a c<b d<a', 'a\n├─ b\n│  └─ c\n└─ d'],
     ['spec order need not be topological', 'c<b b<a a', 'a\n└─ b\n   └─ c'],
   ])('%s', (_what, spec, want) => {
     expect(draw(spec)).toBe(want);

@@ -17,15 +17,16 @@ import {
   type WorkspaceBinding,
 } from '../../api/pipeline.ts';
 import { SluiceError } from '../../errors.ts';
-import type { ObjectMeta } from '../../kube/types.ts';
+import type { KubeObject, ObjectMeta } from '../../kube/types.ts';
 import { parseGoDuration } from '../../pipelines/pipeline/index.ts';
 import { usageError } from '../app/flags.ts';
 import { runState } from './view.ts';
 
 /** A PipelineRun not created yet: its name may be left to the server (`generateName`). */
-export type NewPipelineRun = Omit<PipelineRun, 'metadata' | 'status'> & {
+export interface NewPipelineRun extends KubeObject {
   metadata: ObjectMeta & { namespace: string };
-};
+  spec: PipelineRunSpec;
+}
 
 /** Marks a rerun with the run it repeats. */
 export const RERUN_ANNOTATION = 'sluice.dev/rerun-of';
@@ -48,7 +49,10 @@ function timeoutsOf(t: StartInput['timeouts']): PipelineRunSpec['timeouts'] | un
   const entries = Object.entries(t ?? {}).filter(([, v]) => v !== undefined);
   for (const [k, v] of entries) {
     if (parseGoDuration(v) === undefined)
-      throw usageError(`--${k === 'pipeline' ? 'timeout' : `${k}-timeout`} "${v}" is not a duration`, 'e.g. 30m, 1h30m, 0 for none');
+      throw usageError(
+        `--${k === 'pipeline' ? 'timeout' : `${k}-timeout`} "${v}" is not a duration`,
+        'e.g. 30m, 1h30m, 0 for none',
+      );
   }
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }

@@ -51,7 +51,9 @@ function summary(v: RunView, now: Date): string[] {
   if (started) lines.push(field('Started', `${age(started, now)} ago (${started})`));
   if (v.durationMs !== undefined) lines.push(field('Duration', duration(v.durationMs)));
   if (v.params.length > 0)
-    lines.push(field('Params', v.params.map((p) => `${p.name}=${formatValue(p.value)}`).join(', ')));
+    lines.push(
+      field('Params', v.params.map((p) => `${p.name}=${formatValue(p.value)}`).join(', ')),
+    );
   if (v.results.length > 0)
     lines.push(
       field('Results', v.results.map((r) => `${r.name}=${formatValue(r.value)}`).join(', ')),
@@ -106,7 +108,7 @@ export const runRow = (v: RunView): RunRow => ({
   pipeline: v.pipeline,
   state: v.state,
   reason: v.reason,
-  ...(v.startTime ?? v.createdAt ? { startTime: v.startTime ?? v.createdAt ?? '' } : {}),
+  ...((v.startTime ?? v.createdAt) ? { startTime: v.startTime ?? v.createdAt ?? '' } : {}),
   ...(v.durationMs !== undefined ? { durationMs: v.durationMs } : {}),
 });
 
@@ -164,7 +166,10 @@ export function renderPipelines(
 }
 
 function graphLines(rows: readonly TreeRow[]): string[][] {
-  return rows.map((r) => [r.prefix + r.name, r.also.length > 0 ? `also after ${r.also.join(', ')}` : '']);
+  return rows.map((r) => [
+    r.prefix + r.name,
+    r.also.length > 0 ? `also after ${r.also.join(', ')}` : '',
+  ]);
 }
 
 /** `sluice pipeline describe`: params, workspaces, results, the task graph, the latest runs. */
@@ -187,7 +192,6 @@ export function renderPipeline(p: Pipeline, runs: readonly RunRow[], now: Date):
     ['TASK', 'INFO'],
     fin.length > 0 ? [...graph, [bold('finally'), ''], ...fin] : graph,
   );
-  const recent =
-    runs.length > 0 ? `\n${renderRuns(runs, false, now)}` : '\nno runs yet\n';
+  const recent = runs.length > 0 ? `\n${renderRuns(runs, false, now)}` : '\nno runs yet\n';
   return `${lines.join('\n')}\n\n${tasks}${recent}`;
 }

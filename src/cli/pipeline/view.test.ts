@@ -20,7 +20,12 @@ function run(condition?: { status: 'True' | 'False' | 'Unknown'; reason: string 
   return {
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'PipelineRun',
-    metadata: { name: 'ci-run-x', namespace: 'ci', uid: 'u1', creationTimestamp: '2030-01-01T12:00:00Z' },
+    metadata: {
+      name: 'ci-run-x',
+      namespace: 'ci',
+      uid: 'u1',
+      creationTimestamp: '2030-01-01T12:00:00Z',
+    },
     spec: { pipelineRef: { name: 'ci' }, params: [{ name: 'version', value: '1.2' }] },
     status: {
       startTime: '2030-01-01T12:00:00Z',
@@ -52,12 +57,24 @@ function tr(
         'sluice.dev/attempt': String(extra.attempt ?? 0),
         ...(extra.matrix !== undefined ? { 'sluice.dev/matrixIndex': String(extra.matrix) } : {}),
       },
-      ownerReferences: [{ apiVersion: 'sluice.dev/v1alpha1', kind: 'PipelineRun', name: 'ci-run-x', uid: 'u1' }],
+      ownerReferences: [
+        { apiVersion: 'sluice.dev/v1alpha1', kind: 'PipelineRun', name: 'ci-run-x', uid: 'u1' },
+      ],
     },
     spec: {},
     status: {
       ...(status !== 'none'
-        ? { conditions: [{ type: 'Succeeded', status, reason: extra.reason ?? (status === 'True' ? 'Succeeded' : status === 'False' ? 'Failed' : 'Running') }] }
+        ? {
+            conditions: [
+              {
+                type: 'Succeeded',
+                status,
+                reason:
+                  extra.reason ??
+                  (status === 'True' ? 'Succeeded' : status === 'False' ? 'Failed' : 'Running'),
+              },
+            ],
+          }
         : {}),
       ...(start !== undefined ? { startTime: at(start) } : {}),
       ...(end !== undefined ? { completionTime: at(end) } : {}),
@@ -80,13 +97,25 @@ describe('runView: task states', () => {
       'build done, test running, lint pending',
       run({ status: 'Unknown', reason: 'Running' }),
       [tr('build', 'True', [0, 10]), tr('test', 'Unknown', [11]), tr('lint', 'none')],
-      { build: 'Succeeded', test: 'Running', lint: 'Pending', deploy: 'Waiting', report: 'Waiting' },
+      {
+        build: 'Succeeded',
+        test: 'Running',
+        lint: 'Pending',
+        deploy: 'Waiting',
+        report: 'Waiting',
+      },
     ],
     [
       'a failed attempt with retries left is Retrying; the retry running makes it Running',
       run({ status: 'Unknown', reason: 'Running' }),
       [tr('build', 'True', [0, 10]), tr('test', 'False', [11, 20])],
-      { build: 'Succeeded', test: 'Retrying', lint: 'Waiting', deploy: 'Waiting', report: 'Waiting' },
+      {
+        build: 'Succeeded',
+        test: 'Retrying',
+        lint: 'Waiting',
+        deploy: 'Waiting',
+        report: 'Waiting',
+      },
     ],
     [
       'timed out, cancelled, skipped, never run',
@@ -102,7 +131,13 @@ describe('runView: task states', () => {
         tr('test', 'False', [11, 90], { reason: 'TaskRunTimeout' }),
         tr('lint', 'False', [11, 90], { reason: 'TaskRunCancelled' }),
       ],
-      { build: 'Succeeded', test: 'TimedOut', lint: 'Cancelled', deploy: 'Skipped', report: 'NotRun' },
+      {
+        build: 'Succeeded',
+        test: 'TimedOut',
+        lint: 'Cancelled',
+        deploy: 'Skipped',
+        report: 'NotRun',
+      },
     ],
   ])('%s', (_what, r, trs, want) => {
     expect(states(r, trs)).toEqual(want);
@@ -134,7 +169,9 @@ describe('runView: task states', () => {
 
   it('ignores TaskRuns another run owns', () => {
     const other = tr('build', 'True', [0, 10]);
-    other.metadata.ownerReferences = [{ apiVersion: 'x', kind: 'PipelineRun', name: 'ci-run-x', uid: 'u2' }];
+    other.metadata.ownerReferences = [
+      { apiVersion: 'x', kind: 'PipelineRun', name: 'ci-run-x', uid: 'u2' },
+    ];
     expect(states(run({ status: 'Unknown', reason: 'Running' }), [other]).build).toBe('Waiting');
   });
 });
@@ -156,7 +193,12 @@ describe('renderRun', () => {
   const r = run({ status: 'Unknown', reason: 'Running' });
   r.spec.status = 'CancelledRunFinally';
   const text = renderRun(
-    runView(r, [tr('build', 'True', [0, 12.5]), tr('test', 'Unknown', [13]), tr('lint', 'True', [13, 15])], SPEC, NOW),
+    runView(
+      r,
+      [tr('build', 'True', [0, 12.5]), tr('test', 'Unknown', [13]), tr('lint', 'True', [13, 15])],
+      SPEC,
+      NOW,
+    ),
     NOW,
   );
 

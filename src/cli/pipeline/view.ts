@@ -69,18 +69,20 @@ export interface RunView {
   tasks: TaskView[];
 }
 
+function stateFrom(status: string | undefined, reason: string, started: boolean): RunState {
+  if (status === 'True') return 'Succeeded';
+  if (status === 'False') return reason === 'Cancelled' ? 'Cancelled' : 'Failed';
+  if (reason === 'Queued') return 'Queued';
+  const pending = reason === 'Pending' || reason === 'PipelineRunPending';
+  return status === undefined || pending || !started ? 'Pending' : 'Running';
+}
+
 /** The run's state in one word, from its `Succeeded` condition. */
 export function runState(run: PipelineRun): { state: RunState; reason: string; message: string } {
   const c = run.status?.conditions?.find((x) => x.type === 'Succeeded');
   const reason = c?.reason ?? '';
-  const message = c?.message ?? '';
-  if (c?.status === 'True') return { state: 'Succeeded', reason, message };
-  if (c?.status === 'False')
-    return { state: reason === 'Cancelled' ? 'Cancelled' : 'Failed', reason, message };
-  if (reason === 'Queued') return { state: 'Queued', reason, message };
-  if (!c || reason === 'Pending' || reason === 'PipelineRunPending' || !run.status?.startTime)
-    return { state: 'Pending', reason, message };
-  return { state: 'Running', reason, message };
+  const started = run.status?.startTime !== undefined;
+  return { state: stateFrom(c?.status, reason, started), reason, message: c?.message ?? '' };
 }
 
 export const isDone = (s: RunState): boolean =>
@@ -201,6 +203,26 @@ function runTiming(
   };
 }
 
+function taskViews(
+  run: PipelineRun,
+  taskRuns: readonly TaskRun[],
+  spec: PipelineSpec,
+  at: { runDone: boolean; nowMs: number },
+): TaskView[] {
+  const children = taskRuns.map((tr) => childOf(tr, run)).filter((c) => c !== undefined);
+  const skipped = new Map((run.status?.skippedTasks ?? []).map((s) => [s.name, s.reason]));
+  const ctx = { skipped, ...at };
+  const of = (name: string) => children.filter((c) => c.pipelineTask === name);
+  const fin = spec.finally ?? [];
+  const retriesOf = new Map([...spec.tasks, ...fin].map((t) => [t.name, t.retries ?? 0]));
+  const view = (row: TreeRow, isFinally: boolean): TaskView =>
+    taskView(row, isFinally, retriesOf.get(row.name) ?? 0, of(row.name), ctx);
+  return [
+    ...drawTree(spec.tasks).map((r) => view(r, false)),
+    ...finallyRows(fin).map((r) => view(r, true)),
+  ];
+}
+
 /** The view of a run, its TaskRuns and the spec it runs (undefined: not known yet). */
 export function runView(
   run: PipelineRun,
@@ -210,20 +232,7 @@ export function runView(
 ): RunView {
   const { state, reason, message } = runState(run);
   const runDone = isDone(state);
-  const children = taskRuns.map((tr) => childOf(tr, run)).filter((c) => c !== undefined);
-  const skipped = new Map((run.status?.skippedTasks ?? []).map((s) => [s.name, s.reason]));
-  const ctx = { skipped, runDone, nowMs: now.getTime() };
-  const of = (name: string) => children.filter((c) => c.pipelineTask === name);
-  const retriesOf = new Map(
-    [...(spec?.tasks ?? []), ...(spec?.finally ?? [])].map((t) => [t.name, t.retries ?? 0]),
-  );
-  const view = (row: TreeRow, fin: boolean): TaskView =>
-    taskView(row, fin, retriesOf.get(row.name) ?? 0, of(row.name), ctx);
-  const tasks = [
-    ...drawTree(spec?.tasks ?? []).map((r) => view(r, false)),
-    ...finallyRows(spec?.finally ?? []).map((r) => view(r, true)),
-  ];
-  const s = run.status;
+  const tasks = taskViews(run, taskRuns, spec ?? { tasks: [] }, { runDone, nowMs: now.getTime() });
   return {
     name: run.metadata.name,
     namespace: run.metadata.namespace,
@@ -231,11 +240,18 @@ export function runView(
     state,
     reason,
     message,
-    ...runTiming(run, runDone, ctx.nowMs),
-    ...(s?.queuePosition !== undefined ? { queuePosition: s.queuePosition } : {}),
-    ...(run.spec.status ? { requested: run.spec.status } : {}),
+    ...runTiming(run, runDone, now.getTime()),
+    ...extras(run),
     params: run.spec.params ?? [],
-    results: s?.results ?? [],
+    results: run.status?.results ?? [],
     tasks,
+  };
+}
+
+function extras(run: PipelineRun): Pick<RunView, 'queuePosition' | 'requested'> {
+  const position = run.status?.queuePosition;
+  return {
+    ...(position !== undefined ? { queuePosition: position } : {}),
+    ...(run.spec.status ? { requested: run.spec.status } : {}),
   };
 }
