@@ -229,8 +229,7 @@ describe('sluice pipeline on the cluster', () => {
       ['check', 1],
     ]);
     expect(
-      json<{ kind: string }>(ok(await sluice('task', 'get', 'build', '-o', 'yaml', '-o', 'json')))
-        .kind,
+      json<{ kind: string }>(ok(await sluice('task', 'get', 'build', '-o', 'json'))).kind,
     ).toBe('Task');
     const trs = json<Array<{ name: string; task: string; state: string }>>(
       ok(await sluice('taskrun', 'list', '--pipelinerun', name, '-o', 'json')),
@@ -407,15 +406,9 @@ spec:
     // Follow it from the start while it runs; cancelling ends the follow too.
     const follower = spawnSluice(['pipeline', 'logs', long, '-f', '--task', 'a']);
     await eventually(
-      'task a running',
-      async () => {
-        const trs = await k.list<TaskRun>(API, 'TaskRun', {
-          namespace: ns(),
-          labelSelector: `sluice.dev/pipelineRun=${long}`,
-        });
-        return trs.items.some((t) => t.status?.steps?.[0]?.running) ? true : undefined;
-      },
-      60_000,
+      'task a to print its three lines',
+      async () => (follower.stdout().includes('[a : count] a 3') ? true : undefined),
+      90_000,
     );
     const t0 = Date.now();
     const cancel = ok(await sluice('pipeline', 'cancel', long));
@@ -427,7 +420,7 @@ spec:
     expect(watched.code).toBe(1);
     expect(watched.stderr).toMatch(/Cancelled/);
     expect(Date.now() - t0).toBeLessThan(30_000);
-    const f = await follower;
+    const f = await follower.done;
     expect(f.code).toBe(0);
     expect(lines(f.stdout).slice(0, 3)).toEqual([
       '[a : count] a 1',
@@ -478,13 +471,20 @@ spec:
 });
 
 /** The CLI in the background (for `logs -f` while something else happens). */
-function spawnSluice(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnSluice(args: string[]): {
+  stdout: () => string;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+} {
   const child = spawn(process.execPath, argv(args), { env: env() });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  onTestFinished(() => {
+    child.kill();
+  });
+  return {
+    stdout: () => stdout,
+    done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))),
+  };
 }

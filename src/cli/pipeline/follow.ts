@@ -221,7 +221,10 @@ export async function followRun(
   try {
     await new Promise<void>((resolve, reject) => {
       failed = reject;
+      // Events flow as soon as each informer lists: decide only once both have.
+      let synced = false;
       const check = (): void => {
+        if (!synced) return;
         launch(taskRuns.list());
         const now = runs.get(namespace, run.metadata.name);
         if (!now || isDone(runState(now).state)) resolve();
@@ -229,7 +232,10 @@ export async function followRun(
       taskRuns.on(check);
       runs.on(check);
       signal.addEventListener('abort', () => resolve(), { once: true });
-      Promise.all([taskRuns.start(), runs.start()]).then(check, reject);
+      Promise.all([taskRuns.start(), runs.start()]).then(() => {
+        synced = true;
+        check();
+      }, reject);
     });
     // The run is over: every TaskRun it made exists now, whatever the watches have delivered.
     const all = await kube.list<TaskRun>(API_VERSION, TASK_RUN_KIND, {

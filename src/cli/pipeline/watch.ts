@@ -109,8 +109,10 @@ export async function watchRun(
           else reject(runFailed(view));
         }
       };
+      // Events flow as soon as each informer lists: draw only once both have.
+      let synced = false;
       const schedule = (): void => {
-        timer ??= setTimeout(draw, 100);
+        if (synced) timer ??= setTimeout(draw, 100);
       };
       for (const inf of informers) cleanup.push(inf.on(schedule));
       const stop = (): void => resolve();
@@ -121,6 +123,7 @@ export async function watchRun(
         () => process.off('SIGTERM', stop),
       );
       Promise.all(informers.map((i) => i.start())).then(() => {
+        synced = true;
         draw();
         if (tty) ticker = setInterval(draw, 1000);
       }, reject);
