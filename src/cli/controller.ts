@@ -2,13 +2,16 @@
 import { Command } from 'commander';
 import { installCrds } from '../api/install.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { GitOpsController as Controller } from '../gitops/controller.ts';
+import { GitOpsController as Controller, type ControllerOptions } from '../gitops/controller.ts';
 import { ListenError, startServer } from '../server/server.ts';
 import { refreshByAnnotation } from '../server/standalone.ts';
 import type { WebhookSecrets } from '../server/webhook.ts';
 import { SluiceError } from '../errors.ts';
 import { parseDuration } from '../gitops/duration.ts';
 import { createLogger, type Level, type Logger } from '../util/log.ts';
+import { join } from 'node:path';
+import { cacheRoot } from '../devcluster/paths.ts';
+import { openRunStore, type RunStore } from '../pipelines/store/index.ts';
 import { connect } from './context.ts';
 import { consoleProgress } from '../util/progress.ts';
 
@@ -23,6 +26,7 @@ interface ControllerFlags {
   pipelines: boolean;
   maxConcurrentRuns: string;
   pipelineHelperImage?: string;
+  databaseUrl?: string;
   leaseDuration: string;
   pollInterval: string;
   logLevel: Level;
@@ -74,6 +78,10 @@ export function controllerCommand(): Command {
       '0',
     )
     .option(
+      '--database-url <url>',
+      'where pipeline records and logs are kept: postgres://…, or a SQLite file (default: $SLUICE_DATABASE_URL, else runs.db in --work-dir)',
+    )
+    .option(
       '--pipeline-helper-image <image>',
       "the small image (sh, wc, base64) that reports a task's results (default: $SLUICE_PIPELINE_HELPER_IMAGE, else the dev cluster's busybox)",
     )
@@ -114,6 +122,7 @@ async function runController(o: ControllerFlags): Promise<void> {
   const listen = parseListen(o.listen);
   const kube = await connect(o);
   const workDir = o.workDir ?? process.env['SLUICE_WORK_DIR'];
+  const store = o.pipelines ? await openStore(o, workDir) : undefined;
   const controller = new Controller({
     kube,
     ...(workDir ? { cacheDir: workDir } : {}),
@@ -122,14 +131,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     ...(o.destinationNamespace.length > 0 ? { destinationNamespaces: o.destinationNamespace } : {}),
     concurrency: Number(o.concurrency) || 10,
     rollouts: o.rollouts,
-    ...(o.pipelines
-      ? {
-          pipelines: {
-            maxConcurrentRuns: Number(o.maxConcurrentRuns) || 0,
-            ...(o.pipelineHelperImage ? { helperImage: o.pipelineHelperImage } : {}),
-          },
-        }
-      : {}),
+    ...(store ? { pipelines: pipelineOptions(o, store) } : {}),
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),
@@ -148,6 +150,7 @@ async function runController(o: ControllerFlags): Promise<void> {
   } catch (err) {
     // Fail fast: nothing started may keep the process running.
     await kube.close();
+    await store?.close();
     throw withListenHint(err);
   }
   log.info('controller started', {
@@ -160,8 +163,33 @@ async function runController(o: ControllerFlags): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   await drain(controller, log, signal);
+  await store?.close();
   await kube.close();
   log.info('controller stopped');
+}
+
+/** The pipeline controllers' settings from the flags. */
+function pipelineOptions(
+  o: ControllerFlags,
+  store: RunStore,
+): NonNullable<ControllerOptions['pipelines']> {
+  return {
+    maxConcurrentRuns: Number(o.maxConcurrentRuns) || 0,
+    store,
+    ...(o.pipelineHelperImage ? { helperImage: o.pipelineHelperImage } : {}),
+  };
+}
+
+/** The run store: --database-url, $SLUICE_DATABASE_URL, else a SQLite file in the work dir. */
+function openStore(
+  o: ControllerFlags,
+  workDir: string | undefined,
+): ReturnType<typeof openRunStore> {
+  const databaseUrl =
+    o.databaseUrl ??
+    process.env['SLUICE_DATABASE_URL'] ??
+    join(workDir ?? join(cacheRoot(), 'controller'), 'runs.db');
+  return openRunStore({ databaseUrl, retention: {} });
 }
 
 /** Graceful stop: reconciles in flight finish; says every few seconds how many are left. */

@@ -8,7 +8,10 @@ import type { Kube } from '../kube/api.ts';
 import { refusedWatches } from '../runtime/access.ts';
 import type { Runnable } from '../runtime/manager.ts';
 import type { Logger } from '../util/log.ts';
+import { RunCollector } from './collector.ts';
 import { TaskRunController } from './kube/controller.ts';
+import type { Pod } from './kube/pods.ts';
+import type { RunStore } from './store/index.ts';
 import { PipelineRunController } from './pipelinerun/controller.ts';
 
 export interface PipelinesOptions {
@@ -21,6 +24,8 @@ export interface PipelinesOptions {
   helperImage?: string;
   /** Finished TaskRun pods kept per namespace. */
   keepPods?: number;
+  /** Where records and logs are kept after the pods are gone (none: not kept). */
+  store?: RunStore;
 }
 
 /** What the controllers list and watch, by API group. */
@@ -35,6 +40,7 @@ const WATCHED: ReadonlyArray<readonly [string, string]> = [
 export class Pipelines implements Runnable {
   readonly pipelineRuns: PipelineRunController;
   readonly taskRuns: TaskRunController;
+  readonly collector: RunCollector | undefined;
   private readonly o: PipelinesOptions;
   private disabled = false;
 
@@ -47,13 +53,24 @@ export class Pipelines implements Runnable {
       ...ns,
       ...(o.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: o.maxConcurrentRuns } : {}),
     });
+    const collector = o.store
+      ? new RunCollector({ kube: o.kube, store: o.store, log: o.log })
+      : undefined;
+    this.collector = collector;
     this.taskRuns = new TaskRunController({
       kube: o.kube,
       log: o.log,
       ...ns,
       ...(o.helperImage ? { helperImage: o.helperImage } : {}),
       ...(o.keepPods !== undefined ? { keepPods: o.keepPods } : {}),
+      ...(collector ? { canDeletePod: (pod: Pod) => collector.collected(pod) } : {}),
     });
+    if (collector) {
+      this.pipelineRuns.runs.onEvent(
+        (type, pr) => type !== 'deleted' && collector.onPipelineRun(pr),
+      );
+      this.taskRuns.taskRuns.onEvent((type, tr) => type !== 'deleted' && collector.onTaskRun(tr));
+    }
   }
 
   async start(): Promise<void> {
@@ -70,6 +87,7 @@ export class Pipelines implements Runnable {
 
   startLeading(leader: AbortSignal): void {
     if (this.disabled) return;
+    this.collector?.startLeading(leader);
     this.taskRuns.startLeading(leader);
     this.pipelineRuns.startLeading(leader);
   }

@@ -220,14 +220,19 @@ export async function repoSecret(
 
 /**
  * The command line of a test's `sluice controller`: the run's cluster, Lease and Applications in
- * `namespace`, no Rollout controller (rollouts are tested on their own), `--listen` as given.
+ * `namespace`, no Rollout controller (rollouts are tested on their own), no pipeline controllers
+ * unless asked, `--listen` as given.
  */
-export function controllerArgs(namespace: string, listen = 'off'): string[] {
+export function controllerArgs(
+  namespace: string,
+  listen = 'off',
+  o: { pipelines?: boolean } = {},
+): string[] {
   return [
     'bin/sluice.js',
     'controller',
     '--no-rollouts',
-    '--no-pipelines',
+    ...(o.pipelines ? [] : ['--no-pipelines']),
     '--kubeconfig',
     kubeconfigPath(),
     '--namespace',
@@ -247,9 +252,10 @@ export function controllerProcess(
   namespace: string,
   cacheDir: string,
   args: readonly string[] = [],
-  options: { env?: Record<string, string>; stderr?: 'ignore' | 'pipe' } = {},
+  options: { env?: Record<string, string>; stderr?: 'ignore' | 'pipe'; pipelines?: boolean } = {},
 ): ChildProcess {
-  return spawn(process.execPath, [...controllerArgs(namespace), ...args], {
+  const pipelines = { pipelines: options.pipelines ?? false };
+  return spawn(process.execPath, [...controllerArgs(namespace, 'off', pipelines), ...args], {
     stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'],
     env: { ...process.env, SLUICE_CACHE_DIR: cacheDir, ...options.env },
   });

@@ -6,90 +6,36 @@
  * the faults: a cycle refused before anything runs, a missing Pipeline, a failing task whose
  * dependents are skipped while `finally` runs, cancellation, and the per-namespace run limit.
  */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { PipelineRun, TaskRun } from '../../src/api/pipeline.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
-import { Pipelines } from '../../src/pipelines/controllers.ts';
-import { silentLogger } from '../../src/util/log.ts';
+import { openRunStore, type RunStore } from '../../src/pipelines/store/index.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
-import { ensureCrds, onRealNode } from './taskrun-harness.ts';
+import {
+  condition,
+  finished as finishedIn,
+  startPipelines as startIn,
+} from './pipeline-harness.ts';
+import { onRealNode } from './taskrun-harness.ts';
 
 const ns = useNamespace('pr');
 const API = 'sluice.dev/v1alpha1';
-
-async function startPipelines(k: Kube, maxConcurrentRuns = 0): Promise<void> {
-  await ensureCrds(k);
-  const p = new Pipelines({ kube: k, log: silentLogger, namespaces: [ns()], maxConcurrentRuns });
-  await p.start();
-  p.startLeading(new AbortController().signal);
-  onTestFinished(() => p.stop());
-}
+const finished = (k: Kube, name: string, ms?: number) => finishedIn(k, ns(), name, ms);
+const startPipelines = (k: Kube, maxConcurrentRuns = 0, store?: RunStore) =>
+  startIn(k, ns(), { maxConcurrentRuns, ...(store ? { store } : {}) });
 
 /** Tekton's manifests, apiVersion changed: a build that reports a digest, a test, a deploy. */
-const MANIFESTS = `
-apiVersion: sluice.dev/v1alpha1
-kind: Task
-metadata: {name: build}
-spec:
-  params: [{name: version, type: string}]
-  workspaces: [{name: src}]
-  results: [{name: digest}]
-  steps:
-    - name: compile
-      image: localhost:5000/busybox:latest
-      script: |
-        echo "app $(params.version)" > $(workspaces.src.path)/app.txt
-    - name: digest
-      image: localhost:5000/busybox:latest
-      script: |
-        sha256sum $(workspaces.src.path)/app.txt | cut -c1-12 | tr -d '\\n' > $(results.digest.path)
----
-apiVersion: sluice.dev/v1alpha1
-kind: Task
-metadata: {name: check}
-spec:
-  params: [{name: digest}, {name: expect, default: "app"}]
-  workspaces: [{name: src}]
-  steps:
-    - name: verify
-      image: localhost:5000/busybox:latest
-      script: |
-        grep -q "$(params.expect)" $(workspaces.src.path)/app.txt
-        echo "checked $(params.digest)"
----
-apiVersion: sluice.dev/v1alpha1
-kind: Pipeline
-metadata: {name: ci}
-spec:
-  params:
-    - {name: version, type: string}
-    - {name: deploy, type: string, default: "no"}
-  workspaces: [{name: shared}]
-  results:
-    - {name: image-digest, value: $(tasks.build.results.digest)}
-  tasks:
-    - name: build
-      taskRef: {name: build}
-      params: [{name: version, value: $(params.version)}]
-      workspaces: [{name: src, workspace: shared}]
-    - name: test
-      taskRef: {name: check}
-      params: [{name: digest, value: $(tasks.build.results.digest)}]
-      workspaces: [{name: src, workspace: shared}]
-    - name: deploy
-      runAfter: [test]
-      when: [{input: $(params.deploy), operator: in, values: ["yes"]}]
-      taskSpec:
-        steps: [{name: go, image: localhost:5000/busybox:latest, script: "echo deploying"}]
-  finally:
-    - name: report
-      params: [{name: s, value: $(tasks.test.status)}]
-      taskSpec:
-        params: [{name: s}]
-        steps: [{name: say, image: localhost:5000/busybox:latest, script: "echo test was $(params.s)"}]
-`;
+const MANIFESTS = readFileSync(
+  fileURLToPath(new URL('../../src/pipelines/local/testdata/tekton-ci.yaml', import.meta.url)),
+  'utf8',
+);
 
 async function apply(k: Kube, yaml: string): Promise<void> {
   for (const doc of parseAllDocuments(yaml)) {
@@ -118,21 +64,6 @@ function pipelineRun(name: string, spec: object): PipelineRun {
   };
 }
 
-const condition = (r: PipelineRun | undefined) =>
-  r?.status?.conditions?.find((c) => c.type === 'Succeeded');
-
-async function finished(k: Kube, name: string, ms = 120_000): Promise<PipelineRun> {
-  return eventually(
-    `${name} finished`,
-    async () => {
-      const r = await k.get<PipelineRun>(API, 'PipelineRun', ns(), name);
-      const s = condition(r)?.status;
-      return s === 'True' || s === 'False' ? r : undefined;
-    },
-    ms,
-  );
-}
-
 async function taskRuns(k: Kube): Promise<Record<string, TaskRun>> {
   const list = await k.list<TaskRun>(API, 'TaskRun', { namespace: ns() });
   const byTask: Record<string, TaskRun> = {};
@@ -141,6 +72,67 @@ async function taskRuns(k: Kube): Promise<Record<string, TaskRun>> {
 }
 
 describe('PipelineRuns', () => {
+  it('logs and records outlive the pods, in the run store, with secret params masked', async () => {
+    const k = await kube();
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-runs-'));
+    const store = await openRunStore({ databaseUrl: join(dir, 'runs.db') });
+    onTestFinished(
+      async () => (await store.close(), await rm(dir, { recursive: true, force: true })),
+    );
+    await startPipelines(k, 0, store);
+    const run = pipelineRun('logged', {
+      workspaces: [],
+      params: [{ name: 'token', value: 's3cr3t-t0ken' }],
+      pipelineSpec: {
+        params: [{ name: 'token' }],
+        tasks: [
+          {
+            name: 'say',
+            params: [{ name: 'token', value: '$(params.token)' }],
+            taskSpec: {
+              params: [{ name: 'token' }],
+              steps: [
+                {
+                  name: 'one',
+                  image: 'localhost:5000/busybox:latest',
+                  script: 'echo hello from one',
+                },
+                {
+                  name: 'two',
+                  image: 'localhost:5000/busybox:latest',
+                  script: 'echo "token is $(params.token)"',
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    run.metadata.annotations = { 'sluice.dev/secret-params': 'token' };
+    await k.create(run);
+    const done = await finished(k, 'logged');
+    expect(condition(done)?.status).toBe('True');
+    // The pods go; the store keeps what they said.
+    for (const p of (await k.list('v1', 'Pod', { namespace: ns() })).items) await k.delete(p);
+    const ref = { kind: 'PipelineRun' as const, namespace: ns(), name: 'logged' };
+    const text = await eventually('both steps stored', async () => {
+      const chunks = await store.readLogs(ref);
+      const all = chunks.map((c) => `${c.stream.step}:${c.text}`).join('');
+      return all.includes('one:hello from one') && all.includes('two:token is') ? all : undefined;
+    });
+    expect(text).toContain('two:token is ***');
+    expect(text).not.toContain('s3cr3t');
+    const history = await eventually('the finished record', async () => {
+      const h = await store.getRun(ref);
+      return h?.run.status === 'Succeeded' && h.tasks[0]?.status === 'Succeeded' ? h : undefined;
+    });
+    expect(history.run.params).toEqual([{ name: 'token', value: '***' }]);
+    expect(history.tasks[0]?.steps.map((s) => [s.name, s.exitCode])).toEqual([
+      ['one', 0],
+      ['two', 0],
+    ]);
+  });
+
   it('runs a Tekton-shaped pipeline: a result orders the tasks, when skips a branch, finally reads the status', async () => {
     const k = await kube();
     await startPipelines(k);

@@ -4,6 +4,7 @@
  * step shares: the context a reconcile may use, and how a run fails (or is retried).
  */
 import type { TaskRun, TaskRunStatus, TaskSpec } from '../../api/pipeline.ts';
+import { ATTEMPT_LABEL } from '../pipelinerun/children.ts';
 import type { Kube } from '../../kube/api.ts';
 import type { KubeObject } from '../../kube/types.ts';
 import { isTaskError } from '../task/errors.ts';
@@ -130,7 +131,10 @@ export async function prepare(ctx: RunContext, tr: TaskRun): Promise<Step | Read
   const spec = await taskSpecOf(ctx.kube, tr);
   if (typeof spec === 'string') return fail(tr, s, 'CouldntGetTask', spec, now);
   const withSpec = { ...s, taskSpec: spec };
-  const task = resolve(tr, spec, s.retriesStatus?.length ?? 0);
+  // `$(context.task.retry-count)`: the TaskRun's own retries, plus the attempt a PipelineRun
+  // made it for (the engine starts a new TaskRun per retry).
+  const attempt = Number(tr.metadata.labels?.[ATTEMPT_LABEL] ?? 0) || 0;
+  const task = resolve(tr, spec, attempt + (s.retriesStatus?.length ?? 0));
   if (typeof task === 'string') return fail(tr, withSpec, 'TaskRunValidationFailed', task, now);
   const refused = unsupported(task);
   if (refused) return fail(tr, withSpec, 'TaskRunValidationFailed', refused, now);

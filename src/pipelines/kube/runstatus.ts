@@ -4,7 +4,7 @@
  * and an attempt archived into `retriesStatus` when `spec.retries` allows another.
  */
 import type { RunCondition, TaskRun, TaskRunStatus } from '../../api/pipeline.ts';
-import { formatGoDuration, parseGoDuration } from '../task/duration.ts';
+import { formatGoDuration, parseGoDuration } from '../duration.ts';
 import { endSteps, type TaskRunReason } from './status.ts';
 
 /** Tekton's default: a TaskRun without `timeout` gets an hour. */

@@ -28,7 +28,7 @@
  * Files: plan.ts (the step) → evaluate.ts, judge.ts, view.ts (per task) → state.ts (children),
  * resolve.ts (params, when, matrix, workspaces), scope.ts (what `$(...)` means), status.ts
  * (condition, results); validate*.ts (before anything runs), dag.ts, matrix.ts, params.ts,
- * refs.ts, timeouts.ts, names.ts, duration.ts, errors.ts, types.ts.
+ * refs.ts, timeouts.ts, names.ts, errors.ts, types.ts; Go durations are ../duration.ts.
  */
 export { plan } from './plan.ts';
 export { validatePipeline, type ValidateInput } from './validate.ts';
@@ -41,7 +41,7 @@ export {
 export { buildGraph, describeCycle, readyTasks, roots, type Graph } from './dag.ts';
 export { fanOut, countCombinations } from './matrix.ts';
 export { childName, claimName } from './names.ts';
-export { formatGoDuration, parseGoDuration } from './duration.ts';
+export { formatGoDuration, parseGoDuration } from '../duration.ts';
 export { CANCEL_MESSAGES } from './evaluate.ts';
 export {
   SKIP_REASONS,

@@ -20,7 +20,7 @@
  */
 import type { PipelineRun, RunCondition, RunResult } from '../../api/pipeline.ts';
 import { buildGraph } from './dag.ts';
-import { formatGoDuration } from './duration.ts';
+import { formatGoDuration } from '../duration.ts';
 import { validationCondition } from './errors.ts';
 import { CANCEL_MESSAGES, evaluate } from './evaluate.ts';
 import { resolveParams } from './params.ts';

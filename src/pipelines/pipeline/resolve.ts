@@ -23,7 +23,7 @@ import {
   SubstitutionError,
   type Lookup,
 } from '../subst.ts';
-import { formatGoDuration } from './duration.ts';
+import { formatGoDuration } from '../duration.ts';
 import { fanOut, type Combination } from './matrix.ts';
 import { childName, claimName } from './names.ts';
 import { parseRef } from './refs.ts';

@@ -14,7 +14,7 @@
  */
 import type { PipelineRun, PipelineSpec, RunCondition, RunResult } from '../../api/pipeline.ts';
 import { referencesIn } from '../subst.ts';
-import { formatGoDuration } from './duration.ts';
+import { formatGoDuration } from '../duration.ts';
 import type { View } from './view.ts';
 import { valueTypeOf } from './params.ts';
 import { parseRef } from './refs.ts';

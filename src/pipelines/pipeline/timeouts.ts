@@ -6,7 +6,7 @@
  * the running tasks are cancelled, the rest skipped, and finally still runs.
  */
 import type { PipelineRunSpec, PipelineTask } from '../../api/pipeline.ts';
-import { formatGoDuration, parseGoDuration } from './duration.ts';
+import { formatGoDuration, parseGoDuration } from '../duration.ts';
 import { ErrorList, type PipelineError } from './errors.ts';
 
 export const DEFAULT_PIPELINE_TIMEOUT_MS = 3_600_000;

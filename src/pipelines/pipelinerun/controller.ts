@@ -22,7 +22,6 @@ import {
   type Pipeline,
   type PipelineRun,
   type PipelineRunStatus,
-  type PipelineSpec,
   type RunCondition,
   type Task,
   type TaskRun,
@@ -39,9 +38,10 @@ import {
 import type { Runnable } from '../../runtime/manager.ts';
 import { StatusPatcher } from '../../runtime/patcher.ts';
 import type { Logger } from '../../util/log.ts';
-import { plan, type ChildState, type Plan } from '../pipeline/index.ts';
+import { plan, type Plan } from '../pipeline/index.ts';
 import { admit, type QueuedRun } from '../queue.ts';
-import { childOf, childReferences, RUN_LABEL, taskRunFor } from './children.ts';
+import { childOf, RUN_LABEL, taskRunFor } from './children.ts';
+import { statusAfter } from './status.ts';
 import { PipelineMetrics } from './metrics.ts';
 import { resolvePipeline } from './resolve.ts';
 
@@ -189,29 +189,13 @@ export class PipelineRunController implements Runnable {
     });
     await this.act(kube, run, p);
     if (!run.status?.startTime && p.startTime) this.metrics.started(run, p.startTime);
-    await this.writeStatus(kube, run, this.statusAfter(run, p, resolved.spec, children));
+    await this.writeStatus(
+      kube,
+      run,
+      statusAfter(run, p, resolved.spec, children, new Date(this.now())),
+    );
     if (p.done) this.ended(run, p);
     return p.done || !p.requeueAfterMs ? {} : { requeueAfterMs: p.requeueAfterMs };
-  }
-
-  /** The status after a plan: Tekton's fields, the queue position gone once started. */
-  private statusAfter(
-    run: PipelineRun,
-    p: Plan,
-    spec: PipelineSpec,
-    children: readonly ChildState[],
-  ): PipelineRunStatus {
-    const { queuePosition: _left, ...previous } = run.status ?? {};
-    return {
-      ...previous,
-      ...(p.startTime ? { startTime: p.startTime } : {}),
-      ...(p.finallyStartTime ? { finallyStartTime: p.finallyStartTime } : {}),
-      pipelineSpec: spec,
-      childReferences: childReferences(children, p.start),
-      skippedTasks: p.skipped,
-      ...(p.done ? { results: p.results, completionTime: new Date(this.now()).toISOString() } : {}),
-      conditions: [p.condition],
-    };
   }
 
   /** Cancels, makes claims and starts what the plan says (each safe to repeat). */

@@ -22,7 +22,7 @@ import type {
   WorkspaceBinding,
 } from '../../api/pipeline.ts';
 import { substituteDeep, SubstitutionError, type Lookup } from '../subst.ts';
-import { parseGoDuration } from './duration.ts';
+import { parseGoDuration } from '../duration.ts';
 import { TaskError } from './errors.ts';
 import { resolveParams } from './params.ts';
 import { scriptFile, templatedSteps, type TemplatedStep } from './steps.ts';

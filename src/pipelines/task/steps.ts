@@ -6,7 +6,7 @@
  * runs: a first line `#!...` picks the interpreter, otherwise Tekton's `#!/bin/sh` + `set -e`.
  */
 import type { Step } from '../../api/pipeline.ts';
-import { parseGoDuration } from './duration.ts';
+import { parseGoDuration } from '../duration.ts';
 import { TaskError } from './errors.ts';
 
 /** What a script without a `#!` line starts with (Tekton's default). */
