@@ -151,9 +151,6 @@ export async function runHere(
   process.stderr.write(`\n${renderTasks(view.tasks)}`);
   const s = runState(run);
   if (s.state !== 'Succeeded')
-    throw runFailed(
-      { name: run.metadata.name, namespace: run.metadata.namespace, ...s },
-      'the logs above say why (--keep keeps the work dir to look into)',
-    );
+    throw runFailed(view, 'the logs above say why (--keep keeps the work dir to look into)');
   process.stderr.write(`• PipelineRun ${run.metadata.name} ${s.state} (local)\n`);
 }

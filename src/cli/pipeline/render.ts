@@ -65,6 +65,7 @@ function summary(v: RunView, now: Date): string[] {
 export function taskInfo(t: TaskView): string {
   const parts: string[] = [];
   if (t.reason && t.reason !== t.state) parts.push(t.reason);
+  if (t.message) parts.push(t.message);
   if (t.matrix) parts.push(`${t.matrix.done}/${t.matrix.total} combinations done`);
   if (t.attempts > 1) parts.push(`attempt ${t.attempts}`);
   if (t.also.length > 0) parts.push(`also after ${t.also.join(', ')}`);

@@ -13,7 +13,7 @@ import type { Kube } from '../../kube/api.ts';
 import { collect, usageError } from '../app/flags.ts';
 import { showRunLogs, interruptible } from './logs.ts';
 import { startRun, type NewPipelineRun, type StartInput } from './manifest.ts';
-import { getPipeline, getPipelineRun, runNotFound, slim } from './objects.ts';
+import { getPipeline, getPipelineRun, runNotFound, runSpec, slim, taskRunsOf } from './objects.ts';
 import {
   addPipelineOptions,
   databaseUrlOption,
@@ -30,7 +30,7 @@ import {
   unboundWorkspaces,
 } from './flags.ts';
 import { runFailed, waitForRun } from './watch.ts';
-import { runState } from './view.ts';
+import { runState, runView } from './view.ts';
 
 export type StartOptions = PipelineOptions &
   StoreOptions & {
@@ -200,7 +200,10 @@ export async function createAndFollow(
   const final = await getPipelineRun(kube, namespace, name);
   if (!final) throw runNotFound(namespace, name);
   const s = runState(final);
-  if (s.state !== 'Succeeded') throw runFailed({ name, namespace, ...s });
+  if (s.state !== 'Succeeded') {
+    const [taskRuns, spec] = await Promise.all([taskRunsOf(kube, final), runSpec(kube, final)]);
+    throw runFailed(runView(final, taskRuns, spec, new Date()));
+  }
   process.stderr.write(
     `• PipelineRun/${namespace}/${name} ${s.state}${s.reason && s.reason !== s.state ? ` (${s.reason})` : ''}\n`,
   );

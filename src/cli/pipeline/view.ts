@@ -40,6 +40,8 @@ export interface TaskView {
   also: string[];
   state: TaskState;
   reason?: string;
+  /** Why its (latest) TaskRun failed: `step "unit" exited with code 1`. */
+  message?: string;
   startTime?: string;
   completionTime?: string;
   durationMs?: number;
@@ -175,11 +177,12 @@ function taskView(
   const now = latest(children);
   const state = stateOf(now, retries, ctx.runDone);
   const matrixed = now.some((c) => c.matrixIndex !== undefined);
-  const failedReason = now.find((c) => c.status === 'Failed')?.reason;
+  const failed = state === 'Succeeded' ? undefined : now.find((c) => c.status === 'Failed');
   return {
     ...base,
     state,
-    ...(failedReason && state !== 'Succeeded' ? { reason: failedReason } : {}),
+    ...(failed?.reason ? { reason: failed.reason } : {}),
+    ...(failed?.message ? { message: failed.message } : {}),
     ...timing(children, SETTLED.has(state), ctx.nowMs),
     attempts: 1 + Math.max(...children.map((c) => c.attempt)),
     ...(matrixed

@@ -37,13 +37,17 @@ const slimmed = (o: KubeObject): KubeObject => ({
 
 /** Exit 1 for a run that did not succeed: what `--exit-on-complete`, `--wait` and `--showlog` say. */
 export function runFailed(
-  v: Pick<RunView, 'name' | 'namespace' | 'state' | 'reason' | 'message'>,
+  v: Pick<RunView, 'name' | 'namespace' | 'state' | 'reason' | 'message'> &
+    Partial<Pick<RunView, 'tasks'>>,
   hint = `see why with \`sluice pipeline logs ${v.name} -n ${v.namespace}\``,
 ): SluiceError {
   const why = [v.reason !== v.state ? v.reason : '', v.message].filter(Boolean).join(': ');
+  const failed = (v.tasks ?? [])
+    .filter((t) => t.state === 'Failed' || t.state === 'TimedOut')
+    .map((t) => `\n  ${t.name} ${t.state}${t.message ? `: ${t.message}` : ''}`);
   return new SluiceError(
     v.state === 'Cancelled' ? 'PipelineRunCancelled' : 'PipelineRunFailed',
-    `PipelineRun/${v.namespace}/${v.name} ${v.state}${why ? ` (${why})` : ''}`,
+    `PipelineRun/${v.namespace}/${v.name} ${v.state}${why ? ` (${why})` : ''}${failed.join('')}`,
     { hint },
   );
 }
