@@ -3,29 +3,22 @@
  * controllers running in this process (`Pipelines`, as pipelinerun.test.ts) and the task pods on
  * the real node (`--pod-template`). The CLI runs as a person runs it (bin/sluice.js) and the
  * tests check what they would: the exit code, the lines printed, the objects written.
- *
- * The run store is written here the way the controller is to write it (records, then each
- * step's log from its pod), so `logs` can be shown to read it once the pods are gone.
+ * With a run store given, the controllers keep records and logs in it (the collector), so
+ * `logs` can be shown to read it once the pods are gone.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
-import type { PipelineRun, TaskRun } from '../../src/api/pipeline.ts';
+import type { PipelineRun } from '../../src/api/pipeline.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
-import { Pipelines } from '../../src/pipelines/controllers.ts';
-import {
-  openRunStore,
-  pipelineRunRecord,
-  SecretSet,
-  taskRecord,
-} from '../../src/pipelines/store/index.ts';
+import { openRunStore, type RunStore } from '../../src/pipelines/store/index.ts';
 import { execFile, type ExecResult } from '../../src/util/exec.ts';
-import { silentLogger } from '../../src/util/log.ts';
 import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
+import { startPipelines as startIn } from './pipeline-harness.ts';
 import { BUSYBOX, ensureCrds, onRealNode } from './taskrun-harness.ts';
 
 const ns = useNamespace('clip');
@@ -43,10 +36,13 @@ writeFileSync(
   }),
 );
 
-/** No run store unless a test names one: SLUICE_DATA_DIR is an empty directory. */
-const env = (): NodeJS.ProcessEnv => {
+/**
+ * No run store unless a test names one: the controller's default (runs.db in
+ * $SLUICE_WORK_DIR) is in an empty directory.
+ */
+const env = (workDir = mkdtempSync(join(dir, 'work-'))): NodeJS.ProcessEnv => {
   const { SLUICE_DATABASE_URL: _, ...rest } = process.env;
-  return { ...rest, NO_COLOR: '1', SLUICE_DATA_DIR: mkdtempSync(join(dir, 'data-')) };
+  return { ...rest, NO_COLOR: '1', SLUICE_WORK_DIR: workDir };
 };
 const argv = (args: string[]): string[] => [
   'bin/sluice.js',
@@ -58,14 +54,13 @@ const argv = (args: string[]): string[] => [
 ];
 const sluice = (...args: string[]): Promise<ExecResult> =>
   execFile(process.execPath, argv(args), { timeoutMs: 180_000, env: env() });
+/** The CLI with the controller's work dir: it finds the run store there by default. */
+const sluiceIn = (workDir: string, ...args: string[]): Promise<ExecResult> =>
+  execFile(process.execPath, argv(args), { timeoutMs: 180_000, env: env(workDir) });
 
-async function startPipelines(k: Kube): Promise<void> {
-  await ensureCrds(k);
-  const p = new Pipelines({ kube: k, log: silentLogger, namespaces: [ns()] });
-  await p.start();
-  p.startLeading(new AbortController().signal);
-  onTestFinished(() => p.stop());
-}
+const startPipelines = async (k: Kube, store?: RunStore): Promise<void> => {
+  await startIn(k, ns(), store ? { store } : {});
+};
 
 const MANIFESTS = `
 apiVersion: sluice.dev/v1alpha1
@@ -265,37 +260,25 @@ describe('sluice pipeline on the cluster', () => {
     expect(second?.spec.workspaces?.[0]?.volumeClaimTemplate).toBeDefined();
   });
 
-  it('logs outlive the pods: read from the run store, and a warning when no store has them', async () => {
+  it('logs outlive the pods: read from the run store the controller writes, and a warning when no store has them', async () => {
     const k = await kube();
-    await startPipelines(k);
+    // The controller's work dir, with the store where `sluice controller` keeps it by default.
+    const work = join(dir, ns());
+    mkdirSync(work);
+    const db = join(work, 'runs.db');
+    const store = await openRunStore({ databaseUrl: db });
+    onTestFinished(() => store.close());
+    await startPipelines(k, store);
     await apply(k, MANIFESTS);
     const { name, r } = await startCi('--wait');
     ok(r);
-    // Record the run as the controller is to: the records, then each step's log from its pod.
-    const db = join(dir, `${ns()}.db`);
-    const store = await openRunStore({ databaseUrl: db });
-    const run = (await k.get<PipelineRun>(API, 'PipelineRun', ns(), name))!;
-    await store.recordRun(pipelineRunRecord(run), SecretSet.none);
-    const log = await store.openLog(
-      { namespace: ns(), name, uid: run.metadata.uid },
-      SecretSet.none,
-    );
-    const trs = await k.list<TaskRun>(API, 'TaskRun', { namespace: ns() });
-    for (const tr of trs.items) {
-      const task = tr.metadata.labels?.['sluice.dev/pipelineTask'] ?? '';
-      await store.recordTask(taskRecord(tr, run.metadata.uid ?? '', task), SecretSet.none);
-      for (const step of tr.status?.steps ?? []) {
-        const text = await k.podLog(ns(), tr.status?.podName ?? '', {
-          container: `step-${step.name}`,
-        });
-        const stream = { taskRun: tr.metadata.name, task, step: step.name };
-        log.write(stream, text);
-        log.endStep(stream, { exitCode: step.terminated?.exitCode });
-      }
-    }
-    await log.close();
-    await store.close();
-
+    // The collector has followed every step: the finished record and all six logs are in.
+    const ref = { kind: 'PipelineRun' as const, namespace: ns(), name };
+    await eventually('the run recorded with all its logs', async () => {
+      const h = await store.getRun(ref);
+      const done = h?.run.status === 'Succeeded' && h.streams.every((x) => x.finished);
+      return done && h.streams.length === 5 ? true : undefined;
+    });
     const pods = await k.list('v1', 'Pod', { namespace: ns() });
     for (const p of pods.items) await k.delete(p, { gracePeriodSeconds: 0 });
     await eventually('the pods gone', async () =>
@@ -306,9 +289,8 @@ describe('sluice pipeline on the cluster', () => {
     expect(lost.stdout).toBe('');
     expect(lost.stderr).toMatch(/logs of .*build\/compile.* are gone/);
 
-    const kept = lines(
-      ok(await sluice('pipeline', 'logs', name, '--database-url', `sqlite:${db}`)).stdout,
-    );
+    // The controller's default store, found without --database-url.
+    const kept = lines(ok(await sluiceIn(work, 'pipeline', 'logs', name)).stdout);
     expect(kept).toEqual(
       expect.arrayContaining([
         '[build : compile] building 1.2.3',
@@ -317,7 +299,16 @@ describe('sluice pipeline on the cluster', () => {
       ]),
     );
     const followed = ok(
-      await sluice('pipeline', 'logs', name, '-f', '--task', 'build', '--database-url', db),
+      await sluice(
+        'pipeline',
+        'logs',
+        name,
+        '-f',
+        '--task',
+        'build',
+        '--database-url',
+        `sqlite:${db}`,
+      ),
     );
     expect(lines(followed.stdout)).toEqual([
       '[build : compile] building 1.2.3',
@@ -325,7 +316,7 @@ describe('sluice pipeline on the cluster', () => {
     ]);
 
     // The PipelineRun itself deleted: the store still has it.
-    await k.delete(run);
+    await k.delete({ apiVersion: API, kind: 'PipelineRun', metadata: { namespace: ns(), name } });
     await eventually('the run gone', async () =>
       (await k.get(API, 'PipelineRun', ns(), name)) ? undefined : true,
     );
@@ -467,6 +458,47 @@ spec:
     );
     expect(described.stdout).toMatch(/├─ test/);
     expect(described.stdout).toContain('no runs yet');
+  });
+
+  it('run -f --local runs the same Tekton manifests here: logs on stdout, the graph and the outcome on stderr', async () => {
+    const file = join(dir, 'local.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata: {name: hello}
+spec:
+  params: [{name: who, default: world}]
+  tasks:
+    - name: greet
+      params: [{name: who, value: $(params.who)}]
+      taskSpec:
+        params: [{name: who}]
+        steps: [{name: say, image: ${BUSYBOX}, script: "echo hello $(params.who)"}]
+    - name: fail
+      runAfter: [greet]
+      taskSpec:
+        steps: [{name: boom, image: ${BUSYBOX}, script: "echo about to fail; exit 3"}]
+  finally:
+    - name: report
+      taskSpec:
+        steps: [{name: say, image: ${BUSYBOX}, script: "echo finally"}]
+`,
+    );
+    const r = await execFile(
+      process.execPath,
+      ['bin/sluice.js', 'pipeline', 'run', '-f', file, '--local', '-p', 'who=cli'],
+      { timeoutMs: 60_000, env: env() },
+    );
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([
+      '[greet : say] hello cli',
+      '[fail : boom] about to fail',
+      '[report : say] finally',
+    ]);
+    expect(r.stderr).toMatch(/image is not used locally/);
+    expect(r.stderr).toMatch(/└─ fail +Failed +\S+ +step "boom" exited with code 3/);
+    expect(r.stderr).toMatch(/PipelineRun\/default\/hello-run-\w+ Failed/);
   });
 });
 

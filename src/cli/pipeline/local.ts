@@ -5,69 +5,13 @@
  * finished, skipped; notices such as "image is not used locally") to stderr; at the end the
  * run's task graph as `get` draws it. Exit 0 when the run succeeds, 1 when not, 2 when the file
  * is refused. Ctrl-C stops the running tasks and runs `finally`; a second Ctrl-C stops all.
- *
- * The executor is loaded when the command runs: a build without it says so plainly
- * ("local executor not available in this build") instead of failing to start at all.
  */
-import type { PipelineRun, TaskRun } from '../../api/pipeline.ts';
-import { SluiceError } from '../../errors.ts';
 import type { KubeObject } from '../../kube/types.ts';
+import { runLocal, type LocalEvent } from '../../pipelines/local/index.ts';
 import { formatDuration } from '../../util/progress.ts';
 import { renderTasks } from './render.ts';
 import { runFailed } from './watch.ts';
 import { runState, runView, specOf } from './view.ts';
-
-/** The executor's API (src/pipelines/local/types.ts), as this command uses it. */
-type LocalEvent =
-  | { type: 'notice'; code: string; message: string }
-  | { type: 'task-started'; task: string; taskRun: string; attempt: number; finally: boolean }
-  | {
-      type: 'task-finished';
-      task: string;
-      taskRun: string;
-      attempt: number;
-      status: 'Succeeded' | 'Failed';
-      reason: string;
-      message: string;
-      durationMs: number;
-    }
-  | { type: 'task-skipped'; task: string; reason: string }
-  | { type: 'step-started' | 'step-finished'; task: string; taskRun: string; step: string }
-  | { type: 'log'; task: string; taskRun: string; step: string; line: string };
-
-interface LocalModule {
-  runLocal: (o: {
-    documents: KubeObject[];
-    pipelineRun?: string;
-    params?: Record<string, string>;
-    workDir?: string;
-    keep?: boolean;
-    onEvent?: (e: LocalEvent) => void;
-    signal?: AbortSignal;
-    forceSignal?: AbortSignal;
-    concurrency?: number;
-  }) => Promise<{ run: PipelineRun; taskRuns: TaskRun[] }>;
-}
-
-/** Where the executor lives; a variable, so a build without it still starts. */
-const LOCAL_EXECUTOR = new URL('../../pipelines/local/index.ts', import.meta.url).href;
-
-async function loadExecutor(): Promise<LocalModule> {
-  try {
-    return (await import(LOCAL_EXECUTOR)) as LocalModule;
-  } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new SluiceError(
-      'LocalExecutorUnavailable',
-      'local executor not available in this build',
-      {
-        hint: 'run it on the cluster instead: `sluice pipeline run -f FILE` (without --local)',
-        cause: err,
-      },
-    );
-  }
-}
 
 export interface LocalOptions {
   pipelinerun?: string;
@@ -83,7 +27,11 @@ function describe(e: LocalEvent): string | undefined {
     case 'task-started':
       return `• ${e.task} started${e.attempt > 0 ? ` (retry ${e.attempt})` : ''}\n`;
     case 'task-finished': {
-      const why = e.reason !== e.status ? ` (${e.reason}${e.message ? `: ${e.message}` : ''})` : '';
+      const detail = [
+        e.reason !== e.status ? e.reason : '',
+        e.status === 'Failed' ? e.message : '',
+      ];
+      const why = detail.some(Boolean) ? ` (${detail.filter(Boolean).join(': ')})` : '';
       return `• ${e.task} ${e.status}${why} in ${formatDuration(e.durationMs)}\n`;
     }
     case 'task-skipped':
@@ -124,9 +72,8 @@ export async function runHere(
   params: Record<string, string>,
   o: LocalOptions,
 ): Promise<void> {
-  const { runLocal } = await loadExecutor();
   const { signal, force, done } = interrupts();
-  let result: { run: PipelineRun; taskRuns: TaskRun[] };
+  let result: Awaited<ReturnType<typeof runLocal>>;
   try {
     result = await runLocal({
       documents,

@@ -4,13 +4,10 @@
  * and `--database-url` for the run store that keeps logs and records once the pods are gone.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import {
-  defaultSqlitePath,
-  openRunStore,
-  parseDatabaseUrl,
-  type RunStore,
-} from '../../pipelines/store/index.ts';
+import { cacheRoot } from '../../devcluster/paths.ts';
+import { openRunStore, parseDatabaseUrl, type RunStore } from '../../pipelines/store/index.ts';
 import type { Kube } from '../../kube/api.ts';
 import { kubeconfigOption } from '../context.ts';
 import { withRolloutKube } from '../rollout/options.ts';
@@ -57,7 +54,7 @@ export function runChoice(name: string | undefined, o: { last?: string | boolean
 export function databaseUrlOption(): Option {
   return new Option(
     '--database-url <url>',
-    'the run store: postgres://... or a SQLite file (default: $SLUICE_DATABASE_URL, else the SQLite file the controller writes)',
+    "the run store: postgres://... or a SQLite file (default: $SLUICE_DATABASE_URL, else the controller's runs.db in $SLUICE_WORK_DIR or <cache>/controller)",
   );
 }
 
@@ -70,16 +67,24 @@ export function withPipelineKube<T>(
 }
 
 /**
- * The run store, when there is one to read: `--database-url`, `$SLUICE_DATABASE_URL`, or the
- * default SQLite file if it exists (a reader never creates an empty store). Close it after use.
+ * The store `sluice controller` writes when not told otherwise (src/cli/controller.ts):
+ * $SLUICE_DATABASE_URL, else `runs.db` in its work dir ($SLUICE_WORK_DIR, else
+ * `<cache>/controller`). The CLI reads the same one by default.
+ */
+export function defaultStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const url = env['SLUICE_DATABASE_URL'];
+  if (url) return url;
+  return join(env['SLUICE_WORK_DIR'] || join(cacheRoot(env), 'controller'), 'runs.db');
+}
+
+/**
+ * The run store, when there is one to read: `--database-url`, else the controller's default
+ * (`defaultStoreUrl`). A SQLite file that does not exist is no store: a reader never creates
+ * an empty one. Close it after use.
  */
 export async function openStoreIfAny(o: StoreOptions): Promise<RunStore | undefined> {
-  const url = o.databaseUrl ?? process.env['SLUICE_DATABASE_URL'];
-  if (url) {
-    const where = parseDatabaseUrl(url);
-    if (where.backend === 'sqlite' && !existsSync(where.path)) return undefined;
-    return openRunStore({ databaseUrl: url });
-  }
-  const path = defaultSqlitePath();
-  return existsSync(path) ? openRunStore({ databaseUrl: path }) : undefined;
+  const url = o.databaseUrl ?? defaultStoreUrl();
+  const where = parseDatabaseUrl(url);
+  if (where.backend === 'sqlite' && !existsSync(where.path)) return undefined;
+  return openRunStore({ databaseUrl: url });
 }
