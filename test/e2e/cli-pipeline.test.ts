@@ -452,6 +452,38 @@ spec:
       expect([args.join(' '), r.code]).toEqual([args.join(' '), code]);
       expect(r.stderr).toMatch(message);
     }
+    const dry = json<{ metadata: { generateName: string }; spec: object }>(
+      ok(
+        await sluice(
+          ...['pipeline', 'start', 'ci', '-p', 'version=2', '-p', 'expect=2', '--dry-run'],
+          ...[
+            '-w',
+            'name=shared,claimName=cache',
+            '-l',
+            'team=web',
+            '--timeout',
+            '1h',
+            '-o',
+            'json',
+          ],
+        ),
+      ),
+    );
+    expect(dry).toEqual({
+      apiVersion: API,
+      kind: 'PipelineRun',
+      metadata: { generateName: 'ci-run-', namespace: ns(), labels: { team: 'web' } },
+      spec: {
+        pipelineRef: { name: 'ci' },
+        params: [
+          { name: 'version', value: '2' },
+          { name: 'expect', value: '2' },
+        ],
+        workspaces: [{ name: 'shared', persistentVolumeClaim: { claimName: 'cache' } }],
+        timeouts: { pipeline: '1h' },
+      },
+    });
+    expect((await k.list(API, 'PipelineRun', { namespace: ns() })).items).toEqual([]);
     const described = ok(await sluice('pipeline', 'describe', 'ci'));
     expect(described.stdout).toMatch(
       /Params: +version \(string\) \(required\), expect \(string\) = 1/,

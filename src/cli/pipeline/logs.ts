@@ -81,18 +81,19 @@ async function fromStoreOnly(o: LogsOptions, namespace: string, name: string, si
   }
 }
 
-/** Refuses a --task the run does not have, naming those it has. */
+/** Refuses a --task the run does not have (pipeline task or TaskRun), naming those it has. */
 async function checkTask(kube: Kube, run: PipelineRun, task: string | undefined): Promise<void> {
   if (task === undefined) return;
   const spec = await runSpec(kube, run);
   if (!spec) return;
   const names = [...spec.tasks, ...(spec.finally ?? [])].map((t) => t.name);
   if (names.includes(task)) return;
+  if ((await taskRunsOf(kube, run)).some((tr) => tr.metadata.name === task)) return;
   throw new NotFoundError(
     'Task',
     run.metadata.namespace,
     `${run.metadata.name}/${task}`,
-    `PipelineRun ${run.metadata.name} has tasks: ${names.join(', ')}`,
+    `PipelineRun ${run.metadata.name} has tasks: ${names.join(', ')} (or give a TaskRun's name)`,
   );
 }
 
