@@ -34,6 +34,16 @@ describe('sluice --help', () => {
     'sluice repo list',
     'sluice cluster list',
     'sluice dev-cluster status',
+    'sluice pipeline list',
+    'sluice pipeline describe',
+    'sluice pipeline runs',
+    'sluice pipeline get',
+    'sluice pipelinerun list',
+    'sluice pipelinerun get',
+    'sluice task list',
+    'sluice task get',
+    'sluice taskrun list',
+    'sluice taskrun get',
   ];
   it.each(reads)('%s takes -o json|yaml', (name) => {
     const cmd = commands.find(([n]) => n === name)?.[1];

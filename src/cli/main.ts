@@ -8,8 +8,10 @@ import { clusterCommand } from './cluster/index.ts';
 import { demoCommand } from './demo.ts';
 import { devClusterCommand } from './dev-cluster.ts';
 import { exitQuietlyOnClosedPipe } from './output.ts';
+import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
 import { repoCommand } from './repo/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
+import { taskCommand, taskRunCommand } from './task/index.ts';
 
 export function program(): Command {
   return new Command('sluice')
@@ -20,6 +22,10 @@ export function program(): Command {
     .showHelpAfterError('(add --help for usage)')
     .addCommand(appCommand())
     .addCommand(rolloutCommand())
+    .addCommand(pipelineCommand())
+    .addCommand(pipelineRunCommand())
+    .addCommand(taskCommand())
+    .addCommand(taskRunCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())
