@@ -20,14 +20,21 @@ export const AnalysisTemplateRefSchema = Type.Object({
   clusterScope: Opt(Type.Boolean({ description: 'a ClusterAnalysisTemplate' })),
 });
 
+const OnErrorSchema = StringEnum(
+  ['Abort', 'Pause'] as const,
+  'what a run in Error (the provider could not answer) does: Abort (default) or Pause the rollout until promoted',
+);
+
 export const RolloutAnalysisSchema = Type.Object({
   templates: Type.Array(AnalysisTemplateRefSchema),
   args: Opt(Type.Array(ArgumentSchema)),
+  onError: Opt(OnErrorSchema),
 });
 
 export const BackgroundAnalysisSchema = Type.Object({
   templates: Type.Array(AnalysisTemplateRefSchema),
   args: Opt(Type.Array(ArgumentSchema)),
+  onError: Opt(OnErrorSchema),
   startingStep: Opt(Type.Integer({ minimum: 0, description: 'start at this step index' })),
 });
 

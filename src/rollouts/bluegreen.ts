@@ -7,9 +7,16 @@
  * stays up `scaleDownDelaySeconds` (default 30) so clients with open connections drain, then goes
  * to 0. Abort switches the active Service back at once (the old pods are still up: nothing has
  * been scaled down before promotion) and scales the preview down after the abort delay.
+ *
+ * Analysis: `prePromotionAnalysis` runs once the preview is up and must succeed before any
+ * promotion (automatic or by hand); `postPromotionAnalysis` runs once the active Service has
+ * switched, with the old version still at full size — the new one becomes stable only when it
+ * succeeds, and a failure switches the active Service straight back (onerror.ts has the verdicts).
  */
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import type { ReplicaSetInfo } from './canary.ts';
+import { judgeRun, onErrorOf, runRef } from './onerror.ts';
+import type { StepRun } from './runs.ts';
 
 export interface BlueGreenInput {
   rollout: Rollout;
@@ -17,6 +24,9 @@ export interface BlueGreenInput {
   /** Each with the time (ms) it may be scaled to 0, when the controller set one. */
   sets: ReadonlyArray<ReplicaSetInfo & { scaleDownAt?: number }>;
   now: number;
+  /** The new revision's pre- and post-promotion AnalysisRuns, once started. */
+  preRun?: StepRun;
+  postRun?: StepRun;
 }
 
 export interface BlueGreenPlan {
@@ -28,6 +38,9 @@ export interface BlueGreenPlan {
   previewSelector: string | undefined;
   status: RolloutStatus;
   requeueAfterMs?: number;
+  /** The analysis whose AnalysisRun must be created now, and its attempt. */
+  startAnalysis?: 'prePromotion' | 'postPromotion';
+  attempt?: number;
 }
 
 const PAUSE_REASON = 'BlueGreenPause';
@@ -116,6 +129,8 @@ function previewing(
     );
     return plan;
   }
+  const pre = analysisGate(c, plan, status, active, 'prePromotion');
+  if (pre !== 'passed') return pre;
   const gate = promotionGate(c.input, status);
   if (!gate.promote) {
     plan.status = {
@@ -135,7 +150,131 @@ function previewing(
     plan.status = progressing(gate.status, active, newHash, message, true);
     return plan;
   }
+  if (c.bg.postPromotionAnalysis) {
+    // The active Service moves now; the old version stays up until the analysis says so.
+    plan.activeSelector = newHash;
+    const post = analysisGate(
+      c,
+      plan,
+      { ...gate.status, blueGreen: selectors(newHash, newHash, true) },
+      active,
+      'postPromotion',
+    );
+    if (post !== 'passed') {
+      plan.status = {
+        ...plan.status,
+        blueGreen: {
+          ...plan.status.blueGreen,
+          activeSelector: newHash,
+          scaleUpPreviewCheckPoint: true,
+        },
+      };
+      return plan;
+    }
+  }
   return settled(c, plan, { ...gate.status, stableRS: newHash });
+}
+
+const RUN_NAMES = {
+  prePromotion: 'pre-promotion analysis',
+  postPromotion: 'post-promotion analysis',
+};
+
+/** promote --full, or a promotion already under way, skips the pre-promotion analysis (as Argo). */
+function skips(c: Ctx, status: RolloutStatus, slot: 'prePromotion' | 'postPromotion'): boolean {
+  const analysis = c.bg[slot === 'prePromotion' ? 'prePromotionAnalysis' : 'postPromotionAnalysis'];
+  if (!analysis) return true;
+  return (
+    slot === 'prePromotion' &&
+    (status.promoteFull === true || status.blueGreen?.scaleUpPreviewCheckPoint === true)
+  );
+}
+
+/**
+ * A pre- or post-promotion analysis: 'passed' (or none configured), or the plan that waits for
+ * it, holds, or aborts.
+ */
+function analysisGate(
+  c: Ctx,
+  plan: BlueGreenPlan,
+  status: RolloutStatus,
+  active: string,
+  slot: 'prePromotion' | 'postPromotion',
+): BlueGreenPlan | 'passed' {
+  if (skips(c, status, slot)) return 'passed';
+  const pre = slot === 'prePromotion';
+  const run = pre ? c.input.preRun : c.input.postRun;
+  const v = judgeRun(
+    run,
+    onErrorOf(pre ? c.bg.prePromotionAnalysis : c.bg.postPromotionAnalysis),
+    RUN_NAMES[slot],
+  );
+  if (v.kind === 'passed') return 'passed';
+  const field = pre ? 'prePromotionAnalysisRunStatus' : 'postPromotionAnalysisRunStatus';
+  const withRef: RolloutStatus = {
+    ...status,
+    blueGreen: {
+      ...selectors(active, c.input.newHash),
+      ...status.blueGreen,
+      ...(run ? { [field]: runRef(run) } : {}),
+    },
+  };
+  if (v.kind === 'abort') {
+    return aborted(c.input, plan, { ...withRef, abort: true, message: v.message }, active);
+  }
+  if (v.kind === 'start' || v.kind === 'running') return waiting(plan, withRef, slot, v);
+  const held = holdFor(c.input, withRef, v.reason);
+  if (!held.released) {
+    plan.status = { ...held.status, phase: 'Paused', message: v.message };
+    return plan;
+  }
+  if (!v.retry) return 'passed';
+  plan.status = {
+    ...held.status,
+    phase: 'Progressing',
+    message: `${RUN_NAMES[slot]}: measuring again`,
+  };
+  plan.startAnalysis = slot;
+  plan.attempt = (run?.attempt ?? 1) + 1;
+  return plan;
+}
+
+/** Waiting for an analysis: starting its run, or while it measures. */
+function waiting(
+  plan: BlueGreenPlan,
+  status: RolloutStatus,
+  slot: 'prePromotion' | 'postPromotion',
+  v: { kind: 'start' } | { kind: 'running'; message: string },
+): BlueGreenPlan {
+  const starting = v.kind === 'start';
+  plan.status = {
+    ...status,
+    phase: 'Progressing',
+    message: v.kind === 'start' ? `${RUN_NAMES[slot]}: starting` : v.message,
+  };
+  if (starting) plan.startAnalysis = slot;
+  return plan;
+}
+
+/** A hold until promoted: started now, still on, or released by `sluice rollout promote`. */
+function holdFor(
+  input: BlueGreenInput,
+  status: RolloutStatus,
+  reason: string,
+): { released: boolean; status: RolloutStatus } {
+  const cond = (status.pauseConditions ?? []).find((p) => p.reason === reason);
+  if (cond) return { released: false, status };
+  if (status.controllerPause)
+    return { released: true, status: { ...status, controllerPause: false } };
+  const startTime = new Date(input.now).toISOString();
+  return {
+    released: false,
+    status: {
+      ...status,
+      controllerPause: true,
+      pauseConditions: [...(status.pauseConditions ?? []), { reason, startTime }],
+    },
+  };
 }
 
 export function planBlueGreen(input: BlueGreenInput): BlueGreenPlan {
@@ -267,12 +406,17 @@ function aborted(
   if (input.now >= at) plan.replicas.set(input.newHash, 0);
   else plan.requeueAfterMs = at - input.now;
   plan.activeSelector = active;
+  plan.replicas.set(active, input.rollout.spec.replicas ?? 1);
+  const done = 'the active Service is back on the stable version';
+  const why = status.message?.startsWith('RolloutAborted:') ? undefined : status.message;
   plan.status = {
     ...status,
     abortedAt: status.abortedAt ?? new Date(input.now).toISOString(),
     phase: 'Degraded',
-    message: 'RolloutAborted: the active Service is back on the stable version',
-    blueGreen: selectors(active, input.newHash),
+    message: why
+      ? `RolloutAborted: ${why}; ${done}`
+      : (status.message ?? `RolloutAborted: ${done}`),
+    blueGreen: { ...status.blueGreen, ...selectors(active, input.newHash) },
   };
   return plan;
 }

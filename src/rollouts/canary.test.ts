@@ -174,4 +174,60 @@ describe('canary plan', () => {
     const steps: CanaryStep[] = [{ setWeight: 10 }, { pause: {} }, { setWeight: 30 }];
     expect([0, 1, 2, 3].map((i) => currentWeight(steps, i))).toEqual([0, 10, 10, 30]);
   });
+
+  it('with a router: the stable keeps every pod, unless dynamicStableScale gives up the share of traffic already moved', () => {
+    const steps: CanaryStep[] = [
+      { setWeight: 20 },
+      { pause: {} },
+      { setWeight: 60 },
+      { pause: {} },
+    ];
+    for (const [dynamic, stableAtPauses] of [
+      [false, [10, 10]],
+      [true, [8, 4]],
+    ] as const) {
+      const ro = rollout(steps);
+      ro.spec.strategy.canary = { ...ro.spec.strategy.canary, dynamicStableScale: dynamic };
+      const sets = new Map<string, ReplicaSetInfo>();
+      settle(ro, sets, 'v1');
+      ro.metadata.generation = 2;
+      const settleRouted = () => {
+        let plan = planCanary({
+          rollout: ro,
+          newHash: 'v2',
+          sets: [...sets.values()],
+          now: 0,
+          router: true,
+        });
+        for (let i = 0; i < 20; i++) {
+          if (!sets.has('v2'))
+            sets.set('v2', {
+              name: 'web-v2',
+              hash: 'v2',
+              revision: 2,
+              replicas: 0,
+              availableReplicas: 0,
+            });
+          for (const [h, n] of plan.replicas)
+            sets.set(h, { ...sets.get(h)!, replicas: n, availableReplicas: n });
+          ro.status = plan.status;
+          plan = planCanary({
+            rollout: ro,
+            newHash: 'v2',
+            sets: [...sets.values()],
+            now: 0,
+            router: true,
+          });
+        }
+        return plan;
+      };
+      let plan = settleRouted();
+      expect(plan.weight).toBe(20);
+      expect(sizes(sets)).toEqual({ v1: stableAtPauses[0], v2: 2 });
+      ro.status = { ...ro.status, pauseConditions: [] };
+      plan = settleRouted();
+      expect(plan.weight).toBe(60);
+      expect(sizes(sets)).toEqual({ v1: stableAtPauses[1], v2: 6 });
+    }
+  });
 });

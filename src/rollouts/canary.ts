@@ -12,6 +12,8 @@
  */
 import type { CanaryStep, Rollout, RolloutStatus } from '../api/rollout.ts';
 import { resolveIntOrPercent, weightedCounts } from './ratio.ts';
+import type { StepRun } from './runs.ts';
+import { ERROR_PAUSE_REASON, judgeRun, onErrorOf, runRef } from './onerror.ts';
 
 export interface ReplicaSetInfo {
   name: string;
@@ -36,11 +38,7 @@ export interface CanaryInput {
   router?: boolean;
 }
 
-export interface StepRun {
-  name: string;
-  phase: string | undefined;
-  message: string | undefined;
-}
+export type { StepRun };
 
 export interface CanaryPlan {
   /** Desired spec.replicas by pod-template hash (every owned ReplicaSet appears). */
@@ -50,10 +48,13 @@ export interface CanaryPlan {
   status: RolloutStatus;
   /** Reconcile again after this long (a pause or a scale-down delay ends). */
   requeueAfterMs?: number;
-  /** The analysis step whose AnalysisRun must be created now. */
+  /** The analysis step whose AnalysisRun must be created now (and its attempt). */
   startAnalysis?: number;
   /** The background analysis must be started now. */
   startBackground?: boolean;
+  /** The attempt of the run to start (2 and up after `onError: Pause` and a promote). */
+  attempt?: number;
+  backgroundAttempt?: number;
 }
 
 const PAUSE_REASON = 'CanaryPauseStep';
@@ -261,9 +262,10 @@ function pauseStep(
   step: CanaryStep,
   status: RolloutStatus,
   now: number,
+  reason = PAUSE_REASON,
 ): StepWalk & { done: boolean } {
   const index = status.currentStepIndex ?? 0;
-  const cond = (status.pauseConditions ?? []).find((c) => c.reason === PAUSE_REASON);
+  const cond = (status.pauseConditions ?? []).find((c) => c.reason === reason);
   if (!cond) {
     // Paused by us before and the condition is gone: `promote` released it.
     if (status.controllerPause) {
@@ -276,10 +278,7 @@ function pauseStep(
       status: {
         ...status,
         controllerPause: true,
-        pauseConditions: [
-          ...(status.pauseConditions ?? []),
-          { reason: PAUSE_REASON, startTime: started },
-        ],
+        pauseConditions: [...(status.pauseConditions ?? []), { reason, startTime: started }],
       },
       ...pauseWait(step, now, now),
     };
@@ -293,7 +292,7 @@ function pauseStep(
       status: {
         ...status,
         controllerPause: false,
-        pauseConditions: (status.pauseConditions ?? []).filter((c) => c.reason !== PAUSE_REASON),
+        pauseConditions: (status.pauseConditions ?? []).filter((c) => c.reason !== reason),
       },
     };
   }
@@ -318,8 +317,10 @@ interface Walk {
   unavailable: number;
   newRs: ReplicaSetInfo | undefined;
   stableRs: ReplicaSetInfo | undefined;
-  /** A traffic router sets the weight: the stable version stays at full size. */
+  /** A traffic router sets the weight: the stable version stays at full size... */
   router: boolean;
+  /** ...unless `dynamicStableScale` shrinks it as traffic leaves it. */
+  dynamic: boolean;
 }
 
 /**
@@ -335,7 +336,11 @@ function targetAt(w: Walk, index: number, weight: number): Sizes {
     if (s) scale = s.matchTrafficWeight ? undefined : s;
   }
   const canary = scale?.replicas ?? Math.ceil((w.n * (scale?.weight ?? weight)) / 100);
-  return { canary: Math.min(canary, w.n), stable: w.n };
+  // dynamicStableScale: the stable version gives up the pods of the traffic already moved away
+  // (the weight in force before this step), never those of traffic it still serves.
+  const routed = currentWeight(w.steps, index);
+  const stable = w.dynamic ? Math.ceil((w.n * (100 - routed)) / 100) : w.n;
+  return { canary: Math.min(canary, w.n), stable };
 }
 
 /** setWeight: done once both ReplicaSets are at the weight's sizes and the canary is available. */
@@ -360,83 +365,113 @@ interface WalkResult {
   abortWith?: string;
   /** The current setWeight's pods are not all up yet: the router keeps the previous weight. */
   weightPending?: boolean;
+  /** Paused or held before the step started: the previous weight stays. */
+  frozen?: boolean;
   startBackground?: boolean;
+  /** The attempt of the step run to start. */
+  attempt?: number;
+  backgroundAttempt?: number;
 }
 
 /**
- * An analysis step, as Argo: Successful goes on, Failed or Error aborts, Inconclusive pauses
- * (until promoted), anything else waits; no run yet: start one.
+ * An analysis step (see onerror.ts): Successful goes on, Failed aborts, Error aborts or holds
+ * (`onError: Pause`), Inconclusive holds until promoted; no run yet: start one.
  */
 function analysisStep(w: Walk, r: WalkResult): WalkResult | 'done' {
   const run = w.input.stepRuns?.get(r.index);
-  if (!run)
+  const analysis = w.steps[r.index]?.analysis;
+  const v = judgeRun(run, onErrorOf(analysis), 'analysis run');
+  if (v.kind === 'start') {
     return {
       ...r,
       waiting: `analysis: starting a run for step ${r.index}`,
       startAnalysis: r.index,
     };
-  const ref = {
-    name: run.name,
-    ...(run.phase ? { status: run.phase } : {}),
-    ...(run.message ? { message: run.message } : {}),
+  }
+  const status = {
+    ...r.status,
+    canary: { ...r.status.canary, currentStepAnalysisRunStatus: runRef(run!) },
   };
-  const status = { ...r.status, canary: { ...r.status.canary, currentStepAnalysisRunStatus: ref } };
-  if (run.phase === 'Successful') return 'done';
-  if (run.phase === 'Failed' || run.phase === 'Error') {
-    return {
-      ...r,
-      status,
-      abortWith: `analysis run ${run.name} ${run.phase}: ${run.message ?? ''}`.trim(),
-    };
+  if (v.kind === 'passed') return 'done';
+  if (v.kind === 'abort') return { ...r, status, abortWith: v.message };
+  if (v.kind === 'running') return { ...r, status, waiting: v.message };
+  const p = pauseStep({ pause: {} }, status, w.input.now, v.reason);
+  if (!p.done) return { ...r, status: p.status, waiting: v.message };
+  if (!v.retry) {
+    r.status = p.status; // released: the walk goes on from here
+    return 'done';
   }
-  if (run.phase === 'Inconclusive') {
-    const p = pauseStep({ pause: {} }, status, w.input.now);
-    if (p.done) return 'done';
-    return {
-      ...r,
-      status: p.status,
-      waiting: `analysis run ${run.name} was inconclusive: promote to go on, or abort`,
-    };
-  }
-  return { ...r, status, waiting: `analysis run ${run.name} is ${run.phase ?? 'Pending'}` };
+  // Promoted while held by an error: measure again.
+  const attempt = run!.attempt + 1;
+  return {
+    ...r,
+    status: p.status,
+    waiting: `analysis: measuring step ${r.index} again`,
+    startAnalysis: r.index,
+    attempt,
+  };
+}
+
+/** Paused by a person, or held by an analysis in Error: the step does not start. */
+function blocked(w: Walk, step: CanaryStep, status: RolloutStatus): boolean {
+  return w.input.rollout.spec.paused === true || (heldByError(status) && !step.analysis);
+}
+
+/** A rollout held by an analysis in Error (`onError: Pause`) moves no step until promoted. */
+function heldByError(status: RolloutStatus): boolean {
+  return (status.pauseConditions ?? []).some((c) => c.reason === ERROR_PAUSE_REASON);
 }
 
 /** Runs the steps from the current one until one has to wait (or all are done). */
 function walkSteps(w: Walk, start: WalkResult): WalkResult {
   let { index, status, sizes } = start;
-  const { input, steps, n } = w;
+  const { steps } = w;
   while (index < steps.length) {
     const step = steps[index]!;
-    const target = targetAt(
-      w,
-      index,
-      currentWeight(steps, index + (step.setWeight !== undefined ? 1 : 0)),
-    );
+    // Paused or held: the weight in force stays, the step's own is not started.
+    const frozen = blocked(w, step, status);
+    const next = !frozen && step.setWeight !== undefined ? 1 : 0;
+    const weight = currentWeight(steps, index + next);
+    const target = targetAt(w, index, weight);
     sizes = w.router
       ? target
-      : roll(target, sizes, w.newRs?.availableReplicas ?? 0, n, w.surge, w.unavailable);
-    if (input.rollout.spec.paused) {
-      return { index, status, sizes, waiting: 'paused by `sluice rollout pause` (spec.paused)' };
-    }
-    if (step.setWeight !== undefined && !weightReached(w, target, sizes)) {
-      const waiting = `setWeight ${step.setWeight}: ${w.newRs?.availableReplicas ?? 0} of ${target.canary} canary pods available`;
-      // With a router, traffic moves only once the pods to take it are up.
-      return { index, status, sizes, waiting, weightPending: true };
-    }
-    if (step.pause) {
-      const p = pauseStep(step, { ...status, currentStepIndex: index }, input.now);
-      status = p.status;
-      if (!p.done) return { index, status, sizes, ...pick(p) };
-    }
-    if (step.analysis) {
-      const a = analysisStep(w, { index, status, sizes });
-      if (a !== 'done') return a;
-    }
+      : roll(target, sizes, w.newRs?.availableReplicas ?? 0, w.n, w.surge, w.unavailable);
+    const at: WalkResult = { index, status, sizes };
+    const r = runStep(w, step, at, target, start.waiting);
+    if (r !== 'done') return r;
     // setCanaryScale and setHeaderRoute only matter with a traffic router.
     index++;
-    status = { ...status, currentStepIndex: index };
+    status = { ...at.status, currentStepIndex: index };
   }
   return { index, status, sizes };
+}
+
+/** One step at `r.index`: done, or where the rollout waits. */
+function runStep(
+  w: Walk,
+  step: CanaryStep,
+  r: WalkResult,
+  target: Sizes,
+  heldMessage: string | undefined,
+): WalkResult | 'done' {
+  if (w.input.rollout.spec.paused) {
+    return { ...r, frozen: true, waiting: 'paused by `sluice rollout pause` (spec.paused)' };
+  }
+  if (blocked(w, step, r.status)) {
+    return { ...r, frozen: true, waiting: heldMessage ?? 'held: an analysis is in Error' };
+  }
+  if (step.setWeight !== undefined && !weightReached(w, target, r.sizes)) {
+    const waiting = `setWeight ${step.setWeight}: ${w.newRs?.availableReplicas ?? 0} of ${target.canary} canary pods available`;
+    // With a router, traffic moves only once the pods to take it are up.
+    return { ...r, waiting, weightPending: true };
+  }
+  if (step.pause) {
+    const p = pauseStep(step, { ...r.status, currentStepIndex: r.index }, w.input.now);
+    r.status = p.status;
+    if (!p.done) return { ...r, ...pick(p) };
+  }
+  if (step.analysis) return analysisStep(w, r);
+  return 'done';
 }
 
 function pick(p: StepWalk): Pick<WalkResult, 'waiting' | 'requeueAfterMs'> {
@@ -456,7 +491,8 @@ function inProgress(w: Walk, r: WalkResult, stableHash: string): CanaryPlan {
     steps,
     r.index + (steps[r.index]?.setWeight !== undefined ? 1 : 0),
   );
-  const weight = w.router && r.weightPending ? currentWeight(steps, r.index) : stepWeight;
+  const held = r.frozen === true || (w.router && r.weightPending === true);
+  const weight = held ? currentWeight(steps, r.index) : stepWeight;
   const paused = input.rollout.spec.paused === true || (r.status.pauseConditions ?? []).length > 0;
   return {
     replicas,
@@ -477,35 +513,38 @@ function inProgress(w: Walk, r: WalkResult, stableHash: string): CanaryPlan {
     ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}),
     ...(r.startAnalysis !== undefined ? { startAnalysis: r.startAnalysis } : {}),
     ...(r.startBackground ? { startBackground: true } : {}),
+    ...(r.attempt ? { attempt: r.attempt } : {}),
+    ...(r.backgroundAttempt ? { backgroundAttempt: r.backgroundAttempt } : {}),
   };
 }
 
 /**
  * Background analysis (`canary.analysis`), from `startingStep` on, beside the steps: a run that
- * fails or errs aborts the rollout; one still measuring blocks nothing.
+ * fails (or errs, unless `onError: Pause` holds the rollout) aborts it; one measuring blocks
+ * nothing.
  */
 function background(w: Walk, r: WalkResult): WalkResult {
   const bg = w.input.rollout.spec.strategy.canary?.analysis;
   if (!bg || r.abortWith || r.index < (bg.startingStep ?? 0)) return r;
   const run = w.input.backgroundRun;
-  if (!run) return { ...r, startBackground: true };
-  const ref = {
-    name: run.name,
-    ...(run.phase ? { status: run.phase } : {}),
-    ...(run.message ? { message: run.message } : {}),
-  };
+  const v = judgeRun(run, onErrorOf(bg), 'background analysis run');
+  if (v.kind === 'start') return { ...r, startBackground: true };
   const status = {
     ...r.status,
-    canary: { ...r.status.canary, currentBackgroundAnalysisRunStatus: ref },
+    canary: { ...r.status.canary, currentBackgroundAnalysisRunStatus: runRef(run!) },
   };
-  if (run.phase === 'Failed' || run.phase === 'Error') {
-    return {
-      ...r,
-      status,
-      abortWith: `background analysis run ${run.name} ${run.phase}: ${run.message ?? ''}`.trim(),
-    };
-  }
-  return { ...r, status };
+  if (v.kind === 'abort') return { ...r, status, abortWith: v.message };
+  if (v.kind !== 'hold') return { ...r, status };
+  const p = pauseStep({ pause: {} }, status, w.input.now, v.reason);
+  if (!p.done) return { ...r, status: p.status, waiting: v.message };
+  if (!v.retry) return { ...r, status: p.status };
+  return { ...r, status: p.status, startBackground: true, backgroundAttempt: run!.attempt + 1 };
+}
+
+/** The background analysis has no run yet and the steps have reached its `startingStep`. */
+function startsBackground(w: Walk, r: WalkResult): boolean {
+  const bg = w.input.rollout.spec.strategy.canary?.analysis;
+  return !!bg && !w.input.backgroundRun && !r.abortWith && r.index >= (bg.startingStep ?? 0);
 }
 
 /** The status of a rollout whose template changed since the last reconcile: from step 0. */
@@ -532,6 +571,19 @@ function makeWalk(input: CanaryInput, stableHash: string): Walk {
     newRs: input.sets.find((s) => s.hash === input.newHash),
     stableRs: input.sets.find((s) => s.hash === stableHash),
     router: input.router === true,
+    dynamic: input.router === true && canary.dynamicStableScale === true,
+  };
+}
+
+/** The background analysis first (a failure aborts, an error may hold the steps), then the steps. */
+function judgeAndWalk(w: Walk, start: WalkResult): WalkResult {
+  const held = background(w, start);
+  if (held.abortWith) return held;
+  const walked = walkSteps(w, held);
+  return {
+    ...walked,
+    ...(held.startBackground || startsBackground(w, walked) ? { startBackground: true } : {}),
+    ...(held.backgroundAttempt ? { backgroundAttempt: held.backgroundAttempt } : {}),
   };
 }
 
@@ -548,8 +600,7 @@ export function planCanary(input: CanaryInput): CanaryPlan {
   const w = makeWalk(input, stableHash);
   const start = status.promoteFull ? w.steps.length : (status.currentStepIndex ?? 0);
   const sizes = { canary: w.newRs?.replicas ?? 0, stable: w.stableRs?.replicas ?? w.n };
-  const walked = walkSteps(w, { index: start, status, sizes });
-  const r = background(w, walked);
+  const r = judgeAndWalk(w, { index: start, status, sizes });
   if (r.abortWith) {
     const abortedAt = new Date(input.now).toISOString();
     return aborted(

@@ -3,10 +3,11 @@
  * sized by the strategy's plan (canary.ts), and its status. It plugs into the controller runtime
  * like the Application controller: a cache of Rollouts, a cache of their ReplicaSets (an event on
  * one queues its Rollout), one StatusPatcher writing status only when it changes, timers through
- * requeueAfter (a pause that ends, a scale-down delay) — no polling.
+ * requeueAfter (a pause that ends, a scale-down delay, a progress deadline) — no polling.
  *
- * Not yet here (issue 10, next): analysis steps and background analysis, traffic routers,
- * workloadRef, progress deadline.
+ * Around the plan: what the Rollout names outside itself (references.ts: Services, templates, a
+ * workloadRef's Deployment — workload.ts), the AnalysisRuns it starts (runs.ts), the traffic
+ * routers (traffic/), the progress deadline (progress.ts).
  */
 import type { Rollout, RolloutCondition, RolloutStatus } from '../api/rollout.ts';
 import { API_VERSION } from '../api/application.ts';
@@ -18,44 +19,26 @@ import { Controller, type ReconcileRequest, type ReconcileResult } from '../runt
 import { StatusPatcher } from '../runtime/patcher.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
-import { planBlueGreen } from './bluegreen.ts';
-import {
-  AnalysisError,
-  type AnalysisRunController,
-  buildAnalysisRun,
-  createAnalysisController,
-  isCompleted,
-  kubeLookup,
-  loadTemplates,
-  resolveArgs,
-} from '../analysis/index.ts';
-import {
-  planCanary,
-  validateCanary,
-  type CanaryPlan,
-  type ReplicaSetInfo,
-  type StepRun,
-} from './canary.ts';
-import {
-  hasTrafficRouter,
-  headerRoutesAt,
-  reconcileTraffic,
-  routersFor,
-  scopeOf,
-  TrafficRouterError,
-} from './traffic/index.ts';
+import { createAnalysisController, type AnalysisRunController } from '../analysis/index.ts';
+import { validateCanary, type ReplicaSetInfo } from './canary.ts';
+import { TrafficRouterError } from './traffic/index.ts';
+import { planBlueGreenFor, planCanaryFor, type Plan } from './strategies.ts';
 import { podTemplateHash } from './hash.ts';
 import { RolloutMetrics } from './metrics.ts';
+import { progress } from './progress.ts';
+import { type Deployment, missingTemplates, namedServices, References } from './references.ts';
 import {
+  FIELD_MANAGER,
   HASH_LABEL,
   newReplicaSet,
   replicaSetInfo,
   type ReplicaSet,
   REVISION_ANNOTATION,
-  SCALE_DOWN_ANNOTATION,
 } from './replicasets.ts';
+import { RunBook, STEP_LABEL } from './runs.ts';
+import { deploymentReplicas, resolveWorkload } from './workload.ts';
 
-export const FIELD_MANAGER = 'sluice-rollouts';
+export { FIELD_MANAGER, STEP_LABEL };
 
 type Flags = Record<string, never>;
 
@@ -91,10 +74,20 @@ function mergeConditions(
   });
 }
 
+/** The keys a Rollout is found under by the Services and Deployment it names. */
+function referenceKeys(ro: Rollout): string[] {
+  const ns = ro.metadata.namespace;
+  const keys = namedServices(ro).map(([, name]) => `Service/${ns}/${name}`);
+  if (ro.spec.workloadRef) keys.push(`Deployment/${ns}/${ro.spec.workloadRef.name}`);
+  return keys;
+}
+
 export class RolloutController {
   readonly rollouts: Controller<Rollout, Flags>;
   /** One cache of ReplicaSets per watched namespace (or one for all). */
   private readonly sets: Informer<ReplicaSet>[];
+  private readonly refs: References;
+  private readonly runs: RunBook;
   private readonly patcher = new StatusPatcher<RolloutStatus, Rollout>();
   private readonly kube: Kube;
   private readonly log: Logger;
@@ -117,6 +110,7 @@ export class RolloutController {
       kind: ROLLOUT_KIND,
       ...(o.namespaces ? { namespaces: o.namespaces } : {}),
       concurrency: o.concurrency ?? 10,
+      indexes: { references: referenceKeys },
       filter: (type, obj, old) => {
         if (type !== 'modified' || !old) return type === 'added' ? {} : undefined;
         const spec = obj.metadata.generation !== old.metadata.generation;
@@ -130,6 +124,7 @@ export class RolloutController {
       log: o.log,
       ...(o.namespaces ? { namespaces: o.namespaces } : {}),
     });
+    this.runs = new RunBook(() => this.analysis.list());
     // A run that changes moves its Rollout on (or aborts it).
     this.analysis.onEvent((_type, run) => {
       for (const ref of run.metadata.ownerReferences ?? []) {
@@ -141,6 +136,12 @@ export class RolloutController {
       this.patcher.observe(obj);
       if (type === 'deleted') this.metrics.forget(obj.metadata.namespace, obj.metadata.name);
       else this.metrics.observe(obj);
+    });
+    // A Service or Deployment that appears or changes wakes the Rollouts naming it.
+    this.refs = new References(o.kube, o.namespaces, o.log, (kind, ns, name) => {
+      for (const ro of this.rollouts.byIndex('references', `${kind}/${ns}/${name}`)) {
+        this.rollouts.enqueue(`${ro.metadata.namespace}/${ro.metadata.name}`);
+      }
     });
     this.sets = (o.namespaces ?? [undefined]).map((namespace) => {
       const inf = new Informer<ReplicaSet>(o.kube, {
@@ -179,6 +180,7 @@ export class RolloutController {
     }
     await Promise.all([
       ...this.sets.map((i) => i.start()),
+      this.refs.start(),
       this.rollouts.start(),
       this.analysis.start(),
     ]);
@@ -194,6 +196,7 @@ export class RolloutController {
     if (this.disabled) return;
     await Promise.all([this.rollouts.stop(), this.analysis.stop()]);
     for (const i of this.sets) i.stop();
+    this.refs.stop();
   }
 
   /** Reconciles every Rollout once (POST /api/resync: benchmarks, debugging); returns how many. */
@@ -204,7 +207,7 @@ export class RolloutController {
     return all.length;
   }
 
-  /** What of `list`/`watch` on rollouts and replicasets RBAC refuses, in the namespaces watched. */
+  /** What of `list`/`watch` on the kinds it caches RBAC refuses, in the namespaces watched. */
   private async refusedAccess(): Promise<string[]> {
     const refused: string[] = [];
     for (const namespace of this.namespaces ?? [undefined]) {
@@ -212,6 +215,8 @@ export class RolloutController {
         ['sluice.dev', 'rollouts'],
         ['sluice.dev', 'analysisruns'],
         ['apps', 'replicasets'],
+        ['apps', 'deployments'],
+        ['', 'services'],
         ['batch', 'jobs'],
       ] as const) {
         for (const verb of ['list', 'watch']) {
@@ -224,7 +229,8 @@ export class RolloutController {
             },
           });
           if (!review.status?.allowed) {
-            refused.push(`${verb} ${resource}.${group} in ${namespace ?? 'all namespaces'}`);
+            const what = group ? `${resource}.${group}` : resource;
+            refused.push(`${verb} ${what} in ${namespace ?? 'all namespaces'}`);
           }
         }
       }
@@ -245,167 +251,153 @@ export class RolloutController {
     }
   }
 
+  /** A Rollout that cannot run: Degraded with the reason; nothing else is touched. */
+  private async refuse(
+    kube: Kube,
+    ro: Rollout,
+    reason: string,
+    message: string,
+  ): Promise<ReconcileResult> {
+    await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message }, [
+      condition('InvalidSpec', true, reason, message),
+    ]);
+    // A missing object wakes the Rollout when it appears; look again anyway, now and then.
+    return reason === 'InvalidSpec' ? {} : { requeueAfterMs: 10_000 };
+  }
+
+  /** The Rollout as it runs (its workloadRef resolved), or the refusal to run it. */
+  private async resolve(
+    kube: Kube,
+    declared: Rollout,
+  ): Promise<
+    | { ro: Rollout; deployment: Deployment | undefined; newHash: string }
+    | { refused: ReconcileResult }
+  > {
+    const resolved = resolveWorkload(declared, (ns, n) => this.refs.deployment(ns, n));
+    const refuse = async (reason: string, message: string) => ({
+      refused: await this.refuse(kube, declared, reason, message),
+    });
+    if ('invalid' in resolved) return refuse('InvalidSpec', resolved.invalid);
+    if ('missing' in resolved) return refuse('ReferenceNotFound', resolved.missing);
+    const ro = resolved.rollout;
+    const invalid = this.invalid(ro);
+    if (invalid) return refuse('InvalidSpec', invalid);
+    const newHash = podTemplateHash(ro.spec.template, ro.status?.collisionCount ?? 0);
+    // Templates matter only when there is something to judge: a settled Rollout reads nothing.
+    const settled = ro.status?.stableRS === newHash && ro.status.currentPodHash === newHash;
+    const missing =
+      this.refs.missingService(ro) ?? (settled ? undefined : await missingTemplates(kube, ro));
+    if (missing) return refuse('ReferenceNotFound', missing);
+    return { ro, deployment: resolved.deployment, newHash };
+  }
+
   private async reconcileOnce(req: ReconcileRequest<Flags>): Promise<ReconcileResult> {
     const cached = this.rollouts.get(req.namespace, req.name);
     if (!cached || cached.metadata.deletionTimestamp) return {};
-    const ro = this.patcher.current(cached);
+    const declared = this.patcher.current(cached);
     const kube = this.kube.withSignal(req.signal);
-    const invalid = this.invalid(ro);
-    if (invalid) {
-      await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message: invalid }, [
-        condition('InvalidSpec', true, 'InvalidSpec', invalid),
-      ]);
-      return {};
-    }
-    const missing = (await missingServices(kube, ro)) ?? (await missingTemplates(kube, ro));
-    if (missing) {
-      // The stable version keeps serving; nothing new starts until the Service exists.
-      await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message: missing }, [
-        condition('InvalidSpec', true, 'ReferenceNotFound', missing),
-      ]);
-      return { requeueAfterMs: 10_000 };
-    }
-    const newHash = podTemplateHash(ro.spec.template, ro.status?.collisionCount ?? 0);
+    const resolved = await this.resolve(kube, declared);
+    if ('refused' in resolved) return resolved.refused;
+    const { ro, newHash } = resolved;
     const sets = await this.ensureNewSet(kube, ro, newHash);
-    const infos = sets.map(replicaSetInfo);
-    let plan;
+    let plan: Plan;
     try {
-      plan = await this.plan(kube, ro, newHash, sets, infos);
+      plan = await this.plan(kube, ro, newHash, sets);
     } catch (err) {
       if (!(err instanceof TrafficRouterError)) throw err;
       // The router's objects are wrong or missing: say which, change nothing, look again soon.
-      await this.writeStatus(kube, ro, { ...ro.status, phase: 'Degraded', message: err.message }, [
-        condition('InvalidSpec', true, err.reason, err.message),
-      ]);
-      return { requeueAfterMs: 10_000 };
+      return this.refuse(kube, declared, err.reason, err.message);
     }
     await scale(kube, sets, plan.replicas);
-    await this.analyses(kube, ro, newHash, plan);
+    for (const s of plan.start) {
+      await this.runs.start(kube, ro, newHash, s.slot, plan.status.stableRS, s.attempt);
+    }
     // Aborted, or the new version is the stable one: nothing is left to judge.
     const over = plan.status.abort === true || plan.status.stableRS === newHash;
-    await this.terminateStaleRuns(kube, ro, newHash, over);
+    await this.runs.terminateStale(kube, ro, newHash, over);
     await this.pruneHistory(kube, ro, sets, plan.status.stableRS, newHash);
-    await this.writeStatus(kube, ro, { ...plan.status, ...counts(ro, infos, newHash) }, [
-      condition('InvalidSpec', false, 'Valid', ''),
-      condition(
-        'Healthy',
-        plan.status.phase === 'Healthy',
-        plan.status.phase ?? 'Progressing',
-        plan.status.message ?? '',
-      ),
-    ]);
-    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+    const infos = sets.map(replicaSetInfo);
+    const status = { ...plan.status, ...counts(ro, infos, newHash) };
+    await this.scaleDownWorkload(kube, ro, resolved.deployment, status);
+    return this.finish(kube, declared, ro, status, plan, infos);
   }
 
-  /** The strategy's plan; blue-green also moves its Services and scale-down times. */
-  private async plan(
+  /** The progress deadline judged, the status written, the next look scheduled. */
+  private async finish(
+    kube: Kube,
+    declared: Rollout,
+    ro: Rollout,
+    status: RolloutStatus,
+    plan: Plan,
+    infos: readonly ReplicaSetInfo[],
+  ): Promise<ReconcileResult> {
+    const deadline = progress({
+      previous: ro.status,
+      next: status,
+      waitingForPods: waitingForPods(status, plan.replicas, infos),
+      deadlineSeconds: ro.spec.progressDeadlineSeconds,
+      now: this.now(),
+    });
+    const abort =
+      deadline.exceeded &&
+      ro.spec.progressDeadlineAbort === true &&
+      !status.abort &&
+      status.stableRS !== status.currentPodHash;
+    if (deadline.exceeded) {
+      status.phase = 'Degraded';
+      status.message = deadline.condition.message ?? '';
+    }
+    // progressDeadlineAbort: the stable version takes everything back (at once, next reconcile).
+    if (abort) {
+      status.abort = true;
+      status.abortedAt = new Date(this.now()).toISOString();
+    }
+    await this.writeStatus(kube, declared, status, [
+      condition('InvalidSpec', false, 'Valid', ''),
+      deadline.condition,
+      condition(
+        'Healthy',
+        status.phase === 'Healthy',
+        status.phase ?? 'Progressing',
+        status.message ?? '',
+      ),
+    ]);
+    if (abort) return { requeueAfterMs: 1 };
+    const after = [plan.requeueAfterMs, deadline.requeueAfterMs].filter(
+      (x): x is number => x !== undefined,
+    );
+    return after.length > 0 ? { requeueAfterMs: Math.min(...after) } : {};
+  }
+
+  /** A workloadRef's Deployment goes down as its `scaleDown` says. */
+  private async scaleDownWorkload(
+    kube: Kube,
+    ro: Rollout,
+    dep: Deployment | undefined,
+    status: RolloutStatus,
+  ): Promise<void> {
+    if (!dep) return;
+    const want = deploymentReplicas(
+      ro,
+      dep,
+      status.availableReplicas ?? 0,
+      status.phase === 'Healthy',
+    );
+    if (want === undefined) return;
+    await kube.mergePatch(dep, { spec: { replicas: want } }, { fieldManager: FIELD_MANAGER });
+  }
+
+  /** The strategy's plan, with its Services, routers and scale-down times moved. */
+  private plan(
     kube: Kube,
     ro: Rollout,
     newHash: string,
     sets: readonly ReplicaSet[],
-    infos: readonly ReplicaSetInfo[],
-  ): Promise<{
-    replicas: ReadonlyMap<string, number>;
-    status: RolloutStatus;
-    requeueAfterMs?: number;
-    startAnalysis?: number;
-    startBackground?: boolean;
-  }> {
-    const now = this.now();
-    const bg = ro.spec.strategy.blueGreen;
-    if (!bg) {
-      const stepRuns = this.stepRuns(ro, newHash);
-      const backgroundRun = stepRuns.get(BACKGROUND_STEP);
-      stepRuns.delete(BACKGROUND_STEP);
-      const router = hasTrafficRouter(ro);
-      const plan = planCanary({
-        rollout: ro,
-        newHash,
-        sets: infos,
-        now,
-        stepRuns,
-        router,
-        ...(backgroundRun ? { backgroundRun } : {}),
-      });
-      await routeCanary(kube, ro, newHash, plan);
-      return plan;
-    }
-    const withDeadlines = sets.map((rs, i) => {
-      const at = Date.parse(rs.metadata.annotations?.[SCALE_DOWN_ANNOTATION] ?? '');
-      return Number.isNaN(at) ? infos[i]! : { ...infos[i]!, scaleDownAt: at };
-    });
-    const plan = planBlueGreen({ rollout: ro, newHash, sets: withDeadlines, now });
-    for (const rs of sets) {
-      const at = plan.scaleDownAt.get(rs.metadata.labels?.[HASH_LABEL] ?? '');
-      if (at === undefined) continue;
-      const value = at === null ? null : new Date(at).toISOString();
-      if ((rs.metadata.annotations?.[SCALE_DOWN_ANNOTATION] ?? null) === value) continue;
-      await kube.mergePatch(
-        rs,
-        { metadata: { annotations: { [SCALE_DOWN_ANNOTATION]: value } } },
-        {
-          fieldManager: FIELD_MANAGER,
-        },
-      );
-    }
-    // Preview first: the active Service moves last, once the pods behind it are up.
-    if (bg.previewService && plan.previewSelector) {
-      await selectVersion(kube, ro, bg.previewService, plan.previewSelector);
-    }
-    await selectVersion(kube, ro, bg.activeService, plan.activeSelector);
-    return plan;
-  }
-
-  /**
-   * Runs still measuring an older revision, or any revision of an aborted rollout, are told to
-   * stop (`spec.terminate`): their Jobs and queries would only judge what no longer matters.
-   */
-  private async terminateStaleRuns(
-    kube: Kube,
-    ro: Rollout,
-    hash: string,
-    aborted: boolean,
-  ): Promise<void> {
-    for (const run of this.analysis.list()) {
-      if (run.metadata.namespace !== ro.metadata.namespace) continue;
-      if (!(run.metadata.ownerReferences ?? []).some((r) => r.uid === ro.metadata.uid)) continue;
-      if (isCompleted(run.status?.phase) || run.spec.terminate) continue;
-      if (!aborted && run.metadata.labels?.[HASH_LABEL] === hash) continue;
-      await kube.mergePatch(run, { spec: { terminate: true } }, { fieldManager: FIELD_MANAGER });
-    }
-  }
-
-  /** Starts the runs the plan asks for: the current analysis step's, the background one. */
-  private async analyses(
-    kube: Kube,
-    ro: Rollout,
-    hash: string,
-    plan: { status: RolloutStatus; startAnalysis?: number; startBackground?: boolean },
-  ): Promise<void> {
-    const stable = plan.status.stableRS;
-    if (plan.startAnalysis !== undefined) {
-      await startStepAnalysis(kube, ro, hash, plan.startAnalysis, stable);
-    }
-    if (plan.startBackground) await startStepAnalysis(kube, ro, hash, 'background', stable);
-  }
-
-  /** The runs of the new revision's analysis steps, by step index (from the run cache). */
-  private stepRuns(ro: Rollout, hash: string): Map<number, StepRun> {
-    const runs = new Map<number, StepRun>();
-    for (const run of this.analysis.list()) {
-      if (run.metadata.namespace !== ro.metadata.namespace) continue;
-      if (!(run.metadata.ownerReferences ?? []).some((r) => r.uid === ro.metadata.uid)) continue;
-      if (run.metadata.labels?.[HASH_LABEL] !== hash) continue;
-      const label = run.metadata.labels?.[STEP_LABEL];
-      const step = label === 'background' ? BACKGROUND_STEP : Number(label ?? NaN);
-      if (Number.isNaN(step)) continue;
-      runs.set(step, {
-        name: run.metadata.name,
-        phase: run.status?.phase,
-        message: run.status?.message,
-      });
-    }
-    return runs;
+  ): Promise<Plan> {
+    const ctx = { kube, refs: this.refs, runs: this.runs.runsOf(ro, newHash), now: this.now() };
+    return ro.spec.strategy.blueGreen
+      ? planBlueGreenFor(ctx, ro, newHash, sets)
+      : planCanaryFor(ctx, ro, newHash, sets);
   }
 
   /** The owned ReplicaSets, with one for the current template (created at 0 replicas). */
@@ -419,7 +411,6 @@ export class RolloutController {
   }
 
   private invalid(ro: Rollout): string | undefined {
-    if (ro.spec.workloadRef) return 'workloadRef is not supported yet: give the Rollout a template';
     if (!ro.spec.template) return 'spec.template is missing: a Rollout needs a pod template';
     const { canary, blueGreen } = ro.spec.strategy;
     if (!canary && !blueGreen) return 'spec.strategy needs canary or blueGreen';
@@ -474,123 +465,14 @@ export class RolloutController {
   }
 }
 
-/**
- * Points the canary's Services at one version each (stable at the stable hash, canary at the new
- * one; both at the stable one when no canary runs), then has the routers carry the plan's weight
- * and header routes. The routers move only after the Services, so a weight never reaches pods of
- * the wrong version.
- */
-async function routeCanary(
-  kube: Kube,
-  ro: Rollout,
-  newHash: string,
-  plan: CanaryPlan,
-): Promise<void> {
-  const canary = ro.spec.strategy.canary;
-  const stableHash = plan.status.stableRS ?? newHash;
-  const canaryHash =
-    plan.status.phase === 'Degraded' || stableHash === newHash ? stableHash : newHash;
-  if (canary?.stableService) await selectVersion(kube, ro, canary.stableService, stableHash);
-  if (canary?.canaryService) await selectVersion(kube, ro, canary.canaryService, canaryHash);
-  if (!hasTrafficRouter(ro)) return;
-  const scope = scopeOf(ro, { stable: stableHash, canary: newHash });
-  const headerRoutes =
-    stableHash === newHash ? [] : headerRoutesAt(ro, plan.status.currentStepIndex ?? 0);
-  await reconcileTraffic(routersFor(ro, { kube }), { ...scope, weight: plan.weight, headerRoutes });
-}
-
-/** The label telling which canary step an AnalysisRun judges. */
-export const STEP_LABEL = 'sluice.dev/rollout-step';
-
-/** The step index the background analysis is filed under among the step runs. */
-const BACKGROUND_STEP = -1;
-
-/** Creates the AnalysisRun of a canary analysis step, or the background one (idempotent). */
-async function startStepAnalysis(
-  kube: Kube,
-  ro: Rollout,
-  hash: string,
-  index: number | 'background',
-  stableHash: string | undefined,
-): Promise<void> {
-  const canary = ro.spec.strategy.canary;
-  const step = index === 'background' ? canary?.analysis : canary?.steps?.[index]?.analysis;
-  if (!step) return;
-  const templates = await loadTemplates(kubeLookup(kube), ro.metadata.namespace, step.templates);
-  const run = buildAnalysisRun({
-    rollout: {
-      name: ro.metadata.name,
-      namespace: ro.metadata.namespace,
-      uid: ro.metadata.uid ?? '',
-    },
-    templates,
-    args: resolveArgs(step.args, { stableHash, latestHash: hash, rollout: ro }),
-    labels: { [HASH_LABEL]: hash, [STEP_LABEL]: String(index) },
-    name: `${ro.metadata.name}-${hash}-${index === 'background' ? 'bg' : index}`,
-  });
-  try {
-    await kube.create(run, { fieldManager: FIELD_MANAGER });
-  } catch (err) {
-    if ((err as { status?: number }).status !== 409) throw err;
-  }
-}
-
-/** An AnalysisTemplate the strategy names that does not exist, as a message, or undefined. */
-async function missingTemplates(kube: Kube, ro: Rollout): Promise<string | undefined> {
-  const canary = ro.spec.strategy.canary;
-  const refs = [
-    ...(canary?.steps ?? []).flatMap((s) => s.analysis?.templates ?? []),
-    ...(canary?.analysis?.templates ?? []),
-  ];
-  if (refs.length === 0) return undefined;
-  try {
-    await loadTemplates(kubeLookup(kube), ro.metadata.namespace, refs);
-    return undefined;
-  } catch (err) {
-    if (err instanceof AnalysisError) return err.message;
-    throw err;
-  }
-}
-
-/** The Services the strategy names that do not exist, as a message, or undefined. */
-async function missingServices(kube: Kube, ro: Rollout): Promise<string | undefined> {
-  const { canary, blueGreen } = ro.spec.strategy;
-  const named: Array<[string, string | undefined]> = [
-    ['blueGreen.activeService', blueGreen?.activeService],
-    ['blueGreen.previewService', blueGreen?.previewService],
-    ['canary.stableService', canary?.stableService],
-    ['canary.canaryService', canary?.canaryService],
-  ];
-  for (const [field, name] of named) {
-    if (!name) continue;
-    if (!(await kube.get('v1', 'Service', ro.metadata.namespace, name))) {
-      return `Service "${name}" named in spec.strategy.${field} does not exist in namespace ${ro.metadata.namespace}`;
-    }
-  }
-  return undefined;
-}
-
-/** Points a Service at one version: its selector gains the pod-template hash. */
-async function selectVersion(
-  kube: Kube,
-  ro: Rollout,
-  service: string,
-  hash: string,
-): Promise<void> {
-  const svc = await kube.get<KubeObject & { spec?: { selector?: Record<string, string> } }>(
-    'v1',
-    'Service',
-    ro.metadata.namespace,
-    service,
-  );
-  if (!svc || svc.spec?.selector?.[HASH_LABEL] === hash) return;
-  await kube.mergePatch(
-    svc,
-    { spec: { selector: { [HASH_LABEL]: hash } } },
-    {
-      fieldManager: FIELD_MANAGER,
-    },
-  );
+/** The rollout is waiting for pods: some ReplicaSet has fewer available than it should have. */
+function waitingForPods(
+  status: RolloutStatus,
+  want: ReadonlyMap<string, number>,
+  infos: readonly ReplicaSetInfo[],
+): boolean {
+  if (status.phase !== 'Progressing' && status.phase !== 'Degraded') return false;
+  return infos.some((s) => s.availableReplicas < (want.get(s.hash) ?? s.replicas));
 }
 
 /** Sets each ReplicaSet's spec.replicas to the plan's, writing only those that differ. */

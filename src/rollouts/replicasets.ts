@@ -7,6 +7,8 @@ import type { Rollout } from '../api/rollout.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { ReplicaSetInfo } from './canary.ts';
 
+/** The field manager of every write the Rollout controller makes. */
+export const FIELD_MANAGER = 'sluice-rollouts';
 export const HASH_LABEL = 'rollouts-pod-template-hash';
 export const REVISION_ANNOTATION = 'rollout.argoproj.io/revision';
 /** When an old blue-green version may go to 0 (RFC 3339), as Argo Rollouts records it. */
