@@ -62,6 +62,8 @@ interface World {
   url: string;
   pid: number;
   kubeconfig: string;
+  /** CPU seconds of kube-apiserver and etcd so far. */
+  serverCpu: () => Promise<number>;
   rollouts: Informer<Rollout>;
   routes: ReturnType<typeof ob.watchRoutes>;
   status: ReturnType<typeof ob.watchRollouts>;
@@ -109,6 +111,7 @@ async function steadyPass(w: World) {
   const before = await ob.scrape(w.url);
   const server0 = await ob.apiserverRequests(w.kubeconfig);
   const cpu0 = await ob.cpuSeconds(w.pid);
+  const srv0 = await w.serverCpu();
   const res = await fetch(`${w.url}/api/resync`, { method: 'POST' });
   const { queued } = (await res.json()) as { queued: number };
   for (;;) {
@@ -118,11 +121,12 @@ async function steadyPass(w: World) {
   }
   const after = await ob.scrape(w.url);
   const cpu = (await ob.cpuSeconds(w.pid)) - cpu0;
+  const srv = (await w.serverCpu()) - srv0;
   const server = ob.apiserverDelta(server0, await ob.apiserverRequests(w.kubeconfig));
   const noop = ob.delta(before, after);
   const total = Object.values(noop).reduce((a, b) => a + b, 0);
   progress.detail(
-    `${queued} rollouts reconciled: controller requests ${JSON.stringify(noop)} (${(total / queued).toFixed(2)} per rollout), CPU ${cpu.toFixed(2)} s`,
+    `${queued} rollouts reconciled: controller requests ${JSON.stringify(noop)} (${(total / queued).toFixed(2)} per rollout), CPU ${cpu.toFixed(2)} s; API server + etcd CPU ${srv.toFixed(2)} s`,
   );
   progress.detail(
     `API server requests in the pass (all clients): ${server.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
@@ -135,6 +139,7 @@ async function stepAdvance(w: World, sample: readonly fx.Target[]) {
   const old = new Map(sample.map((t) => [fx.keyOf(t), ro(w, t)?.status?.stableRS]));
   const m0 = await ob.scrape(w.url);
   const cpu0 = await ob.cpuSeconds(w.pid);
+  const srv0 = await w.serverCpu();
   const sent = await update(w, sample);
   const finished = (t: fx.Target): boolean => {
     const s = ro(w, t)?.status;
@@ -152,8 +157,9 @@ async function stepAdvance(w: World, sample: readonly fx.Target[]) {
   );
   const m1 = await ob.scrape(w.url);
   const cpu = (await ob.cpuSeconds(w.pid)) - cpu0;
+  const srv = (await w.serverCpu()) - srv0;
   progress.detail(
-    `${ob.reconciles(m0, m1)}; requests ${JSON.stringify(ob.delta(m0, m1))}; controller CPU ${cpu.toFixed(1)} s`,
+    `${ob.reconciles(m0, m1)}; requests ${JSON.stringify(ob.delta(m0, m1))}; CPU: controller ${cpu.toFixed(1)} s, API server + etcd ${srv.toFixed(1)} s`,
   );
   const route: number[] = [];
   const status: number[] = [];
@@ -213,6 +219,8 @@ async function failedAt(w: World, sample: readonly fx.Target[]): Promise<Map<str
 
 async function abortLatency(w: World, sample: readonly fx.Target[]) {
   const m0 = await ob.scrape(w.url);
+  const cpu0 = await ob.cpuSeconds(w.pid);
+  const srv0 = await w.serverCpu();
   await update(w, sample);
   const measuring = (t: fx.Target): boolean => {
     const s = ro(w, t)?.status;
@@ -243,7 +251,12 @@ async function abortLatency(w: World, sample: readonly fx.Target[]) {
     sample.length,
     120_000,
   );
-  progress.detail(ob.reconciles(m0, await ob.scrape(w.url)));
+  const m1 = await ob.scrape(w.url);
+  const cpu = (await ob.cpuSeconds(w.pid)) - cpu0;
+  const srv = (await w.serverCpu()) - srv0;
+  progress.detail(
+    `${ob.reconciles(m0, m1)}; requests ${JSON.stringify(ob.delta(m0, m1))}; CPU: controller ${cpu.toFixed(1)} s, API server + etcd ${srv.toFixed(1)} s`,
+  );
   const finished = await failedAt(w, sample);
   const served: number[] = [];
   const measured: number[] = [];
@@ -342,6 +355,12 @@ async function main(): Promise<void> {
       url,
       pid,
       kubeconfig: state.kubeconfig,
+      serverCpu: async () => {
+        const pids = state.components
+          .filter((c) => c.name === 'kube-apiserver' || c.name === 'etcd')
+          .map((c) => c.pid);
+        return (await Promise.all(pids.map(ob.cpuSeconds))).reduce((a, b) => a + b, 0);
+      },
       rollouts,
       routes: ob.watchRoutes(routeInf),
       status: ob.watchRollouts(rollouts),
