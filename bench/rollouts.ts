@@ -20,7 +20,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AnalysisRun } from '../src/api/analysis.ts';
 import { API_VERSION } from '../src/api/application.ts';
@@ -319,6 +319,8 @@ async function setup(kube: Kube, all: readonly fx.Target[], exporter: ob.Exporte
 
 async function main(): Promise<void> {
   const started = new Date();
+  // Other work on the machine changes every figure: the row says how busy it was.
+  const load0 = loadavg()[0]?.toFixed(1);
   const all = fx.targets(N, ABORTS);
   progress.step(
     `Rollouts benchmark: ${N} canary Rollouts (Gateway API), ${STEP_SAMPLE} stepped, ${ABORTS} aborted, ${RATE}/s`,
@@ -411,7 +413,7 @@ async function main(): Promise<void> {
       abort_p99_ms: ob.pct(abort.served, 99),
       rss_mb: rss.peak,
     };
-    const row = `| ${started.toISOString().slice(0, 16).replace('T', ' ')} | ${N} | ${cpus().length} CPU | ${coldS.toFixed(1)} s | ${noop.requests} / ${noop.cpu.toFixed(2)} s | ${ob.pct(step.route, 50)} / ${ob.pct(step.route, 99)} ms (${step.route.length}) | ${ob.pct(abort.served, 50)} / ${ob.pct(abort.served, 99)} ms (${abort.served.length}) | ${ob.pct(abort.measured, 50)} / ${ob.pct(abort.measured, 99)} ms | ${rss.peak} MB | ${NODE_OPTIONS || 'defaults'} |`;
+    const row = `| ${started.toISOString().slice(0, 16).replace('T', ' ')} | ${N} | ${cpus().length} CPU, load ${load0} -> ${loadavg()[0]?.toFixed(1)} | ${coldS.toFixed(1)} s | ${noop.requests} / ${noop.cpu.toFixed(2)} s | ${ob.pct(step.route, 50)} / ${ob.pct(step.route, 99)} ms (${step.route.length}) | ${ob.pct(abort.served, 50)} / ${ob.pct(abort.served, 99)} ms (${abort.served.length}) | ${ob.pct(abort.measured, 50)} / ${ob.pct(abort.measured, 99)} ms | ${rss.peak} MB | ${NODE_OPTIONS || 'defaults'} |`;
     await addRow('docs/benchmarks.md', row);
     console.log(row);
     console.log(JSON.stringify(result));
