@@ -10,6 +10,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
+import type { AnalysisRun } from '../src/api/analysis.ts';
 import type { Rollout } from '../src/api/rollout.ts';
 import type { Informer } from '../src/kube/informer.ts';
 import type { HTTPRoute } from '../src/rollouts/traffic/gatewayapi.ts';
@@ -131,6 +132,18 @@ export function watchRollouts(informer: Informer<Rollout>): {
     if (w !== undefined) weights.record(key, w, now);
   });
   return { pauses, weights };
+}
+
+/** When each Rollout's AnalysisRun was first seen Failed (by the owner Rollout's key). */
+export function watchRuns(informer: Informer<AnalysisRun>): Map<string, number> {
+  const failed = new Map<string, number>();
+  informer.on((type, run) => {
+    const owner = run.metadata.ownerReferences?.[0]?.name;
+    const key = `${run.metadata.namespace}/${owner ?? ''}`;
+    if (type !== 'deleted' && run.status?.phase === 'Failed' && !failed.has(key))
+      failed.set(key, Date.now());
+  });
+  return failed;
 }
 
 function meta(o: { metadata: { name?: string; namespace?: string } }) {

@@ -67,6 +67,8 @@ interface World {
   rollouts: Informer<Rollout>;
   routes: ReturnType<typeof ob.watchRoutes>;
   status: ReturnType<typeof ob.watchRollouts>;
+  /** When each Rollout's AnalysisRun was seen Failed. */
+  runFailed: Map<string, number>;
   exporter: ob.Exporter;
   all: fx.Target[];
 }
@@ -261,6 +263,9 @@ async function abortLatency(w: World, sample: readonly fx.Target[]) {
   const served: number[] = [];
   const measured: number[] = [];
   const fromFlip: number[] = [];
+  /** The two halves: bad answer -> run seen Failed (analysis), run Failed -> 0 % (rollout). */
+  const analysisSide: number[] = [];
+  const rolloutSide: number[] = [];
   for (const t of sample) {
     const key = fx.keyOf(t);
     const at = back(t) ?? 0;
@@ -269,11 +274,16 @@ async function abortLatency(w: World, sample: readonly fx.Target[]) {
     const fin = finished.get(key);
     if (fin !== undefined) measured.push(at - fin);
     fromFlip.push(at - (flipped.get(key) ?? 0));
+    const runFailed = w.runFailed.get(key);
+    if (runFailed !== undefined && bad !== undefined) {
+      analysisSide.push(runFailed - bad);
+      rolloutSide.push(at - runFailed);
+    }
   }
-  dump('abort', { served, measured, fromFlip });
+  dump('abort', { served, measured, fromFlip, analysisSide, rolloutSide });
   const degraded = sample.filter((t) => ro(w, t)?.status?.phase === 'Degraded').length;
   progress.detail(
-    `${sample.length} aborts (${degraded} Degraded): bad answer served -> HTTPRoute 0 %: p50 ${ms(ob.pct(served, 50))}, p99 ${ms(ob.pct(served, 99))}; measurement finishedAt -> 0 %: p50 ${ms(ob.pct(measured, 50))}, p99 ${ms(ob.pct(measured, 99))} (${measured.length} runs); exporter flipped -> 0 % (includes the 1 s interval): p50 ${ms(ob.pct(fromFlip, 50))}, p99 ${ms(ob.pct(fromFlip, 99))}`,
+    `${sample.length} aborts (${degraded} Degraded): bad answer served -> HTTPRoute 0 %: p50 ${ms(ob.pct(served, 50))}, p99 ${ms(ob.pct(served, 99))}; measurement finishedAt -> 0 %: p50 ${ms(ob.pct(measured, 50))}, p99 ${ms(ob.pct(measured, 99))} (${measured.length} runs); exporter flipped -> 0 % (includes the 1 s interval): p50 ${ms(ob.pct(fromFlip, 50))}, p99 ${ms(ob.pct(fromFlip, 99))}; of which bad answer -> run seen Failed p50 ${ms(ob.pct(analysisSide, 50))}, p99 ${ms(ob.pct(analysisSide, 99))}, run Failed -> 0 % p50 ${ms(ob.pct(rolloutSide, 50))}, p99 ${ms(ob.pct(rolloutSide, 99))}`,
   );
   return { served, measured, fromFlip };
 }
@@ -351,7 +361,11 @@ async function main(): Promise<void> {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
     });
-    informers.push(rollouts, routeInf);
+    const runInf = new Informer<AnalysisRun>(kube, {
+      apiVersion: API_VERSION,
+      kind: 'AnalysisRun',
+    });
+    informers.push(rollouts, routeInf, runInf);
     const w: World = {
       kube,
       url,
@@ -366,10 +380,11 @@ async function main(): Promise<void> {
       rollouts,
       routes: ob.watchRoutes(routeInf),
       status: ob.watchRollouts(rollouts),
+      runFailed: ob.watchRuns(runInf),
       exporter,
       all,
     };
-    await Promise.all([rollouts.start(), routeInf.start()]);
+    await Promise.all([rollouts.start(), routeInf.start(), runInf.start()]);
 
     progress.step(`cold: creating ${N} Rollouts`);
     const cpu0 = await ob.cpuSeconds(pid);
