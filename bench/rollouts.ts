@@ -165,6 +165,9 @@ async function stepAdvance(w: World, sample: readonly fx.Target[]) {
   );
   const route: number[] = [];
   const status: number[] = [];
+  /** Pause expiry -> the reconcile that ends it plans; that plan -> the HTTPRoute written. */
+  const late: number[] = [];
+  const inside: number[] = [];
   let missing = 0;
   for (const t of sample) {
     const key = fx.keyOf(t);
@@ -183,6 +186,12 @@ async function stepAdvance(w: World, sample: readonly fx.Target[]) {
       }
       route.push(r - (start + fx.PAUSE_MS));
       status.push(s - (start + fx.PAUSE_MS));
+      // The next pause's startTime is the clock of the reconcile that ended this one.
+      const then = starts[k + 1];
+      if (then !== undefined) {
+        late.push(then - (start + fx.PAUSE_MS));
+        inside.push(r - then);
+      }
     }
   }
   dump('step', {
@@ -199,6 +208,9 @@ async function stepAdvance(w: World, sample: readonly fx.Target[]) {
   });
   progress.detail(
     `${sample.length} rollouts walked 4 weights in ${formatDuration(took)}; ${route.length} pause expiries -> next HTTPRoute weight: p50 ${ms(ob.pct(route, 50))}, p99 ${ms(ob.pct(route, 99))}, max ${ms(ob.pct(route, 100))}; -> status.canary.weights: p50 ${ms(ob.pct(status, 50))}, p99 ${ms(ob.pct(status, 99))}${missing ? `; ${missing} pauses not seen` : ''}`,
+  );
+  progress.detail(
+    `of which expiry -> the reconcile that ends the pause: p50 ${ms(ob.pct(late, 50))}, p99 ${ms(ob.pct(late, 99))}; its plan -> HTTPRoute written: p50 ${ms(ob.pct(inside, 50))}, p99 ${ms(ob.pct(inside, 99))}`,
   );
   return { route, status, missing };
 }
