@@ -192,14 +192,20 @@ export function delta(a: ControllerMetrics, b: ControllerMetrics): Record<string
   return out;
 }
 
-/** The API server's `apiserver_request_total`, as `VERB resource[/subresource]` -> count. */
-export async function apiserverRequests(kubeconfig: string): Promise<Map<string, number>> {
+export interface ServerMetrics {
+  /** `VERB resource[/subresource]` -> requests */
+  requests: Map<string, number>;
+  /** `VERB resource[/subresource]` -> seconds the API server spent answering them */
+  seconds: Map<string, number>;
+}
+
+async function fetchMetrics(kubeconfig: string): Promise<string> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const server = new URL(kc.getCurrentCluster()?.server ?? '');
   const opts: RequestOptions = {};
   await kc.applyToHTTPSOptions(opts);
-  const text = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     const req = httpsRequest(
       { ...opts, hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' },
       (res) => {
@@ -213,8 +219,13 @@ export async function apiserverRequests(kubeconfig: string): Promise<Map<string,
     req.on('error', reject);
     req.end();
   });
+}
+
+/** Sums a metric's series by `VERB resource[/subresource]`. */
+function byResource(text: string, metric: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)/gm)) {
+  const re = new RegExp(`^${metric}\\{([^}]*)\\} ([\\d.e+-]+)`, 'gm');
+  for (const m of text.matchAll(re)) {
     const labels = new Map<string, string>();
     for (const l of (m[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)) labels.set(l[1] ?? '', l[2] ?? '');
     const sub = labels.get('subresource');
@@ -225,15 +236,32 @@ export async function apiserverRequests(kubeconfig: string): Promise<Map<string,
   return out;
 }
 
-/** What grew between two `apiserverRequests`, biggest first (WATCH left out). */
-export function apiserverDelta(
-  a: ReadonlyMap<string, number>,
-  b: ReadonlyMap<string, number>,
-): Array<[string, number]> {
-  return [...b]
-    .map(([k, v]): [string, number] => [k, v - (a.get(k) ?? 0)])
+/** The API server's own request counts and times (all clients), from its /metrics. */
+export async function apiserverMetrics(kubeconfig: string): Promise<ServerMetrics> {
+  const text = await fetchMetrics(kubeconfig);
+  return {
+    requests: byResource(text, 'apiserver_request_total'),
+    seconds: byResource(text, 'apiserver_request_duration_seconds_sum'),
+  };
+}
+
+/** Requests that grew between two snapshots, biggest first (WATCH left out). */
+export function apiserverDelta(a: ServerMetrics, b: ServerMetrics): Array<[string, number]> {
+  return [...b.requests]
+    .map(([k, v]): [string, number] => [k, v - (a.requests.get(k) ?? 0)])
     .filter(([k, d]) => d > 0 && !k.startsWith('WATCH'))
     .sort((x, y) => y[1] - x[1]);
+}
+
+/** The busiest request kinds between two snapshots, with the API server's mean time for each. */
+export function apiserverLatency(a: ServerMetrics, b: ServerMetrics, top = 6): string {
+  return apiserverDelta(a, b)
+    .slice(0, top)
+    .map(([k, n]) => {
+      const s = (b.seconds.get(k) ?? 0) - (a.seconds.get(k) ?? 0);
+      return `${k} ${n} x ${((s / n) * 1000).toFixed(0)} ms`;
+    })
+    .join(', ');
 }
 
 export async function cpuSeconds(pid: number): Promise<number> {

@@ -74,7 +74,7 @@ async function update(w: World, sample: readonly fx.Target[]): Promise<Map<strin
 export async function steadyPass(w: World) {
   await sleep(3000);
   const before = await ob.scrape(w.url);
-  const server0 = await ob.apiserverRequests(w.kubeconfig);
+  const server0 = await ob.apiserverMetrics(w.kubeconfig);
   const cpu0 = await ob.cpuSeconds(w.pid);
   const srv0 = await w.serverCpu();
   const res = await fetch(`${w.url}/api/resync`, { method: 'POST' });
@@ -87,7 +87,7 @@ export async function steadyPass(w: World) {
   const after = await ob.scrape(w.url);
   const cpu = (await ob.cpuSeconds(w.pid)) - cpu0;
   const srv = (await w.serverCpu()) - srv0;
-  const server = ob.apiserverDelta(server0, await ob.apiserverRequests(w.kubeconfig));
+  const server = ob.apiserverDelta(server0, await ob.apiserverMetrics(w.kubeconfig));
   const noop = ob.delta(before, after);
   const total = Object.values(noop).reduce((a, b) => a + b, 0);
   progress.detail(
@@ -105,6 +105,7 @@ export async function stepAdvance(w: World, sample: readonly fx.Target[]) {
   const m0 = await ob.scrape(w.url);
   const cpu0 = await ob.cpuSeconds(w.pid);
   const srv0 = await w.serverCpu();
+  const api0 = await ob.apiserverMetrics(w.kubeconfig);
   const sent = await update(w, sample);
   const finished = (t: fx.Target): boolean => {
     const s = ro(w, t)?.status;
@@ -126,6 +127,8 @@ export async function stepAdvance(w: World, sample: readonly fx.Target[]) {
   progress.detail(
     `${ob.reconciles(m0, m1)}; requests ${JSON.stringify(ob.delta(m0, m1))}; CPU: controller ${cpu.toFixed(1)} s, API server + etcd ${srv.toFixed(1)} s`,
   );
+  const api = ob.apiserverLatency(api0, await ob.apiserverMetrics(w.kubeconfig));
+  progress.detail(`API server, all clients (requests x mean time): ${api}`);
   const route: number[] = [];
   const status: number[] = [];
   /** Pause expiry -> the reconcile that ends it plans; that plan -> the HTTPRoute written. */
@@ -198,6 +201,7 @@ export async function abortLatency(w: World, sample: readonly fx.Target[]) {
   const m0 = await ob.scrape(w.url);
   const cpu0 = await ob.cpuSeconds(w.pid);
   const srv0 = await w.serverCpu();
+  const api0 = await ob.apiserverMetrics(w.kubeconfig);
   await update(w, sample);
   const measuring = (t: fx.Target): boolean => {
     const s = ro(w, t)?.status;
@@ -234,6 +238,8 @@ export async function abortLatency(w: World, sample: readonly fx.Target[]) {
   progress.detail(
     `${ob.reconciles(m0, m1)}; requests ${JSON.stringify(ob.delta(m0, m1))}; CPU: controller ${cpu.toFixed(1)} s, API server + etcd ${srv.toFixed(1)} s`,
   );
+  const api = ob.apiserverLatency(api0, await ob.apiserverMetrics(w.kubeconfig));
+  progress.detail(`API server, all clients (requests x mean time): ${api}`);
   const finished = await failedAt(w, sample);
   const served: number[] = [];
   const measured: number[] = [];
