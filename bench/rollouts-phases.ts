@@ -247,6 +247,10 @@ export async function abortLatency(w: World, sample: readonly fx.Target[]) {
   /** The two halves: bad answer -> run seen Failed (analysis), run Failed -> 0 % (rollout). */
   const analysisSide: number[] = [];
   const rolloutSide: number[] = [];
+  /** The rollout side split: run Failed -> the aborting reconcile plans (its abortedAt) -> 0 %. */
+  const queued: number[] = [];
+  const inside: number[] = [];
+  const timeline: unknown[] = [];
   for (const t of sample) {
     const key = fx.keyOf(t);
     const at = back(t) ?? 0;
@@ -260,11 +264,17 @@ export async function abortLatency(w: World, sample: readonly fx.Target[]) {
       analysisSide.push(runFailed - bad);
       rolloutSide.push(at - runFailed);
     }
+    const abortedAt = Date.parse(ro(w, t)?.status?.abortedAt ?? '');
+    if (runFailed !== undefined && !Number.isNaN(abortedAt)) {
+      queued.push(abortedAt - runFailed);
+      inside.push(at - abortedAt);
+    }
+    timeline.push({ key, flipped: flipped.get(key), bad, fin, runFailed, abortedAt, back: at });
   }
-  w.dump('abort', { served, measured, fromFlip, analysisSide, rolloutSide });
+  w.dump('abort', { served, measured, fromFlip, analysisSide, rolloutSide, timeline });
   const degraded = sample.filter((t) => ro(w, t)?.status?.phase === 'Degraded').length;
   progress.detail(
-    `${sample.length} aborts (${degraded} Degraded): bad answer served -> HTTPRoute 0 %: p50 ${ms(ob.pct(served, 50))}, p99 ${ms(ob.pct(served, 99))}; measurement finishedAt -> 0 %: p50 ${ms(ob.pct(measured, 50))}, p99 ${ms(ob.pct(measured, 99))} (${measured.length} runs); exporter flipped -> 0 % (includes the 1 s interval): p50 ${ms(ob.pct(fromFlip, 50))}, p99 ${ms(ob.pct(fromFlip, 99))}; of which bad answer -> run seen Failed p50 ${ms(ob.pct(analysisSide, 50))}, p99 ${ms(ob.pct(analysisSide, 99))}, run Failed -> 0 % p50 ${ms(ob.pct(rolloutSide, 50))}, p99 ${ms(ob.pct(rolloutSide, 99))}`,
+    `${sample.length} aborts (${degraded} Degraded): bad answer served -> HTTPRoute 0 %: p50 ${ms(ob.pct(served, 50))}, p99 ${ms(ob.pct(served, 99))}; measurement finishedAt -> 0 %: p50 ${ms(ob.pct(measured, 50))}, p99 ${ms(ob.pct(measured, 99))} (${measured.length} runs); exporter flipped -> 0 % (includes the 1 s interval): p50 ${ms(ob.pct(fromFlip, 50))}, p99 ${ms(ob.pct(fromFlip, 99))}; of which bad answer -> run seen Failed p50 ${ms(ob.pct(analysisSide, 50))}, p99 ${ms(ob.pct(analysisSide, 99))}, run Failed -> 0 % p50 ${ms(ob.pct(rolloutSide, 50))}, p99 ${ms(ob.pct(rolloutSide, 99))} (run Failed -> abortedAt p50 ${ms(ob.pct(queued, 50))}, p99 ${ms(ob.pct(queued, 99))}; abortedAt -> 0 % p50 ${ms(ob.pct(inside, 50))}, p99 ${ms(ob.pct(inside, 99))})`,
   );
   return { served, measured, fromFlip };
 }
