@@ -3,7 +3,8 @@
  * kwok nodes of a fresh dev cluster, `sluice controller` in its own process (as in production).
  *
  *   npm run bench:rollouts -- --rollouts 1000 [--aborts 100] [--step-sample 100] [--rate 10]
- *                             [--node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--keep]
+ *                             [--node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"]
+ *                             [--node-args "--trace-gc"] [--dump DIR] [--keep]
  *
  * Measures, in one run:
  *   cold          create N Rollouts -> all Healthy (ReplicaSets made, pods Ready on kwok)
@@ -48,6 +49,15 @@ const STEP_SAMPLE = Number(arg('step-sample', String(Math.min(100, N - ABORTS)))
 /** Rollouts updated (and exporters failed) per second. */
 const RATE = Number(arg('rate', '10'));
 const NODE_OPTIONS = arg('node-options', '');
+/**
+ * V8 flags NODE_OPTIONS refuses (`--trace-gc`), put on the controller's command line. Sluice's
+ * own heap flags are added when absent: without them `bin/sluice.js` re-executes itself and
+ * would drop these.
+ */
+const NODE_ARGS = arg('node-args', '').split(/\s+/).filter(Boolean);
+if (NODE_ARGS.length > 0 && !NODE_ARGS.some((a) => a.startsWith('--max-old-space-size')))
+  NODE_ARGS.push('--max-old-space-size=192', '--max-semi-space-size=8');
+const FLAGS = [NODE_OPTIONS, NODE_ARGS.join(' ')].filter(Boolean).join(' ');
 const CLUSTER = 'bench-rollouts';
 const CTRL_NS = 'sluice-system';
 const progress = consoleProgress();
@@ -61,6 +71,7 @@ function startController(kubeconfig: string, port: number) {
   return spawn(
     process.execPath,
     [
+      ...NODE_ARGS,
       'bin/sluice.js',
       'controller',
       '--kubeconfig',
@@ -118,13 +129,17 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${port}`;
     controller = startController(state.kubeconfig, port);
     const pid = controller.pid ?? 0;
+    const ctl = controller;
     while (
       !(await fetch(`${url}/healthz`).then(
         (r) => r.ok,
         () => false,
       ))
-    )
+    ) {
+      if (ctl.exitCode !== null)
+        throw new Error(`the controller exited (${ctl.exitCode}) before it served /healthz`);
       await sleep(100);
+    }
     const rollouts = new Informer<Rollout>(kube, { apiVersion: API_VERSION, kind: 'Rollout' });
     const routeInf = new Informer<HTTPRoute>(kube, {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -199,7 +214,7 @@ async function main(): Promise<void> {
       abort_p99_ms: ob.pct(abort.served, 99),
       rss_mb: rss.peak,
     };
-    const row = `| ${started.toISOString().slice(0, 16).replace('T', ' ')} | ${N} | ${cpus().length} CPU, load ${load0} -> ${loadavg()[0]?.toFixed(1)} | ${coldS.toFixed(1)} s | ${noop.requests} / ${noop.cpu.toFixed(2)} s | ${ob.pct(step.route, 50)} / ${ob.pct(step.route, 99)} ms (${step.route.length}) | ${ob.pct(abort.served, 50)} / ${ob.pct(abort.served, 99)} ms (${abort.served.length}) | ${ob.pct(abort.measured, 50)} / ${ob.pct(abort.measured, 99)} ms | ${rss.peak} MB | ${NODE_OPTIONS || 'defaults'} |`;
+    const row = `| ${started.toISOString().slice(0, 16).replace('T', ' ')} | ${N} | ${cpus().length} CPU, load ${load0} -> ${loadavg()[0]?.toFixed(1)} | ${coldS.toFixed(1)} s | ${noop.requests} / ${noop.cpu.toFixed(2)} s | ${ob.pct(step.route, 50)} / ${ob.pct(step.route, 99)} ms (${step.route.length}) | ${ob.pct(abort.served, 50)} / ${ob.pct(abort.served, 99)} ms (${abort.served.length}) | ${ob.pct(abort.measured, 50)} / ${ob.pct(abort.measured, 99)} ms | ${rss.peak} MB | ${FLAGS || 'defaults'} |`;
     await addRow('docs/benchmarks.md', row);
     console.log(row);
     console.log(JSON.stringify(result));
