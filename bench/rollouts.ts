@@ -128,6 +128,8 @@ async function main(): Promise<void> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     controller = startController(state.kubeconfig, port);
+    // For lining up the controller's own clock (`--trace-gc` prints ms since it started).
+    dump('controller', { spawnedAt: Date.now() });
     const pid = controller.pid ?? 0;
     const ctl = controller;
     while (
