@@ -4,11 +4,20 @@
  * creating the section with its table header when it is not there yet.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { execFile } from '../src/util/exec.ts';
+
+/** The commit measured, and whether src/ had changes on top of it. */
+export async function codeVersion(): Promise<string> {
+  const head = await execFile('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = await execFile('git', ['status', '--porcelain', '--', 'src']);
+  const sha = head.code === 0 ? head.stdout.trim() : 'unknown';
+  return dirty.stdout.trim() ? `${sha} + local changes in src/` : sha;
+}
 
 export const SECTION = '## Issue 10 — rollouts (`npm run bench:rollouts -- --rollouts N`)';
 export const TABLE_HEAD = [
-  '| date (UTC) | rollouts | machine | cold: create -> all Healthy | no-op pass: controller requests / CPU | step advance p50 / p99 (samples) | abort p50 / p99 from the bad answer served (samples) | abort p50 / p99 from the measurement finishedAt | RSS peak | controller flags |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| date (UTC) | code | rollouts | machine | cold: create -> all Healthy | no-op pass: controller requests / CPU | step advance p50 / p99 (samples) | abort p50 / p99 from the bad answer served (samples) | abort p50 / p99 from the measurement finishedAt | RSS peak | controller flags |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 
 /** The text with `row` placed after the last table row of `section` (created if missing). */

@@ -34,7 +34,7 @@ import { Informer } from '../src/kube/informer.ts';
 import type { HTTPRoute } from '../src/rollouts/traffic/gatewayapi.ts';
 import { consoleProgress } from '../src/util/progress.ts';
 import { mapLimit } from '../src/util/semaphore.ts';
-import { addRow } from './rollouts-doc.ts';
+import { addRow, codeVersion } from './rollouts-doc.ts';
 import { abortLatency, stepAdvance, steadyPass, waitUntil, type World } from './rollouts-phases.ts';
 import * as fx from './rollouts-fixtures.ts';
 import * as ob from './rollouts-observe.ts';
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
       abort_p99_ms: ob.pct(abort.served, 99),
       rss_mb: rss.peak,
     };
-    const row = `| ${started.toISOString().slice(0, 16).replace('T', ' ')} | ${N} | ${cpus().length} CPU, load ${load0} -> ${loadavg()[0]?.toFixed(1)} | ${coldS.toFixed(1)} s | ${noop.requests} / ${noop.cpu.toFixed(2)} s | ${ob.pct(step.route, 50)} / ${ob.pct(step.route, 99)} ms (${step.route.length}) | ${ob.pct(abort.served, 50)} / ${ob.pct(abort.served, 99)} ms (${abort.served.length}) | ${ob.pct(abort.measured, 50)} / ${ob.pct(abort.measured, 99)} ms | ${rss.peak} MB | ${FLAGS || 'defaults'} |`;
+    const row = `| ${started.toISOString().slice(0, 16).replace('T', ' ')} | ${await codeVersion()} | ${N} | ${cpus().length} CPU, load ${load0} -> ${loadavg()[0]?.toFixed(1)} | ${coldS.toFixed(1)} s | ${noop.requests} / ${noop.cpu.toFixed(2)} s | ${ob.pct(step.route, 50)} / ${ob.pct(step.route, 99)} ms (${step.route.length}) | ${ob.pct(abort.served, 50)} / ${ob.pct(abort.served, 99)} ms (${abort.served.length}) | ${ob.pct(abort.measured, 50)} / ${ob.pct(abort.measured, 99)} ms | ${rss.peak} MB | ${FLAGS || 'defaults'} |`;
     await addRow('docs/benchmarks.md', row);
     console.log(row);
     console.log(JSON.stringify(result));
