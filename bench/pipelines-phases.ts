@@ -1,0 +1,197 @@
+/**
+ * The pipelines benchmark's three measurements, each against the running controller:
+ *
+ *   chain   PipelineRuns of chained single-step `true` tasks, one run at a time: per task,
+ *           (a) TaskRun created -> its first step's process started, (b) the task before it
+ *           finished -> this task's pod created, and the whole gap between the two tasks' steps
+ *           (the previous step's exit -> this step's start), with where that gap goes
+ *   dag5    a 5-task DAG (fan-out 3, fan-in) of `true` steps: PipelineRun created -> Succeeded
+ *   queue   N one-step PipelineRuns created at once under the controller's run limit: all
+ *           Succeeded, none lost, none run twice, never more than the limit running at once
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PipelineSpec } from '../src/api/pipeline.ts';
+import type { Kube } from '../src/kube/api.ts';
+import type { Progress } from '../src/util/progress.ts';
+import { formatDuration } from '../src/util/progress.ts';
+import { mapLimit } from '../src/util/semaphore.ts';
+import * as fx from './pipelines-fixtures.ts';
+import { type ContainerdEvents, median, pct, type Watches } from './pipelines-observe.ts';
+
+export interface World {
+  kube: Kube;
+  namespace: string;
+  watches: Watches;
+  containerd: ContainerdEvents;
+  progress: Progress;
+}
+
+/** Waits until every named run has ended; throws past the deadline. */
+export async function waitEnded(w: World, names: readonly string[], timeoutMs: number) {
+  const t0 = Date.now();
+  let shown = t0;
+  for (;;) {
+    const ended = names.filter((n) => w.watches.run.get(n)?.ended !== undefined).length;
+    if (ended === names.length) return;
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`only ${ended}/${names.length} PipelineRuns ended in ${timeoutMs / 1000} s`);
+    if (Date.now() - shown > 10_000 && names.length > 1) {
+      w.progress.detail(`${ended}/${names.length} ended after ${formatDuration(Date.now() - t0)}`);
+      shown = Date.now();
+    }
+    await sleep(20);
+  }
+}
+
+async function runOne(w: World, name: string, spec: PipelineSpec): Promise<number> {
+  const t0 = Date.now();
+  await w.kube.create(fx.pipelineRun(name, w.namespace, spec));
+  await waitEnded(w, [name], 300_000);
+  const r = w.watches.runs.get(w.namespace, name);
+  if (fx.outcome(r) !== 'True')
+    throw new Error(`PipelineRun ${name} failed: ${JSON.stringify(r?.status?.conditions)}`);
+  return (w.watches.run.get(name)?.ended ?? Date.now()) - t0;
+}
+
+export interface ChainResult {
+  /** (a) TaskRun created -> first step's process started (containerd), ms. */
+  start: number[];
+  /** (a) as the API shows it: TaskRun created -> pod status shows the step (watch), ms. */
+  startSeen: number[];
+  /** (b) task before finished (TaskRun Succeeded seen) -> this task's pod created, ms. */
+  handoff: number[];
+  /** The gap: previous step's process exited -> this step's process started, ms. */
+  gap: number[];
+  /** Where the gap goes, medians (ms). */
+  parts: Record<string, number>;
+}
+
+/** `runs` PipelineRuns of `length` chained tasks, one after another. */
+export async function chainPhase(w: World, runs: number, length: number): Promise<ChainResult> {
+  const out: ChainResult = { start: [], startSeen: [], handoff: [], gap: [], parts: {} };
+  const parts: Record<string, number[]> = {
+    'step exit -> TaskRun Succeeded seen': [],
+    'TaskRun Succeeded -> next TaskRun created': [],
+    'TaskRun created -> pod created': [],
+    'pod created -> step started': [],
+  };
+  for (let r = 0; r < runs; r++) {
+    const name = `chain-${r}`;
+    const ms = await runOne(w, name, fx.chain(length));
+    w.progress.detail(`${name}: ${length} tasks in ${formatDuration(ms)}`);
+    await sleep(1500); // late containerd events (the last pods' exits) come in
+    const trs = w.watches.taskRunsOf(name);
+    let prev: { tr: string; pod: string } | undefined;
+    for (let i = 0; i < length; i++) {
+      const tr = trs.get(`t${String(i).padStart(2, '0')}`)?.metadata.name;
+      const pod = tr ? w.watches.podOf(tr) : undefined;
+      if (!tr || !pod) throw new Error(`${name}: task ${i} has no TaskRun or pod`);
+      const created = w.watches.taskRunSeen.get(tr) ?? NaN;
+      const podAt = w.watches.podSeen.get(pod) ?? NaN;
+      const step = w.containerd.find(pod, fx.STEP_CONTAINER);
+      const stepStart = step?.started ?? NaN;
+      out.start.push(stepStart - created);
+      out.startSeen.push((w.watches.stepSeen.get(pod) ?? NaN) - created);
+      parts['TaskRun created -> pod created']?.push(podAt - created);
+      parts['pod created -> step started']?.push(stepStart - podAt);
+      if (prev) {
+        const prevEnded = w.watches.taskRunEnded.get(prev.tr) ?? NaN;
+        const prevExit = w.containerd.find(prev.pod, fx.STEP_CONTAINER)?.exited ?? NaN;
+        out.handoff.push(podAt - prevEnded);
+        out.gap.push(stepStart - prevExit);
+        parts['step exit -> TaskRun Succeeded seen']?.push(prevEnded - prevExit);
+        parts['TaskRun Succeeded -> next TaskRun created']?.push(created - prevEnded);
+      }
+      prev = { tr, pod };
+    }
+  }
+  for (const [k, v] of Object.entries(parts)) out.parts[k] = Math.round(median(clean(v)));
+  return out;
+}
+
+/** The numbers that could be measured (a container not named in time leaves a NaN). */
+export const clean = (xs: readonly number[]): number[] => xs.filter((x) => Number.isFinite(x));
+
+/** `runs` runs of the 5-task DAG, one after another: created -> Succeeded, ms. */
+export async function dagPhase(w: World, runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const ms = await runOne(w, `dag5-${r}`, fx.dag5());
+    w.progress.detail(`dag5-${r}: ${formatDuration(ms)}`);
+    times.push(ms);
+  }
+  return times;
+}
+
+export interface QueueResult {
+  created: number;
+  succeeded: number;
+  failed: number;
+  lost: number;
+  /** Runs with more than one TaskRun, pod or step process. */
+  duplicated: string[];
+  /** The most runs running at once (started, not ended), from every watch event. */
+  maxRunning: number;
+  /** The most TaskRun pods not yet ended, sampled every 100 ms. */
+  maxActivePods: number;
+  totalS: number;
+  /** Created -> started (the queue's wait), p50 / max, s. */
+  waitP50S: number;
+  waitMaxS: number;
+}
+
+/** `n` single-step runs created at once; the controller holds them to its limit. */
+export async function queuePhase(w: World, n: number, timeoutMs: number): Promise<QueueResult> {
+  const names = Array.from({ length: n }, (_, i) => `q-${String(i).padStart(3, '0')}`);
+  w.watches.resetMax();
+  let maxActivePods = 0;
+  const sampler = setInterval(() => {
+    const active = w.watches.pods
+      .list()
+      .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed').length;
+    maxActivePods = Math.max(maxActivePods, active);
+  }, 100);
+  const t0 = Date.now();
+  try {
+    await mapLimit(names, 32, (name) =>
+      w.kube.create(fx.pipelineRun(name, w.namespace, fx.single())),
+    );
+    w.progress.detail(`${n} PipelineRuns created in ${formatDuration(Date.now() - t0)}`);
+    await waitEnded(w, names, timeoutMs).catch((err: unknown) =>
+      w.progress.detail(err instanceof Error ? err.message : String(err)),
+    );
+  } finally {
+    clearInterval(sampler);
+  }
+  const ends = names.map((x) => w.watches.run.get(x)?.ended ?? NaN);
+  const totalS = (Math.max(...clean(ends)) - t0) / 1000;
+  await sleep(1500);
+  const verdicts = names.map((x) => fx.outcome(w.watches.runs.get(w.namespace, x)));
+  const taskRuns = new Map<string, number>();
+  for (const tr of w.watches.taskRuns.list()) {
+    const run = tr.metadata.labels?.['sluice.dev/pipelineRun'] ?? '';
+    taskRuns.set(run, (taskRuns.get(run) ?? 0) + 1);
+  }
+  const steps = w.containerd.startsByPod(fx.STEP_CONTAINER);
+  const duplicated = names.filter((x) => {
+    const pods = [...(w.watches.podsOfRun.get(x) ?? [])];
+    const starts = pods.reduce((s, p) => s + (steps.get(p) ?? 0), 0);
+    return (taskRuns.get(x) ?? 0) > 1 || pods.length > 1 || starts > 1;
+  });
+  const waits = names.map((x) => {
+    const t = w.watches.run.get(x);
+    return t?.started !== undefined ? (t.started - t.seen) / 1000 : NaN;
+  });
+  return {
+    created: n,
+    succeeded: verdicts.filter((v) => v === 'True').length,
+    failed: verdicts.filter((v) => v === 'False').length,
+    lost: verdicts.filter((v) => v === undefined).length,
+    duplicated,
+    maxRunning: w.watches.maxRunning,
+    maxActivePods,
+    totalS,
+    waitP50S: median(clean(waits)),
+    waitMaxS: pct(clean(waits), 100),
+  };
+}
