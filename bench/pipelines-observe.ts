@@ -48,9 +48,12 @@ export class Watches {
   readonly stepSeen = new Map<string, number>();
   /** PipelineRun -> every pod seen for it (a run whose task ran twice has two). */
   readonly podsOfRun = new Map<string, Set<string>>();
-  /** The most runs running at once (started, not ended), and when it was reached. */
+  /** The most runs running at once (started, not ended), from every event. */
   maxRunning = 0;
+  /** The most TaskRuns not yet ended at once, from every event. */
+  maxActiveTaskRuns = 0;
   private readonly running = new Set<string>();
+  private readonly activeTaskRuns = new Set<string>();
 
   constructor(kube: Kube, namespace: string) {
     const at = { namespace };
@@ -78,6 +81,7 @@ export class Watches {
   /** Starts counting the most runs running at once afresh. */
   resetMax(): void {
     this.maxRunning = this.running.size;
+    this.maxActiveTaskRuns = this.activeTaskRuns.size;
   }
 
   private onRun(r: PipelineRun): void {
@@ -97,8 +101,11 @@ export class Watches {
     const name = tr.metadata.name;
     if (!this.taskRunSeen.has(name)) this.taskRunSeen.set(name, now);
     const c = tr.status?.conditions?.find((x) => x.type === 'Succeeded');
-    if (c && c.status !== 'Unknown' && !this.taskRunEnded.has(name))
-      this.taskRunEnded.set(name, now);
+    const ended = c !== undefined && c.status !== 'Unknown';
+    if (ended && !this.taskRunEnded.has(name)) this.taskRunEnded.set(name, now);
+    if (ended) this.activeTaskRuns.delete(name);
+    else this.activeTaskRuns.add(name);
+    this.maxActiveTaskRuns = Math.max(this.maxActiveTaskRuns, this.activeTaskRuns.size);
   }
 
   private onPod(p: Pod): void {
@@ -128,6 +135,14 @@ export class Watches {
     return this.pods.list().find((p) => p.metadata.labels?.[TASK_RUN_LABEL] === taskRun)?.metadata
       .name;
   }
+}
+
+/** The fields of containerd's task events this file reads. */
+interface EventBody {
+  container_id?: string;
+  id?: string;
+  bundle?: string;
+  exited_at?: string | { seconds?: number; nanos?: number };
 }
 
 /** One container's process on the real node, named by its pod and container. */
@@ -190,24 +205,27 @@ export class ContainerdEvents {
     if (!m || m[6] !== 'k8s.io') return;
     this.lines++;
     const at = Date.parse(`${m[1]}T${m[2]}${m[4]}:${m[5]}`) + Number(m[3] ?? 0) * 1000;
-    let body: Record<string, string | undefined>;
+    let body: EventBody;
     try {
-      body = JSON.parse(m[8] ?? '{}') as Record<string, string | undefined>;
+      body = JSON.parse(m[8] ?? '{}') as EventBody;
     } catch {
       return;
     }
-    const id = body['container_id'] ?? '';
+    const id = body.container_id ?? '';
     if (!id) return;
     const topic = m[7];
-    if (topic === '/tasks/create') void this.name(id, body['bundle'] ?? '');
+    if (topic === '/tasks/create') void this.name(id, body.bundle ?? '');
     if (topic === '/tasks/start') {
       const e = this.entry(id);
       e.started ??= at;
       e.starts++;
     }
-    if (topic === '/tasks/exit' && body['id'] === id) {
-      const exited = Date.parse(body['exited_at'] ?? '');
-      this.entry(id).exited = Number.isNaN(exited) ? at : exited;
+    if (topic === '/tasks/exit' && body.id === id) {
+      // A protobuf Timestamp: {seconds, nanos} (or RFC 3339 text).
+      const x = body.exited_at;
+      const exited =
+        typeof x === 'string' ? Date.parse(x) : (x?.seconds ?? NaN) * 1000 + (x?.nanos ?? 0) / 1e6;
+      this.entry(id).exited = Number.isFinite(exited) ? exited : at;
     }
   }
 

@@ -5,7 +5,8 @@
  *           (a) TaskRun created -> its first step's process started, (b) the task before it
  *           finished -> this task's pod created, and the whole gap between the two tasks' steps
  *           (the previous step's exit -> this step's start), with where that gap goes
- *   dag5    a 5-task DAG (fan-out 3, fan-in) of `true` steps: PipelineRun created -> Succeeded
+ *   e2e     a 5-task DAG (fan-out 3, fan-in) and a one-task Pipeline of `true` steps:
+ *           PipelineRun created -> Succeeded
  *   queue   N one-step PipelineRuns created at once under the controller's run limit: all
  *           Succeeded, none lost, none run twice, never more than the limit running at once
  */
@@ -112,12 +113,17 @@ export async function chainPhase(w: World, runs: number, length: number): Promis
 /** The numbers that could be measured (a container not named in time leaves a NaN). */
 export const clean = (xs: readonly number[]): number[] => xs.filter((x) => Number.isFinite(x));
 
-/** `runs` runs of the 5-task DAG, one after another: created -> Succeeded, ms. */
-export async function dagPhase(w: World, runs: number): Promise<number[]> {
+/** `runs` runs of `spec`, one after another: PipelineRun created -> Succeeded seen, ms. */
+export async function endToEnd(
+  w: World,
+  prefix: string,
+  spec: PipelineSpec,
+  runs: number,
+): Promise<number[]> {
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
-    const ms = await runOne(w, `dag5-${r}`, fx.dag5());
-    w.progress.detail(`dag5-${r}: ${formatDuration(ms)}`);
+    const ms = await runOne(w, `${prefix}-${r}`, spec);
+    w.progress.detail(`${prefix}-${r}: ${formatDuration(ms)}`);
     times.push(ms);
   }
   return times;
@@ -132,6 +138,8 @@ export interface QueueResult {
   duplicated: string[];
   /** The most runs running at once (started, not ended), from every watch event. */
   maxRunning: number;
+  /** The most TaskRuns not ended at once, from every event. */
+  maxActiveTaskRuns: number;
   /** The most TaskRun pods not yet ended, sampled every 100 ms. */
   maxActivePods: number;
   totalS: number;
@@ -189,6 +197,7 @@ export async function queuePhase(w: World, n: number, timeoutMs: number): Promis
     lost: verdicts.filter((v) => v === undefined).length,
     duplicated,
     maxRunning: w.watches.maxRunning,
+    maxActiveTaskRuns: w.watches.maxActiveTaskRuns,
     maxActivePods,
     totalS,
     waitP50S: median(clean(waits)),
