@@ -16,6 +16,7 @@ import type { Kube } from '../src/kube/api.ts';
 import type { Progress } from '../src/util/progress.ts';
 import { formatDuration } from '../src/util/progress.ts';
 import { mapLimit } from '../src/util/semaphore.ts';
+import { RESULTS_CONTAINER } from '../src/pipelines/kube/pods.ts';
 import * as fx from './pipelines-fixtures.ts';
 import { type ContainerdEvents, median, pct, type Watches } from './pipelines-observe.ts';
 
@@ -67,46 +68,74 @@ export interface ChainResult {
   parts: Record<string, number>;
 }
 
+/** One task's moments (ms since the epoch; NaN when not seen). */
+interface TaskTimes {
+  created: number;
+  ended: number;
+  podCreated: number;
+  stepSeen: number;
+  sandbox: number;
+  stepStart: number;
+  stepExit: number;
+  resultsStart: number;
+  resultsExit: number;
+}
+
+function taskTimes(w: World, tr: string, pod: string): TaskTimes {
+  const c = (name: string) => w.containerd.find(pod, name);
+  const results = c(RESULTS_CONTAINER);
+  const step = c(fx.STEP_CONTAINER);
+  return {
+    created: w.watches.taskRunSeen.get(tr) ?? NaN,
+    ended: w.watches.taskRunEnded.get(tr) ?? NaN,
+    podCreated: w.watches.podSeen.get(pod) ?? NaN,
+    stepSeen: w.watches.stepSeen.get(pod) ?? NaN,
+    sandbox: c('sandbox')?.started ?? NaN,
+    stepStart: step?.started ?? NaN,
+    stepExit: step?.exited ?? NaN,
+    resultsStart: results?.started ?? NaN,
+    resultsExit: results?.exited ?? NaN,
+  };
+}
+
+/** Where the time between two chained tasks' steps goes, in order. */
+const PARTS: ReadonlyArray<readonly [string, (prev: TaskTimes, t: TaskTimes) => number]> = [
+  ['step exit -> results container started (kubelet)', (p) => p.resultsStart - p.stepExit],
+  ['results container ran', (p) => p.resultsExit - p.resultsStart],
+  ['results exit -> TaskRun Succeeded seen', (p) => p.ended - p.resultsExit],
+  ['TaskRun Succeeded -> next TaskRun created', (p, t) => t.created - p.ended],
+  ['TaskRun created -> pod created', (_p, t) => t.podCreated - t.created],
+  ['pod created -> sandbox started', (_p, t) => t.sandbox - t.podCreated],
+  ['sandbox started -> step started', (_p, t) => t.stepStart - t.sandbox],
+];
+
 /** `runs` PipelineRuns of `length` chained tasks, one after another. */
 export async function chainPhase(w: World, runs: number, length: number): Promise<ChainResult> {
   const out: ChainResult = { start: [], startSeen: [], handoff: [], gap: [], parts: {} };
-  const parts: Record<string, number[]> = {
-    'step exit -> TaskRun Succeeded seen': [],
-    'TaskRun Succeeded -> next TaskRun created': [],
-    'TaskRun created -> pod created': [],
-    'pod created -> step started': [],
-  };
+  const parts = new Map<string, number[]>(PARTS.map(([k]) => [k, []]));
   for (let r = 0; r < runs; r++) {
     const name = `chain-${r}`;
     const ms = await runOne(w, name, fx.chain(length));
     w.progress.detail(`${name}: ${length} tasks in ${formatDuration(ms)}`);
     await sleep(1500); // late containerd events (the last pods' exits) come in
     const trs = w.watches.taskRunsOf(name);
-    let prev: { tr: string; pod: string } | undefined;
+    let prev: TaskTimes | undefined;
     for (let i = 0; i < length; i++) {
       const tr = trs.get(`t${String(i).padStart(2, '0')}`)?.metadata.name;
       const pod = tr ? w.watches.podOf(tr) : undefined;
       if (!tr || !pod) throw new Error(`${name}: task ${i} has no TaskRun or pod`);
-      const created = w.watches.taskRunSeen.get(tr) ?? NaN;
-      const podAt = w.watches.podSeen.get(pod) ?? NaN;
-      const step = w.containerd.find(pod, fx.STEP_CONTAINER);
-      const stepStart = step?.started ?? NaN;
-      out.start.push(stepStart - created);
-      out.startSeen.push((w.watches.stepSeen.get(pod) ?? NaN) - created);
-      parts['TaskRun created -> pod created']?.push(podAt - created);
-      parts['pod created -> step started']?.push(stepStart - podAt);
+      const t = taskTimes(w, tr, pod);
+      out.start.push(t.stepStart - t.created);
+      out.startSeen.push(t.stepSeen - t.created);
       if (prev) {
-        const prevEnded = w.watches.taskRunEnded.get(prev.tr) ?? NaN;
-        const prevExit = w.containerd.find(prev.pod, fx.STEP_CONTAINER)?.exited ?? NaN;
-        out.handoff.push(podAt - prevEnded);
-        out.gap.push(stepStart - prevExit);
-        parts['step exit -> TaskRun Succeeded seen']?.push(prevEnded - prevExit);
-        parts['TaskRun Succeeded -> next TaskRun created']?.push(created - prevEnded);
+        out.handoff.push(t.podCreated - prev.ended);
+        out.gap.push(t.stepStart - prev.stepExit);
+        for (const [k, f] of PARTS) parts.get(k)?.push(f(prev, t));
       }
-      prev = { tr, pod };
+      prev = t;
     }
   }
-  for (const [k, v] of Object.entries(parts)) out.parts[k] = Math.round(median(clean(v)));
+  for (const [k, v] of parts) out.parts[k] = Math.round(median(clean(v)));
   return out;
 }
 
