@@ -68,9 +68,10 @@ async function waitForQuiet(): Promise<void> {
   const mine = new Set([process.pid, process.ppid]);
   for (;;) {
     const r = await execFile('pgrep', ['-af', 'bench/']);
+    // `node bench/x.ts`, not a path that merely contains "bench/" (this worktree's name may).
     const others = r.stdout
       .split('\n')
-      .filter((l) => l.trim() && !mine.has(Number(l.split(' ')[0])));
+      .filter((l) => /(^|[^\w-])bench\/[\w-]+\.ts/.test(l) && !mine.has(Number(l.split(' ')[0])));
     if (others.length === 0) return;
     progress.detail(`another benchmark runs (${others[0]}); waiting 60 s`);
     await sleep(60_000);
