@@ -46,6 +46,8 @@ export class Watches {
   readonly podSeen = new Map<string, number>();
   /** Pod -> when its status first showed the first step running or ended. */
   readonly stepSeen = new Map<string, number>();
+  /** TaskRun -> the first pod seen for it (pods are cleaned up; this stays). */
+  readonly podByTaskRun = new Map<string, string>();
   /** PipelineRun -> every pod seen for it (a run whose task ran twice has two). */
   readonly podsOfRun = new Map<string, Set<string>>();
   /** The most runs running at once (started, not ended), from every event. */
@@ -115,6 +117,8 @@ export class Watches {
       this.podSeen.set(name, now);
       const run = p.metadata.labels?.[RUN_LABEL];
       if (run) this.podsOfRun.set(run, (this.podsOfRun.get(run) ?? new Set()).add(name));
+      const tr = p.metadata.labels?.[TASK_RUN_LABEL];
+      if (tr && !this.podByTaskRun.has(tr)) this.podByTaskRun.set(tr, name);
     }
     const first = p.status?.initContainerStatuses?.[0]?.state;
     if ((first?.running || first?.terminated) && !this.stepSeen.has(name))
@@ -130,10 +134,9 @@ export class Watches {
     return out;
   }
 
-  /** The pod of a TaskRun's first attempt, as seen by the watch. */
+  /** The pod of a TaskRun's first attempt, as seen by the watch (it may be gone since). */
   podOf(taskRun: string): string | undefined {
-    return this.pods.list().find((p) => p.metadata.labels?.[TASK_RUN_LABEL] === taskRun)?.metadata
-      .name;
+    return this.podByTaskRun.get(taskRun);
   }
 }
 
