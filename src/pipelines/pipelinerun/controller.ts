@@ -86,6 +86,11 @@ export class PipelineRunController implements Runnable {
   private readonly tasks: Informer<Task>[];
   private readonly pipelines: Informer<Pipeline>[];
   private readonly patcher = new StatusPatcher<PipelineRunStatus, PipelineRun>();
+  /**
+   * Runs let through the limit whose startTime is not written yet (keys). They hold a slot: a
+   * run that arrives in the cache later but sorts first must not take it as well.
+   */
+  private readonly admitted = new Set<string>();
   private readonly o: PipelineRunControllerOptions;
   private readonly now: () => number;
 
@@ -102,7 +107,11 @@ export class PipelineRunController implements Runnable {
       reconciler: { reconcile: (req) => this.reconcile(req) },
       log: o.log,
     });
-    this.runs.onEvent((_type, obj) => this.patcher.observe(obj));
+    this.runs.onEvent((type, obj) => {
+      this.patcher.observe(obj);
+      if (type === 'deleted')
+        this.admitted.delete(`${obj.metadata.namespace}/${obj.metadata.name}`);
+    });
     const each = <T extends KubeObject>(kind: string, apiVersion: string, labelSelector?: string) =>
       (o.namespaces ?? [undefined]).map(
         (namespace) =>
@@ -188,12 +197,12 @@ export class PipelineRunController implements Runnable {
       now: new Date(this.now()),
     });
     await this.act(kube, run, p);
-    if (!run.status?.startTime && p.startTime) this.metrics.started(run, p.startTime);
     await this.writeStatus(
       kube,
       run,
       statusAfter(run, p, resolved.spec, children, new Date(this.now())),
     );
+    this.started(run, p);
     if (p.done) this.ended(run, p);
     return p.done || !p.requeueAfterMs ? {} : { requeueAfterMs: p.requeueAfterMs };
   }
@@ -227,9 +236,18 @@ export class PipelineRunController implements Runnable {
 
   /** Holds a run that has not started until its namespace has a free slot; true: it waits. */
   private async waitForSlot(kube: Kube, run: PipelineRun): Promise<boolean> {
-    const all = this.runs.list().map((r) => queued(this.patcher.current(r)));
+    const key = (r: PipelineRun): string => `${r.metadata.namespace}/${r.metadata.name}`;
+    if (this.admitted.has(key(run))) return false;
+    // Admitted runs count as running from the decision on, not from their status write.
+    const all = this.runs.list().map((r) => {
+      const q = queued(this.patcher.current(r));
+      return this.admitted.has(key(r)) && !q.done ? { ...q, running: true } : q;
+    });
     const v = admit(queued(run), all, this.o.maxConcurrentRuns ?? 0);
-    if (v.start) return false;
+    if (v.start) {
+      this.admitted.add(key(run));
+      return false;
+    }
     const pending = run.spec.status === 'PipelineRunPending';
     await this.writeStatus(kube, run, {
       ...run.status,
@@ -248,6 +266,13 @@ export class PipelineRunController implements Runnable {
     return true;
   }
 
+  /** A run whose startTime is written: its slot is in its status now; its queue time. */
+  private started(run: PipelineRun, p: Plan): void {
+    if (!p.startTime) return;
+    this.admitted.delete(`${run.metadata.namespace}/${run.metadata.name}`);
+    if (!run.status?.startTime) this.metrics.started(run, p.startTime);
+  }
+
   /** A run that cannot run at all (its Pipeline is missing): failed, nothing started. */
   private async finish(kube: Kube, run: PipelineRun, c: RunCondition): Promise<void> {
     const now = new Date(this.now()).toISOString();
@@ -262,6 +287,7 @@ export class PipelineRunController implements Runnable {
 
   /** A run ended: its metrics, and the runs waiting for its slot. */
   private ended(run: PipelineRun, p: Plan | undefined): void {
+    this.admitted.delete(`${run.metadata.namespace}/${run.metadata.name}`);
     const start = Date.parse(p?.startTime ?? run.status?.startTime ?? '');
     const pipeline = run.spec.pipelineRef?.name ?? run.metadata.name;
     const status = p?.condition.status === 'True' ? 'success' : 'failed';
