@@ -333,13 +333,12 @@ describe('Rollouts under GitOps', () => {
     }));
     operation = synced.status?.operationState?.startedAt;
     const changed = await look(k, app);
+    // Git's rule applies; the controller's header rule stays (its match follows Git's at the
+    // Rollout's next reconcile: the Rollout controller does not watch HTTPRoutes yet).
     expect(changed.route?.['spec']).toMatchObject({
       rules: [
         { matches: [{ path: { type: 'PathPrefix', value: '/shop' } }] },
-        {
-          ...headerRule,
-          matches: [{ ...headerRule.matches[0], path: { type: 'PathPrefix', value: '/' } }],
-        },
+        { name: headerRule.name, backendRefs: headerRule.backendRefs },
       ],
     });
     expect(changed.weights).toEqual({ 'web-stable': 75, 'web-canary': 25 });
@@ -395,8 +394,11 @@ describe('Rollouts under GitOps', () => {
 
     await cli('pause', 'web');
     await healReplicas();
-    let now = await look(k, app);
-    expect(now.operation, 'self-heal ran').not.toBe(operation);
+    // The self-heal's operation is recorded on the app just after its writes.
+    let now = await eventually('self-heal recorded', async () => {
+      const l = await look(k, app);
+      return l.operation !== operation ? l : undefined;
+    });
     expect(now.paused, 'the pause survived self-heal').toBe(true);
     await waitApp(k, ns(), app, 'Synced', (a) => a.status?.sync?.status === 'Synced');
 
