@@ -310,3 +310,23 @@ export function histogram(text: string, name: string): { sum: number; count: num
     else count += Number(m[2]);
   return { sum, count };
 }
+
+/** The controller's API requests by verb (`sluice_k8s_request_total`), watches left out. */
+export function requestsByVerb(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(
+    /^sluice_k8s_request_total\{verb="([^"]+)",code="[^"]+"\} (\d+)/gm,
+  )) {
+    const verb = m[1] ?? '';
+    if (verb !== 'watch' && !verb.startsWith('lease')) out[verb] = (out[verb] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+/** `after - before`, per key, without zeros. */
+export function minus(after: Record<string, number>, before: Record<string, number>) {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after))
+    if (v - (before[k] ?? 0)) out[k] = v - (before[k] ?? 0);
+  return out;
+}

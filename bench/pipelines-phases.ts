@@ -117,7 +117,10 @@ const PARTS: ReadonlyArray<readonly [string, (prev: TaskTimes, t: TaskTimes) => 
   ['step exit -> pod status shows it (kubelet)', (p) => p.stepExitSeen - p.stepExit],
   ['step exit -> results container started (kubelet)', (p) => p.resultsStart - p.stepExit],
   ['results exit -> pod status shows it (kubelet)', (p) => p.resultsExitSeen - p.resultsExit],
-  ['pod status -> TaskRun Succeeded seen (TaskRun controller)', (p) => p.ended - p.resultsExitSeen],
+  [
+    'pod status shows the last container ended -> TaskRun Succeeded seen (TaskRun controller)',
+    (p) => p.ended - (Number.isFinite(p.resultsExitSeen) ? p.resultsExitSeen : p.stepExitSeen),
+  ],
   ['TaskRun Succeeded -> next TaskRun created', (p, t) => t.created - p.ended],
   ['TaskRun created -> pod created', (_p, t) => t.podCreated - t.created],
   ['pod created -> sandbox started', (_p, t) => t.sandbox - t.podCreated],

@@ -40,6 +40,8 @@ import {
   ContainerdEvents,
   cpuSeconds,
   histogram,
+  minus,
+  requestsByVerb,
   median,
   pct,
   rssMb,
@@ -287,12 +289,14 @@ async function main(): Promise<void> {
     load['queue'] = load1();
     progress.step(`queue: ${RUNS} one-step PipelineRuns at once, limit ${LIMIT}`);
     const cpu1 = await cpuSeconds(pid);
+    const req0 = requestsByVerb(await (await fetch(`${url}/metrics`)).text());
     const q = await queuePhase(w, RUNS, Math.max(600_000, RUNS * 6_000));
     const queueCpu = (await cpuSeconds(pid)) - cpu1;
-    progress.detail(
-      `${q.succeeded} Succeeded, ${q.failed} failed, ${q.lost} lost, ${q.duplicated.length} run twice${q.duplicated.length ? ` (${q.duplicated.slice(0, 5).join(', ')})` : ''}; most running at once ${q.maxRunning} (TaskRuns not ended: ${q.maxActiveTaskRuns}; pods not ended, sampled: ${q.maxActivePods}); all done in ${q.totalS.toFixed(1)} s; queue wait p50 ${q.waitP50S.toFixed(1)} s, max ${q.waitMaxS.toFixed(1)} s; controller CPU ${queueCpu.toFixed(1)} s`,
-    );
     const metrics = await (await fetch(`${url}/metrics`)).text();
+    const requests = minus(requestsByVerb(metrics), req0);
+    progress.detail(
+      `${q.succeeded} Succeeded, ${q.failed} failed, ${q.lost} lost, ${q.duplicated.length} run twice${q.duplicated.length ? ` (${q.duplicated.slice(0, 5).join(', ')})` : ''}; most running at once ${q.maxRunning} (TaskRuns not ended: ${q.maxActiveTaskRuns}; pods not ended, sampled: ${q.maxActivePods}); all done in ${q.totalS.toFixed(1)} s; queue wait p50 ${q.waitP50S.toFixed(1)} s, max ${q.waitMaxS.toFixed(1)} s; controller CPU ${queueCpu.toFixed(1)} s, API requests ${JSON.stringify(requests)}`,
+    );
     const queued = histogram(metrics, 'sluice_pipelinerun_queue_seconds');
     const rss = await rssMb(pid);
     progress.detail(
