@@ -12,6 +12,7 @@ export const TABLE_HEAD = [
 ];
 
 export interface RowInput {
+  who: string;
   started: Date;
   cpus: number;
   load: Record<string, number>;
@@ -24,13 +25,13 @@ export interface RowInput {
     handoff_p99_ms: number;
     dag5_s: number;
     one_task_s: number;
-    queued_runs: number;
-    succeeded_runs: number;
-    lost_runs: number;
-    duplicate_runs: number;
-    max_running: number;
-    queue_total_s: number;
-    rss_mb: number;
+    queued_runs?: number;
+    succeeded_runs?: number;
+    lost_runs?: number;
+    duplicate_runs?: number;
+    max_running?: number;
+    queue_total_s?: number;
+    rss_mb?: number;
   };
   parts: Record<string, number>;
   nodeOptions: string;
@@ -44,15 +45,18 @@ export function row(i: RowInput): string {
     .join('; ');
   return [
     '',
-    i.started.toISOString().slice(0, 16).replace('T', ' '),
+    // Sluice's row is the table's; another controller measured in the same run says so.
+    `${i.started.toISOString().slice(0, 16).replace('T', ' ')}${i.who === 'Sluice' ? '' : ` (${i.who})`}`,
     `${i.cpus} CPU, ${load}`,
     `**${r.task_overhead_p50_ms}** / ${r.task_overhead_p99_ms} ms`,
     `${r.task_start_p50_ms} / ${r.task_start_p99_ms} ms`,
     `${r.handoff_p50_ms} / ${r.handoff_p99_ms} ms`,
     `**${r.dag5_s} s** / ${r.one_task_s} s`,
-    `${r.succeeded_runs}/${r.queued_runs} / ${r.lost_runs} / ${r.duplicate_runs} / ${r.max_running}`,
-    `${r.queue_total_s} s`,
-    `${r.rss_mb} MB${i.nodeOptions ? ` (${i.nodeOptions})` : ''}`,
+    r.queued_runs === undefined
+      ? '-'
+      : `${r.succeeded_runs}/${r.queued_runs} / ${r.lost_runs} / ${r.duplicate_runs} / ${r.max_running}`,
+    r.queue_total_s === undefined ? '-' : `${r.queue_total_s} s`,
+    r.rss_mb === undefined ? '-' : `${r.rss_mb} MB${i.nodeOptions ? ` (${i.nodeOptions})` : ''}`,
     parts,
     '',
   ]
@@ -74,6 +78,8 @@ export function withRow(text: string, line: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function addRow(file: string, line: string): Promise<void> {
-  await writeFile(file, withRow(await readFile(file, 'utf8'), line));
+export async function addRows(file: string, lines: readonly string[]): Promise<void> {
+  let text = await readFile(file, 'utf8');
+  for (const l of lines) text = withRow(text, l);
+  await writeFile(file, text);
 }

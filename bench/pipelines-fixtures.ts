@@ -49,9 +49,14 @@ export function single(): PipelineSpec {
   return { tasks: [task('only')] };
 }
 
-export function pipelineRun(name: string, namespace: string, spec: PipelineSpec): PipelineRun {
+export function pipelineRun(
+  name: string,
+  namespace: string,
+  spec: PipelineSpec,
+  apiVersion = API,
+): PipelineRun {
   return {
-    apiVersion: API,
+    apiVersion,
     kind: 'PipelineRun',
     metadata: { name, namespace },
     spec: { pipelineSpec: spec, taskRunTemplate: { podTemplate: ON_REAL_NODE } },

@@ -17,11 +17,23 @@ import type { PipelineRun, TaskRun } from '../src/api/pipeline.ts';
 import type { Kube } from '../src/kube/api.ts';
 import { Informer } from '../src/kube/informer.ts';
 import type { Pod } from '../src/pipelines/kube/pods.ts';
-import { API, outcome } from './pipelines-fixtures.ts';
+import { API, outcome, STEP_CONTAINER } from './pipelines-fixtures.ts';
 
-export const RUN_LABEL = 'sluice.dev/pipelineRun';
-export const TASK_LABEL = 'sluice.dev/pipelineTask';
-export const TASK_RUN_LABEL = 'sluice.dev/taskRun';
+/** On the TaskRuns and pods of both Sluice and Tekton (Sluice sets Tekton's labels too). */
+export const RUN_LABEL = 'tekton.dev/pipelineRun';
+export const TASK_LABEL = 'tekton.dev/pipelineTask';
+
+/** Whose objects are watched: Sluice's API or Tekton's. */
+export interface Flavor {
+  apiVersion: string;
+  /** The label naming a pod's TaskRun. */
+  podTaskRunLabel: string;
+}
+export const SLUICE: Flavor = { apiVersion: API, podTaskRunLabel: 'sluice.dev/taskRun' };
+export const TEKTON: Flavor = {
+  apiVersion: 'tekton.dev/v1',
+  podTaskRunLabel: 'tekton.dev/taskRun',
+};
 
 export const pct = (xs: readonly number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -46,6 +58,8 @@ export class Watches {
   readonly podSeen = new Map<string, number>();
   /** Pod -> when its status first showed the first step running or ended. */
   readonly stepSeen = new Map<string, number>();
+  /** `pod/container` -> when the pod's status first showed the container terminated. */
+  readonly endSeen = new Map<string, number>();
   /** TaskRun -> the first pod seen for it (pods are cleaned up; this stays). */
   readonly podByTaskRun = new Map<string, string>();
   /** PipelineRun -> every pod seen for it (a run whose task ran twice has two). */
@@ -57,15 +71,18 @@ export class Watches {
   private readonly running = new Set<string>();
   private readonly activeTaskRuns = new Set<string>();
 
-  constructor(kube: Kube, namespace: string) {
-    const at = { namespace };
-    this.runs = new Informer<PipelineRun>(kube, { apiVersion: API, kind: 'PipelineRun', ...at });
-    this.taskRuns = new Informer<TaskRun>(kube, { apiVersion: API, kind: 'TaskRun', ...at });
+  private readonly flavor: Flavor;
+
+  constructor(kube: Kube, namespace: string, flavor: Flavor = SLUICE) {
+    this.flavor = flavor;
+    const at = { namespace, apiVersion: flavor.apiVersion };
+    this.runs = new Informer<PipelineRun>(kube, { kind: 'PipelineRun', ...at });
+    this.taskRuns = new Informer<TaskRun>(kube, { kind: 'TaskRun', ...at });
     this.pods = new Informer<Pod>(kube, {
       apiVersion: 'v1',
       kind: 'Pod',
-      labelSelector: TASK_RUN_LABEL,
-      ...at,
+      labelSelector: flavor.podTaskRunLabel,
+      namespace,
     });
     this.runs.on((type, r) => type !== 'deleted' && this.onRun(r));
     this.taskRuns.on((type, tr) => type !== 'deleted' && this.onTaskRun(tr));
@@ -117,12 +134,21 @@ export class Watches {
       this.podSeen.set(name, now);
       const run = p.metadata.labels?.[RUN_LABEL];
       if (run) this.podsOfRun.set(run, (this.podsOfRun.get(run) ?? new Set()).add(name));
-      const tr = p.metadata.labels?.[TASK_RUN_LABEL];
+      const tr = p.metadata.labels?.[this.flavor.podTaskRunLabel];
       if (tr && !this.podByTaskRun.has(tr)) this.podByTaskRun.set(tr, name);
     }
-    const first = p.status?.initContainerStatuses?.[0]?.state;
+    // Sluice's steps are init containers, Tekton's regular containers.
+    const all = [
+      ...(p.status?.initContainerStatuses ?? []),
+      ...(p.status?.containerStatuses ?? []),
+    ];
+    const first = all.find((c) => c.name === STEP_CONTAINER)?.state;
     if ((first?.running || first?.terminated) && !this.stepSeen.has(name))
       this.stepSeen.set(name, now);
+    for (const c of all) {
+      const key = `${name}/${c.name}`;
+      if (c.state?.terminated && !this.endSeen.has(key)) this.endSeen.set(key, now);
+    }
   }
 
   /** The TaskRuns of a PipelineRun, by pipeline task. */
@@ -283,4 +309,24 @@ export function histogram(text: string, name: string): { sum: number; count: num
     if (m[1] === 'sum') sum += Number(m[2]);
     else count += Number(m[2]);
   return { sum, count };
+}
+
+/** The controller's API requests by verb (`sluice_k8s_request_total`), watches left out. */
+export function requestsByVerb(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(
+    /^sluice_k8s_request_total\{verb="([^"]+)",code="[^"]+"\} (\d+)/gm,
+  )) {
+    const verb = m[1] ?? '';
+    if (verb !== 'watch' && !verb.startsWith('lease')) out[verb] = (out[verb] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+/** `after - before`, per key, without zeros. */
+export function minus(after: Record<string, number>, before: Record<string, number>) {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after))
+    if (v - (before[k] ?? 0)) out[k] = v - (before[k] ?? 0);
+  return out;
 }

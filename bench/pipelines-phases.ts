@@ -18,11 +18,19 @@ import { formatDuration } from '../src/util/progress.ts';
 import { mapLimit } from '../src/util/semaphore.ts';
 import { RESULTS_CONTAINER } from '../src/pipelines/kube/pods.ts';
 import * as fx from './pipelines-fixtures.ts';
-import { type ContainerdEvents, median, pct, type Watches } from './pipelines-observe.ts';
+import {
+  type ContainerdEvents,
+  median,
+  pct,
+  RUN_LABEL,
+  type Watches,
+} from './pipelines-observe.ts';
 
 export interface World {
   kube: Kube;
   namespace: string;
+  /** sluice.dev/v1alpha1, or tekton.dev/v1 for Tekton's controller. */
+  apiVersion: string;
   watches: Watches;
   containerd: ContainerdEvents;
   progress: Progress;
@@ -47,7 +55,7 @@ export async function waitEnded(w: World, names: readonly string[], timeoutMs: n
 
 async function runOne(w: World, name: string, spec: PipelineSpec): Promise<number> {
   const t0 = Date.now();
-  await w.kube.create(fx.pipelineRun(name, w.namespace, spec));
+  await w.kube.create(fx.pipelineRun(name, w.namespace, spec, w.apiVersion));
   await waitEnded(w, [name], 300_000);
   const r = w.watches.runs.get(w.namespace, name);
   if (fx.outcome(r) !== 'True')
@@ -79,6 +87,9 @@ interface TaskTimes {
   stepExit: number;
   resultsStart: number;
   resultsExit: number;
+  /** When the pod's status first showed the step / the results container terminated. */
+  stepExitSeen: number;
+  resultsExitSeen: number;
 }
 
 function taskTimes(w: World, tr: string, pod: string): TaskTimes {
@@ -95,14 +106,21 @@ function taskTimes(w: World, tr: string, pod: string): TaskTimes {
     stepExit: step?.exited ?? NaN,
     resultsStart: results?.started ?? NaN,
     resultsExit: results?.exited ?? NaN,
+    stepExitSeen: w.watches.endSeen.get(`${pod}/${fx.STEP_CONTAINER}`) ?? NaN,
+    resultsExitSeen: w.watches.endSeen.get(`${pod}/${RESULTS_CONTAINER}`) ?? NaN,
   };
 }
 
 /** Where the time between two chained tasks' steps goes, in order. */
 const PARTS: ReadonlyArray<readonly [string, (prev: TaskTimes, t: TaskTimes) => number]> = [
+  ['step exit -> TaskRun Succeeded seen', (p) => p.ended - p.stepExit],
+  ['step exit -> pod status shows it (kubelet)', (p) => p.stepExitSeen - p.stepExit],
   ['step exit -> results container started (kubelet)', (p) => p.resultsStart - p.stepExit],
-  ['results container ran', (p) => p.resultsExit - p.resultsStart],
-  ['results exit -> TaskRun Succeeded seen', (p) => p.ended - p.resultsExit],
+  ['results exit -> pod status shows it (kubelet)', (p) => p.resultsExitSeen - p.resultsExit],
+  [
+    'pod status shows the last container ended -> TaskRun Succeeded seen (TaskRun controller)',
+    (p) => p.ended - (Number.isFinite(p.resultsExitSeen) ? p.resultsExitSeen : p.stepExitSeen),
+  ],
   ['TaskRun Succeeded -> next TaskRun created', (p, t) => t.created - p.ended],
   ['TaskRun created -> pod created', (_p, t) => t.podCreated - t.created],
   ['pod created -> sandbox started', (_p, t) => t.sandbox - t.podCreated],
@@ -135,7 +153,7 @@ export async function chainPhase(w: World, runs: number, length: number): Promis
       prev = t;
     }
   }
-  for (const [k, v] of parts) out.parts[k] = Math.round(median(clean(v)));
+  for (const [k, v] of parts) if (clean(v).length) out.parts[k] = Math.round(median(clean(v)));
   return out;
 }
 
@@ -206,7 +224,7 @@ export async function queuePhase(w: World, n: number, timeoutMs: number): Promis
   const verdicts = names.map((x) => fx.outcome(w.watches.runs.get(w.namespace, x)));
   const taskRuns = new Map<string, number>();
   for (const tr of w.watches.taskRuns.list()) {
-    const run = tr.metadata.labels?.['sluice.dev/pipelineRun'] ?? '';
+    const run = tr.metadata.labels?.[RUN_LABEL] ?? '';
     taskRuns.set(run, (taskRuns.get(run) ?? 0) + 1);
   }
   const steps = w.containerd.startsByPod(fx.STEP_CONTAINER);

@@ -27,15 +27,25 @@ import { clusterPaths } from '../src/devcluster/paths.ts';
 import { Kube } from '../src/kube/api.ts';
 import { execFile } from '../src/util/exec.ts';
 import { consoleProgress } from '../src/util/progress.ts';
-import { addRow, row } from './pipelines-doc.ts';
+import { addRows, row } from './pipelines-doc.ts';
 import * as fx from './pipelines-fixtures.ts';
+import {
+  buildTekton,
+  installTekton,
+  pushEntrypoint,
+  startTektonController,
+  TEKTON_API,
+} from './pipelines-tekton.ts';
 import {
   ContainerdEvents,
   cpuSeconds,
   histogram,
+  minus,
+  requestsByVerb,
   median,
   pct,
   rssMb,
+  TEKTON,
   Watches,
 } from './pipelines-observe.ts';
 import {
@@ -56,6 +66,9 @@ const CHAIN_RUNS = Number(arg('chain-runs', '5'));
 const CHAIN_LENGTH = Number(arg('chain-length', '11'));
 const DAG_RUNS = Number(arg('dag-runs', '3'));
 const NODE_OPTIONS = arg('node-options', '');
+/** A checkout of tektoncd/pipeline: its controller is built and measured the same way. */
+const TEKTON_SRC = arg('tekton', '');
+const TEKTON_NS = 'bench-tk';
 const LIMIT = 10;
 const CLUSTER = 'bench-pipelines';
 const CTRL_NS = 'sluice-system';
@@ -114,8 +127,116 @@ function startController(kubeconfig: string, port: number, work: string) {
   );
 }
 
+interface Timings {
+  /** The gap between chained tasks' steps; (a) TaskRun created -> step; (b) hand-off. */
+  gap: number[];
+  start: number[];
+  handoff: number[];
+  parts: Record<string, number>;
+  dag: number[];
+  one: number[];
+}
+
+const ms = (x: number): number => Math.round(x);
+
+/** Chained tasks, the 5-task DAG and one-task runs against whichever controller runs. */
+async function timings(w: World, load: Record<string, number>, who: string): Promise<Timings> {
+  load['chain'] = load1();
+  progress.step(`${who}: per-task overhead, ${CHAIN_RUNS} runs of ${CHAIN_LENGTH} chained tasks`);
+  const chain = await chainPhase(w, CHAIN_RUNS, CHAIN_LENGTH);
+  const [start, gap, handoff] = [clean(chain.start), clean(chain.gap), clean(chain.handoff)];
+  progress.detail(
+    `(a) TaskRun created -> step running: p50 ${ms(median(start))} ms, p99 ${ms(pct(start, 99))} ms (${start.length} tasks; as pod status shows it: p50 ${ms(median(clean(chain.startSeen)))} ms)`,
+  );
+  progress.detail(
+    `(b) task finished -> next pod created: p50 ${ms(median(handoff))} ms, p99 ${ms(pct(handoff, 99))} ms (${handoff.length} hand-offs)`,
+  );
+  progress.detail(
+    `gap step exit -> next step start: p50 ${ms(median(gap))} ms, p99 ${ms(pct(gap, 99))} ms; where it goes (medians): ${JSON.stringify(chain.parts)}`,
+  );
+  load['dag5'] = load1();
+  progress.step(`${who}: a 5-task DAG and a one-task Pipeline end to end, ${DAG_RUNS} runs each`);
+  const dag = await endToEnd(w, 'dag5', fx.dag5(), DAG_RUNS);
+  progress.detail(`5-task DAG: median ${(median(dag) / 1000).toFixed(2)} s`);
+  // Tekton's maintainers publish this one (tektoncd/pipeline#10152): a warm one-step run.
+  const one = await endToEnd(w, 'one', fx.single(), DAG_RUNS);
+  progress.detail(`one-task PipelineRun: median ${(median(one) / 1000).toFixed(2)} s`);
+  return { gap, start, handoff, parts: chain.parts, dag, one };
+}
+
+/** Warm-up runs: the image pulled on the real node, the controller's first reconciles done. */
+async function warmUp(w: World): Promise<void> {
+  const runs = ['warm-0', 'warm-1'];
+  await w.kube.create(fx.pipelineRun('warm-0', w.namespace, fx.single(), w.apiVersion));
+  await waitEnded(w, ['warm-0'], 300_000);
+  await w.kube.create(fx.pipelineRun('warm-1', w.namespace, fx.chain(3), w.apiVersion));
+  await waitEnded(w, runs, 300_000);
+  for (const n of runs) {
+    const r = w.watches.runs.get(w.namespace, n);
+    if (fx.outcome(r) !== 'True')
+      throw new Error(`warm-up run ${n} did not succeed: ${JSON.stringify(r?.status)}`);
+  }
+}
+
+function figures(t: Timings) {
+  return {
+    task_overhead_p50_ms: ms(median(t.gap)),
+    task_overhead_p99_ms: ms(pct(t.gap, 99)),
+    task_start_p50_ms: ms(median(t.start)),
+    task_start_p99_ms: ms(pct(t.start, 99)),
+    handoff_p50_ms: ms(median(t.handoff)),
+    handoff_p99_ms: ms(pct(t.handoff, 99)),
+    dag5_s: +(median(t.dag) / 1000).toFixed(2),
+    one_task_s: +(median(t.one) / 1000).toFixed(2),
+  };
+}
+
+/** Tekton's controller in place of Sluice's, same cluster: the same chain, DAG and runs. */
+async function tekton(
+  kube: Kube,
+  state: { kubeconfig: string; registry?: string },
+  containerd: ContainerdEvents,
+  bin: string,
+  work: string,
+): Promise<
+  ReturnType<typeof figures> & { load: Record<string, number>; parts: Record<string, number> }
+> {
+  progress.step(`Tekton's controller (built from ${TEKTON_SRC}) on the same cluster`);
+  const image = await pushEntrypoint(bin, state.registry ?? '');
+  await installTekton(kube, TEKTON_SRC);
+  await kube.apply(
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEKTON_NS } },
+    { fieldManager: 'bench' },
+  );
+  const watches = new Watches(kube, TEKTON_NS, TEKTON);
+  await watches.start();
+  const log = join(work, 'tekton-controller.log');
+  const child = await startTektonController(bin, state.kubeconfig, image, log);
+  const load: Record<string, number> = { start: load1() };
+  try {
+    const w: World = {
+      kube,
+      namespace: TEKTON_NS,
+      apiVersion: TEKTON_API,
+      watches,
+      containerd,
+      progress,
+    };
+    await warmUp(w);
+    const t = await timings(w, load, 'Tekton');
+    load['end'] = load1();
+    return { ...figures(t), load, parts: t.parts };
+  } finally {
+    child.kill('SIGTERM');
+    await Promise.race([once(child, 'exit'), sleep(10_000)]);
+    watches.stop();
+  }
+}
+
 async function main(): Promise<void> {
   await waitForQuiet();
+  // Built before the cluster starts: compiling must not share the CPU with the measurements.
+  const tektonBin = TEKTON_SRC ? await buildTekton(TEKTON_SRC, progress) : undefined;
   const started = new Date();
   const load: Record<string, number> = { start: load1() };
   progress.step(
@@ -155,73 +276,38 @@ async function main(): Promise<void> {
       ))
     )
       await sleep(100);
-    const w: World = { kube, namespace: NS, watches, containerd, progress };
+    const w: World = { kube, namespace: NS, apiVersion: fx.API, watches, containerd, progress };
 
     progress.step('warm-up: the image pulled on the real node, the controller warmed');
-    const warm = ['warm-0', 'warm-1'];
-    await kube.create(fx.pipelineRun('warm-0', NS, fx.single()));
-    await waitEnded(w, ['warm-0'], 300_000);
-    await kube.create(fx.pipelineRun('warm-1', NS, fx.chain(3)));
-    await waitEnded(w, warm, 300_000);
-    for (const n of warm)
-      if (fx.outcome(watches.runs.get(NS, n)) !== 'True')
-        throw new Error(
-          `warm-up run ${n} did not succeed: ${JSON.stringify(watches.runs.get(NS, n)?.status)}`,
-        );
+    await warmUp(w);
     if (!containerd.working)
       progress.detail('no containerd events: step times come from pod status (1 s relist lag)');
-
-    load['chain'] = load1();
-    progress.step(`per-task overhead: ${CHAIN_RUNS} runs of ${CHAIN_LENGTH} chained tasks`);
     const cpu0 = await cpuSeconds(pid);
-    const chain = await chainPhase(w, CHAIN_RUNS, CHAIN_LENGTH);
-    const chainCpu = (await cpuSeconds(pid)) - cpu0;
-    const a = clean(chain.start);
-    const gap = clean(chain.gap);
-    const handoff = clean(chain.handoff);
-    progress.detail(
-      `(a) TaskRun created -> step running: p50 ${Math.round(median(a))} ms, p99 ${Math.round(pct(a, 99))} ms (${a.length} tasks; as pod status shows it: p50 ${Math.round(median(clean(chain.startSeen)))} ms)`,
-    );
-    progress.detail(
-      `(b) task finished -> next pod created: p50 ${Math.round(median(handoff))} ms, p99 ${Math.round(pct(handoff, 99))} ms (${handoff.length} hand-offs)`,
-    );
-    progress.detail(
-      `gap step exit -> next step start: p50 ${Math.round(median(gap))} ms, p99 ${Math.round(pct(gap, 99))} ms; where it goes (medians): ${JSON.stringify(chain.parts)}; controller CPU ${chainCpu.toFixed(1)} s`,
-    );
-
-    load['dag5'] = load1();
-    progress.step(`end to end: a 5-task DAG and a one-task Pipeline, ${DAG_RUNS} runs each`);
-    const dag = await endToEnd(w, 'dag5', fx.dag5(), DAG_RUNS);
-    progress.detail(`5-task DAG: median ${(median(dag) / 1000).toFixed(2)} s`);
-    // Tekton's maintainers publish this one (tektoncd/pipeline#10152): a warm one-step run.
-    const one = await endToEnd(w, 'one', fx.single(), DAG_RUNS);
-    progress.detail(`one-task PipelineRun: median ${(median(one) / 1000).toFixed(2)} s`);
+    const t = await timings(w, load, 'Sluice');
+    progress.detail(`controller CPU ${((await cpuSeconds(pid)) - cpu0).toFixed(1)} s`);
 
     load['queue'] = load1();
     progress.step(`queue: ${RUNS} one-step PipelineRuns at once, limit ${LIMIT}`);
     const cpu1 = await cpuSeconds(pid);
+    const req0 = requestsByVerb(await (await fetch(`${url}/metrics`)).text());
     const q = await queuePhase(w, RUNS, Math.max(600_000, RUNS * 6_000));
     const queueCpu = (await cpuSeconds(pid)) - cpu1;
-    progress.detail(
-      `${q.succeeded} Succeeded, ${q.failed} failed, ${q.lost} lost, ${q.duplicated.length} run twice${q.duplicated.length ? ` (${q.duplicated.slice(0, 5).join(', ')})` : ''}; most running at once ${q.maxRunning} (TaskRuns not ended: ${q.maxActiveTaskRuns}; pods not ended, sampled: ${q.maxActivePods}); all done in ${q.totalS.toFixed(1)} s; queue wait p50 ${q.waitP50S.toFixed(1)} s, max ${q.waitMaxS.toFixed(1)} s; controller CPU ${queueCpu.toFixed(1)} s`,
-    );
     const metrics = await (await fetch(`${url}/metrics`)).text();
+    const requests = minus(requestsByVerb(metrics), req0);
+    progress.detail(
+      `${q.succeeded} Succeeded, ${q.failed} failed, ${q.lost} lost, ${q.duplicated.length} run twice${q.duplicated.length ? ` (${q.duplicated.slice(0, 5).join(', ')})` : ''}; most running at once ${q.maxRunning} (TaskRuns not ended: ${q.maxActiveTaskRuns}; pods not ended, sampled: ${q.maxActivePods}); all done in ${q.totalS.toFixed(1)} s; queue wait p50 ${q.waitP50S.toFixed(1)} s, max ${q.waitMaxS.toFixed(1)} s; controller CPU ${queueCpu.toFixed(1)} s, API requests ${JSON.stringify(requests)}`,
+    );
     const queued = histogram(metrics, 'sluice_pipelinerun_queue_seconds');
     const rss = await rssMb(pid);
     progress.detail(
       `controller RSS peak ${rss.peak} MB (now ${rss.now} MB); /metrics: ${queued.count} runs started, mean queue wait ${(queued.sum / Math.max(1, queued.count)).toFixed(1)} s`,
     );
     load['end'] = load1();
+    controller.kill('SIGTERM');
+    await Promise.race([once(controller, 'exit'), sleep(30_000)]);
 
     const result = {
-      task_overhead_p50_ms: Math.round(median(gap)),
-      task_overhead_p99_ms: Math.round(pct(gap, 99)),
-      task_start_p50_ms: Math.round(median(a)),
-      task_start_p99_ms: Math.round(pct(a, 99)),
-      handoff_p50_ms: Math.round(median(handoff)),
-      handoff_p99_ms: Math.round(pct(handoff, 99)),
-      dag5_s: +(median(dag) / 1000).toFixed(2),
-      one_task_s: +(median(one) / 1000).toFixed(2),
+      ...figures(t),
       queued_runs: q.created,
       succeeded_runs: q.succeeded,
       lost_runs: q.created - q.succeeded,
@@ -230,17 +316,38 @@ async function main(): Promise<void> {
       queue_total_s: +q.totalS.toFixed(1),
       rss_mb: rss.peak,
     };
-    const line = row({
-      started,
-      cpus: cpus().length,
-      load,
-      result,
-      parts: chain.parts,
-      nodeOptions: NODE_OPTIONS,
-    });
-    console.log(line);
-    await addRow('docs/benchmarks.md', line);
-    // The issue's figures, in its order (the row above has the rest).
+    const lines = [
+      row({
+        who: 'Sluice',
+        started,
+        cpus: cpus().length,
+        load,
+        result,
+        parts: t.parts,
+        nodeOptions: NODE_OPTIONS,
+      }),
+    ];
+    if (tektonBin) {
+      const tk = await tekton(kube, state, containerd, tektonBin, work);
+      const commit = (
+        await execFile('git', ['-C', TEKTON_SRC, 'rev-parse', '--short', 'HEAD'])
+      ).stdout.trim();
+      const who = `Tekton ${commit || TEKTON_SRC} (same cluster, after Sluice)`;
+      lines.push(
+        row({
+          who,
+          started,
+          cpus: cpus().length,
+          load: tk.load,
+          result: tk,
+          parts: tk.parts,
+          nodeOptions: '',
+        }),
+      );
+    }
+    for (const l of lines) console.log(l);
+    await addRows('docs/benchmarks.md', lines);
+    // The issue's figures, in its order (the rows above have the rest).
     console.log(
       JSON.stringify({
         task_overhead_p50_ms: result.task_overhead_p50_ms,
