@@ -152,7 +152,9 @@ describe('TaskRun on the real node', () => {
     const seconds = (Date.now() - t0) / 1000;
     expect(succeeded(tr)?.reason).toBe('TaskRunImagePullFailed');
     expect(succeeded(tr)?.message).toContain(`step "fetch": the image "${image}" cannot be pulled`);
-    expect(seconds).toBeLessThan(15);
+    // No hang: it ends at the first pull error, not after back-off retries. The speed itself is
+    // a benchmark's figure (quiet machine: ~1 s); this bound only has to survive a loaded CI.
+    expect(seconds).toBeLessThan(45);
     await eventually('the pod to be deleted', () => podGone('noimage-pod'), 30_000);
   });
 
