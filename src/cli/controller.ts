@@ -1,5 +1,5 @@
 /** `sluice controller` and `sluice install-crds`. */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { installCrds } from '../api/install.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { GitOpsController as Controller, type ControllerOptions } from '../gitops/controller.ts';
@@ -9,9 +9,7 @@ import type { WebhookSecrets } from '../server/webhook.ts';
 import { SluiceError } from '../errors.ts';
 import { parseDuration } from '../gitops/duration.ts';
 import { createLogger, type Level, type Logger } from '../util/log.ts';
-import { join } from 'node:path';
-import { cacheRoot } from '../devcluster/paths.ts';
-import { openRunStore, type RunStore } from '../pipelines/store/index.ts';
+import { defaultStoreUrl, openRunStore, type RunStore } from '../pipelines/store/index.ts';
 import { connect } from './context.ts';
 import { consoleProgress } from '../util/progress.ts';
 
@@ -20,11 +18,12 @@ interface ControllerFlags {
   namespace: string;
   appNamespace: string[];
   destinationNamespace: string[];
-  concurrency: string;
+  concurrency: number;
   leaderElection: boolean;
   rollouts: boolean;
   pipelines: boolean;
-  maxConcurrentRuns: string;
+  maxConcurrentRuns: number;
+  keepPods: number;
   pipelineHelperImage?: string;
   databaseUrl?: string;
   leaseDuration: string;
@@ -33,6 +32,16 @@ interface ControllerFlags {
   listen: string;
   workDir?: string;
 }
+
+/** A count flag: a whole number from `min` up, else a usage error naming the flag's rule. */
+const count =
+  (min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`must be a whole number, ${min} or more`);
+    return n;
+  };
 
 /** `host:port`, `:port` (all interfaces) or `off`. */
 function parseListen(v: string): { host: string; port: number } | undefined {
@@ -68,14 +77,21 @@ export function controllerCommand(): Command {
       (v: string, p: string[]) => [...p, v],
       [],
     )
-    .option('--concurrency <n>', 'Applications reconciled at once', '10')
+    .option('--concurrency <n>', 'Applications reconciled at once', count(1), 10)
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
     .option('--no-rollouts', 'do not run the Rollout controller (progressive delivery)')
     .option('--no-pipelines', 'do not run the PipelineRun and TaskRun controllers (CI)')
     .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
-      '0',
+      count(0),
+      0,
+    )
+    .option(
+      '--keep-pods <n>',
+      'finished TaskRun pods kept per namespace for debugging (older ones are deleted once their logs are in the run store)',
+      count(0),
+      10,
     )
     .option(
       '--database-url <url>',
@@ -129,7 +145,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     namespace: o.namespace,
     ...(o.appNamespace.length > 0 ? { appNamespaces: o.appNamespace } : {}),
     ...(o.destinationNamespace.length > 0 ? { destinationNamespaces: o.destinationNamespace } : {}),
-    concurrency: Number(o.concurrency) || 10,
+    concurrency: o.concurrency,
     rollouts: o.rollouts,
     ...(store ? { pipelines: pipelineOptions(o, store) } : {}),
     leaderElection: {
@@ -174,7 +190,8 @@ function pipelineOptions(
   store: RunStore,
 ): NonNullable<ControllerOptions['pipelines']> {
   return {
-    maxConcurrentRuns: Number(o.maxConcurrentRuns) || 0,
+    maxConcurrentRuns: o.maxConcurrentRuns,
+    keepPods: o.keepPods,
     store,
     ...(o.pipelineHelperImage ? { helperImage: o.pipelineHelperImage } : {}),
   };
@@ -186,9 +203,7 @@ function openStore(
   workDir: string | undefined,
 ): ReturnType<typeof openRunStore> {
   const databaseUrl =
-    o.databaseUrl ??
-    process.env['SLUICE_DATABASE_URL'] ??
-    join(workDir ?? join(cacheRoot(), 'controller'), 'runs.db');
+    o.databaseUrl ?? defaultStoreUrl({ ...process.env, SLUICE_WORK_DIR: workDir ?? '' });
   return openRunStore({ databaseUrl, retention: {} });
 }
 

@@ -37,6 +37,21 @@ describe('sluice exit codes', () => {
     ],
     ['a bad --cascade value', ['app', 'delete', 'x', '--cascade=maybe'], '--cascade'],
     ['a bad --listen', ['controller', '--listen', 'nowhere'], '--listen "nowhere"'],
+    [
+      'a bad --keep-pods',
+      ['controller', '--keep-pods', 'ten'],
+      'must be a whole number, 0 or more',
+    ],
+    [
+      'a negative --max-concurrent-runs',
+      ['controller', '--max-concurrent-runs', '-1'],
+      '0 or more',
+    ],
+    [
+      'a zero --concurrency',
+      ['controller', '--concurrency', '0'],
+      'must be a whole number, 1 or more',
+    ],
   ])('%s exits 2', async (_case, args, message) => {
     expect(await run(...args)).toBe(2);
     expect(stderr).toContain(message);

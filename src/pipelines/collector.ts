@@ -7,9 +7,14 @@
  * Masking: each TaskRun's writer is opened with its secret set — the params its Task, Pipeline
  * or run name in `sluice.dev/secret-params`, and the values of the Secrets its steps read
  * (`secretKeyRef`, `envFrom`, Secret workspaces) — so no such value reaches the store.
+ * Order: the writes of one run are made one after the other, in the order the events came (a
+ * task's record never overtakes its run's), and a task whose run is not in the store yet (its
+ * PipelineRun's event not seen, e.g. just after taking the lead) writes the run first or waits
+ * for it, instead of losing its record.
  * Only the leader collects. Not yet: resuming a half-collected step after a restart (its log is
  * read again from the start into a new stream).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PipelineRun, TaskRun } from '../api/pipeline.ts';
 import { errorMessage } from '../errors.ts';
 import type { Kube } from '../kube/api.ts';
@@ -20,6 +25,7 @@ import { RUN_LABEL, TASK_LABEL, ATTEMPT_LABEL } from './pipelinerun/children.ts'
 import {
   pipelineRunRecord,
   runSecrets,
+  RunStoreError,
   secretRefs,
   secretValues,
   taskRecord,
@@ -34,6 +40,10 @@ export interface CollectorOptions {
   store: RunStore;
   log: Logger;
 }
+
+/** How long a task's write waits for its run's record before it gives up (and warns). */
+const RUN_WAIT_MS = 30_000;
+const RUN_POLL_MS = 250;
 
 const finished = (o: { status?: { conditions?: Array<{ type: string; status: string }> } }) =>
   o.status?.conditions?.some((c) => c.type === 'Succeeded' && c.status !== 'Unknown') ?? false;
@@ -55,6 +65,8 @@ export class RunCollector {
   private readonly done = new Set<string>();
   /** The PipelineRuns seen, by namespace/name: their annotations and params mark secrets. */
   private readonly runs = new Map<string, PipelineRun>();
+  /** Each run's writes still to be made, by run uid: each waits for the one before. */
+  private readonly chains = new Map<string, Promise<void>>();
   private signal: AbortSignal | undefined;
 
   constructor(o: CollectorOptions) {
@@ -78,13 +90,15 @@ export class RunCollector {
   onPipelineRun(pr: PipelineRun): void {
     this.runs.set(`${pr.metadata.namespace}/${pr.metadata.name}`, pr);
     if (!this.leading() || !this.changed(pr)) return;
+    this.inOrder(pr.metadata.uid ?? '', `record ${pr.metadata.name}`, () => this.recordRun(pr));
+  }
+
+  private recordRun(pr: PipelineRun): Promise<void> {
     const secrets = runSecrets({
       annotations: [pr.metadata.annotations],
       params: pr.spec.params ?? [],
     });
-    this.later(`record ${pr.metadata.name}`, () =>
-      this.o.store.recordRun(pipelineRunRecord(pr), secrets),
-    );
+    return this.o.store.recordRun(pipelineRunRecord(pr), secrets);
   }
 
   /** A TaskRun changed: its record, and its steps' logs once its pod runs. */
@@ -101,14 +115,12 @@ export class RunCollector {
       this.following.set(pod, work);
     }
     if (!this.changed(tr)) return;
-    this.later(`record ${tr.metadata.name}`, async () => {
+    const run = this.runRef(tr);
+    this.inOrder(run.uid ?? '', `record ${tr.metadata.name}`, async () => {
       const secrets = await this.secretsOf(tr);
-      const run = this.runRef(tr);
       if (run.kind === 'TaskRun') await this.o.store.recordRun(taskRunRecord(tr), secrets);
-      await this.o.store.recordTask(
-        taskRecord(tr, run.uid ?? '', tr.metadata.labels?.[TASK_LABEL]),
-        secrets,
-      );
+      const task = taskRecord(tr, run.uid ?? '', tr.metadata.labels?.[TASK_LABEL]);
+      await this.withRun(run, () => this.o.store.recordTask(task, secrets));
     });
   }
 
@@ -163,7 +175,9 @@ export class RunCollector {
   /** Follows each step of the pod in turn (they run one after the other) into the store. */
   private async follow(tr: TaskRun, pod: string): Promise<void> {
     const signal = this.signal!;
-    const writer = await this.o.store.openLog(this.runRef(tr), await this.secretsOf(tr));
+    const run = this.runRef(tr);
+    const secrets = await this.secretsOf(tr);
+    const writer = await this.withRun(run, () => this.o.store.openLog(run, secrets));
     const attempt =
       Number(tr.metadata.labels?.[ATTEMPT_LABEL] ?? 0) || (tr.status?.retriesStatus?.length ?? 0);
     const ref = { namespace: tr.metadata.namespace, name: tr.metadata.name };
@@ -192,9 +206,35 @@ export class RunCollector {
     }
   }
 
-  private later(what: string, fn: () => Promise<void>): void {
-    fn().catch((err: unknown) =>
-      this.o.log.warn(`run store: ${what} failed`, { error: errorMessage(err) }),
-    );
+  /** `fn` after the writes already asked for run `uid`; a failure is a warning. */
+  private inOrder(uid: string, what: string, fn: () => Promise<void>): void {
+    const next = (this.chains.get(uid) ?? Promise.resolve())
+      .then(fn)
+      .catch((err: unknown) =>
+        this.o.log.warn(`run store: ${what} failed`, { error: errorMessage(err) }),
+      );
+    this.chains.set(uid, next);
+    void next.then(() => {
+      if (this.chains.get(uid) === next) this.chains.delete(uid);
+    });
+  }
+
+  /**
+   * `fn`, once the run it writes under is in the store: a PipelineRun already seen is recorded
+   * now; one not seen yet (its event still to come) is waited for, up to RUN_WAIT_MS.
+   */
+  private async withRun<T>(run: RunRef, fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + RUN_WAIT_MS;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        const missing = err instanceof RunStoreError && err.reason === 'RunNotFound';
+        if (!missing || run.kind !== 'PipelineRun' || Date.now() > deadline) throw err;
+        const pr = this.runs.get(`${run.namespace}/${run.name}`);
+        if (pr && pr.metadata.uid === run.uid) await this.recordRun(pr);
+        else await sleep(RUN_POLL_MS);
+      }
+    }
   }
 }

@@ -4,10 +4,13 @@
  * and `--database-url` for the run store that keeps logs and records once the pods are gone.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { cacheRoot } from '../../devcluster/paths.ts';
-import { openRunStore, parseDatabaseUrl, type RunStore } from '../../pipelines/store/index.ts';
+import {
+  defaultStoreUrl,
+  openRunStore,
+  parseDatabaseUrl,
+  type RunStore,
+} from '../../pipelines/store/index.ts';
 import type { Kube } from '../../kube/api.ts';
 import { kubeconfigOption } from '../context.ts';
 import { withRolloutKube } from '../rollout/options.ts';
@@ -64,17 +67,6 @@ export function withPipelineKube<T>(
   fn: (kube: Kube, namespace: string) => Promise<T>,
 ): Promise<T> {
   return withRolloutKube(o, fn);
-}
-
-/**
- * The store `sluice controller` writes when not told otherwise (src/cli/controller.ts):
- * $SLUICE_DATABASE_URL, else `runs.db` in its work dir ($SLUICE_WORK_DIR, else
- * `<cache>/controller`). The CLI reads the same one by default.
- */
-export function defaultStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const url = env['SLUICE_DATABASE_URL'];
-  if (url) return url;
-  return join(env['SLUICE_WORK_DIR'] || join(cacheRoot(env), 'controller'), 'runs.db');
 }
 
 /**

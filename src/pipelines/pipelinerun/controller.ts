@@ -46,6 +46,8 @@ import { PipelineMetrics } from './metrics.ts';
 import { resolvePipeline } from './resolve.ts';
 
 export const FIELD_MANAGER = 'sluice-pipelines';
+/** How often, at most, a waiting run's queue position is written while runs ahead of it end. */
+const QUEUE_REFRESH_MS = 2_000;
 
 export interface PipelineRunControllerOptions {
   kube: Kube;
@@ -292,15 +294,26 @@ export class PipelineRunController implements Runnable {
     const pipeline = run.spec.pipelineRef?.name ?? run.metadata.name;
     const status = p?.condition.status === 'True' ? 'success' : 'failed';
     if (!Number.isNaN(start)) this.metrics.runEnded(pipeline, status, (this.now() - start) / 1000);
-    for (const r of this.runs.list()) {
-      if (
-        r.metadata.namespace === run.metadata.namespace &&
-        !isFinished(r) &&
-        !r.status?.startTime
-      ) {
-        this.runs.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
-      }
-    }
+    const waiting = this.runs
+      .list()
+      .filter(
+        (r) =>
+          r.metadata.namespace === run.metadata.namespace && !isFinished(r) && !r.status?.startTime,
+      )
+      .sort(
+        (a, b) =>
+          (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+          (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+      );
+    // The head of the queue may start now; the rest only have a new position to show, written
+    // at most once per QUEUE_REFRESH_MS each (a burst of ends is one write per waiting run, not
+    // one per end: 200 runs queued behind 10 slots would otherwise be ~20 000 status writes).
+    const head = Math.max(1, this.o.maxConcurrentRuns ?? 0);
+    waiting.forEach((r, i) => {
+      const key = `${r.metadata.namespace}/${r.metadata.name}`;
+      if (i < head) this.runs.enqueue(key);
+      else this.runs.enqueueAfter(key, QUEUE_REFRESH_MS);
+    });
   }
 
   private async writeStatus(

@@ -31,7 +31,7 @@
  * log.write({ taskRun: 'ci-x-build', task: 'build', step: 'compile' }, 'compiling\n');
  */
 export { formatRun, redactUrl, RunStoreError, type RunStoreReason } from './errors.ts';
-export { defaultSqlitePath, openRunStore, parseDatabaseUrl, type OpenOptions } from './open.ts';
+export { defaultStoreUrl, openRunStore, parseDatabaseUrl, type OpenOptions } from './open.ts';
 export { formatAge, LogPrinter, printLogs, runSummary, type RunSummary } from './reader.ts';
 export {
   durationMs,

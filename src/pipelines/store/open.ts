@@ -4,14 +4,15 @@
  * The schema is migrated on open. The controller opens it with `retention` (applied now and
  * every hour by default); short-lived readers (the CLI) leave retention off.
  *
- * The default SQLite file: `$SLUICE_DATA_DIR/runs.db`, or `$XDG_STATE_HOME/sluice/runs.db`
- * (`~/.local/state/sluice/runs.db`).
+ * The default (one for the controller and the CLI, so `sluice pipeline logs` reads what `sluice
+ * controller` writes): `$SLUICE_DATABASE_URL`, else `runs.db` in the controller's work dir
+ * (`$SLUICE_WORK_DIR`, else `<cache>/controller`).
  *
  * @example
  * const store = await openRunStore({ databaseUrl: opts.databaseUrl, retention: {} });
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheRoot } from '../../devcluster/paths.ts';
 import { redactUrl, RunStoreError } from './errors.ts';
 import { openPostgres } from './postgres.ts';
 import { migrate } from './schema.ts';
@@ -21,17 +22,17 @@ import { SqlRunStore, type StoreOptions } from './sqlstore.ts';
 import type { RetentionPolicy, RunStore } from './types.ts';
 
 export interface OpenOptions extends StoreOptions {
-  /** postgres://… , sqlite:PATH or a path; default: the SQLite file `defaultSqlitePath()`. */
+  /** postgres://… , sqlite:PATH or a path; default: `defaultStoreUrl()`. */
   databaseUrl?: string | undefined;
   /** Apply retention periodically (`{}`: the defaults); default off. */
   retention?: Partial<RetentionPolicy> | false | undefined;
 }
 
-export function defaultSqlitePath(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env['SLUICE_DATA_DIR'];
-  if (dir) return join(dir, 'runs.db');
-  const state = env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state');
-  return join(state, 'sluice', 'runs.db');
+/** The store used when none is named; an empty variable counts as unset. */
+export function defaultStoreUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const url = env['SLUICE_DATABASE_URL'];
+  if (url) return url;
+  return join(env['SLUICE_WORK_DIR'] || join(cacheRoot(env), 'controller'), 'runs.db');
 }
 
 export type StoreLocation =
@@ -39,7 +40,7 @@ export type StoreLocation =
 
 /** Which backend a `--database-url` means. */
 export function parseDatabaseUrl(url: string | undefined): StoreLocation {
-  if (url === undefined || url === '') return { backend: 'sqlite', path: defaultSqlitePath() };
+  if (url === undefined || url === '') return parseDatabaseUrl(defaultStoreUrl());
   if (/^postgres(ql)?:\/\//.test(url)) return { backend: 'postgres', url };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');

@@ -1,7 +1,7 @@
 /** The CLI side: log lines with prefixes, database URLs, list rows. */
 import { describe, expect, it } from 'vitest';
 import { RunStoreError } from './errors.ts';
-import { defaultSqlitePath, parseDatabaseUrl } from './open.ts';
+import { defaultStoreUrl, parseDatabaseUrl } from './open.ts';
 import { formatAge, LogPrinter, runSummary } from './reader.ts';
 import type { LogChunk, RunRecord } from './types.ts';
 
@@ -46,10 +46,8 @@ describe('parseDatabaseUrl', () => {
     expect(parseDatabaseUrl(url)).toEqual(want);
   });
 
-  it('defaults to the SQLite file in the state directory', () => {
-    expect(parseDatabaseUrl(undefined)).toEqual({ backend: 'sqlite', path: defaultSqlitePath() });
-    expect(defaultSqlitePath({ SLUICE_DATA_DIR: '/data' })).toBe('/data/runs.db');
-    expect(defaultSqlitePath({ XDG_STATE_HOME: '/st' })).toBe('/st/sluice/runs.db');
+  it("defaults to the controller's store", () => {
+    expect(parseDatabaseUrl(undefined)).toEqual(parseDatabaseUrl(defaultStoreUrl()));
   });
 
   it('refuses other schemes without printing the password', () => {

@@ -1,6 +1,6 @@
 /** The CLI reads the run store `sluice controller` writes when neither is told where it is. */
 import { describe, expect, it } from 'vitest';
-import { defaultStoreUrl } from './options.ts';
+import { defaultStoreUrl } from './open.ts';
 
 describe('defaultStoreUrl', () => {
   it.each([
