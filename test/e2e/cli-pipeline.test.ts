@@ -492,6 +492,31 @@ spec:
     expect(described.stdout).toContain('no runs yet');
   });
 
+  it('start --wait with nothing to run it says so after 10 s; Ctrl-C stops waiting and leaves the run', async () => {
+    const k = await kube();
+    await ensureCrds(k);
+    await apply(k, MANIFESTS);
+    const start = spawnSluice([
+      ...['pipeline', 'start', 'ci', '-p', 'version=1', '-w', 'name=shared,emptyDir=', '--wait'],
+    ]);
+    await eventually(
+      'the warning',
+      async () =>
+        /nothing has picked PipelineRun\/\S+\/ci-run-\w+ up after 10 s: is `sluice controller` running/.test(
+          start.stderr(),
+        )
+          ? true
+          : undefined,
+      40_000,
+    );
+    start.interrupt();
+    expect((await start.done).code).toBe(0);
+    const runs = await k.list<PipelineRun>(API, 'PipelineRun', { namespace: ns() });
+    expect(runs.items.map((r) => [r.metadata.generateName, r.status])).toEqual([
+      ['ci-run-', undefined],
+    ]);
+  });
+
   it('run -f --local runs the same Tekton manifests here: logs on stdout, the graph and the outcome on stderr', async () => {
     const file = join(dir, 'local.yaml');
     writeFileSync(
@@ -537,6 +562,8 @@ spec:
 /** The CLI in the background (for `logs -f` while something else happens). */
 function spawnSluice(args: string[]): {
   stdout: () => string;
+  stderr: () => string;
+  interrupt: () => void;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 } {
   const child = spawn(process.execPath, argv(args), { env: env() });
@@ -549,6 +576,8 @@ function spawnSluice(args: string[]): {
   });
   return {
     stdout: () => stdout,
+    stderr: () => stderr,
+    interrupt: () => child.kill('SIGINT'),
     done: new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))),
   };
 }

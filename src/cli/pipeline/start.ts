@@ -162,6 +162,29 @@ export function startInput(
   };
 }
 
+/** After this long without a status, nothing runs pipelines for this namespace, most likely. */
+export const UNCLAIMED_AFTER_MS = 10_000;
+
+/**
+ * Says once, after UNCLAIMED_AFTER_MS, when no controller has written the run's status: a
+ * person waiting on --showlog / --wait learns why nothing happens instead of staring at it.
+ */
+function warnIfUnclaimed(kube: Kube, run: PipelineRun, signal: AbortSignal): NodeJS.Timeout {
+  const { name, namespace } = run.metadata;
+  return setTimeout(() => {
+    void getPipelineRun(kube, namespace, name)
+      .then((now) => {
+        if (signal.aborted || !now || now.status?.conditions?.length) return;
+        process.stderr.write(
+          `! nothing has picked PipelineRun/${namespace}/${name} up after ${UNCLAIMED_AFTER_MS / 1000} s: ` +
+            `is \`sluice controller\` running (without --no-pipelines) and watching namespace ${namespace}? ` +
+            'The run starts as soon as one is; Ctrl-C stops waiting and leaves it.\n',
+        );
+      })
+      .catch(() => undefined);
+  }, UNCLAIMED_AFTER_MS).unref();
+}
+
 /**
  * Creates the run (or prints it with --dry-run), says so, and with --showlog / --wait stays
  * until it is over: exit 0 when it succeeded, 1 when not.
@@ -190,10 +213,12 @@ export async function createAndFollow(
     return;
   }
   const { signal, done } = interruptible();
+  const unclaimed = warnIfUnclaimed(kube, created, signal);
   try {
     if (o.showlog) await showRunLogs(kube, created, { ...o, follow: true }, signal);
     else await waitForRun(kube, namespace, name, signal);
   } finally {
+    clearTimeout(unclaimed);
     done();
   }
   if (signal.aborted) return;
