@@ -342,6 +342,12 @@ export const ResourceSummarySchema = Type.Object(
     truncated: Opt(Type.Boolean({ description: 'true when `resources` lists only some' })),
     sync: Opt(CountMap<SyncStatus>('objects by sync status')),
     health: Opt(CountMap<HealthStatus>('objects by health')),
+    images: Opt(
+      Type.Array(Type.String(), {
+        description:
+          'the container images of the pod templates at the compared revision (sorted, at most 100)',
+      }),
+    ),
   },
   { description: 'counts over every object, whether or not `resources` lists it' },
 );

@@ -49,6 +49,7 @@ import { finalizeApp, removeFinalizer } from './finalize.ts';
 import { cascades } from './annotations.ts';
 import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
 import { capResources, someOf } from './summary.ts';
+import { appImages } from './images.ts';
 import type { AppTarget } from './live.ts';
 import { automatedEnabled, decideSync, retryDelay, SelfHealTracker } from './policy.ts';
 import type { SyncOutcome } from './sync.ts';
@@ -440,6 +441,8 @@ export class Reconciler {
       all.push({ ...c, status: synced ? 'Synced' : 'OutOfSync', requiresPruning: !synced });
     // Bounded whatever the app's size: at most 500 listed, every object counted (summary.ts).
     ({ resources: status.resources, summary: status.summary } = capResources(all));
+    const images = appImages(cmp.plan.resources.map((r) => r.object));
+    if (images.length > 0) status.summary.images = images;
     status.observedGeneration = app.metadata.generation ?? 0;
   }
 

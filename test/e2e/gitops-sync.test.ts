@@ -38,6 +38,8 @@ describe('Application sync', () => {
     const first = await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
     expect(first.status?.sync?.revision).toBe(await repo.git('rev-parse', 'HEAD'));
     expect(first.status?.operationState?.phase).toBe('Succeeded');
+    // The images it deploys, as Argo CD's status.summary.images (promotion and scripts read it).
+    expect(first.status?.summary?.images).toEqual(['nginx:1.27']);
     expect(
       readInventory(first.status)
         .map((e) => `${e.kind}/${e.name}`)
