@@ -36,6 +36,7 @@ import {
   TaskRunStatusSchema,
   TaskSpecSchema,
 } from './pipeline.ts';
+import { PROMOTION_KIND, PromotionSpecSchema, PromotionStatusSchema } from './promotion.ts';
 import { ROLLOUT_KIND, RolloutSpecSchema, RolloutStatusSchema } from './rollout.ts';
 import { toOpenAPI } from './schema.ts';
 
@@ -249,6 +250,21 @@ export function pipelineCrds(): KubeObject[] {
   ];
 }
 
+export function promotionCrd(): KubeObject {
+  return crdOf({
+    kind: PROMOTION_KIND,
+    plural: 'promotions',
+    shortNames: ['promo'],
+    scope: 'Namespaced',
+    spec: PromotionSpecSchema,
+    status: PromotionStatusSchema,
+    columns: [
+      { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    ],
+  });
+}
+
 /** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
   return [
@@ -258,5 +274,6 @@ export function allCrds(): KubeObject[] {
     analysisTemplateCrd(true),
     analysisRunCrd(),
     ...pipelineCrds(),
+    promotionCrd(),
   ].map(withSchemaHash);
 }

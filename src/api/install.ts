@@ -11,6 +11,7 @@ import { KubeApiError } from '../kube/errors.ts';
 import type { Condition, KubeObject } from '../kube/types.ts';
 import type { Progress } from '../util/progress.ts';
 import { allCrds, SCHEMA_HASH_ANNOTATION } from './crd.ts';
+import { approvalPolicy } from './promotion-policy.ts';
 
 const CRD_API = 'apiextensions.k8s.io/v1';
 const CRD_KIND = 'CustomResourceDefinition';
@@ -48,6 +49,11 @@ export async function installCrds(
     kube.discovery.invalidate();
     await waitServed(kube, crd, deadline);
     names.push(name);
+  }
+  for (const o of approvalPolicy()) {
+    progress.step(`applying ${o.kind} ${o.metadata.name}`);
+    await kube.apply(o, { fieldManager: 'sluice', force: true });
+    names.push(`${o.kind}/${o.metadata.name}`);
   }
   return names;
 }

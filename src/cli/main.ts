@@ -10,6 +10,7 @@ import { devClusterCommand } from './dev-cluster.ts';
 import { exitQuietlyOnClosedPipe } from './output.ts';
 import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
 import { repoCommand } from './repo/index.ts';
+import { promoteCommand } from './promote/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
 
@@ -22,6 +23,7 @@ export function program(): Command {
     .showHelpAfterError('(add --help for usage)')
     .addCommand(appCommand())
     .addCommand(rolloutCommand())
+    .addCommand(promoteCommand())
     .addCommand(pipelineCommand())
     .addCommand(pipelineRunCommand())
     .addCommand(taskCommand())

@@ -196,7 +196,7 @@ describe('the CRDs and deploy/install.yaml', () => {
   });
 
   it('renders each CRD of deploy/crds, kept on uninstall unless crds.keep=false', async () => {
-    const files = (await readdir(CRDS_DIR)).sort();
+    const files = (await readdir(CRDS_DIR)).filter((f) => f.endsWith('.sluice.dev.yaml')).sort();
     const want = await Promise.all(
       files.map(async (f) => parse(await readFile(join(CRDS_DIR, f), 'utf8')) as KubeObject),
     );
@@ -216,6 +216,16 @@ describe('the CRDs and deploy/install.yaml', () => {
     expect(crds(notKept.objects)).toEqual(want);
     const none = await templateChart({ set: ['crds.install=false'] });
     expect(crds(none.objects)).toEqual([]);
+  });
+
+  it('renders the promotion approval policy and its binding with the CRDs', () => {
+    const policies = defaults
+      .filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy'))
+      .map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(policies.sort()).toEqual([
+      'ValidatingAdmissionPolicy/sluice-promotion-approvals',
+      'ValidatingAdmissionPolicyBinding/sluice-promotion-approvals',
+    ]);
   });
 
   it('deploy/install.yaml is a fresh render of the chart (run `npm run gen:install`)', async () => {
@@ -276,7 +286,7 @@ describe('RBAC', () => {
   });
 
   it('gives nothing to any subject but the controller', () => {
-    for (const o of defaults.filter((x) => x.kind.endsWith('Binding'))) {
+    for (const o of defaults.filter((x) => x.kind.endsWith('RoleBinding'))) {
       expect((o as KubeObject & { subjects: unknown[] }).subjects).toEqual([
         { kind: 'ServiceAccount', name: SA.name, namespace: NS },
       ]);
