@@ -144,6 +144,7 @@ describe('planPromotion', () => {
     ['still stepping', [rollout(D2, 'Paused', 'Running')], 'Waiting'],
     ['aborted', [rollout(D2, 'Aborted', 'Failed')], 'Failed'],
     ['no Rollout on it', [rollout(D1, 'Healthy', 'Successful')], 'Waiting'],
+    ['promoted without any analysis', [rollout(D2, 'Healthy', 'None')], 'Failed'],
   ])('analysis gate: %s', (_what, rollouts, phase) => {
     const p = promotion(two({ analysis: true }), {}, healthy(10));
     const plan = planPromotion(p, [env([app('dev', D2)], rollouts), env([app('stg', D1)])], NOW);

@@ -183,6 +183,13 @@ function analysisGate(g: GateInput): GateStatus {
   const open = on.find((r) => r.phase !== 'Healthy' || r.analysis === 'Running');
   if (open)
     return { name: 'analysis', state: 'Pending', message: `Rollout ${open.name} is ${open.phase}` };
+  const unmeasured = on.find((r) => r.analysis !== 'Successful');
+  if (unmeasured)
+    return {
+      name: 'analysis',
+      state: 'Failed',
+      message: `Rollout ${unmeasured.name} was promoted without a successful analysis of it`,
+    };
   return { name: 'analysis', state: 'Passed', message: `${on.length} Rollout(s) promoted` };
 }
 

@@ -1,0 +1,261 @@
+/**
+ * The Promotion controller: observes each Promotion's environments (its Applications, the
+ * Rollouts they manage and those Rollouts' AnalysisRuns, all from watch caches), plans
+ * (plan.ts, pure) and carries the plan out — a write of the image into the next environment's
+ * Git target (a `PromotionWriter`: a commit, pushed without force) — then writes the status.
+ * Any change of an app, Rollout or AnalysisRun wakes the Promotions that name it; a soak wakes
+ * its Promotion when it ends. A write that fails is retried with the queue's backoff; the step
+ * shows `Promoting` with the error until it lands.
+ */
+import type { AnalysisRun } from '../../api/analysis.ts';
+import type { Application } from '../../api/application.ts';
+import {
+  PROMOTION_KIND,
+  type Environment,
+  type EnvironmentStatus,
+  type Promotion,
+  type PromotionStatus,
+} from '../../api/promotion.ts';
+import type { Rollout } from '../../api/rollout.ts';
+import { errorMessage } from '../../errors.ts';
+import type { Kube } from '../../kube/api.ts';
+import { Informer } from '../../kube/informer.ts';
+import type { KubeObject } from '../../kube/types.ts';
+import { Controller } from '../../runtime/controller.ts';
+import type { Runnable } from '../../runtime/manager.ts';
+import { StatusPatcher } from '../../runtime/patcher.ts';
+import type { Logger } from '../../util/log.ts';
+import { shortVersion } from './imageref.ts';
+import { HASH_LABEL, observe, type Caches } from './observe.ts';
+import { planPromotion, type Write } from './plan.ts';
+
+const API = 'sluice.dev/v1alpha1';
+
+export interface WriteRequest {
+  promotion: Promotion;
+  environment: Environment;
+  /** The full reference to write (`repo:tag@sha256:…`). */
+  image: string;
+  /** The commit message. */
+  message: string;
+  signal: AbortSignal;
+}
+
+/** Writes an image into an environment's Git target; answers the commit (none: already there). */
+export interface PromotionWriter {
+  write(r: WriteRequest): Promise<{ commit?: string }>;
+}
+
+export interface PromotionControllerOptions {
+  kube: Kube;
+  log: Logger;
+  writer: PromotionWriter;
+  /** Where Promotions and their Applications live (default: all namespaces). */
+  namespaces?: readonly string[];
+  now?: () => number;
+}
+
+const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+
+export class PromotionController implements Runnable {
+  readonly promotions: Controller<Promotion, Record<string, never>>;
+  private readonly apps: Informer<Application>;
+  private readonly rollouts: Informer<Rollout>;
+  private readonly runs: Informer<AnalysisRun>;
+  private readonly patcher = new StatusPatcher<PromotionStatus, Promotion>();
+  private readonly o: PromotionControllerOptions;
+
+  constructor(o: PromotionControllerOptions) {
+    this.o = o;
+    const warn = (kind: string) => (err: unknown) =>
+      o.log.warn(`${kind} watch failed; retrying`, { error: errorMessage(err) });
+    this.promotions = new Controller<Promotion, Record<string, never>>({
+      name: 'promotions',
+      kube: o.kube,
+      apiVersion: API,
+      kind: PROMOTION_KIND,
+      ...(o.namespaces ? { namespaces: o.namespaces } : {}),
+      log: o.log,
+      indexes: {
+        app: (p) =>
+          p.spec.environments.flatMap((e) =>
+            e.applications.map((a) => `${p.metadata.namespace}/${a}`),
+          ),
+      },
+      reconciler: {
+        reconcile: ({ namespace, name, signal }) => this.reconcile(namespace, name, signal),
+      },
+    });
+    this.promotions.onEvent((_t, p) => this.patcher.observe(p));
+    this.apps = new Informer<Application>(o.kube, {
+      apiVersion: API,
+      kind: 'Application',
+      onError: warn('Application'),
+    });
+    this.apps.on((_t, a) => this.wakeFor(key(a)));
+    this.rollouts = new Informer<Rollout>(o.kube, {
+      apiVersion: API,
+      kind: 'Rollout',
+      onError: warn('Rollout'),
+    });
+    this.rollouts.on(() => this.wakeAll());
+    this.runs = new Informer<AnalysisRun>(o.kube, {
+      apiVersion: API,
+      kind: 'AnalysisRun',
+      labelSelector: HASH_LABEL,
+      onError: warn('AnalysisRun'),
+    });
+    this.runs.addIndex('hash', (r) => [
+      `${r.metadata.namespace}/${r.metadata.labels?.[HASH_LABEL] ?? ''}`,
+    ]);
+    this.runs.on(() => this.wakeAll());
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.apps.start(), this.rollouts.start(), this.runs.start()]);
+    await this.promotions.start();
+  }
+
+  startLeading(leader: AbortSignal): void {
+    this.promotions.startLeading(leader);
+  }
+
+  async stop(): Promise<void> {
+    await this.promotions.stop();
+    for (const i of [this.apps, this.rollouts, this.runs]) i.stop();
+  }
+
+  private wakeFor(app: string): void {
+    for (const p of this.promotions.byIndex('app', app)) this.promotions.enqueue(key(p));
+  }
+
+  /** A Rollout or AnalysisRun changed: Promotions are few, each looks again. */
+  private wakeAll(): void {
+    for (const p of this.promotions.list()) this.promotions.enqueue(key(p));
+  }
+
+  private caches(): Caches {
+    return {
+      app: (ns, n) => this.apps.get(ns, n),
+      rollout: (ns, n) => this.rollouts.get(ns, n),
+      analysisRuns: (ns, hash) => this.runs.byIndex('hash', `${ns}/${hash}`),
+    };
+  }
+
+  private async reconcile(namespace: string, name: string, signal: AbortSignal) {
+    const cached = this.promotions.get(namespace, name);
+    if (!cached) return {};
+    const p = this.patcher.current(cached);
+    const now = (this.o.now ?? Date.now)();
+    const plan = planPromotion(p, observe(p, this.caches()), now);
+    const environments = plan.environments;
+    let failure: string | undefined;
+    for (const w of plan.writes) {
+      try {
+        const commit = await this.write(p, w, signal);
+        environments.splice(
+          environments.findIndex((e) => e.name === w.environment),
+          1,
+          deploying(environments, w, commit),
+        );
+      } catch (err) {
+        failure = `writing ${shortVersion(w.version)} to ${w.environment}: ${errorMessage(err)}`;
+        this.o.log.warn('promotion write failed', { promotion: key(p), error: failure });
+      }
+    }
+    const kube = this.o.kube.withSignal(signal);
+    await this.patcher.patchStatus(kube, p, {
+      observedGeneration: p.metadata.generation ?? 0,
+      environments,
+      conditions: [
+        keepTransitionTime(
+          readyCondition(p, environments, failure, new Date(now).toISOString()),
+          p,
+        ),
+      ],
+    });
+    if (failure) throw new Error(failure); // the queue's backoff retries the write
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs + 50 } : {};
+  }
+
+  private async write(p: Promotion, w: Write, signal: AbortSignal): Promise<string | undefined> {
+    const environment = p.spec.environments.find((e) => e.name === w.environment)!;
+    const from = p.spec.environments[p.spec.environments.indexOf(environment) - 1]?.name ?? '';
+    const message =
+      `promote ${p.spec.image} ${shortVersion(w.version)} to ${w.environment}\n\n` +
+      `Promotion ${key(p)}: ${from} runs ${w.image}; its gates passed.\n` +
+      `Sluice-Promotion: ${key(p)}\nSluice-Environment: ${w.environment}\nSluice-Image: ${w.image}\n`;
+    const r = await this.o.writer.write({
+      promotion: p,
+      environment,
+      image: w.image,
+      message,
+      signal,
+    });
+    return r.commit;
+  }
+}
+
+/** The step after its write: Deploying, with the commit. */
+function deploying(
+  envs: EnvironmentStatus[],
+  w: Write,
+  commit: string | undefined,
+): EnvironmentStatus {
+  const e = envs.find((x) => x.name === w.environment)!;
+  return {
+    ...e,
+    candidate: {
+      ...e.candidate!,
+      phase: 'Deploying',
+      message: commit
+        ? `committed ${commit.slice(0, 12)}; waiting for ${w.environment} to sync`
+        : `${w.environment}'s manifests already had it`,
+      since: new Date().toISOString(),
+      ...(commit ? { commit } : {}),
+    },
+  };
+}
+
+type Condition = NonNullable<PromotionStatus['conditions']>[number];
+
+/** The previous transition time while the condition's status and reason stay. */
+function keepTransitionTime(c: Condition, p: Promotion): Condition {
+  const old = p.status?.conditions?.find((x) => x.type === c.type);
+  return old && old.status === c.status && old.reason === c.reason && old.lastTransitionTime
+    ? { ...c, lastTransitionTime: old.lastTransitionTime }
+    : c;
+}
+
+function readyCondition(
+  p: Promotion,
+  envs: readonly EnvironmentStatus[],
+  failure: string | undefined,
+  now: string,
+): Condition {
+  const stopped = envs.find(
+    (e) => e.candidate?.phase === 'Failed' || e.candidate?.phase === 'Rejected',
+  );
+  const base = { type: 'Ready', lastTransitionTime: now } as const;
+  if (failure)
+    return { ...base, status: 'False' as const, reason: 'WriteFailed', message: failure };
+  if (stopped)
+    return {
+      ...base,
+      status: 'False',
+      reason: `Promotion${stopped.candidate!.phase}`,
+      message: `${stopped.name}: ${stopped.candidate!.message ?? ''}`,
+    };
+  const last = envs.at(-1);
+  const done =
+    p.spec.environments.length > 1 &&
+    envs.every((e, i) => i === 0 || e.candidate?.phase === 'Promoted' || !e.candidate);
+  return {
+    ...base,
+    status: 'True',
+    reason: done ? 'Promoted' : 'Progressing',
+    message: last?.current
+      ? `${last.name} runs ${shortVersion(last.current.version)}`
+      : 'waiting for the first version',
+  };
+}
