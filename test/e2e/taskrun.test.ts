@@ -135,6 +135,53 @@ describe('TaskRun on the real node', () => {
     expect(log).toBe('building\n');
   });
 
+  it('onError: continue goes on with the exit code kept; a step past its own timeout is stopped (the image holds nothing of ours)', async () => {
+    const k = await kube();
+    await startTaskRuns(k, ns());
+    const steps = (strict: boolean): TaskSpec['steps'] => [
+      { name: 'flaky', image: BUSYBOX, script: 'echo flaky; exit 3', onError: 'continue' },
+      {
+        name: 'slow',
+        image: BUSYBOX,
+        script: 'echo slow; sleep 60; echo never',
+        timeout: '2s',
+        ...(strict ? {} : { onError: 'continue' as const }),
+      },
+      {
+        name: 'last',
+        image: BUSYBOX,
+        command: ['sh', '-c'],
+        args: ['echo reached > $(results.r.path)'],
+      },
+    ];
+    await createTaskRun(k, ns(), 'lenient', {
+      taskSpec: { results: [{ name: 'r' }], steps: steps(false) },
+    });
+    await createTaskRun(k, ns(), 'strict', {
+      taskSpec: { results: [{ name: 'r' }], steps: steps(true) },
+    });
+    const lenient = await ended(k, ns(), 'lenient');
+    expect(succeeded(lenient)).toMatchObject({ status: 'True' });
+    expect(
+      lenient.status?.steps?.map((x) => [x.name, x.terminated?.exitCode, x.terminationReason]),
+    ).toEqual([
+      ['flaky', 3, 'Continued'],
+      ['slow', expect.any(Number), 'TimeoutExceeded'],
+      ['last', 0, 'Completed'],
+    ]);
+    expect(lenient.status?.results).toEqual([{ name: 'r', value: 'reached\n' }]);
+    expect(await k.podLog(ns(), 'lenient-pod', { container: 'step-flaky' })).toBe('flaky\n');
+    const strict = await ended(k, ns(), 'strict');
+    expect(succeeded(strict)).toMatchObject({
+      status: 'False',
+      reason: 'Failed',
+      message: 'step "slow" ran past its timeout (2s) and was stopped',
+    });
+    expect(strict.status?.steps?.find((x) => x.name === 'last')?.terminationReason).toBe('Skipped');
+    const took = Date.parse(strict.status!.completionTime!) - Date.parse(strict.status!.startTime!);
+    expect(took).toBeLessThan(30_000);
+  });
+
   it('fails fast on an image that does not exist, naming it', async () => {
     const k = await kube();
     await startTaskRuns(k, ns());

@@ -10,11 +10,13 @@
  * - Every step mounts an emptyDir at `/sluice/results` (what `$(results.x.path)` names), one at
  *   `/workspace` (as Tekton), and the run's workspaces.
  * - The one regular container prints the results (results.ts) when every step has succeeded.
+ * - A step with its own `timeout` or `onError: continue` runs under a wrapper (wrap.ts).
  */
 import type { TaskRun } from '../../api/pipeline.ts';
 import type { ResolvedStep, ResolvedTask } from '../task/resolve.ts';
 import type { ResolvedWorkspace } from '../task/workspaces.ts';
 import { resultsScript } from './results.ts';
+import { needsWrapper, toolsContainer, TOOLS_VOLUME, wrapContainer } from './wrap.ts';
 import {
   type Container,
   type Json,
@@ -33,7 +35,10 @@ import {
 } from './pods.ts';
 
 export interface PodOptions {
-  /** The image of the results container: any image with sh, wc and base64. */
+  /**
+   * The image of the results container: any image with sh, wc and base64 (and a static
+   * /bin/busybox when a step is wrapped, wrap.ts).
+   */
   helperImage: string;
   /** 0 for the first attempt, then 1, 2, ... (`spec.retries`). */
   attempt: number;
@@ -174,7 +179,11 @@ export function buildPod(task: ResolvedTask, run: TaskRun, o: PodOptions): Pod {
     ...container(s, base, templateEnv),
     restartPolicy: 'Always' as const,
   }));
-  const steps = task.steps.map((s) => container(s, base, templateEnv));
+  const steps = task.steps.map((s) => {
+    const c = container(s, base, templateEnv);
+    return needsWrapper(s) ? wrapContainer(s, c) : c;
+  });
+  const wrapped = task.steps.some(needsWrapper);
   const results: Container = {
     name: RESULTS_CONTAINER,
     image: o.helperImage,
@@ -208,11 +217,12 @@ export function buildPod(task: ResolvedTask, run: TaskRun, o: PodOptions): Pod {
       ...podTemplateFields(run, o.nodeName),
       ...(run.spec.serviceAccountName ? { serviceAccountName: run.spec.serviceAccountName } : {}),
       ...(o.activeDeadlineSeconds ? { activeDeadlineSeconds: o.activeDeadlineSeconds } : {}),
-      initContainers: [...sidecars, ...steps],
+      initContainers: [...(wrapped ? [toolsContainer(o.helperImage)] : []), ...sidecars, ...steps],
       containers: [results],
       volumes: [
         { name: VOLUMES.results, emptyDir: {} },
         { name: VOLUMES.workspace, emptyDir: {} },
+        ...(wrapped ? [{ name: TOOLS_VOLUME, emptyDir: {} }] : []),
         ...(items.length
           ? [{ name: VOLUMES.scripts, downwardAPI: { defaultMode: 0o755, items } }]
           : []),

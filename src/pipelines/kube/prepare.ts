@@ -11,6 +11,7 @@ import { isTaskError } from '../task/errors.ts';
 import { resolveTask, type ResolvedTask } from '../task/resolve.ts';
 import type { Placement } from './placement.ts';
 import { type Pod, podName } from './pods.ts';
+import { unwrappable } from './wrap.ts';
 import { canRetry, failed, retried, started, timeoutMessage, timeoutOf } from './runstatus.ts';
 import type { TaskRunReason } from './status.ts';
 import { withClaims } from './workspaces.ts';
@@ -67,12 +68,13 @@ async function taskSpecOf(kube: Kube, tr: TaskRun): Promise<TaskSpec | string> {
   return task?.spec ?? `Task "${ref}" does not exist in namespace "${tr.metadata.namespace}"`;
 }
 
-/** Steps the Kubernetes executor cannot honour without a process of ours in the image. */
+/** Steps the Kubernetes executor cannot honour (wrap.ts), or undefined. */
 function unsupported(task: ResolvedTask): string | undefined {
-  const s = task.steps.find((x) => x.timeoutMs !== undefined || x.onError === 'continue');
-  if (!s) return undefined;
-  const what = s.timeoutMs !== undefined ? 'a step `timeout`' : '`onError: continue`';
-  return `step "${s.name}": ${what} is not supported on Kubernetes (steps run as init containers, with no wrapper process of ours in the image); use the TaskRun's timeout, or handle the error in the step's script`;
+  for (const s of task.steps) {
+    const why = unwrappable(s);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 function resolve(tr: TaskRun, spec: TaskSpec, retries: number): ResolvedTask | string {

@@ -6,7 +6,9 @@
  */
 import type { StepState } from '../../api/pipeline.ts';
 import type { ResolvedStep } from '../task/resolve.ts';
+import { stepVerdict } from '../task/stepend.ts';
 import { type ContainerStatus, type Pod, RESULTS_CONTAINER } from './pods.ts';
+import { TOOLS_CONTAINER, wrappedEnd } from './wrap.ts';
 
 /** The reasons of a TaskRun's `Succeeded` condition (Tekton's names). */
 export const TASK_RUN_REASONS = {
@@ -47,9 +49,10 @@ const IMAGE_PULL_FAILURES = new Set([
 ]);
 
 interface Named {
-  kind: 'step' | 'sidecar' | 'results';
+  kind: 'step' | 'sidecar' | 'results' | 'tools';
   name: string;
   container: string;
+  step?: ResolvedStep;
 }
 
 function statusOf(pod: Pod, container: string): ContainerStatus | undefined {
@@ -66,7 +69,11 @@ function imageOf(pod: Pod, container: string): string {
 }
 
 const label = (n: Named): string =>
-  n.kind === 'results' ? 'the results container' : `${n.kind} "${n.name}"`;
+  n.kind === 'results'
+    ? 'the results container'
+    : n.kind === 'tools'
+      ? 'the container that prepares wrapped steps (it copies /bin/busybox of the helper image)'
+      : `${n.kind} "${n.name}"`;
 
 /** A container that waits for something that will not come: the reason and message. */
 function stuck(pod: Pod, n: Named): PodOutcome | undefined {
@@ -100,6 +107,11 @@ function stuck(pod: Pod, n: Named): PodOutcome | undefined {
 function exited(pod: Pod, n: Named): PodOutcome | undefined {
   const t = statusOf(pod, n.container)?.state?.terminated;
   if (!t || t.exitCode === 0) return undefined;
+  const end = n.step ? wrappedEnd(t.message) : undefined;
+  if (n.step && end) {
+    const v = stepVerdict(n.step, end);
+    return { phase: 'failed', reason: 'Failed', message: v.failure ?? '', step: n.name };
+  }
   const why = t.reason && t.reason !== 'Error' ? ` (${t.reason})` : '';
   return {
     phase: 'failed',
@@ -157,8 +169,9 @@ export function podOutcome(
   if (pod.status?.phase === 'Failed' && pod.status.reason === 'DeadlineExceeded')
     return podFailed(pod);
   const named: Named[] = [
+    { kind: 'tools', name: TOOLS_CONTAINER, container: TOOLS_CONTAINER },
     ...sidecars.map((s) => ({ kind: 'sidecar' as const, name: s.name, container: s.container })),
-    ...steps.map((s) => ({ kind: 'step' as const, name: s.name, container: s.container })),
+    ...steps.map((s) => ({ kind: 'step' as const, name: s.name, container: s.container, step: s })),
     { kind: 'results', name: RESULTS_CONTAINER, container: RESULTS_CONTAINER },
   ];
   for (const n of named) {
@@ -166,6 +179,25 @@ export function podOutcome(
     if (bad) return bad;
   }
   return byPhase(pod, steps[0]?.container);
+}
+
+type Terminated = NonNullable<StepState['terminated']>;
+
+/** A finished step's state: what the wrapper reported for a wrapped one (wrap.ts). */
+function terminatedState(
+  s: ResolvedStep,
+  t: Terminated,
+): Pick<StepState, 'terminated' | 'terminationReason'> {
+  const end = wrappedEnd(t.message);
+  if (end)
+    return {
+      terminated: { ...t, exitCode: end.exitCode },
+      terminationReason: stepVerdict(s, end).terminationReason,
+    };
+  return {
+    terminated: t,
+    terminationReason: t.reason ?? (t.exitCode === 0 ? 'Completed' : 'Error'),
+  };
 }
 
 /** Each step's state as the pod shows it (Tekton's `status.steps`). */
@@ -178,12 +210,7 @@ export function stepStates(pod: Pod | undefined, steps: readonly ResolvedStep[])
       name: s.name,
       container: s.container,
       ...(st?.imageID ? { imageID: st.imageID } : {}),
-      ...(t
-        ? {
-            terminated: t,
-            terminationReason: t.reason ?? (t.exitCode === 0 ? 'Completed' : 'Error'),
-          }
-        : {}),
+      ...(t ? terminatedState(s, t) : {}),
       ...(state.running && !t ? { running: state.running } : {}),
       ...(state.waiting && !t && !state.running ? { waiting: state.waiting } : {}),
     };

@@ -117,6 +117,49 @@ describe('the Tekton-shaped pipeline of the e2e test, locally', () => {
   });
 });
 
+describe('step onError and timeout (Tekton semantics, shared with the cluster)', () => {
+  it('onError: continue goes on with the exit code kept; a step past its timeout is stopped', async () => {
+    const steps = (strict: boolean) => [
+      { name: 'flaky', image: IMAGE, script: 'echo flaky; exit 3', onError: 'continue' as const },
+      {
+        name: 'slow',
+        image: IMAGE,
+        script: 'echo slow; sleep 30; echo never',
+        timeout: '1s',
+        ...(strict ? {} : { onError: 'continue' as const }),
+      },
+      { name: 'last', image: IMAGE, script: 'echo reached' },
+    ];
+    const r = await run({
+      documents: [
+        inline('steps', [
+          { name: 'lenient', taskSpec: { steps: steps(false) } },
+          { name: 'strict', taskSpec: { steps: steps(true) } },
+        ]),
+      ],
+    });
+    const [lenient] = r.byTask('lenient');
+    expect(cond(lenient)).toMatchObject({ status: 'True', reason: 'Succeeded' });
+    expect(
+      lenient?.status?.steps?.map((x) => [x.name, x.terminated?.exitCode, x.terminationReason]),
+    ).toEqual([
+      ['flaky', 3, 'Continued'],
+      ['slow', expect.any(Number), 'TimeoutExceeded'],
+      ['last', 0, 'Completed'],
+    ]);
+    expect(logs(r.events, 'lenient')).toEqual(['flaky', 'slow', 'reached']);
+    const [strict] = r.byTask('strict');
+    expect(cond(strict)).toMatchObject({
+      status: 'False',
+      reason: 'Failed',
+      message: 'step "slow" ran past its timeout (1s) and was stopped',
+    });
+    expect(logs(r.events, 'strict')).toEqual(['flaky', 'slow']);
+    const started = Date.parse(strict!.status!.startTime!);
+    expect(Date.parse(strict!.status!.completionTime!) - started).toBeLessThan(10_000);
+  });
+});
+
 describe('refused before anything runs', () => {
   const started = (events: LocalEvent[]) => events.filter((e) => e.type === 'task-started');
 

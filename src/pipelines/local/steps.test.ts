@@ -37,8 +37,6 @@ describe('unsupported', () => {
     ['a sidecar', task({ sidecars: [step({ name: 'db' })] }), 'sidecar "db"'],
     ['Task volumes', task({ volumes: [{ name: 'v' }] }), '`volumes`'],
     ['a volumeMount', task({ steps: [step({ volumeMounts: [{ name: 'v' }] })] }), 'volumeMounts'],
-    ['a step timeout', task({ steps: [step({ timeoutMs: 1000 })] }), 'a step `timeout`'],
-    ['onError: continue', task({ steps: [step({ onError: 'continue' })] }), '`onError: continue`'],
     ['only args', task({ steps: [{ ...bare, args: ['x'] }] }), 'no script and no command'],
   ])('%s', (_name, t, want) => {
     const got = unsupported(t);

@@ -5,9 +5,7 @@
  * read from the documents (Secret values are also returned, so logs can mask them).
  *
  * What cannot run here is refused with a message naming the step: sidecars and volumes (no
- * containers locally), a step with only `args` (the image's entrypoint is unknown here), and what
- * the cluster executor refuses too (a step `timeout`, `onError: continue`) — a run that passes
- * locally must not be refused on the cluster.
+ * containers locally) and a step with only `args` (the image's entrypoint is unknown here).
  */
 import type { ResolvedStep, ResolvedTask } from '../task/resolve.ts';
 import type { Data, Sources } from './documents.ts';
@@ -21,10 +19,6 @@ export function unsupported(task: ResolvedTask): string | undefined {
   for (const s of task.steps) {
     if (s.volumeMounts.length > 0)
       return `step "${s.name}": volumeMounts need a pod; use a workspace instead (locally a directory)`;
-    if (s.timeoutMs !== undefined || s.onError === 'continue') {
-      const what = s.timeoutMs !== undefined ? 'a step `timeout`' : '`onError: continue`';
-      return `step "${s.name}": ${what} is not supported (the cluster executor refuses it too); use the task's timeout, or handle the error in the step's script`;
-    }
     if (s.script === undefined && !s.command?.length)
       return `step "${s.name}": no script and no command — on the cluster the image's entrypoint runs, which is unknown locally; give the step a command or a script`;
   }

@@ -23,6 +23,7 @@ import type { Sources } from './documents.ts';
 import { prepare, type Prepared, type Runnable } from './prepare.ts';
 import { runProcess, type ProcessExit } from './process.ts';
 import { readResults } from './results.ts';
+import { stepVerdict, type StepVerdict } from '../task/stepend.ts';
 import type { LocalEvent } from './types.ts';
 
 export interface TaskRunEnv {
@@ -132,11 +133,11 @@ export class LocalTaskRun {
     const masker = new SecretSet(p.secrets);
     for (const [i, r] of p.steps.entries()) {
       if (this.stop.signal.aborted) break;
-      const exit = await this.step(i, r, masker);
+      const { exit, verdict } = await this.step(i, r, masker);
       if (this.stop.signal.aborted) break;
-      if (exit.exitCode !== 0) {
+      if (!verdict.goOn) {
         const why = exit.startError ? ` (${exit.startError})` : '';
-        return this.fail('Failed', `step "${r.step.name}" exited with code ${exit.exitCode}${why}`);
+        return this.fail('Failed', `${verdict.failure ?? ''}${why}`);
       }
     }
     if (this.stopped === 'TaskRunCancelled') return this.fail(this.stopped, this.cancelMessage());
@@ -144,17 +145,31 @@ export class LocalTaskRun {
     return this.succeed(p);
   }
 
-  private async step(i: number, r: Runnable, masker: SecretSet): Promise<ProcessExit> {
+  private async step(
+    i: number,
+    r: Runnable,
+    masker: SecretSet,
+  ): Promise<{ exit: ProcessExit; verdict: StepVerdict }> {
     const startedAt = iso();
     const { task, taskRun } = this.ids;
     this.setStep(i, { running: { startedAt } });
     this.env.emit({ type: 'step-started', task, taskRun, step: r.step.name });
+    // The step's own timeout stops only its process; the task's stops everything.
+    const own = new AbortController();
+    let timedOut = false;
+    const timer =
+      r.step.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            own.abort();
+          }, r.step.timeoutMs)
+        : undefined;
     const exit = await runProcess({
       file: r.file,
       args: r.args,
       cwd: r.cwd,
       env: r.env,
-      signal: this.stop.signal,
+      signal: AbortSignal.any([this.stop.signal, own.signal]),
       onLine: (line, stream) =>
         this.env.emit({
           type: 'log',
@@ -174,11 +189,13 @@ export class LocalTaskRun {
         line: exit.startError,
         stream: 'stderr',
       });
+    clearTimeout(timer);
+    const verdict = stepVerdict(r.step, { exitCode: exit.exitCode, timedOut });
     // a step stopped by a cancel or timeout is ended with that reason, as on the cluster
-    if (this.stop.signal.aborted) return exit;
+    if (this.stop.signal.aborted) return { exit, verdict };
     const reason = exit.exitCode === 0 ? 'Completed' : 'Error';
     const terminated = { exitCode: exit.exitCode, reason, startedAt, finishedAt: iso() };
-    this.setStep(i, { terminated, terminationReason: reason });
+    this.setStep(i, { terminated, terminationReason: verdict.terminationReason });
     this.env.emit({
       type: 'step-finished',
       task,
@@ -186,7 +203,7 @@ export class LocalTaskRun {
       step: r.step.name,
       exitCode: exit.exitCode,
     });
-    return exit;
+    return { exit, verdict };
   }
 
   private async succeed(p: Prepared): Promise<void> {
