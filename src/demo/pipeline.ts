@@ -128,8 +128,10 @@ export async function ciWalkthrough(c: CiContext): Promise<CiOutcome | undefined
     fieldManager: FIELD_MANAGER,
   });
   const name = created.metadata.name;
+  const publish = created.spec.params?.find((p) => p.name === 'publish')?.value ?? 'false';
+  const skips = publish === 'true' ? '' : ', so its "when" skips publish';
   c.progress.step(
-    `CI: started PipelineRun ${CI_NAMESPACE}/${name} of ${CI_PIPELINE} (from ${CI_RUN_FILE}; publish=false, so its "when" skips publish)`,
+    `CI: started PipelineRun ${CI_NAMESPACE}/${name} of ${CI_PIPELINE} (from ${CI_RUN_FILE}; publish=${JSON.stringify(publish)}${skips})`,
   );
   const view = await follow(c, name);
   if (!view) return undefined;
