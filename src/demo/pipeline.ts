@@ -128,10 +128,11 @@ export async function ciWalkthrough(c: CiContext): Promise<CiOutcome | undefined
     fieldManager: FIELD_MANAGER,
   });
   const name = created.metadata.name;
-  const publish = created.spec.params?.find((p) => p.name === 'publish')?.value ?? 'false';
+  const value = created.spec.params?.find((p) => p.name === 'publish')?.value ?? 'false';
+  const publish = typeof value === 'string' ? value : JSON.stringify(value);
   const skips = publish === 'true' ? '' : ', so its "when" skips publish';
   c.progress.step(
-    `CI: started PipelineRun ${CI_NAMESPACE}/${name} of ${CI_PIPELINE} (from ${CI_RUN_FILE}; publish=${JSON.stringify(publish)}${skips})`,
+    `CI: started PipelineRun ${CI_NAMESPACE}/${name} of ${CI_PIPELINE} (from ${CI_RUN_FILE}; publish=${publish}${skips})`,
   );
   const view = await follow(c, name);
   if (!view) return undefined;
