@@ -114,7 +114,7 @@ async function startSupport(kube: Kube, o: DemoOptions, nodeIp: string, r: Runni
 
 async function startController(kube: Kube, o: DemoOptions, r: Running): Promise<Controller> {
   o.progress.step(
-    `starting the controller (Applications, Rollouts${r.store ? ' and pipelines' : ''}; its files in ${o.workDir})`,
+    `starting the controller (${r.store ? 'Applications, Rollouts and pipelines' : 'Applications and Rollouts'}; its files in ${o.workDir})`,
   );
   r.controller = new Controller({
     kube,
@@ -176,7 +176,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     await registerApps(ac, apps);
     if (!nodeIp) {
       o.progress.detail(
-        'no real node in this cluster (started with --real-nodes 0): the "hello", "canary" and "ci" apps are left out, and no pipeline runs (its tasks run on the real node)',
+        'no real node in this cluster (started with --real-nodes 0): the "hello", "canary" and "ci" apps are left out, and the pipeline controllers are off (CI tasks run on the real node)',
       );
     }
     const converged = await converge(ac, controller, apps, sha, stopped);
