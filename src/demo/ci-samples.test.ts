@@ -13,14 +13,15 @@ import type { PipelineRun, TaskRun } from '../api/pipeline.ts';
 import { SAMPLE_APP_SOURCES } from '../devcluster/images/sample-app.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { runLocal, type LocalEvent } from '../pipelines/local/index.ts';
-import { CI_FILES, CI_RUN_FILE } from './ci-samples.ts';
+import { CI_RUN_FILE, ciFiles } from './ci-samples.ts';
 
 /** What the shell's `cat ci/*.yaml ci/runs/hello-ci.yaml` gives (glob order: by name). */
 function catStream(): string {
-  const top = Object.keys(CI_FILES)
+  const files = ciFiles();
+  const top = Object.keys(files)
     .filter((p) => /^ci\/[^/]+\.yaml$/.test(p))
     .sort();
-  return [...top, CI_RUN_FILE].map((p) => CI_FILES[p] ?? '').join('');
+  return [...top, CI_RUN_FILE].map((p) => files[p] ?? '').join('');
 }
 
 const documents = (): KubeObject[] =>

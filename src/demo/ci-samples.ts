@@ -219,10 +219,11 @@ spec:
       tolerations: [{ key: sluice.dev/real-node, operator: Exists }]
 `;
 
-export const CI_FILES: Record<string, string> = {
+/** The files of ci/ (read when called: the app's sources are not shipped in Sluice's image). */
+export const ciFiles = (): Record<string, string> => ({
   'ci/source.yaml': sourceConfigMap(),
   [CI_PIPELINE_FILE]: PIPELINE,
   [CI_RUN_FILE]: RUN,
   [CI_POD_TEMPLATE_FILE]: POD_TEMPLATE,
   [CI_VOLUME_FILE]: VOLUME,
-};
+});

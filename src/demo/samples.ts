@@ -13,11 +13,11 @@
  *                       sources as a ConfigMap; run on the real node (ci-samples.ts)
  */
 import { CANARY_APP, CANARY_FILES, CANARY_NAMESPACE } from './canary-samples.ts';
-import { CI_APP, CI_FILES, CI_NAMESPACE, CI_PIPELINE } from './ci-samples.ts';
+import { CI_APP, CI_NAMESPACE, CI_PIPELINE, ciFiles } from './ci-samples.ts';
 
 /** The NodePort the demo's real app answers on, at the real node's address. */
 export const HELLO_NODE_PORT = 30080;
-export const SAMPLE_FILES: Record<string, string> = {
+const SAMPLE_FILES: Record<string, string> = {
   'README.md': `# Sluice demo repository
 
 Each directory is one Application (podinfo: one per overlay). Edit, commit, and watch Sluice
@@ -187,8 +187,10 @@ spec:
   ports: [{ port: 80, targetPort: 8080, nodePort: ${HELLO_NODE_PORT} }]
 `,
   ...CANARY_FILES,
-  ...CI_FILES,
 };
+
+/** Every file of the sample repository. */
+export const sampleFiles = (): Record<string, string> => ({ ...SAMPLE_FILES, ...ciFiles() });
 
 export interface SampleApp {
   name: string;
