@@ -1,15 +1,20 @@
 /** `sluice demo` (also `npm run demo`): the options; the demo itself is src/demo/demo.ts. */
 import { Command } from 'commander';
-import { defaultDemoDir, runDemo } from '../demo/demo.ts';
+import { defaultDemoDir, defaultDemoWorkDir, runDemo } from '../demo/demo.ts';
 import { consoleProgress } from '../util/progress.ts';
 
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'run the GitOps loop on the local dev cluster with six sample Applications (plain YAML, Kustomize dev and prod overlays, Helm, a web app whose pods really run, and a canary Rollout whose analysis asks Prometheus), then commit a bad version of the canary (aborted by its analysis) and a good one (promoted); Ctrl-C stops the controller, the cluster keeps running',
+      'run the GitOps loop on the local dev cluster with seven sample Applications (plain YAML, Kustomize dev and prod overlays, Helm, a web app whose pods really run, a canary Rollout whose analysis asks Prometheus, and a CI Pipeline), then commit a bad version of the canary (aborted by its analysis) and a good one (promoted), and run the CI pipeline once; Ctrl-C stops the controller, the cluster keeps running',
     )
     .option('--cluster-name <name>', 'dev cluster to use (started if needed)', 'sluice')
     .option('--dir <path>', 'where the sample Git repository lives', defaultDemoDir())
+    .option(
+      '--work-dir <path>',
+      "where the demo's controller keeps Git mirrors and the pipeline run store (runs.db)",
+      defaultDemoWorkDir(),
+    )
     .option('--app-namespace <ns>', 'namespace of the Applications', 'sluice-system')
     .option(
       '--exit',
@@ -21,6 +26,7 @@ export function demoCommand(): Command {
       async (o: {
         clusterName: string;
         dir: string;
+        workDir: string;
         appNamespace: string;
         exit?: boolean;
         timeout: string;
@@ -28,6 +34,7 @@ export function demoCommand(): Command {
         await runDemo({
           clusterName: o.clusterName,
           dir: o.dir,
+          workDir: o.workDir,
           appNamespace: o.appNamespace,
           exitWhenHealthy: Boolean(o.exit),
           timeoutMs: (Number(o.timeout) || 180) * 1000,

@@ -6,7 +6,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SluiceError } from '../errors.ts';
 import { execFile } from '../util/exec.ts';
-import { SAMPLE_FILES } from './samples.ts';
+import { sampleFiles } from './samples.ts';
 
 export async function git(dir: string, ...args: string[]): Promise<string> {
   const r = await execFile(
@@ -36,9 +36,9 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 /** The sample files whose top-level directory the repository does not have (all when new). */
-async function missingSamples(dir: string): Promise<string[]> {
+async function missingSamples(dir: string, files: Record<string, string>): Promise<string[]> {
   const missing: string[] = [];
-  for (const path of Object.keys(SAMPLE_FILES)) {
+  for (const path of Object.keys(files)) {
     const top = path.split('/')[0] ?? path;
     if (!(await exists(join(dir, top)))) missing.push(path);
   }
@@ -52,11 +52,12 @@ export async function ensureDemoRepo(dir: string): Promise<string> {
     await mkdir(dir, { recursive: true });
     await git(dir, 'init', '-q', '-b', 'main');
   }
-  const missing = await missingSamples(dir);
+  const files = sampleFiles();
+  const missing = await missingSamples(dir, files);
   if (missing.length > 0) {
     for (const path of missing) {
       await mkdir(join(dir, path, '..'), { recursive: true });
-      await writeFile(join(dir, path), SAMPLE_FILES[path] ?? '');
+      await writeFile(join(dir, path), files[path] ?? '');
       await git(dir, 'add', '--', path);
     }
     const tops = [...new Set(missing.map((p) => p.split('/')[0]))].join(', ');
@@ -65,7 +66,9 @@ export async function ensureDemoRepo(dir: string): Promise<string> {
       'commit',
       '-q',
       '-m',
-      fresh ? 'Sample apps: plain YAML, Kustomize, Helm, a real app, a canary' : `Add ${tops}`,
+      fresh
+        ? 'Sample apps: plain YAML, Kustomize, Helm, a real app, a canary, a CI pipeline'
+        : `Add ${tops}`,
     );
   }
   return git(dir, 'rev-parse', 'HEAD');

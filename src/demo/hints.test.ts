@@ -55,6 +55,28 @@ describe('the demo’s printed steps', () => {
     expect(tryNext(ctx)).not.toContain('sluice rollout');
   });
 
+  it('step 6 reads the demo run’s logs from the run store, starts a run, runs it locally; only with a run', () => {
+    const text = tryNext({ ...ctx, ci: { run: 'hello-ci-run-x7k2p', storeUrl: '/w/runs.db' } });
+    expect(text).toContain('export SLUICE_DATABASE_URL=/w/runs.db\n');
+    // The pods go first, so the logs that follow come from the store.
+    expect(text).toMatch(
+      /kubectl -n ci delete pods -l sluice\.dev\/pipelineRun=hello-ci-run-x7k2p\n\s+sluice pipeline logs hello-ci-run-x7k2p -n ci\n/,
+    );
+    // One command over four lines, every file the flags read absolute.
+    expect(text).toContain(
+      [
+        'sluice pipeline start hello-ci -n ci -p publish=true --showlog \\',
+        '    -w name=source,config=hello-source \\',
+        `    -w name=shared,volumeClaimTemplateFile=${ctx.repoDir}/ci/runs/volume.yaml \\`,
+        `    --pod-template ${ctx.repoDir}/ci/runs/real-node.yaml\n`,
+      ].join('\n'),
+    );
+    expect(text).toContain(
+      `cat ${ctx.repoDir}/ci/*.yaml ${ctx.repoDir}/ci/runs/hello-ci.yaml | sluice pipeline run -f - --local\n`,
+    );
+    expect(tryNext(ctx)).not.toContain('sluice pipeline');
+  });
+
   it('on Ctrl-C: the cluster keeps running, and how to remove it', () => {
     expect(stoppedMessage(ctx)).toMatch(/keeps running[\s\S]*dev-cluster down --name sluice/);
   });

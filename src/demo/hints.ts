@@ -16,7 +16,16 @@ import {
   nextVersion,
   versionOf,
 } from './canary-samples.ts';
+import {
+  CI_NAMESPACE,
+  CI_PIPELINE,
+  CI_POD_TEMPLATE_FILE,
+  CI_RUN_FILE,
+  CI_SOURCE_CONFIGMAP,
+  CI_VOLUME_FILE,
+} from './ci-samples.ts';
 import { HELLO_NODE_PORT } from './samples.ts';
+import { RUN_LABEL } from '../pipelines/pipelinerun/children.ts';
 
 export interface HintContext {
   clusterName: string;
@@ -32,6 +41,8 @@ export interface HintContext {
   realNodeIp?: string;
   /** The canary app's version in Git, when this run has the canary app. */
   canaryVersion?: string;
+  /** The PipelineRun the demo ran and the run store keeping its logs, when it ran one. */
+  ci?: { run: string; storeUrl: string };
 }
 
 /** This checkout of Sluice (the directory holding bin/sluice.js). */
@@ -92,7 +103,7 @@ Try next (paste into a shell; works from any directory):
   sluice app wait guestbook --health --timeout 120${N}
   kubectl -n guestbook get deployment guestbook-ui
   # resume automated sync (back to what Git says): sluice app set guestbook --auto-sync${N}
-${c.realNodeIp ? realApp(c.realNodeIp) : ''}${c.canaryVersion ? canary(c, c.canaryVersion) : ''}`;
+${c.realNodeIp ? realApp(c.realNodeIp) : ''}${c.canaryVersion ? canary(c, c.canaryVersion) : ''}${c.ci ? ci(c, c.ci) : ''}`;
 }
 
 /** Step 4: the app whose pods really run, on the real node's NodePort. */
@@ -122,6 +133,28 @@ function canary(c: HintContext, version: string): string {
   #   sluice app get ${CANARY_APP} --refresh${N}
   #   sluice rollout get ${ro} --watch
   # By hand: sluice rollout pause|promote|abort|retry|undo ${ro}
+`;
+}
+
+/** Step 6: the CI pipeline: logs once the pods are gone, a run of one's own, the same locally. */
+function ci(c: HintContext, o: { run: string; storeUrl: string }): string {
+  const n = `-n ${CI_NAMESPACE}`;
+  const repo = (file: string): string => join(c.repoDir, file);
+  return `  # 6. CI: ${CI_PIPELINE} (${repo('ci/pipeline.yaml')}, synced by Sluice) ran as ${o.run}.
+  #    Its logs outlive its pods: the controller keeps them in this run store.
+  export SLUICE_DATABASE_URL=${o.storeUrl}
+  kubectl ${n} delete pods -l ${RUN_LABEL}=${o.run}
+  sluice pipeline logs ${o.run} ${n}
+  # Run it again, publishing this time (the param turns publish's "when" true), and follow its logs
+  sluice pipeline start ${CI_PIPELINE} ${n} -p publish=true --showlog \\
+    -w name=source,config=${CI_SOURCE_CONFIGMAP} \\
+    -w name=shared,volumeClaimTemplateFile=${repo(CI_VOLUME_FILE)} \\
+    --pod-template ${repo(CI_POD_TEMPLATE_FILE)}
+  sluice pipeline runs ${n}
+  sluice pipeline get --last ${CI_PIPELINE} ${n}
+  # The same Pipeline on this machine, each step a process here (no cluster, no image)
+  cat ${repo('ci')}/*.yaml ${repo(CI_RUN_FILE)} | sluice pipeline run -f - --local
+  # More: sluice pipeline describe ${CI_PIPELINE} ${n}; sluice task list ${n}; sluice pipeline logs --last ${CI_PIPELINE} ${n} -f
 `;
 }
 

@@ -9,12 +9,15 @@
  *                       image from the cluster's local registry), reachable on a NodePort
  * canary/               the sample web app as a Rollout: canary steps gated by a success-rate
  *                       analysis on Prometheus (canary-samples.ts)
+ * ci/                   the sample web app's CI: a Tekton-shaped Task and Pipeline, and its
+ *                       sources as a ConfigMap; run on the real node (ci-samples.ts)
  */
 import { CANARY_APP, CANARY_FILES, CANARY_NAMESPACE } from './canary-samples.ts';
+import { CI_APP, CI_NAMESPACE, CI_PIPELINE, ciFiles } from './ci-samples.ts';
 
 /** The NodePort the demo's real app answers on, at the real node's address. */
 export const HELLO_NODE_PORT = 30080;
-export const SAMPLE_FILES: Record<string, string> = {
+const SAMPLE_FILES: Record<string, string> = {
   'README.md': `# Sluice demo repository
 
 Each directory is one Application (podinfo: one per overlay). Edit, commit, and watch Sluice
@@ -25,6 +28,10 @@ roll it out with the commands \`sluice demo\` printed, e.g.:
 canary/ is a Rollout: commit a new VERSION (or ERROR_RATE) and watch it with
 
     sluice rollout get web -n canary --watch
+
+ci/ is the hello app's CI pipeline (Tekton's fields); ci/runs/ holds a run of it:
+
+    sluice pipeline run -f ci/runs/hello-ci.yaml -n ci --showlog
 `,
   'guestbook/deployment.yaml': `apiVersion: apps/v1
 kind: Deployment
@@ -182,6 +189,9 @@ spec:
   ...CANARY_FILES,
 };
 
+/** Every file of the sample repository. */
+export const sampleFiles = (): Record<string, string> => ({ ...SAMPLE_FILES, ...ciFiles() });
+
 export interface SampleApp {
   name: string;
   path: string;
@@ -222,5 +232,12 @@ export const SAMPLE_APPS: readonly SampleApp[] = [
     kind: 'a Rollout with Prometheus analysis, real pods',
     realNode: true,
     prometheus: true,
+  },
+  {
+    name: CI_APP,
+    path: 'ci',
+    namespace: CI_NAMESPACE,
+    kind: `a Tekton-shaped Pipeline, ${CI_PIPELINE}; its tasks run on the real node`,
+    realNode: true,
   },
 ];

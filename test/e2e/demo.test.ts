@@ -6,7 +6,10 @@
  * answers everything again) and promotes the good one; the steps it prints work when pasted into
  * a shell in another directory, on the first run and on the second (which finds the first run's
  * commits and its rollback); Ctrl-C stops the controller, leaves the cluster running and says how
- * to remove it.
+ * to remove it. The CI part (issue 11): the hello-ci Pipeline, synced from Git, runs once per demo
+ * on the real node — Succeeded, publish skipped by its `when`, build's digest passed to report —
+ * and the printed steps read its logs from the run store once its pods are deleted, start a run
+ * that publishes, and run the same Pipeline locally to the same digest.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
 import type { Application } from '../../src/api/application.ts';
+import type { PipelineRun, TaskRun } from '../../src/api/pipeline.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { clusterPaths } from '../../src/devcluster/paths.ts';
 import { Kube } from '../../src/kube/api.ts';
@@ -32,7 +36,18 @@ interface Run {
 function startDemo(name: string, dir: string): Run {
   const child = spawn(
     process.execPath,
-    ['bin/sluice.js', 'demo', '--cluster-name', name, '--dir', dir, '--timeout', '300'],
+    [
+      'bin/sluice.js',
+      'demo',
+      '--cluster-name',
+      name,
+      '--dir',
+      dir,
+      '--work-dir',
+      join(dir, '..', 'work'),
+      '--timeout',
+      '300',
+    ],
     { env: { ...process.env, NO_COLOR: '1' } },
   );
   let out = '';
@@ -169,6 +184,74 @@ async function expectWalkthrough(
   expect(rollout?.status).toMatchObject({ phase: 'Healthy', stableRS: g?.hash });
 }
 
+const API = 'sluice.dev/v1alpha1';
+const DIGEST = /sha256:[0-9a-f]{64}/;
+
+/** The demo's PipelineRun (as it printed `sluice pipeline get`), checked as a user would. */
+async function expectCiRun(name: string, demo: Run): Promise<{ run: string; digest: string }> {
+  const run = /^\$ sluice pipeline get (\S+) -n ci$/m.exec(demo.stdout())?.[1] ?? '';
+  expect(run).toMatch(/^hello-ci-run-/);
+  expect(demo.stderr()).toMatch(
+    new RegExp(`CI: ${run} Succeeded in [\\d.]+s; the run store holds`),
+  );
+  const kube = await Kube.connect(clusterPaths(name).kubeconfig);
+  try {
+    const pr = await kube.get<PipelineRun>(API, 'PipelineRun', 'ci', run);
+    expect(pr?.status?.conditions?.find((c) => c.type === 'Succeeded')).toMatchObject({
+      status: 'True',
+      reason: 'Completed',
+    });
+    // Quick on a warm cluster (~15 s); the bound only catches a run that hangs.
+    const took =
+      Date.parse(pr?.status?.completionTime ?? '') - Date.parse(pr?.status?.startTime ?? '');
+    expect(took).toBeLessThan(60_000);
+    expect(pr?.status?.skippedTasks).toEqual([
+      expect.objectContaining({ name: 'publish', reason: 'When Expressions evaluated to false' }),
+    ]);
+    const trs = await kube.list<TaskRun>(API, 'TaskRun', {
+      namespace: 'ci',
+      labelSelector: `sluice.dev/pipelineRun=${run}`,
+    });
+    const by = new Map(trs.items.map((t) => [t.metadata.labels?.['sluice.dev/pipelineTask'], t]));
+    expect([...by.keys()].sort()).toEqual(['build', 'fetch', 'report', 'summary', 'test']);
+    const digest = by.get('build')?.status?.results?.find((r) => r.name === 'digest')?.value;
+    expect(digest).toMatch(DIGEST);
+    expect(by.get('report')?.spec.params?.find((p) => p.name === 'digest')?.value).toBe(digest);
+    expect(pr?.status?.results).toContainEqual(
+      expect.objectContaining({ name: 'digest', value: digest }),
+    );
+    // The printed steps deleted its pods; `sluice pipeline logs` still read them (the store).
+    const pods = await kube.list('v1', 'Pod', {
+      namespace: 'ci',
+      labelSelector: `sluice.dev/pipelineRun=${run}`,
+    });
+    expect(pods.items).toEqual([]);
+    return { run, digest: typeof digest === 'string' ? digest : '' };
+  } finally {
+    await kube.close();
+  }
+}
+
+/** The printed CI steps: logs from the store, a run that publishes, the same run locally. */
+function expectCiSteps(steps: string, ci: { run: string; digest: string }): void {
+  const said = (task: string, line: string): RegExp =>
+    new RegExp(`^\\[${task} : ${task}\\] ${line}$`, 'm');
+  // `sluice pipeline logs RUN` after the pods were deleted: the run store's copy.
+  expect(steps).toMatch(said('report', `hello ${ci.run}: tested, built ${ci.digest}`));
+  expect(steps).toMatch(said('summary', 'tasks: Completed \\(publish: None\\)'));
+  // `start -p publish=true --showlog`: publish ran this time.
+  expect(steps).toMatch(said('publish', `published hello.tar.gz \\(${ci.digest}\\) to releases/`));
+  expect(steps).toMatch(said('summary', 'tasks: Succeeded \\(publish: Succeeded\\)'));
+  // `get --last hello-ci`: that run, Succeeded, its digest the same.
+  expect(steps).toMatch(new RegExp(`^Results: +digest=${ci.digest}$`, 'm'));
+  expect(steps).toMatch(/^ +└─ publish +Succeeded /m);
+  // Three runs reported the same digest: the demo's (from the store), the one started, and
+  // `run -f - --local`'s (the same Pipeline on this machine, the same sources).
+  const reported = [...steps.matchAll(/^\[report : report\] hello (\S+): tested, built (\S+)$/gm)];
+  expect(reported.map((m) => m[2])).toEqual([ci.digest, ci.digest, ci.digest]);
+  expect(new Set(reported.map((m) => m[1])).size).toBe(3);
+}
+
 const deployments = (steps: string): string[] =>
   [...steps.matchAll(/^guestbook-ui\s+(\d+\/\d+)/gm)].map((m) => m[1] ?? '');
 
@@ -179,8 +262,10 @@ describe('sluice demo', () => {
     const repo = join(dir, 'repo');
     try {
       const first = await runOnce(name, repo, dir);
-      expect(first.demo.stderr()).toContain('all 6 Applications are Synced and Healthy');
+      expect(first.demo.stderr()).toContain('all 7 Applications are Synced and Healthy');
       await expectWalkthrough(name, first.demo, ['v1', 'v2', 'v3']);
+      const ci = await expectCiRun(name, first.demo);
+      expectCiSteps(first.steps, ci);
       // Step 5: the Rollout as `sluice rollout get` shows it, and Prometheus' numbers per version.
       expect(first.steps).toMatch(/^Status: +Healthy/m);
       expect(first.steps).toMatch(/"rollouts_pod_template_hash":"\w+"/);
@@ -206,6 +291,7 @@ describe('sluice demo', () => {
         });
         expect(apps.items.map((a) => a.metadata.name).sort()).toEqual([
           'canary',
+          'ci',
           'guestbook',
           'hello',
           'podinfo-dev',
@@ -224,8 +310,12 @@ describe('sluice demo', () => {
 
       // Second run: same repository (3 replicas committed), guestbook paused by the rollback.
       const second = await runOnce(name, repo, dir);
-      expect(second.demo.stderr()).toContain('all 6 Applications are Synced and Healthy');
+      expect(second.demo.stderr()).toContain('all 7 Applications are Synced and Healthy');
       await expectWalkthrough(name, second.demo, ['v3', 'v4', 'v5']);
+      const ci2 = await expectCiRun(name, second.demo);
+      // A new run of the same sources: a new name, the same digest.
+      expect([ci2.run === ci.run, ci2.digest]).toEqual([false, ci.digest]);
+      expectCiSteps(second.steps, ci2);
       expect([deployments(second.steps)[0], deployments(second.steps).at(-1)]).toEqual([
         '4/4',
         '3/3',
