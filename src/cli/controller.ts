@@ -6,7 +6,10 @@ import { GitOpsController as Controller, type ControllerOptions } from '../gitop
 import { ListenError, startServer } from '../server/server.ts';
 import { refreshByAnnotation } from '../server/standalone.ts';
 import type { WebhookSecrets } from '../server/webhook.ts';
-import { SluiceError } from '../errors.ts';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { errorMessage, SluiceError } from '../errors.ts';
+import { isRecord } from '../kube/types.ts';
 import { parseDuration } from '../gitops/duration.ts';
 import { createLogger, type Level, type Logger } from '../util/log.ts';
 import { defaultStoreUrl, openRunStore, type RunStore } from '../pipelines/store/index.ts';
@@ -25,6 +28,7 @@ interface ControllerFlags {
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
+  defaultPodTemplate?: Record<string, unknown>;
   databaseUrl?: string;
   leaseDuration: string;
   pollInterval: string;
@@ -42,6 +46,19 @@ const count =
       throw new InvalidArgumentError(`must be a whole number, ${min} or more`);
     return n;
   };
+
+/** --default-pod-template: a YAML mapping read now, so a bad file is a usage error naming it. */
+function podTemplateFile(path: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InvalidArgumentError(`${path}: ${errorMessage(err)}`);
+  }
+  if (!isRecord(doc))
+    throw new InvalidArgumentError(`${path}: not a PodTemplate (a YAML mapping of pod fields)`);
+  return doc;
+}
 
 /** `host:port`, `:port` (all interfaces) or `off`. */
 function parseListen(v: string): { host: string; port: number } | undefined {
@@ -96,6 +113,11 @@ export function controllerCommand(): Command {
     .option(
       '--database-url <url>',
       'where pipeline records and logs are kept: postgres://…, or a SQLite file (default: $SLUICE_DATABASE_URL, else runs.db in --work-dir)',
+    )
+    .option(
+      '--default-pod-template <file>',
+      "a YAML PodTemplate (nodeSelector, tolerations, securityContext, env, …) every TaskRun's pod gets unless its own podTemplate sets the field (Tekton's default-pod-template)",
+      podTemplateFile,
     )
     .option(
       '--pipeline-helper-image <image>',
@@ -194,6 +216,7 @@ function pipelineOptions(
     keepPods: o.keepPods,
     store,
     ...(o.pipelineHelperImage ? { helperImage: o.pipelineHelperImage } : {}),
+    ...(o.defaultPodTemplate ? { defaultPodTemplate: o.defaultPodTemplate } : {}),
   };
 }
 

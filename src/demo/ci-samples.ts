@@ -12,8 +12,9 @@
  * ci/runs/hello-ci.yaml  a PipelineRun of it: the sources bound, a fresh volume shared by the
  *                        tasks (sluice-local), the pods on the real node. Not synced (the
  *                        Application reads ci/ only, not its subdirectories).
- * ci/runs/real-node.yaml, ci/runs/volume.yaml   the same pod template and volume for
- *                        `sluice pipeline start --pod-template ... -w ...volumeClaimTemplateFile=`
+ * ci/runs/volume.yaml   the same volume for `sluice pipeline start -w
+ *                        name=shared,volumeClaimTemplateFile=…` (the demo's controller puts task
+ *                        pods on the real node by default: no --pod-template needed)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +28,6 @@ export const CI_SOURCE_CONFIGMAP = 'hello-source';
 /** Paths in the sample repository. */
 export const CI_PIPELINE_FILE = 'ci/pipeline.yaml';
 export const CI_RUN_FILE = 'ci/runs/hello-ci.yaml';
-export const CI_POD_TEMPLATE_FILE = 'ci/runs/real-node.yaml';
 export const CI_VOLUME_FILE = 'ci/runs/volume.yaml';
 
 const BUSYBOX = 'localhost:5000/busybox:latest';
@@ -183,9 +183,6 @@ spec:
 `;
 
 /** Pods on the dev cluster's real node: its label, and a toleration of its taint. */
-const POD_TEMPLATE = `nodeSelector: { sluice.dev/real-node: "true" }
-tolerations: [{ key: sluice.dev/real-node, operator: Exists }]
-`;
 
 const VOLUME = `spec:
   accessModes: [ReadWriteOnce]
@@ -224,6 +221,5 @@ export const ciFiles = (): Record<string, string> => ({
   'ci/source.yaml': sourceConfigMap(),
   [CI_PIPELINE_FILE]: PIPELINE,
   [CI_RUN_FILE]: RUN,
-  [CI_POD_TEMPLATE_FILE]: POD_TEMPLATE,
   [CI_VOLUME_FILE]: VOLUME,
 });

@@ -6,6 +6,7 @@
  * (promoted), runs the CI pipeline once (pipeline.ts), and says what to try next (hints.ts). The
  * canary app needs the real node and Prometheus (canary-support.ts); pipelines the real node.
  */
+import { REAL_NODE_LABEL } from '../devcluster/node/config.ts';
 import { join } from 'node:path';
 import { installCrds } from '../api/install.ts';
 import { GitOpsController as Controller } from '../gitops/controller.ts';
@@ -103,6 +104,11 @@ interface Running {
   store?: RunStore;
 }
 
+const REAL_NODE_POD_TEMPLATE = {
+  nodeSelector: { [REAL_NODE_LABEL]: 'true' },
+  tolerations: [{ key: REAL_NODE_LABEL, operator: 'Exists' }],
+};
+
 /** Prometheus for the canary app and the run store for pipelines: both need the real node. */
 async function startSupport(kube: Kube, o: DemoOptions, nodeIp: string, r: Running) {
   o.progress.step('Prometheus for the canary app');
@@ -122,7 +128,10 @@ async function startController(kube: Kube, o: DemoOptions, r: Running): Promise<
     namespace: o.appNamespace,
     appNamespaces: [o.appNamespace],
     rollouts: true,
-    ...(r.store ? { pipelines: { store: r.store } } : {}),
+    // Task pods go to the real node unless a run says otherwise (the other nodes are simulated).
+    ...(r.store
+      ? { pipelines: { store: r.store, defaultPodTemplate: REAL_NODE_POD_TEMPLATE } }
+      : {}),
     log: createLogger('warn'),
   });
   await r.controller.start();

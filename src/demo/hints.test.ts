@@ -62,13 +62,13 @@ describe('the demo’s printed steps', () => {
     expect(text).toMatch(
       /kubectl -n ci delete pods -l sluice\.dev\/pipelineRun=hello-ci-run-x7k2p\n\s+sluice pipeline logs hello-ci-run-x7k2p -n ci\n/,
     );
-    // One command over four lines, every file the flags read absolute.
+    // One command over three lines, every file the flags read absolute; no pod template: the
+    // demo's controller sends task pods to the real node by default.
     expect(text).toContain(
       [
         'sluice pipeline start hello-ci -n ci -p publish=true --showlog \\',
         '    -w name=source,config=hello-source \\',
-        `    -w name=shared,volumeClaimTemplateFile=${ctx.repoDir}/ci/runs/volume.yaml \\`,
-        `    --pod-template ${ctx.repoDir}/ci/runs/real-node.yaml\n`,
+        `    -w name=shared,volumeClaimTemplateFile=${ctx.repoDir}/ci/runs/volume.yaml\n`,
       ].join('\n'),
     );
     expect(text).toContain(

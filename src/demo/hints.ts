@@ -19,7 +19,6 @@ import {
 import {
   CI_NAMESPACE,
   CI_PIPELINE,
-  CI_POD_TEMPLATE_FILE,
   CI_RUN_FILE,
   CI_SOURCE_CONFIGMAP,
   CI_VOLUME_FILE,
@@ -148,8 +147,7 @@ function ci(c: HintContext, o: { run: string; storeUrl: string }): string {
   # Run it again, publishing this time (the param turns publish's "when" true), and follow its logs
   sluice pipeline start ${CI_PIPELINE} ${n} -p publish=true --showlog \\
     -w name=source,config=${CI_SOURCE_CONFIGMAP} \\
-    -w name=shared,volumeClaimTemplateFile=${repo(CI_VOLUME_FILE)} \\
-    --pod-template ${repo(CI_POD_TEMPLATE_FILE)}
+    -w name=shared,volumeClaimTemplateFile=${repo(CI_VOLUME_FILE)}
   sluice pipeline runs ${n}
   sluice pipeline get --last ${CI_PIPELINE} ${n}
   # The same Pipeline on this machine, each step a process here (no cluster, no image)

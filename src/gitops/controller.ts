@@ -62,7 +62,10 @@ export interface ControllerOptions {
   /** Run the Rollout controller too (`sluice controller` does; tests of Applications do not). */
   rollouts?: boolean;
   /** Run the PipelineRun and TaskRun controllers too, with these settings. */
-  pipelines?: Pick<PipelinesOptions, 'maxConcurrentRuns' | 'helperImage' | 'keepPods' | 'store'>;
+  pipelines?: Pick<
+    PipelinesOptions,
+    'maxConcurrentRuns' | 'helperImage' | 'keepPods' | 'store' | 'defaultPodTemplate'
+  >;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;

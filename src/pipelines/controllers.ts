@@ -24,6 +24,8 @@ export interface PipelinesOptions {
   helperImage?: string;
   /** Finished TaskRun pods kept per namespace. */
   keepPods?: number;
+  /** What every TaskRun's pod gets unless its own podTemplate says otherwise (Tekton's default-pod-template). */
+  defaultPodTemplate?: Record<string, unknown>;
   /** Where records and logs are kept after the pods are gone (none: not kept). */
   store?: RunStore;
 }
@@ -63,6 +65,7 @@ export class Pipelines implements Runnable {
       ...ns,
       ...(o.helperImage ? { helperImage: o.helperImage } : {}),
       ...(o.keepPods !== undefined ? { keepPods: o.keepPods } : {}),
+      ...(o.defaultPodTemplate ? { defaultPodTemplate: o.defaultPodTemplate } : {}),
       ...(collector ? { canDeletePod: (pod: Pod) => collector.collected(pod) } : {}),
     });
     if (collector) {

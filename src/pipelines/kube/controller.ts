@@ -49,6 +49,8 @@ export interface TaskRunControllerOptions {
   helperImage?: string;
   /** Finished pods kept per namespace (default 10). */
   keepPods?: number;
+  /** What every TaskRun's pod gets unless its own podTemplate says otherwise. */
+  defaultPodTemplate?: Record<string, unknown>;
   /** False holds a finished pod back from cleanup (e.g. its logs are not saved yet). */
   canDeletePod?: (pod: Pod) => boolean;
   /** The clock (tests). */
@@ -157,6 +159,7 @@ export class TaskRunController implements Runnable {
           kube,
           now: this.now(),
           helperImage: this.helperImage,
+          ...(this.o.defaultPodTemplate ? { defaultPodTemplate: this.o.defaultPodTemplate } : {}),
           pod: (ns, name) => this.pod(ns, name),
           remember: (p) =>
             this.created.set(`${p.metadata.namespace}/${p.metadata.name}`, {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskRun, TaskSpec, WorkspaceBinding } from '../../api/pipeline.ts';
 import { resolveTask } from '../task/resolve.ts';
-import { buildPod, type PodOptions } from './pod.ts';
+import { buildPod, effectivePodTemplate, type PodOptions } from './pod.ts';
 import { childName, type Container, type Json, podName } from './pods.ts';
 
 function run(spec: Partial<TaskRun['spec']> = {}, name = 'build-1'): TaskRun {
@@ -161,5 +161,37 @@ describe('podTemplate, deadline, placement', () => {
     expect(podName(long, 1)).toHaveLength(63);
     expect(podName(long, 1)).not.toBe(podName(`${'x'.repeat(69)}y`, 1));
     expect(childName(long, 'pod').endsWith('-pod')).toBe(true);
+  });
+});
+
+describe('effectivePodTemplate (the controller default under the run own)', () => {
+  it.each([
+    ['no default', { nodeSelector: { a: '1' } }, undefined, { nodeSelector: { a: '1' } }],
+    ['no run template', undefined, { nodeSelector: { d: '1' } }, { nodeSelector: { d: '1' } }],
+    [
+      'the run wins field by field',
+      { nodeSelector: { a: '1' } },
+      { nodeSelector: { d: '1' }, tolerations: [{ key: 't' }] },
+      { nodeSelector: { a: '1' }, tolerations: [{ key: 't' }] },
+    ],
+    [
+      'env and volumes merge by name',
+      { env: [{ name: 'A', value: 'run' }], volumes: [{ name: 'v', emptyDir: {} }] },
+      {
+        env: [
+          { name: 'A', value: 'default' },
+          { name: 'B', value: 'default' },
+        ],
+      },
+      {
+        env: [
+          { name: 'B', value: 'default' },
+          { name: 'A', value: 'run' },
+        ],
+        volumes: [{ name: 'v', emptyDir: {} }],
+      },
+    ],
+  ])('%s', (_what, run, defaults, want) => {
+    expect(effectivePodTemplate(run, defaults)).toEqual(want);
   });
 });

@@ -48,6 +48,30 @@ export interface PodOptions {
   activeDeadlineSeconds?: number;
   /** Run on this node (the node of the run's other pods sharing a PVC). */
   nodeName?: string;
+  /** The controller's default pod template: what the run's own `podTemplate` does not set. */
+  defaultPodTemplate?: Json;
+}
+
+/**
+ * The run's podTemplate over the controller's default (Tekton's `default-pod-template`): each
+ * field the run sets wins; `env` and `volumes` are merged by name, the run's entry winning.
+ */
+export function effectivePodTemplate(run: Json | undefined, defaults: Json | undefined): Json {
+  if (!defaults) return run ?? {};
+  const own = run ?? {};
+  const byName = (key: 'env' | 'volumes'): Json[] | undefined => {
+    const mine = (own[key] as Json[] | undefined) ?? [];
+    const theirs = (defaults[key] as Json[] | undefined) ?? [];
+    const names = new Set(mine.map((e) => e['name']));
+    const merged = [...theirs.filter((e) => !names.has(e['name'])), ...mine];
+    return merged.length ? merged : undefined;
+  };
+  const out: Json = { ...defaults, ...own };
+  for (const key of ['env', 'volumes'] as const) {
+    const merged = byName(key);
+    if (merged) out[key] = merged;
+  }
+  return out;
 }
 
 /** The pod-level fields a TaskRun's `podTemplate` may set (Tekton's PodTemplate). */
@@ -139,8 +163,7 @@ function scripts(task: ResolvedTask): { annotations: Record<string, string>; ite
   return { annotations, items };
 }
 
-function podTemplateFields(run: TaskRun, nodeName: string | undefined): Json {
-  const t = run.spec.podTemplate ?? {};
+function podTemplateFields(t: Json, nodeName: string | undefined): Json {
   const out: Json = {};
   for (const f of POD_TEMPLATE_FIELDS) if (t[f] !== undefined) out[f] = t[f];
   if (nodeName) {
@@ -168,7 +191,8 @@ function copiedAnnotations(run: TaskRun): Record<string, string> {
 
 /** The Pod for `run`'s attempt `o.attempt`, running `task`. */
 export function buildPod(task: ResolvedTask, run: TaskRun, o: PodOptions): Pod {
-  const templateEnv = (run.spec.podTemplate?.['env'] as Json[] | undefined) ?? [];
+  const template = effectivePodTemplate(run.spec.podTemplate, o.defaultPodTemplate);
+  const templateEnv = (template['env'] as Json[] | undefined) ?? [];
   const base: Json[] = [
     { name: VOLUMES.results, mountPath: task.resultsDir },
     { name: VOLUMES.workspace, mountPath: WORKSPACE_DIR },
@@ -192,7 +216,7 @@ export function buildPod(task: ResolvedTask, run: TaskRun, o: PodOptions): Pod {
     args: task.results.map((r) => r.name),
     volumeMounts: [{ name: VOLUMES.results, mountPath: task.resultsDir, readOnly: true }],
   };
-  const templateVolumes = (run.spec.podTemplate?.['volumes'] as Json[] | undefined) ?? [];
+  const templateVolumes = (template['volumes'] as Json[] | undefined) ?? [];
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -214,7 +238,7 @@ export function buildPod(task: ResolvedTask, run: TaskRun, o: PodOptions): Pod {
     },
     spec: {
       restartPolicy: 'Never',
-      ...podTemplateFields(run, o.nodeName),
+      ...podTemplateFields(template, o.nodeName),
       ...(run.spec.serviceAccountName ? { serviceAccountName: run.spec.serviceAccountName } : {}),
       ...(o.activeDeadlineSeconds ? { activeDeadlineSeconds: o.activeDeadlineSeconds } : {}),
       initContainers: [...(wrapped ? [toolsContainer(o.helperImage)] : []), ...sidecars, ...steps],

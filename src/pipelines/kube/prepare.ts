@@ -21,6 +21,8 @@ export interface RunContext {
   kube: Kube;
   now: number;
   helperImage: string;
+  /** The controller's default pod template (Tekton's `default-pod-template`). */
+  defaultPodTemplate?: Record<string, unknown>;
   pod(namespace: string, name: string): Pod | undefined;
   /** A pod just created (until the cache shows it). */
   remember(pod: Pod): void;

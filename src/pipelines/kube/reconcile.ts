@@ -82,6 +82,7 @@ async function createPod(
   const left = deadline === Infinity ? 0 : Math.ceil((deadline - ctx.now) / 1000) + KUBELET_GRACE_S;
   const pod = buildPod(task, tr, {
     helperImage: ctx.helperImage,
+    ...(ctx.defaultPodTemplate ? { defaultPodTemplate: ctx.defaultPodTemplate } : {}),
     attempt,
     ...(tr.spec.taskRef?.name ? { taskName: tr.spec.taskRef.name } : {}),
     ...(left > 0 ? { activeDeadlineSeconds: left } : {}),
