@@ -134,6 +134,7 @@ describe.each(BACKENDS)(
       ];
       const logs = ok(await sluice('pipeline', 'logs', 'ci-1', '--database-url', url));
       expect(logs.stdout.trim().split('\n')).toEqual(want);
+      expect(logs.stderr).toMatch(/logs of pods that are gone are read from the run store \(/);
 
       await k.delete({
         apiVersion: API,

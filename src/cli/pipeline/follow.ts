@@ -64,10 +64,14 @@ export class StoreFallback {
   private store: Promise<RunStore | undefined> | undefined;
   private readonly open: () => Promise<RunStore | undefined>;
   private readonly ref: RunRef;
+  private readonly onFirstRead: (() => void) | undefined;
+  private told = false;
 
-  constructor(ref: RunRef, open: () => Promise<RunStore | undefined>) {
+  /** `onFirstRead` is called once, when the store first answers with a step's logs. */
+  constructor(ref: RunRef, open: () => Promise<RunStore | undefined>, onFirstRead?: () => void) {
     this.ref = ref;
     this.open = open;
+    this.onFirstRead = onFirstRead;
   }
 
   /** The step's stored text; undefined when the store (or its record of the step) is missing. */
@@ -81,7 +85,10 @@ export class StoreFallback {
       { ...this.ref, uid: history.run.uid },
       { task: taskRun, step },
     );
-    return chunks.length === 0 ? undefined : chunks.map((c) => c.text).join('');
+    if (chunks.length === 0) return undefined;
+    if (!this.told) this.onFirstRead?.();
+    this.told = true;
+    return chunks.map((c) => c.text).join('');
   }
 
   async close(): Promise<void> {

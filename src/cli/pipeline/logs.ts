@@ -8,6 +8,7 @@
  * `get --watch --exit-on-complete` report outcomes), 3 when the run is neither in the cluster nor
  * in the store, or has no such task.
  */
+import { defaultStoreUrl, redactUrl } from '../../pipelines/store/index.ts';
 import { Command } from 'commander';
 import type { PipelineRun } from '../../api/pipeline.ts';
 import type { Kube } from '../../kube/api.ts';
@@ -113,7 +114,14 @@ export async function showRunLogs(
     name: run.metadata.name,
     uid: run.metadata.uid,
   };
-  const store = new StoreFallback(ref, () => openStoreIfAny(o));
+  const store = new StoreFallback(
+    ref,
+    () => openStoreIfAny(o),
+    () =>
+      process.stderr.write(
+        `• logs of pods that are gone are read from the run store (${redactUrl(o.databaseUrl ?? defaultStoreUrl())})\n`,
+      ),
+  );
   try {
     if (o.follow) await followRun(kube, run, sel, out, store, signal);
     else {
