@@ -190,7 +190,7 @@ const VOLUME = `spec:
 `;
 
 const RUN = `# A run of hello-ci: \`sluice pipeline run -f ${CI_RUN_FILE} -n ${CI_NAMESPACE}\`, or on this machine:
-# cat ci/*.yaml ${CI_RUN_FILE} | sluice pipeline run -f - --local
+# sluice pipeline run -f ci/ -f ${CI_RUN_FILE} --local
 ---
 apiVersion: sluice.dev/v1alpha1
 kind: PipelineRun

@@ -72,7 +72,7 @@ describe('the demo’s printed steps', () => {
       ].join('\n'),
     );
     expect(text).toContain(
-      `cat ${ctx.repoDir}/ci/*.yaml ${ctx.repoDir}/ci/runs/hello-ci.yaml | sluice pipeline run -f - --local\n`,
+      `sluice pipeline run -f ${ctx.repoDir}/ci -f ${ctx.repoDir}/ci/runs/hello-ci.yaml --local\n`,
     );
     expect(tryNext(ctx)).not.toContain('sluice pipeline');
   });

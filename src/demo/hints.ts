@@ -151,7 +151,7 @@ function ci(c: HintContext, o: { run: string; storeUrl: string }): string {
   sluice pipeline runs ${n}
   sluice pipeline get --last ${CI_PIPELINE} ${n}
   # The same Pipeline on this machine, each step a process here (no cluster, no image)
-  cat ${repo('ci')}/*.yaml ${repo(CI_RUN_FILE)} | sluice pipeline run -f - --local
+  sluice pipeline run -f ${repo('ci')} -f ${repo(CI_RUN_FILE)} --local
   # More: sluice pipeline describe ${CI_PIPELINE} ${n}; sluice task list ${n}; sluice pipeline logs --last ${CI_PIPELINE} ${n} -f
 `;
 }

@@ -246,7 +246,7 @@ function expectCiSteps(steps: string, ci: { run: string; digest: string }): void
   expect(steps).toMatch(new RegExp(`^Results: +digest=${ci.digest}$`, 'm'));
   expect(steps).toMatch(/^ +└─ publish +Succeeded /m);
   // Three runs reported the same digest: the demo's (from the store), the one started, and
-  // `run -f - --local`'s (the same Pipeline on this machine, the same sources).
+  // `run -f ci -f RUN --local`'s (the same Pipeline on this machine, the same sources).
   const reported = [...steps.matchAll(/^\[report : report\] hello (\S+): tested, built (\S+)$/gm)];
   expect(reported.map((m) => m[2])).toEqual([ci.digest, ci.digest, ci.digest]);
   expect(new Set(reported.map((m) => m[1])).size).toBe(3);

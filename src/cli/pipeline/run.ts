@@ -8,7 +8,8 @@
  *   Tekton's `tekton.dev/v1` objects are taken as they are (the fields are the same).
  * - `--local`: on this machine, through the local executor (local.ts); nothing is applied.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
@@ -23,7 +24,7 @@ import {
 } from '../../api/pipeline.ts';
 import type { Kube } from '../../kube/api.ts';
 import { isRecord, type KubeObject } from '../../kube/types.ts';
-import { usageError } from '../app/flags.ts';
+import { collect, usageError } from '../app/flags.ts';
 import { positiveInt, splitPair } from './flags.ts';
 import { runHere } from './local.ts';
 import { startRun, type NewPipelineRun, type StartInput } from './manifest.ts';
@@ -31,7 +32,7 @@ import { FIELD_MANAGER, withPipelineKube } from './options.ts';
 import { addStartOptions, createAndFollow, startInput, type StartOptions } from './start.ts';
 
 type RunOptions = StartOptions & {
-  filename: string;
+  filename: string[];
   local?: boolean;
   pipelinerun?: string;
   workdir?: string;
@@ -64,6 +65,26 @@ export async function readDocuments(file: string): Promise<KubeObject[]> {
   return docs;
 }
 
+/**
+ * Every `-f` in turn, as kubectl reads them: a file, `-` (stdin), or a directory (its .yaml and
+ * .yml files, sorted, not recursing).
+ */
+export async function readAll(paths: readonly string[]): Promise<KubeObject[]> {
+  const docs: KubeObject[] = [];
+  for (const p of paths) {
+    const isDir = p !== '-' && (await stat(p).catch(() => undefined))?.isDirectory();
+    const files = isDir
+      ? (await readdir(p))
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => join(p, f))
+      : [p];
+    if (isDir && files.length === 0) throw usageError(`${p} holds no .yaml or .yml file`);
+    for (const f of files) docs.push(...(await readDocuments(f)).map((d) => ours(d, f)));
+  }
+  return docs;
+}
+
 function ours(o: KubeObject, file: string): KubeObject {
   if (!OURS.has(o.kind) || o.apiVersion === API_VERSION) return o;
   if (o.apiVersion === TEKTON) return { ...o, apiVersion: API_VERSION };
@@ -78,12 +99,13 @@ function chooseRun(docs: readonly KubeObject[], o: RunOptions): PipelineRun | Pi
   const runs = docs.filter((d) => d.kind === PIPELINE_RUN_KIND) as PipelineRun[];
   if (o.pipelinerun) {
     const named = runs.find((r) => (r.metadata.name ?? r.metadata.generateName) === o.pipelinerun);
-    if (!named) throw usageError(`${o.filename} has no PipelineRun named ${o.pipelinerun}`);
+    if (!named)
+      throw usageError(`${o.filename.join(', ')} has no PipelineRun named ${o.pipelinerun}`);
     return named;
   }
   if (runs.length > 1)
     throw usageError(
-      `${o.filename} holds ${runs.length} PipelineRuns`,
+      `${o.filename.join(', ')} hold ${runs.length} PipelineRuns`,
       'name one with --pipelinerun',
     );
   const [run] = runs;
@@ -92,7 +114,7 @@ function chooseRun(docs: readonly KubeObject[], o: RunOptions): PipelineRun | Pi
   const [only] = pipelines;
   if (pipelines.length !== 1 || !only)
     throw usageError(
-      `${o.filename} holds no PipelineRun and ${pipelines.length} Pipelines`,
+      `${o.filename.join(', ')} hold no PipelineRun and ${pipelines.length} Pipelines`,
       'add a PipelineRun, or start one with `sluice pipeline start NAME`',
     );
   return only;
@@ -175,7 +197,9 @@ export function runCommand(): Command {
     )
     .requiredOption(
       '-f, --filename <file>',
-      'YAML with Tasks, Pipelines and a PipelineRun (- for stdin)',
+      'YAML with Tasks, Pipelines and a PipelineRun; a directory reads its .yaml files, - stdin (repeatable)',
+      collect,
+      [],
     )
     .option(
       '--local',
@@ -195,11 +219,12 @@ export function runCommand(): Command {
     .addHelpText(
       'after',
       '\nExamples:\n  sluice pipeline run -f ci.yaml --local -p version=1.2.3\n' +
+        '  sluice pipeline run -f ci/ -f ci/runs/nightly.yaml --local\n' +
         '  sluice pipeline run -f ci.yaml -n ci --showlog\n  cat ci.yaml | sluice pipeline run -f - --wait',
     );
   addStartOptions(cmd);
   return cmd.action(async (o: RunOptions) => {
-    const docs = (await readDocuments(o.filename)).map((d) => ours(d, o.filename));
+    const docs = await readAll(o.filename);
     if (o.local) {
       if (o.workspace.length > 0 || o.podTemplate || o.showlog || o.wait || o.dryRun)
         throw usageError(
