@@ -55,11 +55,14 @@ const query = (o: DoraFlags): { environment?: string; app?: string; since: strin
   since: o.since,
 });
 
+/** `dora deployments`: its flags are `dora`'s (commander gives them to the parent anyway). */
 function deploymentsCommand(): Command {
-  return withFilters(new Command('deployments'))
+  return new Command('deployments')
     .description('the deployment records behind the metrics, oldest first')
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', '\nExamples:\n  sluice dora deployments --env prod --since 7d\n  sluice dora deployments --app shop/web -o json')
-    .action(async (o: DoraFlags) => {
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals<DoraFlags>();
       // A bad --since is a usage error, store or no store.
       const w = windowFrom(o.since, Date.now());
       await withStore(o, async (store) => {
