@@ -8,7 +8,7 @@
  * restarted controller that records the next deploy but nothing twice.
  */
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -235,4 +235,43 @@ describe.each(BACKENDS)('DORA through `sluice controller` on $name', ({ start })
     expect(after.slice(0, 4)).toEqual([d1, d2, d3, d4]);
     expect(after[4]?.commits.map((c) => c.sha)).toEqual([c5]);
   }, 240_000);
+});
+
+describe('sluice controller --no-dora', () => {
+  it('records nothing and serves no /api/dora', async () => {
+    const k = await kube();
+    await ensureCrds(k);
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-nodora-'));
+    const url = join(dir, 'runs.db');
+    const port = await freePort();
+    const repo = await createRepo({ 'app/cm.yaml': configMap('cfg', { v: '1' }) });
+    const c1 = await repo.git('rev-parse', 'HEAD');
+    await k.create(
+      application(ns(), 'web', {
+        source: { repoURL: repo.url, path: 'app' },
+        destination: { namespace: ns() },
+        syncPolicy: { automated: {} },
+      }),
+    );
+    const c = controllerProcess(ns(), dir, [
+      '--no-dora',
+      '--database-url',
+      url,
+      '--listen',
+      `127.0.0.1:${port}`,
+    ]);
+    onTestFinished(async () => {
+      if (c.exitCode === null) {
+        c.kill('SIGTERM');
+        await once(c, 'exit');
+      }
+    });
+    await waitApp(k, ns(), 'web', 'c1 deployed', settled(c1), 60_000);
+    // Without pipelines and DORA nothing needs the store: it is not even created.
+    expect(existsSync(url)).toBe(false);
+    expect((await fetch(`http://127.0.0.1:${port}/api/dora`)).status).toBe(404);
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).not.toContain(
+      'sluice_dora_',
+    );
+  }, 120_000);
 });
