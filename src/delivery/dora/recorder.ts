@@ -88,6 +88,8 @@ export class DoraRecorder implements Runnable {
   private readonly queue: WorkQueue;
   /** Application key → keys of the Rollouts it manages. */
   private readonly rolloutsByApp = new Map<string, Set<string>>();
+  /** Rollout key → the Application managing it. */
+  private readonly appOfRollout = new Map<string, string>();
   private leader: AbortSignal | undefined;
 
   constructor(options: RecorderOptions) {
@@ -119,12 +121,14 @@ export class DoraRecorder implements Runnable {
 
   private onRollout(type: InformerEventType, ro: Rollout, old: Rollout | undefined): void {
     const key = keyOf(ro);
-    for (const set of this.rolloutsByApp.values()) set.delete(key);
+    const before = this.appOfRollout.get(key);
+    if (before) this.rolloutsByApp.get(before)?.delete(key);
+    this.appOfRollout.delete(key);
     const app = managingApp(ro);
     if (type === 'deleted') return;
     if (app) {
-      const set = this.rolloutsByApp.get(app) ?? new Set<string>();
-      this.rolloutsByApp.set(app, set.add(key));
+      this.appOfRollout.set(key, app);
+      this.rolloutsByApp.set(app, (this.rolloutsByApp.get(app) ?? new Set<string>()).add(key));
     }
     if (!old || rolloutFingerprint(old) !== rolloutFingerprint(ro))
       this.enqueue(app ? `app:${app}` : `ro:${key}`);
