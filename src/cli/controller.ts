@@ -25,6 +25,7 @@ interface ControllerFlags {
   leaderElection: boolean;
   rollouts: boolean;
   pipelines: boolean;
+  dora: boolean;
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -99,6 +100,10 @@ export function controllerCommand(): Command {
     .option('--no-rollouts', 'do not run the Rollout controller (progressive delivery)')
     .option('--no-pipelines', 'do not run the PipelineRun and TaskRun controllers (CI)')
     .option(
+      '--no-dora',
+      'do not record deployments for DORA metrics (`sluice dora`, /metrics, GET /api/dora)',
+    )
+    .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
       count(0),
@@ -112,7 +117,7 @@ export function controllerCommand(): Command {
     )
     .option(
       '--database-url <url>',
-      'where pipeline records and logs are kept: postgres://…, or a SQLite file (default: $SLUICE_DATABASE_URL, else runs.db in --work-dir)',
+      'where pipeline records, logs and deployment records are kept: postgres://…, or a SQLite file (default: $SLUICE_DATABASE_URL, else runs.db in --work-dir)',
     )
     .option(
       '--default-pod-template <file>',
@@ -160,7 +165,7 @@ async function runController(o: ControllerFlags): Promise<void> {
   const listen = parseListen(o.listen);
   const kube = await connect(o);
   const workDir = o.workDir ?? process.env['SLUICE_WORK_DIR'];
-  const store = o.pipelines ? await openStore(o, workDir) : undefined;
+  const store = o.pipelines || o.dora ? await openStore(o, workDir) : undefined;
   const controller = new Controller({
     kube,
     ...(workDir ? { cacheDir: workDir } : {}),
@@ -169,7 +174,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     ...(o.destinationNamespace.length > 0 ? { destinationNamespaces: o.destinationNamespace } : {}),
     concurrency: o.concurrency,
     rollouts: o.rollouts,
-    ...(store ? { pipelines: pipelineOptions(o, store) } : {}),
+    ...storeUsers(o, store),
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),
@@ -204,6 +209,18 @@ async function runController(o: ControllerFlags): Promise<void> {
   await store?.close();
   await kube.close();
   log.info('controller stopped');
+}
+
+/** What uses the store: the pipeline controllers and the DORA recorder, unless switched off. */
+function storeUsers(
+  o: ControllerFlags,
+  store: RunStore | undefined,
+): Pick<ControllerOptions, 'pipelines' | 'dora'> {
+  if (!store) return {};
+  return {
+    ...(o.pipelines ? { pipelines: pipelineOptions(o, store) } : {}),
+    ...(o.dora ? { dora: { store: store.deployments } } : {}),
+  };
 }
 
 /** The pipeline controllers' settings from the flags. */

@@ -7,6 +7,7 @@ import { convertCommand } from './convert.ts';
 import { clusterCommand } from './cluster/index.ts';
 import { demoCommand } from './demo.ts';
 import { devClusterCommand } from './dev-cluster.ts';
+import { doraCommand } from './dora/index.ts';
 import { exitQuietlyOnClosedPipe } from './output.ts';
 import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
 import { repoCommand } from './repo/index.ts';
@@ -28,6 +29,7 @@ export function program(): Command {
     .addCommand(pipelineRunCommand())
     .addCommand(taskCommand())
     .addCommand(taskRunCommand())
+    .addCommand(doraCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())

@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
 import { analysisMetrics } from '../analysis/index.ts';
+import { addDora, type DoraRecorder } from '../delivery/dora/index.ts';
 import { Pipelines, type PipelinesOptions } from '../pipelines/controllers.ts';
+import type { DeploymentStore } from '../pipelines/store/index.ts';
 import { RolloutController } from '../rollouts/controller.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { errorMessage } from '../errors.ts';
@@ -66,6 +68,8 @@ export interface ControllerOptions {
     PipelinesOptions,
     'maxConcurrentRuns' | 'helperImage' | 'keepPods' | 'store' | 'defaultPodTemplate'
   >;
+  /** Record deployments for DORA metrics in this store (/metrics gauges, GET /api/dora too). */
+  dora?: { store: DeploymentStore };
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -313,6 +317,8 @@ export class GitOpsController {
   readonly rollouts: RolloutController | undefined;
   /** CI: PipelineRuns and TaskRuns in the namespaces this controller deploys to. */
   readonly pipelines: Pipelines | undefined;
+  /** DORA: deployment records of the Applications (and Rollouts) it watches. */
+  readonly dora: DoraRecorder | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -349,6 +355,14 @@ export class GitOpsController {
       this.manager.add(this.pipelines);
       this.manager.addMetrics(this.pipelines.pipelineRuns.metrics.registry);
     }
+    if (options.dora)
+      this.dora = addDora(this.manager, {
+        store: options.dora.store,
+        applications: this.applications.apps,
+        rollouts: this.rollouts?.rollouts,
+        commits: this.applications.mirrors,
+        log,
+      });
   }
 
   get queue(): WorkQueue<AppFlags> {

@@ -43,7 +43,7 @@ export interface ManagerOptions {
 }
 
 /** Routes a controller adds to the Manager's HTTP server. */
-export type Routes = Pick<ServerOptions, 'onPush' | 'onResync' | 'webhookSecrets'>;
+export type Routes = Pick<ServerOptions, 'onPush' | 'onResync' | 'webhookSecrets' | 'api'>;
 
 export class Manager {
   readonly kube: Kube;
@@ -88,8 +88,10 @@ export class Manager {
     this.registries.push(registry);
   }
 
+  /** Adds routes; GET `api` routes of several controllers are kept side by side. */
   addRoutes(routes: Routes): void {
-    this.routes = { ...this.routes, ...routes };
+    const api = { ...this.routes.api, ...routes.api };
+    this.routes = { ...this.routes, ...routes, ...(Object.keys(api).length ? { api } : {}) };
   }
 
   get isLeader(): boolean {

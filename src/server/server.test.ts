@@ -29,6 +29,10 @@ beforeAll(async () => {
       return Promise.resolve(['sluice-system/guestbook']);
     },
     onResync: () => 3,
+    api: {
+      '/api/echo': (q) =>
+        Promise.resolve({ status: q.get('bad') ? 400 : 200, body: { env: q.get('env') } }),
+    },
     log: silentLogger,
     maxBodyBytes: 1024,
   });
@@ -58,6 +62,27 @@ describe('server routes', () => {
       path: '/api/webhook',
       status: 405,
       body: '{"error":"use POST"}',
+    },
+    {
+      name: 'GET on an API route → its JSON answer, from the query',
+      method: 'GET',
+      path: '/api/echo?env=prod',
+      status: 200,
+      body: '{"env":"prod"}',
+    },
+    {
+      name: 'an API route answers with its own status',
+      method: 'GET',
+      path: '/api/echo?bad=1',
+      status: 400,
+      body: '{"env":null}',
+    },
+    {
+      name: 'API routes are GET only',
+      method: 'POST',
+      path: '/api/echo',
+      status: 404,
+      body: '{"error":"no route for POST /api/echo"}',
     },
     {
       name: 'unknown route → 404 naming it',

@@ -4,12 +4,16 @@
  *   GET  /healthz       200 once started
  *   POST /api/webhook   Git push webhooks (see webhook.ts)
  *   POST /api/resync    reconcile every Application and Rollout once (no fetch)
+ *   GET  /api/...       read-only JSON routes controllers add (`api`), e.g. /api/dora
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SluiceError } from '../errors.ts';
 import type { Logger } from '../util/log.ts';
 import { parseWebhook, type PushEvent, type WebhookSecrets } from './webhook.ts';
+
+/** A read-only GET route: the query in, a status and a JSON body out. */
+export type ApiHandler = (query: URLSearchParams) => Promise<{ status: number; body: unknown }>;
 
 export interface ServerOptions {
   host: string;
@@ -23,6 +27,8 @@ export interface ServerOptions {
   log: Logger;
   /** POST /api/resync: reconcile every app once (benchmarks, debugging); resolves with how many. */
   onResync?: () => number;
+  /** GET routes by path (`/api/dora`), answered with JSON. */
+  api?: Readonly<Record<string, ApiHandler>>;
   /** Bodies larger than this are refused (413). */
   maxBodyBytes?: number;
 }
@@ -65,7 +71,28 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (req.method === 'POST' && path === '/api/resync' && o.onResync)
     return send(res, 200, { queued: o.onResync() });
   if (path === '/api/webhook' && o.onPush) return handleWebhook(o, o.onPush, req, res);
+  const api = apiRoute(o, req.method, path);
+  if (api) return answerApi(api, req, res);
   return send(res, 404, { error: `no route for ${req.method ?? ''} ${path ?? ''}` });
+}
+
+function apiRoute(
+  o: ServerOptions,
+  method: string | undefined,
+  path: string | undefined,
+): ApiHandler | undefined {
+  if (method !== 'GET' || path === undefined || !o.api || !Object.hasOwn(o.api, path))
+    return undefined;
+  return o.api[path];
+}
+
+async function answerApi(
+  api: ApiHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const answer = await api(new URL(req.url ?? '/', 'http://localhost').searchParams);
+  send(res, answer.status, answer.body);
 }
 
 function healthz(o: ServerOptions, res: ServerResponse): void {

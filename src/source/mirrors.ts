@@ -20,6 +20,7 @@ import { fetchFailure } from './classify.ts';
 import { prepareAuth, type RepoCredentials } from './credentials.ts';
 import { SourceError } from './errors.ts';
 import { gitEnv, runGit } from './git.ts';
+import { commitsBetween, isAncestor, type CommitTime } from './history.ts';
 import { RWLock } from './lock.ts';
 import {
   existingRefsHint,
@@ -263,6 +264,35 @@ export class GitMirrors {
       throw this.missingCommit(t, s);
     }
     return { sha: s, author, date, subject: subject ?? '' };
+  }
+
+  /**
+   * The commits `sha` brings over `since` (newest first, at most `limit`, with committer times);
+   * only `sha` when `since` is undefined or unknown here. RevisionNotFound when `sha` is missing.
+   */
+  async commits(
+    repoURL: string,
+    sha: string,
+    since: string | undefined,
+    limit = 1000,
+  ): Promise<CommitTime[]> {
+    const t = await this.target(repoURL);
+    const s = this.checkSha(t, sha);
+    const ctx = this.context(t);
+    const from = since !== undefined && isFullSha(since) ? since.toLowerCase() : undefined;
+    const list = await t.mirror.lock.read(() => commitsBetween(ctx, s, from, limit));
+    if (!list) throw this.missingCommit(t, s);
+    return list;
+  }
+
+  /** Is commit `ancestor` an ancestor of commit `sha`? RevisionNotFound when one is missing. */
+  async isAncestor(repoURL: string, ancestor: string, sha: string): Promise<boolean> {
+    const t = await this.target(repoURL);
+    const [a, s] = [this.checkSha(t, ancestor), this.checkSha(t, sha)];
+    const ctx = this.context(t);
+    const r = await t.mirror.lock.read(() => isAncestor(ctx, a, s));
+    if (r === undefined) throw this.missingCommit(t, a);
+    return r;
   }
 
   /** Deletes the trees of this repository whose commit is not in `keep`. */

@@ -18,7 +18,7 @@ import { BACKENDS, compile, iso, record, text, useBackend } from './run-store-ba
 describe.each(BACKENDS)('run store on $name', ({ start }) => {
   const { backend, open } = useBackend(start);
 
-  it('creates the schema at version 1 once, and refuses a store written by a newer Sluice', async () => {
+  it('creates the schema (versions 1 and 2) once, and refuses a store written by a newer Sluice', async () => {
     const { store, url } = await open();
     await store.close();
     await open(url);
@@ -26,7 +26,7 @@ describe.each(BACKENDS)('run store on $name', ({ start }) => {
       (await backend().raw(url, 'SELECT version FROM schema_version')).map((r) =>
         Number(r['version']),
       ),
-    ).toEqual([1]);
+    ).toEqual([1, 2]);
     await backend().raw(url, 'INSERT INTO schema_version (version, applied_at) VALUES (99, 0)');
     const err: unknown = await openRunStore({ databaseUrl: url }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RunStoreError);

@@ -13,6 +13,8 @@
  * - Masking (secrets.ts, sources.ts): the caller builds the run's `SecretSet` from
  *   `sluice.dev/secret-params` annotations, params and Secret-sourced env values; no value of it
  *   is ever stored, also when a log writes it in two pieces.
+ * - Deployment records for DORA metrics (`store.deployments`, deployments.ts): kept in the same
+ *   database, written by the DORA recorder, read by `sluice dora`.
  * - Retention (retention.ts): 30 days after a run finishes, 100 finished runs per namespace and
  *   pipeline, applied hourly by the controller (`openRunStore({ retention: {} })`).
  *
@@ -30,6 +32,17 @@
  * const log = await store.openLog({ namespace, name, uid }, secrets);
  * log.write({ taskRun: 'ci-x-build', task: 'build', step: 'compile' }, 'compiling\n');
  */
+export {
+  DeploymentStore,
+  type DeploymentCommit,
+  type DeploymentFilter,
+  type DeploymentKind,
+  type DeploymentOutcome,
+  type DeploymentRecord,
+  type DeploymentRef,
+  type FailureReason,
+  type NewDeployment,
+} from './deployments.ts';
 export { formatRun, redactUrl, RunStoreError, type RunStoreReason } from './errors.ts';
 export { defaultStoreUrl, openRunStore, parseDatabaseUrl, type OpenOptions } from './open.ts';
 export { formatAge, LogPrinter, printLogs, runSummary, type RunSummary } from './reader.ts';

@@ -7,6 +7,9 @@
  * Tables: runs (one per PipelineRun / standalone TaskRun, by uid), tasks (one per TaskRun of a
  * run), log_streams (one per step and attempt, with its size and whether it finished) and
  * log_chunks (the text, append-only; `id` increases in commit order and is the follow cursor).
+ * Version 2 adds deployments (one per deployment an Application or Rollout made, for DORA
+ * metrics; keyed by `record_key` so a restarted recorder never records one twice) and
+ * deployment_commits (the commits each brought, with their committer times: lead time).
  * Times are epoch ms, booleans 0/1, JSON as text: the same in both backends.
  */
 import { RunStoreError } from './errors.ts';
@@ -90,6 +93,41 @@ export const MIGRATIONS: readonly Migration[] = [
         data TEXT NOT NULL
       )`,
       'CREATE INDEX log_chunks_by_stream ON log_chunks (stream_id, id)',
+    ],
+  },
+  {
+    version: 2,
+    description: 'deployment records and their commits (DORA metrics)',
+    statements: [
+      `CREATE TABLE deployments (
+        id ID,
+        record_key TEXT NOT NULL UNIQUE,
+        environment TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        app TEXT NOT NULL,
+        revision TEXT NOT NULL,
+        repo_url TEXT NOT NULL,
+        commit_time BIGINT,
+        deployed_at BIGINT NOT NULL,
+        healthy_at BIGINT,
+        outcome TEXT NOT NULL,
+        is_rollback INTEGER NOT NULL DEFAULT 0,
+        failure_reason TEXT,
+        failed_at BIGINT,
+        restored_at BIGINT,
+        restored_by TEXT,
+        message TEXT NOT NULL,
+        recorded_at BIGINT NOT NULL
+      )`,
+      'CREATE INDEX deployments_by_environment ON deployments (environment, deployed_at)',
+      'CREATE INDEX deployments_by_app ON deployments (namespace, app, kind, deployed_at)',
+      `CREATE TABLE deployment_commits (
+        deployment_id BIGINT NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+        sha TEXT NOT NULL,
+        committed_at BIGINT NOT NULL,
+        PRIMARY KEY (deployment_id, sha)
+      )`,
     ],
   },
 ];

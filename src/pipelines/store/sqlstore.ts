@@ -4,6 +4,7 @@
  * follow.ts) and retention (retention.ts selects, this deletes in small transactions).
  */
 import { errorMessage } from '../../errors.ts';
+import { DeploymentStore } from './deployments.ts';
 import { createLogger } from '../../util/log.ts';
 import { runNotFound, RunStoreError } from './errors.ts';
 import { followLogs, readLogs, streamInfo } from './follow.ts';
@@ -38,6 +39,7 @@ const DELETE_BATCH = 50;
 
 export class SqlRunStore implements RunStore {
   readonly backend: SqlDb['backend'];
+  readonly deployments: DeploymentStore;
   private readonly db: SqlDb;
   private readonly batcher: LogBatcher;
   private readonly options: StoreOptions;
@@ -48,6 +50,7 @@ export class SqlRunStore implements RunStore {
   constructor(db: SqlDb, options: StoreOptions = {}) {
     this.db = db;
     this.backend = db.backend;
+    this.deployments = new DeploymentStore(db);
     this.options = options;
     const log = createLogger('info');
     this.onError = options.onError ?? ((err) => log.error(`run store: ${errorMessage(err)}`));

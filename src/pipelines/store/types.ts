@@ -7,6 +7,7 @@
  * database; durations are milliseconds. Log offsets are UTF-8 byte offsets into one step's log.
  */
 import type { Param, RunResult } from '../../api/pipeline.ts';
+import type { DeploymentStore } from './deployments.ts';
 import type { SecretSet } from './secrets.ts';
 
 export const RUN_STATUSES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Cancelled'] as const;
@@ -187,6 +188,8 @@ export type Backend = 'sqlite' | 'postgres';
 
 export interface RunStore {
   readonly backend: Backend;
+  /** Deployment records (DORA metrics), in the same database (deployments.ts). */
+  readonly deployments: DeploymentStore;
   /** Inserts or updates the run (by uid); params, results and message masked with `secrets`. */
   recordRun(run: RunRecord, secrets: SecretSet): Promise<void>;
   /** Inserts or updates one TaskRun of a recorded run (by run uid and TaskRun name). */
