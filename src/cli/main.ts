@@ -11,6 +11,8 @@ import { exitQuietlyOnClosedPipe } from './output.ts';
 import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
 import { repoCommand } from './repo/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
+import { sbomCommand } from './sbom/index.ts';
+import { scanGateCommand } from './scan/index.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
 
 export function program(): Command {
@@ -26,6 +28,8 @@ export function program(): Command {
     .addCommand(pipelineRunCommand())
     .addCommand(taskCommand())
     .addCommand(taskRunCommand())
+    .addCommand(scanGateCommand())
+    .addCommand(sbomCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())
