@@ -31,7 +31,11 @@ import { storeHasTag, withBuildLock, withStoreRegistry } from './store.ts';
 import { buildTreeImage } from './tree.ts';
 
 export const BUILDAH_REPO = 'sluice/buildah';
-export const BUILDAH_PACKAGES: readonly string[] = ['buildah', 'ca-certificates'];
+/**
+ * debootstrap resolves no virtual packages: buildah's common files need a
+ * `container-network-stack`, and netavark (4 MB) is the small one (builds use no network).
+ */
+export const BUILDAH_PACKAGES: readonly string[] = ['buildah', 'ca-certificates', 'netavark'];
 /** Bumped when this recipe changes. */
 export const BUILDAH_RECIPE = '1';
 
