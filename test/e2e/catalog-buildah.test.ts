@@ -54,6 +54,7 @@ const build = (name: string, image: string, ref: string) =>
       ],
       workspaces: [{ name: 'source', configMap: { name: 'ctx' } }],
       podTemplate: { hostNetwork: true },
+      follow: 'build-and-push',
     }),
   );
 
@@ -100,11 +101,11 @@ describe('catalog/buildah-build-push', () => {
 
     expect(latest.ok).toBe(false);
     expect(latest.message).toBe('step "build-and-push" exited with code 1');
-    expect(await stepLog(k, ns(), latest.run, 'build-and-push')).toContain(
+    expect(await stepLog(k, ns(), latest, 'build-and-push')).toContain(
       `IMAGE localhost:5000/${repo}:latest has a tag (:latest): give the repository only`,
     );
     expect(latestTag.ok).toBe(false);
-    expect(await stepLog(k, ns(), latestTag.run, 'build-and-push')).toContain(
+    expect(await stepLog(k, ns(), latestTag, 'build-and-push')).toContain(
       'refusing the Git tag "latest": images are never tagged latest',
     );
     expect((await registryGet(`${repo}-b/tags/list`)).status).toBe(404);

@@ -5,6 +5,7 @@
  * TaskRun run on the real node to its end, timed.
  */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -14,6 +15,7 @@ import { pushBuildahImage } from '../../src/devcluster/images/buildah-image.ts';
 import { pushSluiceImage } from '../../src/devcluster/images/sluice-image.ts';
 import type { ClusterState } from '../../src/devcluster/state.ts';
 import type { Kube } from '../../src/kube/api.ts';
+import { followStepLogs } from '../../src/pipelines/kube/logs.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { kubeconfigPath } from './harness.ts';
 import { ended, onRealNode, startTaskRuns, succeeded } from './taskrun-harness.ts';
@@ -74,6 +76,8 @@ export interface CatalogRun {
   workspaces?: WorkspaceBinding[];
   /** Merged over the real-node placement. */
   podTemplate?: Record<string, unknown>;
+  /** Follow this step's log while it runs (the controller may delete a failed pod early). */
+  follow?: string;
 }
 
 export interface Finished {
@@ -83,6 +87,8 @@ export interface Finished {
   ok: boolean;
   message: string;
   results: Record<string, string>;
+  /** The followed step's log. */
+  log: string;
 }
 
 /** Runs the catalog Task `task` as TaskRun `name` on the real node and waits for its end. */
@@ -105,7 +111,17 @@ export async function runCatalogTask(
       ...(o.workspaces ? { workspaces: o.workspaces } : {}),
     },
   });
+  let log = '';
+  const stop = new AbortController();
+  const following = o.follow
+    ? followStepLogs(k, { namespace, name }, o.follow, (t) => (log += t), stop.signal).catch(
+        () => undefined,
+      )
+    : Promise.resolve();
   const run = await ended(k, namespace, name, 150_000);
+  // The log ends with the container; give the stream a moment to deliver its last bytes.
+  await Promise.race([following, sleep(5000)]);
+  stop.abort();
   const c = succeeded(run);
   const results: Record<string, string> = {};
   for (const r of run.status?.results ?? [])
@@ -116,17 +132,22 @@ export async function runCatalogTask(
     ok: c?.status === 'True',
     message: c?.message ?? '',
     results,
+    log,
   };
 }
 
-/** A step's log (the pod is kept after the run). */
+/**
+ * A step's log: from the pod, kept after the run, or what was followed when the controller
+ * removed the pod of a step that failed before the pod's phase said so (see the report).
+ */
 export async function stepLog(
   k: Kube,
   namespace: string,
-  run: TaskRun,
+  f: Finished,
   step: string,
 ): Promise<string> {
-  return k.podLog(namespace, run.status?.podName ?? '', { container: `step-${step}` });
+  const pod = f.run.status?.podName ?? '';
+  return k.podLog(namespace, pod, { container: `step-${step}` }).catch(() => f.log);
 }
 
 export { startTaskRuns };

@@ -47,6 +47,7 @@ const gate = (name: string, params: Record<string, string>) =>
         ...Object.entries(params).map(([n, value]) => ({ name: n, value })),
       ],
       workspaces: [{ name: 'source', configMap: { name: 'reports' } }],
+      follow: 'gate',
     }),
   );
 
@@ -69,7 +70,7 @@ describe('catalog/scan-gate', () => {
 
     expect(blocked.ok).toBe(false);
     expect(blocked.message).toBe('step "gate" exited with code 1');
-    const log = await stepLog(k, ns(), blocked.run, 'gate');
+    const log = await stepLog(k, ns(), blocked, 'gate');
     expect(log).toMatch(/ID\s+PACKAGE\s+INSTALLED\s+FIXED\s+SEVERITY\s+CVSS\s+WHY/);
     expect(log).toMatch(/CVE-2023-4911\s+libc6\s+2\.36-9\s+2\.36-9\+deb12u3\s+HIGH\s+7\.8/);
     expect(log).toContain('Expired allowlist entries');
@@ -85,7 +86,7 @@ describe('catalog/scan-gate', () => {
     });
 
     expect(grype.ok).toBe(false);
-    expect(await stepLog(k, ns(), grype.run, 'gate')).toMatch(
+    expect(await stepLog(k, ns(), grype, 'gate')).toMatch(
       /CVE-2023-45853\s+zlib1g\s+1:1\.2\.13\.dfsg-1\s+\(none\)\s+CRITICAL\s+9\.8\s+CVSS >= 9\.0/,
     );
     timing('scan-gate (passed)', passed);
