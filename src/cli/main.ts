@@ -13,6 +13,8 @@ import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
 import { repoCommand } from './repo/index.ts';
 import { promoteCommand } from './promote/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
+import { sbomCommand } from './sbom/index.ts';
+import { scanGateCommand } from './scan/index.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
 
 export function program(): Command {
@@ -30,6 +32,8 @@ export function program(): Command {
     .addCommand(taskCommand())
     .addCommand(taskRunCommand())
     .addCommand(doraCommand())
+    .addCommand(scanGateCommand())
+    .addCommand(sbomCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())
