@@ -151,6 +151,13 @@ async function succeed(
 }
 
 /** Step 7: the pod's state as the run's. */
+/** Outcomes of a container that waits for something that will not come: its pod is deleted. */
+const STUCK_REASONS: ReadonlySet<string> = new Set<TaskRunReason>([
+  'TaskRunImagePullFailed',
+  'CreateContainerConfigError',
+  'PodCreationFailed',
+]);
+
 async function observe(ctx: RunContext, tr: TaskRun, r: Ready, pod: Pod): Promise<Step> {
   const s: TaskRunStatus = {
     ...r.s,
@@ -161,8 +168,12 @@ async function observe(ctx: RunContext, tr: TaskRun, r: Ready, pod: Pod): Promis
   const outcome = podOutcome(pod, r.task.steps, r.task.sidecars);
   if (outcome.phase === 'succeeded') return succeed(ctx, tr, r.task, pod, s);
   if (outcome.phase === 'failed') {
-    // A pod that ended stays for debugging; one stuck (an image that will not come) goes.
-    const stuck = pod.status?.phase !== 'Failed' && pod.status?.phase !== 'Succeeded';
+    // A pod that ended, or whose step exited (kubelet calls it Failed a moment later), stays for
+    // debugging with its logs; one stuck waiting (an image that will not come) goes.
+    const stuck =
+      STUCK_REASONS.has(outcome.reason) &&
+      pod.status?.phase !== 'Failed' &&
+      pod.status?.phase !== 'Succeeded';
     return fail(
       tr,
       s,
