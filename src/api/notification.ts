@@ -244,6 +244,11 @@ export const NotifiedSchema = Type.Object({
   object: Type.String({ description: 'Kind/namespace/name' }),
   key: Type.String({ description: 'what identifies the occurrence (a time, a revision, ...)' }),
   time: Type.String(),
+  rearm: Opt(
+    Type.Boolean({
+      description: 'a state (health Degraded): forgotten once it ends, to fire again',
+    }),
+  ),
 });
 
 export const NotificationStatusSchema = Type.Object({
