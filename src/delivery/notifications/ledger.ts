@@ -82,6 +82,13 @@ export class Ledger {
     }
   }
 
+  /** Moves the horizon to `time` (when later): nothing at or before it is sent. */
+  advance(time: string): void {
+    if (ms(time) <= ms(this.horizon)) return;
+    this.horizon = time;
+    this.dirty = true;
+  }
+
   /** The entries, oldest first, as the status keeps them. */
   snapshot(): { since: string; notified: Notified[] } {
     this.dirty = false;
