@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
 import { analysisMetrics } from '../analysis/index.ts';
+import { NotificationController } from '../delivery/notifications/controller.ts';
 import { Pipelines, type PipelinesOptions } from '../pipelines/controllers.ts';
 import { RolloutController } from '../rollouts/controller.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
@@ -63,6 +64,8 @@ export interface ControllerOptions {
   rollouts?: boolean;
   /** Run the PipelineRun and TaskRun controllers too, with these settings. */
   pipelines?: Pick<PipelinesOptions, 'maxConcurrentRuns' | 'helperImage' | 'keepPods' | 'store'>;
+  /** Run the notification controller too (`sluice controller` does unless --no-notifications). */
+  notifications?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -310,6 +313,8 @@ export class GitOpsController {
   readonly rollouts: RolloutController | undefined;
   /** CI: PipelineRuns and TaskRuns in the namespaces this controller deploys to. */
   readonly pipelines: Pipelines | undefined;
+  /** Notifications: events of Applications, Rollouts and PipelineRuns to their destinations. */
+  readonly notifications: NotificationController | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -345,6 +350,19 @@ export class GitOpsController {
       });
       this.manager.add(this.pipelines);
       this.manager.addMetrics(this.pipelines.pipelineRuns.metrics.registry);
+    }
+    if (options.notifications) {
+      this.notifications = new NotificationController({
+        kube: options.kube,
+        log,
+        namespace: options.namespace ?? 'sluice-system',
+        ...(options.appNamespaces ? { appNamespaces: options.appNamespaces } : {}),
+        ...(options.destinationNamespaces
+          ? { workloadNamespaces: options.destinationNamespaces }
+          : {}),
+      });
+      this.manager.add(this.notifications);
+      this.manager.addMetrics(this.notifications.metrics.registry);
     }
   }
 
