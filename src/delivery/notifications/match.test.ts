@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Notification, NotificationSpec } from '../../api/notification.ts';
 import { sampleEvent } from '../events/sample.ts';
 import type { DeliveryEvent } from '../events/types.ts';
-import { deliveriesFor, glob, listensTo } from './match.ts';
+import { deliveriesFor, glob, listensTo, testDeliveries } from './match.ts';
 import { validate } from './validate.ts';
 
 const CONTROLLER_NS = 'sluice-system';
@@ -179,3 +179,16 @@ it.each([
   { p: 'a.b', s: 'axb', want: false },
   { p: '*', s: 'anything', want: true },
 ])('glob($p, $s)', ({ p, s, want }) => expect(glob(p, s)).toBe(want));
+
+describe('testDeliveries', () => {
+  it('every destination, with the templates its triggers on the type send, else the built-in', () => {
+    const n = notification({
+      templates: [{ name: 'short', message: 'x' }],
+      triggers: [{ on: ['pipelinerun-failed'], send: ['short'], destinations: ['chat'] }],
+    });
+    const plan = (type: Parameters<typeof testDeliveries>[1]) =>
+      testDeliveries(n, type).map((d) => `${d.template.name}->${d.destination.name}`);
+    expect(plan('pipelinerun-failed')).toEqual(['default->hook', 'short->chat']);
+    expect(plan('sync-failed')).toEqual(['default->hook', 'default->chat']);
+  });
+});

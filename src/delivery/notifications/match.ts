@@ -93,3 +93,23 @@ export function deliveriesFor(
 export function listensTo(n: Notification, type: DeliveryEvent['type']): boolean {
   return !n.spec.suspend && n.spec.triggers.some((t) => t.on.includes(type));
 }
+
+/**
+ * What `sluice notification test --event TYPE` sends: every destination, each with the templates
+ * its triggers on TYPE would send it (the built-in one when no trigger is on TYPE).
+ */
+export function testDeliveries(n: Notification, type: DeliveryEvent['type']): Delivery[] {
+  return n.spec.destinations.flatMap((destination) => {
+    const names = new Set<string>();
+    for (const t of n.spec.triggers) {
+      if (!t.on.includes(type)) continue;
+      if (t.destinations && !t.destinations.includes(destination.name)) continue;
+      for (const s of t.send ?? [BUILTIN_TEMPLATE.name]) names.add(s);
+    }
+    if (names.size === 0) names.add(BUILTIN_TEMPLATE.name);
+    return [...names]
+      .map((name) => templateNamed(n, name))
+      .filter((t): t is NotificationTemplate => t !== undefined)
+      .map((template) => ({ trigger: 'test', template, destination }));
+  });
+}
