@@ -13,7 +13,7 @@
  * spec:
  *   selector: { names: ['web-*'], matchLabels: { team: a } }   # default: all in team-a
  *   triggers:
- *     - on: [pipelinerun-failed, sync-failed]
+ *     - events: [pipelinerun-failed, sync-failed]
  *       send: [failure]                    # default: the built-in template of the event type
  *       destinations: [ops, chat]          # default: every destination
  *   destinations:
@@ -185,7 +185,11 @@ export const SelectorSchema = Type.Object({
 
 export const TriggerSchema = Type.Object({
   name: Opt(Type.String()),
-  on: Type.Array(StringEnum(EVENT_TYPES), { minItems: 1 }),
+  // Not `on`: YAML 1.1 (kubectl, Helm) reads an unquoted `on:` key as `true`.
+  events: Type.Array(StringEnum(EVENT_TYPES), {
+    minItems: 1,
+    description: 'the event types that fire this trigger',
+  }),
   send: Opt(Type.Array(Type.String(), { description: 'templates; default the built-in one' })),
   destinations: Opt(Type.Array(Type.String(), { description: 'default: all of them' })),
 });

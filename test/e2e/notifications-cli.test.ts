@@ -99,7 +99,7 @@ describe('sluice notification', () => {
       stringData: { key: 's3cret' },
     });
     await createNotification(k, 'ci', {
-      triggers: [{ on: ['pipelinerun-failed'], send: ['short'], destinations: ['chat'] }],
+      triggers: [{ events: ['pipelinerun-failed'], send: ['short'], destinations: ['chat'] }],
       templates: [{ name: 'short', message: '{{ .object.name }} failed: {{ .message }}' }],
       destinations: [
         { name: 'hook', webhook: { url: hook.url, secretRef: { name: 'hook', key: 'key' } } },
@@ -163,7 +163,7 @@ describe('sluice notification', () => {
     const k = await kube();
     const hook = await receiver();
     await createNotification(k, 'ops', {
-      triggers: [{ on: ['pipelinerun-failed'] }],
+      triggers: [{ events: ['pipelinerun-failed'] }],
       destinations: [{ name: 'hook', webhook: { url: hook.url } }],
     });
     const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-notif-'));

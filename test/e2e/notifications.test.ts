@@ -138,7 +138,7 @@ describe('notifications', () => {
     await secret(k, 'hook', { hmac: 'hook-key' });
     await secret(k, 'slack', { url: `${slack.url}/services/T0/B0/secret` });
     await createNotification(k, {
-      triggers: [{ name: 'ci-failed', on: ['pipelinerun-failed'], send: ['ci'] }],
+      triggers: [{ name: 'ci-failed', events: ['pipelinerun-failed'], send: ['ci'] }],
       destinations: [
         {
           name: 'hook',
@@ -227,7 +227,7 @@ describe('notifications', () => {
     const repo = await createRepo({ 'app/cm.yaml': configMap('settings', { color: 'blue' }) });
     await createNotification(k, {
       context: { baseURL: 'https://sluice.example.com' },
-      triggers: [{ on: ['sync-succeeded', 'sync-failed'] }],
+      triggers: [{ events: ['sync-succeeded', 'sync-failed'] }],
       destinations: [
         {
           name: 'github',
@@ -280,7 +280,7 @@ describe('notifications', () => {
     const flaky = await receiver([500, 500, 200]);
     const refusing = await receiver([400]);
     await createNotification(k, {
-      triggers: [{ on: ['pipelinerun-failed'] }],
+      triggers: [{ events: ['pipelinerun-failed'] }],
       destinations: [
         { name: 'flaky', webhook: { url: flaky.url }, retry: FAST_RETRY },
         { name: 'refusing', webhook: { url: refusing.url }, retry: FAST_RETRY },
@@ -336,7 +336,7 @@ describe('notifications', () => {
     const fast = await receiver();
     const repo = await createRepo({ 'app/cm.yaml': configMap('settings', { v: '1' }) });
     await createNotification(k, {
-      triggers: [{ on: ['sync-succeeded'] }],
+      triggers: [{ events: ['sync-succeeded'] }],
       destinations: [
         { name: 'stuck', webhook: { url: stuck.url }, timeout: '60s', retry: { limit: 0 } },
         { name: 'fast', webhook: { url: fast.url } },
@@ -379,7 +379,7 @@ describe('notifications', () => {
     // History: a run that failed a minute before the Notification existed.
     await runWithStatus(k, 'old', failedStatus(new Date(Date.now() - 60_000)));
     await createNotification(k, {
-      triggers: [{ on: ['pipelinerun-failed', 'sync-succeeded', 'health-degraded'] }],
+      triggers: [{ events: ['pipelinerun-failed', 'sync-succeeded', 'health-degraded'] }],
       destinations: [{ name: 'hook', webhook: { url: hook.url }, concurrency: 1 }],
     });
     const first = await startNotifications(k);

@@ -60,7 +60,7 @@ export function renderList(
 ): string {
   const rows = items.map((n) => {
     const last = lastDelivery(n);
-    const events = [...new Set(n.spec.triggers.flatMap((t) => t.on))].join(',');
+    const events = [...new Set(n.spec.triggers.flatMap((t) => t.events))].join(',');
     return [
       ...(allNamespaces ? [n.metadata.namespace] : []),
       n.metadata.name,
@@ -93,7 +93,7 @@ export function renderNotification(n: Notification, now: Date): string {
     'Triggers:',
     ...n.spec.triggers.map(
       (t, i) =>
-        `  ${t.name ?? `#${i}`}: on ${t.on.join(', ')} → send ${(t.send ?? ['default']).join(', ')} to ${(t.destinations ?? ['all']).join(', ')}`,
+        `  ${t.name ?? `#${i}`}: on ${t.events.join(', ')} → send ${(t.send ?? ['default']).join(', ')} to ${(t.destinations ?? ['all']).join(', ')}`,
     ),
     '',
   ];

@@ -14,7 +14,7 @@ function notification(spec: Partial<NotificationSpec>, namespace = 'team'): Noti
     kind: 'Notification',
     metadata: { name: 'n', namespace },
     spec: {
-      triggers: [{ on: ['pipelinerun-failed'] }],
+      triggers: [{ events: ['pipelinerun-failed'] }],
       destinations: [
         { name: 'hook', webhook: { url: 'http://127.0.0.1:1/h' } },
         { name: 'chat', slack: { url: 'http://127.0.0.1:1/s' } },
@@ -55,8 +55,8 @@ describe('deliveriesFor', () => {
     const n = notification({
       templates: [{ name: 'short', message: 'x' }],
       triggers: [
-        { name: 'a', on: ['pipelinerun-failed'], send: ['short'], destinations: ['chat'] },
-        { name: 'b', on: ['pipelinerun-failed', 'sync-failed'], send: ['short', 'default'] },
+        { name: 'a', events: ['pipelinerun-failed'], send: ['short'], destinations: ['chat'] },
+        { name: 'b', events: ['pipelinerun-failed', 'sync-failed'], send: ['short', 'default'] },
       ],
     });
     expect(plan(n)).toEqual([
@@ -154,12 +154,12 @@ describe('validate', () => {
       },
       {
         name: 'unknown template',
-        spec: { triggers: [{ on: ['sync-failed'], send: ['nope'] }] },
+        spec: { triggers: [{ events: ['sync-failed'], send: ['nope'] }] },
         want: /template "nope", which is not defined/,
       },
       {
         name: 'unknown destination',
-        spec: { triggers: [{ name: 'x', on: ['sync-failed'], destinations: ['nope'] }] },
+        spec: { triggers: [{ name: 'x', events: ['sync-failed'], destinations: ['nope'] }] },
         want: /triggers\[0\] \(x\) names destination "nope"/,
       },
       {
@@ -184,7 +184,7 @@ describe('testDeliveries', () => {
   it('every destination, with the templates its triggers on the type send, else the built-in', () => {
     const n = notification({
       templates: [{ name: 'short', message: 'x' }],
-      triggers: [{ on: ['pipelinerun-failed'], send: ['short'], destinations: ['chat'] }],
+      triggers: [{ events: ['pipelinerun-failed'], send: ['short'], destinations: ['chat'] }],
     });
     const plan = (type: Parameters<typeof testDeliveries>[1]) =>
       testDeliveries(n, type).map((d) => `${d.template.name}->${d.destination.name}`);

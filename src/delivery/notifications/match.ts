@@ -72,7 +72,7 @@ export function deliveriesFor(
   const out: Delivery[] = [];
   const seen = new Set<string>();
   n.spec.triggers.forEach((t, i) => {
-    if (!t.on.includes(event.type)) return;
+    if (!t.events.includes(event.type)) return;
     const trigger = t.name ?? `triggers[${i}]`;
     for (const templateName of t.send ?? [BUILTIN_TEMPLATE.name]) {
       const template = templateNamed(n, templateName);
@@ -91,7 +91,7 @@ export function deliveriesFor(
 
 /** Does any trigger of `n` listen to an event of this type? */
 export function listensTo(n: Notification, type: DeliveryEvent['type']): boolean {
-  return !n.spec.suspend && n.spec.triggers.some((t) => t.on.includes(type));
+  return !n.spec.suspend && n.spec.triggers.some((t) => t.events.includes(type));
 }
 
 /**
@@ -102,7 +102,7 @@ export function testDeliveries(n: Notification, type: DeliveryEvent['type']): De
   return n.spec.destinations.flatMap((destination) => {
     const names = new Set<string>();
     for (const t of n.spec.triggers) {
-      if (!t.on.includes(type)) continue;
+      if (!t.events.includes(type)) continue;
       if (t.destinations && !t.destinations.includes(destination.name)) continue;
       for (const s of t.send ?? [BUILTIN_TEMPLATE.name]) names.add(s);
     }
