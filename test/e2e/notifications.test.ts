@@ -3,7 +3,8 @@
  * failing on the real node (signed JSON to a webhook, text to Slack), an Application synced by
  * the GitOps engine (commit statuses on fake GitHub and GitLab APIs), retries (500, 500, 200:
  * delivered once; a 400: not retried, the reason in the status), a receiver that hangs (syncs
- * and other destinations go on), and a restart (nothing sent twice, nothing from before the
+ * and other destinations go on), a Rollout's pause, abort and completion (statuses written as its
+ * controller writes them), and a restart (nothing sent twice, nothing from before the
  * Notification was created).
  */
 import { createHmac } from 'node:crypto';
@@ -15,6 +16,7 @@ import type {
   NotificationStatus,
 } from '../../src/api/notification.ts';
 import type { PipelineRun, PipelineRunStatus } from '../../src/api/pipeline.ts';
+import type { Rollout } from '../../src/api/rollout.ts';
 import { NotificationController } from '../../src/delivery/notifications/controller.ts';
 import { startReceiver, type Receiver } from '../../src/delivery/notifications/testing/receiver.ts';
 import type { Kube } from '../../src/kube/api.ts';
@@ -371,6 +373,107 @@ describe('notifications', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     expect((fast.json()[1] as { revision?: string }).revision).toBe(second);
     expect(stuck.held).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a Rollout paused, aborted, then completed: each once, with the app that manages it', async () => {
+    const k = await kube();
+    const hook = await receiver();
+    await createNotification(k, {
+      triggers: [{ events: ['rollout-paused', 'rollout-aborted', 'rollout-completed'] }],
+      destinations: [{ name: 'hook', webhook: { url: hook.url }, concurrency: 1 }],
+    });
+    await startNotifications(k);
+    const rollout = (name: string) =>
+      k.create<Rollout>({
+        apiVersion: API,
+        kind: 'Rollout',
+        metadata: {
+          name,
+          namespace: ns(),
+          labels: { 'sluice.dev/environment': 'staging' },
+          annotations: {
+            'sluice.dev/tracking-id': `sluice-system_shop:sluice.dev/Rollout:${ns()}/${name}`,
+          },
+        },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+          },
+          strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
+        },
+      });
+    const ro = await rollout('web');
+    // As the Rollout controller writes it: a merge patch of the status subresource.
+    const status = (obj: Rollout, s: Record<string, unknown>) =>
+      k.mergePatch(obj, { status: s }, { subresource: 'status' });
+    const t = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const paused = (startTime: string) => ({
+      phase: 'Paused',
+      currentStepIndex: 1,
+      pauseConditions: [{ reason: 'CanaryPauseStep', startTime }],
+    });
+    await status(ro, paused(t(0)));
+    await received(hook, 1, 'paused');
+    await status(ro, {
+      phase: 'Degraded',
+      abort: true,
+      abortedAt: t(1000),
+      pauseConditions: [],
+      message: 'aborted by a person',
+    });
+    await received(hook, 2, 'aborted');
+    await status(ro, {
+      phase: 'Healthy',
+      abort: false,
+      abortedAt: null,
+      stableRS: 'h2',
+      conditions: [
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          lastUpdateTime: t(2000),
+        },
+      ],
+    });
+    await received(hook, 3, 'completed');
+    // A change that is no new transition (pods counted again) sends nothing: a second Rollout
+    // paused after it (the same watch, so seen after it) is the next request.
+    await status(ro, { availableReplicas: 2 });
+    await status(await rollout('marker'), paused(t(3000)));
+    await received(hook, 4, 'the marker paused');
+    const events = hook.json() as Array<{
+      type: string;
+      object: { name: string };
+      app?: object;
+      environment: string;
+      message: string;
+    }>;
+    expect(events.map((e) => `${e.type} ${e.object.name}`)).toEqual([
+      'rollout-paused web',
+      'rollout-aborted web',
+      'rollout-completed web',
+      'rollout-paused marker',
+    ]);
+    expect(events[0]).toMatchObject({
+      app: { namespace: 'sluice-system', name: 'shop' },
+      environment: 'staging',
+    });
+    expect(events[1]?.message).toBe('aborted by a person');
+    const s = await eventually('the occurrences recorded', async () => {
+      const st = await notificationStatus(k);
+      return st?.notified?.length === 4 ? st : undefined;
+    });
+    const web = s.notified?.filter((n) => n.object === `Rollout/${ns()}/web`);
+    expect(web?.map((n) => [n.type, n.key])).toEqual([
+      ['rollout-paused', expect.stringMatching(/^CanaryPauseStep@/) as string],
+      ['rollout-aborted', expect.any(String) as string],
+      ['rollout-completed', 'h2'],
+    ]);
+    expect(hook.requests).toHaveLength(4);
   });
 
   it('after a restart nothing is sent again; nothing from before the Notification is sent', async () => {
