@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../kube/types.ts';
+import { commitURL } from './context.ts';
 import type { EventSource } from './source.ts';
 import { EVENT_INFO, type DeliveryEvent, type Detection, type EventObjectRef } from './types.ts';
 
@@ -34,6 +35,7 @@ export function toEvent(source: EventSource, obj: KubeObject, d: Detection): Del
   const object = objectRef(obj);
   const info = EVENT_INFO[d.type];
   const revision = d.revision ?? ctx.revision;
+  const link = commitURL(ctx.repoURL, revision);
   return {
     id: eventId(d.type, object, d.key),
     type: d.type,
@@ -48,6 +50,7 @@ export function toEvent(source: EventSource, obj: KubeObject, d: Detection): Del
     environment: ctx.environment,
     ...(revision ? { revision } : {}),
     ...(ctx.repoURL ? { repoURL: ctx.repoURL } : {}),
+    ...(link ? { commitURL: link } : {}),
     reason: d.reason,
     message: d.message,
     details: { ...d.details },

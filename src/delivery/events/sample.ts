@@ -3,6 +3,7 @@
  * would carry, marked `details.sample: "true"`, about an object named `sample` of the kind that
  * produces that type, unless the caller names the object, the commit and the repository.
  */
+import { commitURL } from './context.ts';
 import { eventId } from './event.ts';
 import { EVENT_INFO, type DeliveryEvent, type EventObjectRef, type EventType } from './types.ts';
 
@@ -48,6 +49,8 @@ export function sampleEvent(type: EventType, o: SampleOptions): DeliveryEvent {
     name: o.name ?? 'sample',
   };
   const key = `sample@${now}`;
+  const revision = o.revision ?? '0123456789abcdef0123456789abcdef01234567';
+  const link = commitURL(o.repoURL, revision);
   return {
     id: eventId(type, object, key),
     type,
@@ -60,8 +63,9 @@ export function sampleEvent(type: EventType, o: SampleOptions): DeliveryEvent {
     labels: {},
     app: { namespace: o.namespace, name: o.name ?? 'sample' },
     environment: o.namespace,
-    revision: o.revision ?? '0123456789abcdef0123456789abcdef01234567',
+    revision,
     ...(o.repoURL ? { repoURL: o.repoURL } : {}),
+    ...(link ? { commitURL: link } : {}),
     reason: info.severity === 'error' ? 'Failed' : 'Sample',
     message: MESSAGE[type],
     details: { sample: 'true' },

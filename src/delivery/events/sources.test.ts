@@ -67,6 +67,7 @@ describe('applications', () => {
       environment: 'shop',
       revision: SHA,
       repoURL: 'https://git.example.com/org/deploy.git',
+      commitURL: `https://git.example.com/org/deploy/commit/${SHA}`,
       message: 'failed message',
       details: { changed: '2', phase: 'Failed' },
     });

@@ -123,6 +123,8 @@ export interface DeliveryEvent {
   /** The commit SHA the event is about, when known. */
   revision?: string;
   repoURL?: string;
+  /** A link to the commit on its forge (https and scp-like repository URLs), when known. */
+  commitURL?: string;
   reason: string;
   message: string;
   details: Record<string, string>;

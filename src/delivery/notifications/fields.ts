@@ -2,12 +2,13 @@
  * The fields a template reads: the event's, flattened for writing (`.app.name`, `.revision`,
  * `.revisionShort`, `.object.kind`, `.details.step`, ...), the Notification's `context` map
  * (`.context.KEY`, as Argo CD's), and two links: `.url` (the object under `context.baseURL`,
- * when set) and `.commitURL` (the commit on its forge, for https and scp-like repository URLs).
+ * when set) and the event's `.commitURL` (the commit on its forge).
  *
  * `checkReferences` says which references a template makes that no event can fill.
  */
 import type { DeliveryEvent } from '../events/types.ts';
 import { shortRevision } from '../events/context.ts';
+export { commitURL } from '../events/context.ts';
 import type { Context } from './template.ts';
 
 export interface NotificationRef {
@@ -75,33 +76,6 @@ const PLURAL: Record<string, string> = {
   Promotion: 'promotions',
 };
 
-/** `https://host/org/repo/commit/<sha>` for https, ssh:// and scp-like (git@host:org/repo) URLs. */
-export function commitURL(repoURL: string | undefined, revision: string | undefined): string {
-  if (!repoURL || !revision || !/^[0-9a-f]{7,40}$/i.test(revision)) return '';
-  const scp = /^[\w.-]+@([^:/]+):(.+)$/.exec(repoURL);
-  let host: string;
-  let path: string;
-  if (scp) {
-    host = scp[1] ?? '';
-    path = scp[2] ?? '';
-  } else {
-    let u: URL;
-    try {
-      u = new URL(repoURL);
-    } catch {
-      return '';
-    }
-    if (!['https:', 'http:', 'ssh:'].includes(u.protocol)) return '';
-    host = u.hostname;
-    path = u.pathname;
-  }
-  const clean = path
-    .replace(/^\/+/, '')
-    .replace(/\.git$/, '')
-    .replace(/\/+$/, '');
-  return clean ? `https://${host}/${clean}/commit/${revision}` : '';
-}
-
 function objectURL(event: DeliveryEvent, base: string | undefined): string {
   if (!base) return '';
   const kind = PLURAL[event.object.kind] ?? `${event.object.kind.toLowerCase()}s`;
@@ -127,7 +101,7 @@ export function templateContext(event: DeliveryEvent, n: NotificationRef): Conte
     revision: event.revision ?? '',
     revisionShort: shortRevision(event.revision),
     repoURL: event.repoURL ?? '',
-    commitURL: commitURL(event.repoURL, event.revision),
+    commitURL: event.commitURL ?? '',
     url: objectURL(event, context['baseURL']),
     reason: event.reason,
     message: event.message,
