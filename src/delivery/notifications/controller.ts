@@ -159,12 +159,13 @@ export class NotificationController implements Runnable {
 
   private stateOf(n: Notification): NotificationState {
     const key = `${n.metadata.namespace}/${n.metadata.name}`;
+    const freshest = this.patcher.current(n);
     let s = this.states.get(key);
     if (!s) {
-      s = new NotificationState(this.patcher.current(n), this.o.namespace, this.now());
+      s = new NotificationState(freshest, this.o.namespace, this.now());
       this.states.set(key, s);
     } else {
-      s.update(n, this.now());
+      s.update(freshest, this.now());
     }
     if (s.needsPriming) this.prime(s);
     return s;
