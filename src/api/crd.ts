@@ -37,6 +37,11 @@ import {
   TaskSpecSchema,
 } from './pipeline.ts';
 import { PROMOTION_KIND, PromotionSpecSchema, PromotionStatusSchema } from './promotion.ts';
+import {
+  NOTIFICATION_KIND,
+  NotificationSpecSchema,
+  NotificationStatusSchema,
+} from './notification.ts';
 import { ROLLOUT_KIND, RolloutSpecSchema, RolloutStatusSchema } from './rollout.ts';
 import { toOpenAPI } from './schema.ts';
 
@@ -265,6 +270,25 @@ export function promotionCrd(): KubeObject {
   });
 }
 
+const READY = '.status.conditions[?(@.type=="Ready")]';
+
+/** Notification: events to destinations (src/delivery/notifications). */
+export function notificationCrd(): KubeObject {
+  return crdOf({
+    kind: NOTIFICATION_KIND,
+    plural: 'notifications',
+    shortNames: ['notif'],
+    scope: 'Namespaced',
+    spec: NotificationSpecSchema,
+    status: NotificationStatusSchema,
+    columns: [
+      { name: 'Ready', type: 'string', jsonPath: `${READY}.status` },
+      { name: 'Reason', type: 'string', jsonPath: `${READY}.reason` },
+      { name: 'Message', type: 'string', jsonPath: `${READY}.message`, priority: 1 },
+    ],
+  });
+}
+
 /** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
   return [
@@ -275,5 +299,6 @@ export function allCrds(): KubeObject[] {
     analysisRunCrd(),
     ...pipelineCrds(),
     promotionCrd(),
+    notificationCrd(),
   ].map(withSchemaHash);
 }

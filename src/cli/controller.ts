@@ -26,6 +26,7 @@ interface ControllerFlags {
   rollouts: boolean;
   pipelines: boolean;
   dora: boolean;
+  notifications: boolean;
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -99,6 +100,7 @@ export function controllerCommand(): Command {
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
     .option('--no-rollouts', 'do not run the Rollout controller (progressive delivery)')
     .option('--no-pipelines', 'do not run the PipelineRun and TaskRun controllers (CI)')
+    .option('--no-notifications', 'do not run the notification controller (Notification resources)')
     .option(
       '--no-dora',
       'do not record deployments for DORA metrics (`sluice dora`, /metrics, GET /api/dora)',
@@ -175,6 +177,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     concurrency: o.concurrency,
     rollouts: o.rollouts,
     ...storeUsers(o, store),
+    notifications: o.notifications,
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

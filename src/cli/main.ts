@@ -16,6 +16,7 @@ import { rolloutCommand } from './rollout/index.ts';
 import { sbomCommand } from './sbom/index.ts';
 import { scanGateCommand } from './scan/index.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
+import { notificationCommand } from './notification/index.ts';
 
 export function program(): Command {
   return new Command('sluice')
@@ -34,6 +35,7 @@ export function program(): Command {
     .addCommand(doraCommand())
     .addCommand(scanGateCommand())
     .addCommand(sbomCommand())
+    .addCommand(notificationCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())

@@ -14,6 +14,7 @@ import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
 import { analysisMetrics } from '../analysis/index.ts';
 import { addDora, type DoraRecorder } from '../delivery/dora/index.ts';
+import { NotificationController } from '../delivery/notifications/controller.ts';
 import { Pipelines, type PipelinesOptions } from '../pipelines/controllers.ts';
 import type { DeploymentStore } from '../pipelines/store/index.ts';
 import { RolloutController } from '../rollouts/controller.ts';
@@ -70,6 +71,8 @@ export interface ControllerOptions {
   >;
   /** Record deployments for DORA metrics in this store (/metrics gauges, GET /api/dora too). */
   dora?: { store: DeploymentStore };
+  /** Run the notification controller too (`sluice controller` does unless --no-notifications). */
+  notifications?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -319,6 +322,8 @@ export class GitOpsController {
   readonly pipelines: Pipelines | undefined;
   /** DORA: deployment records of the Applications (and Rollouts) it watches. */
   readonly dora: DoraRecorder | undefined;
+  /** Notifications: events of Applications, Rollouts and PipelineRuns to their destinations. */
+  readonly notifications: NotificationController | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -363,6 +368,19 @@ export class GitOpsController {
         commits: this.applications.mirrors,
         log,
       });
+    if (options.notifications) {
+      this.notifications = new NotificationController({
+        kube: options.kube,
+        log,
+        namespace: options.namespace ?? 'sluice-system',
+        ...(options.appNamespaces ? { appNamespaces: options.appNamespaces } : {}),
+        ...(options.destinationNamespaces
+          ? { workloadNamespaces: options.destinationNamespaces }
+          : {}),
+      });
+      this.manager.add(this.notifications);
+      this.manager.addMetrics(this.notifications.metrics.registry);
+    }
   }
 
   get queue(): WorkQueue<AppFlags> {
