@@ -44,6 +44,9 @@ describe('sluice --help', () => {
     'sluice task get',
     'sluice taskrun list',
     'sluice taskrun get',
+    'sluice notification list',
+    'sluice notification get',
+    'sluice promote status',
   ];
   it.each(reads)('%s takes -o json|yaml', (name) => {
     const cmd = commands.find(([n]) => n === name)?.[1];

@@ -226,13 +226,14 @@ export async function repoSecret(
 export function controllerArgs(
   namespace: string,
   listen = 'off',
-  o: { pipelines?: boolean } = {},
+  o: { pipelines?: boolean; notifications?: boolean } = {},
 ): string[] {
   return [
     'bin/sluice.js',
     'controller',
     '--no-rollouts',
     ...(o.pipelines ? [] : ['--no-pipelines']),
+    ...(o.notifications ? [] : ['--no-notifications']),
     '--kubeconfig',
     kubeconfigPath(),
     '--namespace',
@@ -252,10 +253,18 @@ export function controllerProcess(
   namespace: string,
   cacheDir: string,
   args: readonly string[] = [],
-  options: { env?: Record<string, string>; stderr?: 'ignore' | 'pipe'; pipelines?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    stderr?: 'ignore' | 'pipe';
+    pipelines?: boolean;
+    notifications?: boolean;
+  } = {},
 ): ChildProcess {
-  const pipelines = { pipelines: options.pipelines ?? false };
-  return spawn(process.execPath, [...controllerArgs(namespace, 'off', pipelines), ...args], {
+  const which = {
+    pipelines: options.pipelines ?? false,
+    notifications: options.notifications ?? false,
+  };
+  return spawn(process.execPath, [...controllerArgs(namespace, 'off', which), ...args], {
     stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'],
     env: { ...process.env, SLUICE_CACHE_DIR: cacheDir, ...options.env },
   });

@@ -79,7 +79,7 @@ async function failedRun(k: Kube, name: string): Promise<void> {
 }
 
 function controller(cacheDir: string): ChildProcess {
-  const p = controllerProcess(ns(), cacheDir, ['--no-leader-election']);
+  const p = controllerProcess(ns(), cacheDir, ['--no-leader-election'], { notifications: true });
   onTestFinished(() => {
     p.kill('SIGKILL');
   });
