@@ -5,7 +5,7 @@ import type { PipelineRun, PipelineRunStatus } from '../../api/pipeline.ts';
 import type { Rollout, RolloutStatus } from '../../api/rollout.ts';
 import { eventsOf } from './event.ts';
 import { sampleEvent } from './sample.ts';
-import { applications, pipelineRuns, rollouts } from './sources/index.ts';
+import { applications, pipelineRuns, promotions, rollouts } from './sources/index.ts';
 import { EVENT_TYPES, type Detection } from './types.ts';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
@@ -248,5 +248,65 @@ describe('sampleEvent', () => {
     expect(e.type).toBe(t);
     expect(e.revision).toMatch(/^[0-9a-f]{40}$/);
     expect(e.details['sample']).toBe('true');
+  });
+});
+
+describe('promotions', () => {
+  const promo = (
+    gates: Array<{ name: 'soak' | 'analysis' | 'approval'; state: 'Pending' | 'Passed' }>,
+    phase = 'Waiting' as const,
+  ) => ({
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Promotion',
+    metadata: { name: 'web', namespace: 'delivery', uid: 'p1' },
+    spec: { image: 'localhost:5000/web', environments: [] },
+    status: {
+      environments: [
+        { name: 'staging' },
+        {
+          name: 'prod',
+          candidate: {
+            image: 'localhost:5000/web@sha256:ab',
+            version: 'sha256:ab',
+            phase,
+            gates,
+            since: '2026-12-01T11:59:00Z',
+          },
+        },
+      ],
+    },
+  });
+
+  it.each([
+    [
+      'only the approval pending',
+      [
+        { name: 'soak' as const, state: 'Passed' as const },
+        { name: 'approval' as const, state: 'Pending' as const },
+      ],
+      1,
+    ],
+    [
+      'the soak still pending too',
+      [
+        { name: 'soak' as const, state: 'Pending' as const },
+        { name: 'approval' as const, state: 'Pending' as const },
+      ],
+      0,
+    ],
+    ['no approval gate', [{ name: 'soak' as const, state: 'Pending' as const }], 0],
+  ])('%s', (_what, gates, count) => {
+    const found = promotions.detect(promo(gates), NOW);
+    expect(found).toHaveLength(count);
+    if (count)
+      expect(found[0]).toMatchObject({
+        type: 'promotion-awaiting-approval',
+        key: 'prod@sha256:ab',
+        time: '2026-12-01T11:59:00Z',
+        details: {
+          environment: 'prod',
+          approve: 'sluice promote approve prod --promotion web -n delivery',
+        },
+      });
   });
 });
