@@ -154,6 +154,13 @@ export class GitWorkspace {
       .map((l) => l.slice(3));
   }
 
+  /** The unified diff of the tree against its head, new files included. */
+  async diff(): Promise<string> {
+    await this.must(['-C', this.dir, 'add', '--all'], 'add');
+    const args = ['-C', this.dir, 'diff', '--cached', '--no-color', '--no-ext-diff'];
+    return (await this.must(args, 'diff')).stdout;
+  }
+
   /** Commits everything in the tree with `message`; returns the new commit's SHA. */
   async commit(message: string): Promise<string> {
     await this.must(['-C', this.dir, 'add', '--all'], 'add');

@@ -55,6 +55,8 @@ export interface GitWriteOptions {
   workDir?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Stop after the edit: no commit, no push; the result carries the diff. */
+  dryRun?: boolean;
   /** Told about each retry (for logs). */
   onRetry?: (attempt: number, reason: string) => void;
 }
@@ -72,6 +74,8 @@ export interface GitWriteResult {
   attempts: number;
   files: FileEdit[];
   message?: string;
+  /** With dryRun: the unified diff the commit would make. */
+  diff?: string;
 }
 
 function editError(where: { repoURL: string; branch: string }, err: unknown): SluiceError {
@@ -112,6 +116,8 @@ async function attempt(
   const result = { base: sha, branch: target, files: outcome.files };
   if (!(await ws.dirty())) return { done: { ...result, pushed: false, attempts: 0 } };
   const message = o.message(outcome);
+  if (o.dryRun === true)
+    return { done: { ...result, pushed: false, attempts: 0, message, diff: await ws.diff() } };
   let commit: string;
   try {
     commit = await ws.commit(message);
