@@ -11,6 +11,7 @@ import { exitQuietlyOnClosedPipe } from './output.ts';
 import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
 import { repoCommand } from './repo/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
+import { setImageCommand } from './image/set-image.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
 
 export function program(): Command {
@@ -26,6 +27,7 @@ export function program(): Command {
     .addCommand(pipelineRunCommand())
     .addCommand(taskCommand())
     .addCommand(taskRunCommand())
+    .addCommand(setImageCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())
