@@ -22,6 +22,7 @@ interface ControllerFlags {
   leaderElection: boolean;
   rollouts: boolean;
   pipelines: boolean;
+  imageAutomation: boolean;
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -81,6 +82,10 @@ export function controllerCommand(): Command {
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
     .option('--no-rollouts', 'do not run the Rollout controller (progressive delivery)')
     .option('--no-pipelines', 'do not run the PipelineRun and TaskRun controllers (CI)')
+    .option(
+      '--no-image-automation',
+      'do not run image update automation (ImageRepository, ImagePolicy, ImageUpdateAutomation)',
+    )
     .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
@@ -147,6 +152,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     ...(o.destinationNamespace.length > 0 ? { destinationNamespaces: o.destinationNamespace } : {}),
     concurrency: o.concurrency,
     rollouts: o.rollouts,
+    imageAutomation: o.imageAutomation,
     ...(store ? { pipelines: pipelineOptions(o, store) } : {}),
     leaderElection: {
       enabled: o.leaderElection,

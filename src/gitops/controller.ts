@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
 import { analysisMetrics } from '../analysis/index.ts';
+import { ImageAutomation } from '../delivery/images/index.ts';
 import { Pipelines, type PipelinesOptions } from '../pipelines/controllers.ts';
 import { RolloutController } from '../rollouts/controller.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
@@ -63,6 +64,8 @@ export interface ControllerOptions {
   rollouts?: boolean;
   /** Run the PipelineRun and TaskRun controllers too, with these settings. */
   pipelines?: Pick<PipelinesOptions, 'maxConcurrentRuns' | 'helperImage' | 'keepPods' | 'store'>;
+  /** Run image update automation too (ImageRepository, ImagePolicy, ImageUpdateAutomation). */
+  imageAutomation?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -310,6 +313,8 @@ export class GitOpsController {
   readonly rollouts: RolloutController | undefined;
   /** CI: PipelineRuns and TaskRuns in the namespaces this controller deploys to. */
   readonly pipelines: Pipelines | undefined;
+  /** Image update automation in the namespaces this controller deploys to. */
+  readonly images: ImageAutomation | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -345,6 +350,15 @@ export class GitOpsController {
       });
       this.manager.add(this.pipelines);
       this.manager.addMetrics(this.pipelines.pipelineRuns.metrics.registry);
+    }
+    if (options.imageAutomation) {
+      this.images = new ImageAutomation({
+        kube: options.kube,
+        log,
+        controllerNamespace: this.manager.namespace,
+        ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+      });
+      this.manager.add(this.images);
     }
   }
 
