@@ -11,6 +11,7 @@ import { exitQuietlyOnClosedPipe } from './output.ts';
 import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
 import { repoCommand } from './repo/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
+import { imageCommand } from './image/index.ts';
 import { setImageCommand } from './image/set-image.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
 
@@ -27,6 +28,7 @@ export function program(): Command {
     .addCommand(pipelineRunCommand())
     .addCommand(taskCommand())
     .addCommand(taskRunCommand())
+    .addCommand(imageCommand())
     .addCommand(setImageCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
