@@ -235,6 +235,55 @@ describe('image update automation', () => {
     await proxy.close();
   });
 
+  it('a Git repository that cannot be reached fails with the reason and the repository; the push lands once it is there', async () => {
+    const k = await kube();
+    const reg = await registry();
+    const repo = repoName();
+    await pushTag(reg, repo, '1.2.0');
+    const bare = await deployRepo(`${reg}/${repo}`);
+    const missing = `${bare}-not-yet`;
+    await startImageAutomation(k, ns());
+    await k.create({
+      apiVersion: IMAGE_API,
+      kind: 'GitRepository',
+      metadata: { name: 'deploy', namespace: ns() },
+      spec: { url: `file://${missing}`, ref: { branch: 'main' } },
+    });
+    await create(k, 'ImageRepository', 'web', {
+      image: `${reg}/${repo}`,
+      interval: '1m',
+      insecure: true,
+    });
+    await create(k, 'ImagePolicy', 'web', {
+      imageRepositoryRef: { name: 'web' },
+      policy: { semver: { range: '1.x' } },
+    });
+    await create(k, 'ImageUpdateAutomation', 'deploy', {
+      interval: '2s',
+      sourceRef: { name: 'deploy' },
+      git: { commit: { author: { email: 'images@sluice.dev' } } },
+    });
+    const failed = await eventually(
+      'the automation says the repository is unreachable',
+      async () => {
+        const a = await get<ImageUpdateAutomation>(k, 'ImageUpdateAutomation', 'deploy');
+        return ready(a)?.reason === 'GitOperationFailed' ? a : undefined;
+      },
+    );
+    expect(ready(failed)?.message).toMatch(
+      new RegExp(`^repo file://${missing} branch main: cannot fetch`),
+    );
+    await execFile('git', ['clone', '-q', '--bare', bare, missing]);
+    dirs.push(missing);
+    await eventually('pushed once the repository is there', async () => {
+      const a = await get<ImageUpdateAutomation>(k, 'ImageUpdateAutomation', 'deploy');
+      return a?.status?.lastPushCommit ? a : undefined;
+    });
+    expect(await git(missing, 'show', 'main:envs/dev/kustomization.yaml')).toContain(
+      'newTag: "1.2.0"',
+    );
+  });
+
   it('a registry that wants credentials: Bearer tokens and Basic from a docker-registry Secret; a wrong one is AuthenticationFailed', async () => {
     const k = await kube();
     const reg = await registry();

@@ -84,16 +84,27 @@ export function dueIn(last: string | undefined, intervalMs: number, now: number)
   return Math.max(0, t + intervalMs - now);
 }
 
-/** Whether this reconcile must do the work now, and else when to come back. */
+/**
+ * Whether this reconcile must do the work now, and else when to come back: on a new generation,
+ * a reconcile-now request, a last run that failed (retried at the caller's pace), or the
+ * interval since the last run.
+ */
 export function isDue(
-  obj: KubeObject & { status?: { observedGeneration?: number; lastHandledReconcileAt?: string } },
+  obj: KubeObject & {
+    status?: {
+      observedGeneration?: number;
+      lastHandledReconcileAt?: string;
+      conditions?: Condition[];
+    };
+  },
   last: string | undefined,
   intervalMs: number,
   now: number,
 ): { due: true } | { due: false; inMs: number } {
   const changed = obj.metadata.generation !== obj.status?.observedGeneration;
   const asked = requestedAt(obj);
-  if (changed || (asked !== undefined && asked !== obj.status?.lastHandledReconcileAt))
+  const failed = readyCondition(obj)?.status === 'False';
+  if (changed || failed || (asked !== undefined && asked !== obj.status?.lastHandledReconcileAt))
     return { due: true };
   const inMs = dueIn(last, intervalMs, now);
   return inMs === 0 ? { due: true } : { due: false, inMs };
