@@ -24,6 +24,7 @@ import {
 } from '../../runtime/controller.ts';
 import { recordEvent } from '../../runtime/events.ts';
 import { StatusPatcher } from '../../runtime/patcher.ts';
+import { SourceError } from '../../source/index.ts';
 import type { Logger } from '../../util/log.ts';
 import {
   GitWriteError,
@@ -267,6 +268,10 @@ function failure(err: unknown): Readiness {
     return { ready: 'False', reason: 'InvalidPolicySelector', message: err.message, stalled: true };
   if (err instanceof TemplateError)
     return { ready: 'False', reason: 'UpdateFailed', message: err.message, stalled: true };
+  if (err instanceof SourceError && err.code === 'InvalidRepoURL') {
+    const message = err.describe();
+    return { ready: 'False', reason: 'InvalidSourceConfiguration', message, stalled: true };
+  }
   if (err instanceof GitWriteError)
     return { ready: 'False', reason: REASONS[err.code], message: err.describe() };
   if (err instanceof SluiceError)
