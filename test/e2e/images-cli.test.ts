@@ -98,7 +98,7 @@ describe('sluice image', () => {
       spec: { image: 'localhost:5000/idle', interval: '1h' },
     });
     const idle = await sluice('repository', 'reconcile', 'idle', '--timeout', '2s');
-    expect(idle.code).toBe(4);
+    expect(idle.code, idle.stdout + idle.stderr).toBe(4);
     expect(idle.stderr).toMatch(/not reconciled within 2s[\s\S]*is `sluice controller` running/);
     const empty = await sluice('update', 'list');
     expect(empty.stdout).toBe(`no ImageUpdateAutomations in namespace ${ns()}\n`);
