@@ -42,6 +42,19 @@ import {
   NotificationSpecSchema,
   NotificationStatusSchema,
 } from './notification.ts';
+import {
+  GIT_REPOSITORY_KIND,
+  GitRepositorySpecSchema,
+  IMAGE_POLICY_KIND,
+  IMAGE_REPOSITORY_KIND,
+  IMAGE_UPDATE_AUTOMATION_KIND,
+  ImagePolicySpecSchema,
+  ImagePolicyStatusSchema,
+  ImageRepositorySpecSchema,
+  ImageRepositoryStatusSchema,
+  ImageUpdateAutomationSpecSchema,
+  ImageUpdateAutomationStatusSchema,
+} from './image.ts';
 import { ROLLOUT_KIND, RolloutSpecSchema, RolloutStatusSchema } from './rollout.ts';
 import { toOpenAPI } from './schema.ts';
 
@@ -289,6 +302,65 @@ export function notificationCrd(): KubeObject {
   });
 }
 
+/** Image update automation, with Flux's short names and columns; and the GitRepository it writes to. */
+export function imageCrds(): KubeObject[] {
+  return [
+    crdOf({
+      kind: IMAGE_REPOSITORY_KIND,
+      plural: 'imagerepositories',
+      shortNames: ['imgrepo', 'imagerepo'],
+      scope: 'Namespaced',
+      spec: ImageRepositorySpecSchema,
+      status: ImageRepositoryStatusSchema,
+      columns: [
+        { name: 'Last scan', type: 'string', jsonPath: '.status.lastScanResult.scanTime' },
+        { name: 'Tags', type: 'integer', jsonPath: '.status.lastScanResult.tagCount' },
+        { name: 'Ready', type: 'string', jsonPath: `${READY}.status` },
+        { name: 'Status', type: 'string', jsonPath: `${READY}.message`, priority: 1 },
+      ],
+    }),
+    crdOf({
+      kind: IMAGE_POLICY_KIND,
+      plural: 'imagepolicies',
+      shortNames: ['imgpol', 'imagepol'],
+      scope: 'Namespaced',
+      spec: ImagePolicySpecSchema,
+      status: ImagePolicyStatusSchema,
+      columns: [
+        { name: 'Image', type: 'string', jsonPath: '.status.latestRef.image' },
+        { name: 'Tag', type: 'string', jsonPath: '.status.latestRef.tag' },
+        { name: 'Ready', type: 'string', jsonPath: `${READY}.status` },
+        { name: 'Status', type: 'string', jsonPath: `${READY}.message` },
+      ],
+    }),
+    crdOf({
+      kind: IMAGE_UPDATE_AUTOMATION_KIND,
+      plural: 'imageupdateautomations',
+      shortNames: ['imgupd', 'imageupd'],
+      scope: 'Namespaced',
+      spec: ImageUpdateAutomationSpecSchema,
+      status: ImageUpdateAutomationStatusSchema,
+      columns: [
+        { name: 'Last run', type: 'string', jsonPath: '.status.lastAutomationRunTime' },
+        { name: 'Last push', type: 'string', jsonPath: '.status.lastPushCommit', priority: 1 },
+        { name: 'Ready', type: 'string', jsonPath: `${READY}.status` },
+        { name: 'Status', type: 'string', jsonPath: `${READY}.message`, priority: 1 },
+      ],
+    }),
+    crdOf({
+      kind: GIT_REPOSITORY_KIND,
+      plural: 'gitrepositories',
+      shortNames: ['gitrepo'],
+      scope: 'Namespaced',
+      spec: GitRepositorySpecSchema,
+      columns: [
+        { name: 'URL', type: 'string', jsonPath: '.spec.url' },
+        { name: 'Branch', type: 'string', jsonPath: '.spec.ref.branch' },
+      ],
+    }),
+  ];
+}
+
 /** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
   return [
@@ -300,5 +372,6 @@ export function allCrds(): KubeObject[] {
     ...pipelineCrds(),
     promotionCrd(),
     notificationCrd(),
+    ...imageCrds(),
   ].map(withSchemaHash);
 }

@@ -27,6 +27,7 @@ interface ControllerFlags {
   pipelines: boolean;
   dora: boolean;
   notifications: boolean;
+  imageAutomation: boolean;
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -106,6 +107,10 @@ export function controllerCommand(): Command {
       'do not record deployments for DORA metrics (`sluice dora`, /metrics, GET /api/dora)',
     )
     .option(
+      '--no-image-automation',
+      'do not run image update automation (ImageRepository, ImagePolicy, ImageUpdateAutomation)',
+    )
+    .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
       count(0),
@@ -178,6 +183,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     rollouts: o.rollouts,
     ...storeUsers(o, store),
     notifications: o.notifications,
+    imageAutomation: o.imageAutomation,
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

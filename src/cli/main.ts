@@ -15,6 +15,8 @@ import { promoteCommand } from './promote/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
 import { sbomCommand } from './sbom/index.ts';
 import { scanGateCommand } from './scan/index.ts';
+import { imageCommand } from './image/index.ts';
+import { setImageCommand } from './image/set-image.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
 import { notificationCommand } from './notification/index.ts';
 
@@ -36,6 +38,8 @@ export function program(): Command {
     .addCommand(scanGateCommand())
     .addCommand(sbomCommand())
     .addCommand(notificationCommand())
+    .addCommand(imageCommand())
+    .addCommand(setImageCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())

@@ -15,6 +15,7 @@ import { checkCrds } from '../api/install.ts';
 import { analysisMetrics } from '../analysis/index.ts';
 import { addDora, type DoraRecorder } from '../delivery/dora/index.ts';
 import { NotificationController } from '../delivery/notifications/controller.ts';
+import { ImageAutomation } from '../delivery/images/index.ts';
 import { Pipelines, type PipelinesOptions } from '../pipelines/controllers.ts';
 import type { DeploymentStore } from '../pipelines/store/index.ts';
 import { RolloutController } from '../rollouts/controller.ts';
@@ -73,6 +74,8 @@ export interface ControllerOptions {
   dora?: { store: DeploymentStore };
   /** Run the notification controller too (`sluice controller` does unless --no-notifications). */
   notifications?: boolean;
+  /** Run image update automation too (ImageRepository, ImagePolicy, ImageUpdateAutomation). */
+  imageAutomation?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -324,6 +327,8 @@ export class GitOpsController {
   readonly dora: DoraRecorder | undefined;
   /** Notifications: events of Applications, Rollouts and PipelineRuns to their destinations. */
   readonly notifications: NotificationController | undefined;
+  /** Image update automation in the namespaces this controller deploys to. */
+  readonly images: ImageAutomation | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -380,6 +385,15 @@ export class GitOpsController {
       });
       this.manager.add(this.notifications);
       this.manager.addMetrics(this.notifications.metrics.registry);
+    }
+    if (options.imageAutomation) {
+      this.images = new ImageAutomation({
+        kube: options.kube,
+        log,
+        controllerNamespace: this.manager.namespace,
+        ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+      });
+      this.manager.add(this.images);
     }
   }
 
