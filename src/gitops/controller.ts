@@ -315,6 +315,60 @@ export class ApplicationController implements Runnable {
   }
 }
 
+/** DORA's recorder, when asked for (it reads the Application and Rollout caches). */
+function doraFor(
+  manager: Manager,
+  options: ControllerOptions,
+  apps: ApplicationController,
+  rollouts: RolloutController | undefined,
+  log: Logger,
+): DoraRecorder | undefined {
+  if (!options.dora) return undefined;
+  return addDora(manager, {
+    store: options.dora.store,
+    applications: apps.apps,
+    rollouts: rollouts?.rollouts,
+    commits: apps.mirrors,
+    log,
+  });
+}
+
+/** The notification controller, when asked for. */
+function notificationsFor(
+  manager: Manager,
+  options: ControllerOptions,
+  log: Logger,
+): NotificationController | undefined {
+  if (!options.notifications) return undefined;
+  const n = new NotificationController({
+    kube: options.kube,
+    log,
+    namespace: options.namespace ?? 'sluice-system',
+    ...(options.appNamespaces ? { appNamespaces: options.appNamespaces } : {}),
+    ...(options.destinationNamespaces ? { workloadNamespaces: options.destinationNamespaces } : {}),
+  });
+  manager.add(n);
+  manager.addMetrics(n.metrics.registry);
+  return n;
+}
+
+/** Image update automation, when asked for. */
+function imagesFor(
+  manager: Manager,
+  options: ControllerOptions,
+  log: Logger,
+): ImageAutomation | undefined {
+  if (!options.imageAutomation) return undefined;
+  const images = new ImageAutomation({
+    kube: options.kube,
+    log,
+    controllerNamespace: manager.namespace,
+    ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+  });
+  manager.add(images);
+  return images;
+}
+
 /** A Manager running the Application and Rollout controllers: what `sluice controller` starts. */
 export class GitOpsController {
   readonly manager: Manager;
@@ -365,36 +419,9 @@ export class GitOpsController {
       this.manager.add(this.pipelines);
       this.manager.addMetrics(this.pipelines.pipelineRuns.metrics.registry);
     }
-    if (options.dora)
-      this.dora = addDora(this.manager, {
-        store: options.dora.store,
-        applications: this.applications.apps,
-        rollouts: this.rollouts?.rollouts,
-        commits: this.applications.mirrors,
-        log,
-      });
-    if (options.notifications) {
-      this.notifications = new NotificationController({
-        kube: options.kube,
-        log,
-        namespace: options.namespace ?? 'sluice-system',
-        ...(options.appNamespaces ? { appNamespaces: options.appNamespaces } : {}),
-        ...(options.destinationNamespaces
-          ? { workloadNamespaces: options.destinationNamespaces }
-          : {}),
-      });
-      this.manager.add(this.notifications);
-      this.manager.addMetrics(this.notifications.metrics.registry);
-    }
-    if (options.imageAutomation) {
-      this.images = new ImageAutomation({
-        kube: options.kube,
-        log,
-        controllerNamespace: this.manager.namespace,
-        ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
-      });
-      this.manager.add(this.images);
-    }
+    this.dora = doraFor(this.manager, options, this.applications, this.rollouts, log);
+    this.notifications = notificationsFor(this.manager, options, log);
+    this.images = imagesFor(this.manager, options, log);
   }
 
   get queue(): WorkQueue<AppFlags> {
