@@ -28,6 +28,7 @@ interface ControllerFlags {
   dora: boolean;
   notifications: boolean;
   imageAutomation: boolean;
+  promotions: boolean;
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -111,6 +112,10 @@ export function controllerCommand(): Command {
       'do not run image update automation (ImageRepository, ImagePolicy, ImageUpdateAutomation)',
     )
     .option(
+      '--no-promotions',
+      'do not run the Promotion controller (images carried dev → staging → prod by Git commits)',
+    )
+    .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
       count(0),
@@ -184,6 +189,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     ...storeUsers(o, store),
     notifications: o.notifications,
     imageAutomation: o.imageAutomation,
+    promotions: o.promotions,
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

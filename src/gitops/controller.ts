@@ -9,6 +9,8 @@
  * `GitOpsController` is the process-level convenience the CLI, the demo and the tests use: a
  * Manager with this one controller in it.
  */
+import { PromotionController } from '../delivery/promotion/controller.ts';
+import { gitPromotionWriter } from '../delivery/promotion/writer.ts';
 import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
@@ -76,6 +78,8 @@ export interface ControllerOptions {
   notifications?: boolean;
   /** Run image update automation too (ImageRepository, ImagePolicy, ImageUpdateAutomation). */
   imageAutomation?: boolean;
+  /** Run the Promotion controller too (it writes to the environments' Git targets). */
+  promotions?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -352,6 +356,29 @@ function notificationsFor(
   return n;
 }
 
+/** The Promotion controller, when asked for: Promotions live beside the Applications. */
+function promotionsFor(
+  manager: Manager,
+  options: ControllerOptions,
+  log: Logger,
+): PromotionController | undefined {
+  if (!options.promotions) return undefined;
+  const writer = gitPromotionWriter({
+    kube: options.kube,
+    namespace: manager.namespace,
+    log,
+    ...(options.cacheDir ? { workDir: options.cacheDir } : {}),
+  });
+  const p = new PromotionController({
+    kube: options.kube,
+    log,
+    writer,
+    ...(options.appNamespaces ? { namespaces: options.appNamespaces } : {}),
+  });
+  manager.add(p);
+  return p;
+}
+
 /** Image update automation, when asked for. */
 function imagesFor(
   manager: Manager,
@@ -383,6 +410,8 @@ export class GitOpsController {
   readonly notifications: NotificationController | undefined;
   /** Image update automation in the namespaces this controller deploys to. */
   readonly images: ImageAutomation | undefined;
+  /** Promotions of the app namespaces: images carried between environments by Git commits. */
+  readonly promotions: PromotionController | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -422,6 +451,7 @@ export class GitOpsController {
     this.dora = doraFor(this.manager, options, this.applications, this.rollouts, log);
     this.notifications = notificationsFor(this.manager, options, log);
     this.images = imagesFor(this.manager, options, log);
+    this.promotions = promotionsFor(this.manager, options, log);
   }
 
   get queue(): WorkQueue<AppFlags> {

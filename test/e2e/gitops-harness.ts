@@ -234,6 +234,10 @@ export function controllerArgs(
     '--no-rollouts',
     ...(o.pipelines ? [] : ['--no-pipelines']),
     ...(o.notifications ? [] : ['--no-notifications']),
+    // Each test asks only for what it tests: image automation and promotions watch every
+    // namespace, which a test's controller has no business doing.
+    '--no-image-automation',
+    '--no-promotions',
     '--kubeconfig',
     kubeconfigPath(),
     '--namespace',
