@@ -90,7 +90,7 @@ export async function startController(
   namespace: string,
   options: Pick<
     ControllerOptions,
-    'waitTimeoutMs' | 'listen' | 'webhookSecrets' | 'pollIntervalMs'
+    'waitTimeoutMs' | 'listen' | 'webhookSecrets' | 'pollIntervalMs' | 'promotions'
   > & { log?: Logger; leader?: boolean } = {},
 ): Promise<Controller> {
   crdsInstalled ??= installCrds(kube, silentProgress);
@@ -108,6 +108,7 @@ export async function startController(
     ...(options.listen ? { listen: options.listen } : {}),
     ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.promotions ? { promotions: true } : {}),
     log: options.log ?? (process.env['SLUICE_TEST_LOG'] ? createLogger('debug') : silentLogger),
   });
   await controller.start();

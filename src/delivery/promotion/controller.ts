@@ -18,6 +18,7 @@ import {
 } from '../../api/promotion.ts';
 import type { Rollout } from '../../api/rollout.ts';
 import { errorMessage } from '../../errors.ts';
+import { REFRESH_ANNOTATION } from '../../gitops/annotations.ts';
 import type { Kube } from '../../kube/api.ts';
 import { Informer } from '../../kube/informer.ts';
 import type { KubeObject } from '../../kube/types.ts';
@@ -192,7 +193,29 @@ export class PromotionController implements Runnable {
       message,
       signal,
     });
+    if (r.commit) await this.refresh(p, environment, signal);
     return r.commit;
+  }
+
+  /** The environment's apps fetch the new commit now, not at their next poll. */
+  private async refresh(p: Promotion, env: Environment, signal: AbortSignal): Promise<void> {
+    const kube = this.o.kube.withSignal(signal);
+    const at = new Date().toISOString();
+    for (const name of env.applications) {
+      const ref = {
+        apiVersion: API,
+        kind: 'Application',
+        metadata: { namespace: p.metadata.namespace, name },
+      };
+      await kube
+        .mergePatch(ref, { metadata: { annotations: { [REFRESH_ANNOTATION]: at } } })
+        .catch((err: unknown) =>
+          this.o.log.warn('promotion: could not ask an app to refresh', {
+            app: name,
+            error: errorMessage(err),
+          }),
+        );
+    }
   }
 }
 
