@@ -3,7 +3,11 @@ import { mergeTriggerFlags } from './reconcile.ts';
 import { parseRequest } from './request.ts';
 
 const withAnnotation = (value: string | undefined) => ({
-  metadata: value === undefined ? {} : { annotations: { 'sluice.dev/run-request': value } },
+  metadata: {
+    name: 'ci',
+    namespace: 'team',
+    ...(value === undefined ? {} : { annotations: { 'sluice.dev/run-request': value } }),
+  },
 });
 
 describe('parseRequest', () => {
