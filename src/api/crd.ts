@@ -37,6 +37,7 @@ import {
   TaskSpecSchema,
 } from './pipeline.ts';
 import { ROLLOUT_KIND, RolloutSpecSchema, RolloutStatusSchema } from './rollout.ts';
+import { TRIGGER_KIND, TriggerSpecSchema, TriggerStatusSchema } from './trigger.ts';
 import { toOpenAPI } from './schema.ts';
 
 export const APPLICATION_CRD_NAME = `applications.${GROUP}`;
@@ -249,6 +250,25 @@ export function pipelineCrds(): KubeObject[] {
   ];
 }
 
+/** Trigger: a push or a polled commit starts a PipelineRun. */
+export function triggerCrd(): KubeObject {
+  return crdOf({
+    kind: TRIGGER_KIND,
+    plural: 'triggers',
+    shortNames: ['trig'],
+    scope: 'Namespaced',
+    spec: TriggerSpecSchema,
+    status: TriggerStatusSchema,
+    columns: [
+      { name: 'Repo', type: 'string', jsonPath: '.spec.repoURL' },
+      { name: 'Policy', type: 'string', jsonPath: '.spec.concurrencyPolicy', priority: 1 },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+      { name: 'Last-Run', type: 'string', jsonPath: '.status.lastEvent.run' },
+    ],
+  });
+}
+
 /** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
   return [
@@ -258,5 +278,6 @@ export function allCrds(): KubeObject[] {
     analysisTemplateCrd(true),
     analysisRunCrd(),
     ...pipelineCrds(),
+    triggerCrd(),
   ].map(withSchemaHash);
 }
