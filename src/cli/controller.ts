@@ -22,6 +22,7 @@ interface ControllerFlags {
   leaderElection: boolean;
   rollouts: boolean;
   pipelines: boolean;
+  triggers: boolean;
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -81,6 +82,10 @@ export function controllerCommand(): Command {
     .option('--no-leader-election', 'act without holding the Lease (only one controller may run)')
     .option('--no-rollouts', 'do not run the Rollout controller (progressive delivery)')
     .option('--no-pipelines', 'do not run the PipelineRun and TaskRun controllers (CI)')
+    .option(
+      '--no-triggers',
+      'do not run the Trigger controller (pushes and polled commits start PipelineRuns)',
+    )
     .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
@@ -148,6 +153,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     concurrency: o.concurrency,
     rollouts: o.rollouts,
     ...(store ? { pipelines: pipelineOptions(o, store) } : {}),
+    triggers: o.triggers,
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

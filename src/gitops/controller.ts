@@ -14,6 +14,7 @@ import { API_VERSION, KIND, type Application } from '../api/application.ts';
 import { checkCrds } from '../api/install.ts';
 import { analysisMetrics } from '../analysis/index.ts';
 import { Pipelines, type PipelinesOptions } from '../pipelines/controllers.ts';
+import { TriggerController } from '../delivery/triggers/index.ts';
 import { RolloutController } from '../rollouts/controller.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { errorMessage } from '../errors.ts';
@@ -63,6 +64,8 @@ export interface ControllerOptions {
   rollouts?: boolean;
   /** Run the PipelineRun and TaskRun controllers too, with these settings. */
   pipelines?: Pick<PipelinesOptions, 'maxConcurrentRuns' | 'helperImage' | 'keepPods' | 'store'>;
+  /** Run the Trigger controller too: pushes and polled commits start PipelineRuns. */
+  triggers?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -310,6 +313,8 @@ export class GitOpsController {
   readonly rollouts: RolloutController | undefined;
   /** CI: PipelineRuns and TaskRuns in the namespaces this controller deploys to. */
   readonly pipelines: Pipelines | undefined;
+  /** CI: Triggers (pushes and polled commits start PipelineRuns), same namespaces. */
+  readonly triggers: TriggerController | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -346,6 +351,24 @@ export class GitOpsController {
       this.manager.add(this.pipelines);
       this.manager.addMetrics(this.pipelines.pipelineRuns.metrics.registry);
     }
+    if (options.triggers) this.triggers = this.addTriggers(options, log);
+  }
+
+  /** The Trigger controller; a push refreshes the apps and checks the triggers it concerns. */
+  private addTriggers(options: ControllerOptions, log: Logger): TriggerController {
+    const triggers = new TriggerController({
+      kube: options.kube,
+      log,
+      namespace: this.manager.namespace,
+      cacheDir: options.cacheDir ?? join(cacheRoot(), 'controller'),
+      ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+    });
+    this.manager.add(triggers);
+    const apps = this.applications;
+    this.manager.addRoutes({
+      onPush: (event) => Promise.resolve([...apps.onPush(event), ...triggers.onPush(event)]),
+    });
+    return triggers;
   }
 
   get queue(): WorkQueue<AppFlags> {
