@@ -12,6 +12,7 @@ import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
 import { repoCommand } from './repo/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
+import { triggerCommand } from './trigger/index.ts';
 
 export function program(): Command {
   return new Command('sluice')
@@ -26,6 +27,7 @@ export function program(): Command {
     .addCommand(pipelineRunCommand())
     .addCommand(taskCommand())
     .addCommand(taskRunCommand())
+    .addCommand(triggerCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())
