@@ -72,11 +72,14 @@ export class TriggerReconciler {
       await this.write(kube, t, draft, now);
       return undefined;
     }
+    const policy = t.spec.concurrencyPolicy ?? 'Allow';
     if (t.spec.suspend) {
+      // Runs already queued still go in turn; nothing new is started.
       draft.ok(
         'Suspended',
         'suspended: pushes and polls are not acted on until spec.suspend is false',
       );
+      await this.deps.runs.release(kube, t.metadata.namespace, t.metadata.name, policy);
       await this.write(kube, t, draft, now);
       return undefined;
     }
@@ -91,12 +94,7 @@ export class TriggerReconciler {
     let more = false;
     if (this.due(t, flags, now.getTime()))
       more = await check(this.deps, p, flags.source === 'webhook' ? 'webhook' : 'poll');
-    await this.deps.runs.release(
-      kube,
-      t.metadata.namespace,
-      t.metadata.name,
-      t.spec.concurrencyPolicy ?? 'Allow',
-    );
+    await this.deps.runs.release(kube, t.metadata.namespace, t.metadata.name, policy);
     await this.write(kube, t, draft, now);
     return this.next(t, draft, more, now.getTime());
   }
