@@ -108,7 +108,7 @@ describe('Triggers', () => {
     expect(view.runs).toEqual([expect.objectContaining({ name: run!.metadata.name, commit: sha })]);
   });
 
-  it('path and branch filters: docs-only commits and other branches start nothing; a new matching branch does', async () => {
+  it('path, branch and tag filters: docs-only commits and other branches start nothing; a new matching branch and a tag do', async () => {
     const k = await kube();
     const repo = await createRepo({ 'src/app.ts': 'v1\n', 'docs/a.md': 'a\n' });
     const first = await repo.git('rev-parse', 'HEAD');
@@ -117,6 +117,7 @@ describe('Triggers', () => {
     await k.create(
       trigger(ns(), 'ci', repo.url, {
         branches: ['main', 'release/*'],
+        tags: ['v*'],
         paths: ['src/**'],
         pollInterval: '1s',
       }),
@@ -144,10 +145,22 @@ describe('Triggers', () => {
       files: '1',
       ref: 'refs/heads/release/1',
     });
+
+    // A tag is not filtered by path: the docs-only commit, tagged, runs.
+    await repo.git('tag', '-a', '-m', 'v1.0', 'v1.0', docs);
+    const [tagged] = await eventually('the tag run', async () => {
+      const r = await runsFor(k, ns(), 'ci', docs);
+      return r.length > 0 ? r : undefined;
+    });
+    expect(paramsOf(tagged!)).toMatchObject({ branch: '', ref: 'refs/tags/v1.0' });
     await sleep(1500);
     const t = await getTrigger(k, ns(), 'ci');
-    expect(t?.status?.refs?.map((r) => r.ref).sort()).toEqual([MAIN, 'refs/heads/release/1']);
-    expect(await runsOf(k, ns(), 'ci')).toHaveLength(1);
+    expect(t?.status?.refs?.map((r) => r.ref).sort()).toEqual([
+      MAIN,
+      'refs/heads/release/1',
+      'refs/tags/v1.0',
+    ]);
+    expect(await runsOf(k, ns(), 'ci')).toHaveLength(2);
   });
 
   it('a commit seen by polling and by the webhook, or again after a lost status write or a restart, runs once', async () => {
