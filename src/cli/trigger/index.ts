@@ -45,12 +45,14 @@ export function triggerCommand(): Command {
   return new Command('trigger')
     .alias('triggers')
     .summary('Triggers: pushes and polled commits start PipelineRuns (list, get, run)')
-    .description(ABOUT)
+    .description(
+      'A Trigger starts a PipelineRun when a commit lands on the branches or tags it selects (signed push webhook or polling).',
+    )
     .addCommand(listCommand())
     .addCommand(getCommand())
     .addCommand(runCommand())
     .addHelpText(
       'after',
-      `${EXAMPLE}\n\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 timed out.`,
+      `\n${ABOUT}\n${EXAMPLE}\n\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 timed out.`,
     );
 }
