@@ -127,8 +127,8 @@ export class TriggerRuns {
     const trigger = triggerOf(probe) ?? '';
     const refKey = probe.metadata.labels?.[TRIGGER_REF_LABEL];
     const same = this.of(namespace, trigger, refKey);
-    if (same.some((r) => r.metadata.name === name))
-      return { name, existed: true, held: false, cancelled: [] };
+    const existing = same.find((r) => r.metadata.name === name);
+    if (existing) return this.startedBefore(kube, existing, same, policy);
     const decision = admit(policy, same.map(runState));
     const run = build(decision.held);
     try {
@@ -143,6 +143,26 @@ export class TriggerRuns {
     }
     for (const other of decision.cancel) await this.patchSpec(kube, namespace, other, 'Cancelled');
     return { name, existed: false, held: decision.held, cancelled: decision.cancel };
+  }
+
+  /**
+   * The run had been created before (a crash between its create and what followed): what
+   * CancelPrevious owed the runs that arrived before it is done now.
+   */
+  private async startedBefore(
+    kube: Kube,
+    run: PipelineRun,
+    same: readonly PipelineRun[],
+    policy: ConcurrencyPolicy,
+  ): Promise<Started> {
+    const mine = runState(run);
+    const before = same
+      .map(runState)
+      .filter((r) => r.name !== mine.name && r.arrived < mine.arrived);
+    const cancel = policy === 'CancelPrevious' ? admit(policy, before).cancel : [];
+    const { namespace, name } = run.metadata;
+    for (const other of cancel) await this.patchSpec(kube, namespace, other, 'Cancelled');
+    return { name, existed: true, held: mine.held, cancelled: cancel };
   }
 
   /** Lets go the held runs the policy allows now, per ref; resolves with their names. */
