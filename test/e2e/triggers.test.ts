@@ -106,6 +106,14 @@ describe('Triggers', () => {
     expect(got.code).toBe(0);
     const view = JSON.parse(got.stdout) as { runs: Array<{ name: string; commit: string }> };
     expect(view.runs).toEqual([expect.objectContaining({ name: run!.metadata.name, commit: sha })]);
+
+    // `sluice server` marks a Trigger for a push with the refresh annotation: a check follows.
+    const next = await repo.commit({ 'src/app.ts': 'v3\n' }, 'third');
+    await k.mergePatch(t, {
+      metadata: { annotations: { 'sluice.dev/refresh': new Date().toISOString() } },
+    });
+    await handled(k, ns(), 'ci', MAIN, next);
+    expect(await runsFor(k, ns(), 'ci', next)).toHaveLength(1);
   });
 
   it('path, branch and tag filters: docs-only commits and other branches start nothing; a new matching branch and a tag do', async () => {

@@ -4,7 +4,9 @@
  * (runs.ts), the repository credential Secrets of the controller's namespace, and the
  * reconciler (reconcile.ts). Pushes reach it through the Manager's `POST /api/webhook`
  * (`onPush`): a signed push queues a check of every Trigger whose repository and branch/tag
- * filters match; an unknown repository queues nothing. Polling is each Trigger's own requeue.
+ * filters match; an unknown repository queues nothing. A new value of the `sluice.dev/refresh`
+ * annotation (what `sluice server` writes for a push) does the same for one Trigger. Polling is
+ * each Trigger's own requeue.
  *
  * When RBAC refuses the watches it needs, it says so and stays off, as the pipeline controllers
  * do, so the rest of the Manager is not held up.
@@ -22,7 +24,8 @@ import { credentialsFor, REPO_SECRET_SELECTOR } from '../../gitops/credentials.t
 import type { Kube } from '../../kube/api.ts';
 import { Informer } from '../../kube/informer.ts';
 import { refusedWatches } from '../../runtime/access.ts';
-import { Controller, type ReconcileRequest } from '../../runtime/controller.ts';
+import { REFRESH_ANNOTATION } from '../../gitops/annotations.ts';
+import { Controller, specChanges, type ReconcileRequest } from '../../runtime/controller.ts';
 import type { Runnable } from '../../runtime/manager.ts';
 import { StatusPatcher } from '../../runtime/patcher.ts';
 import type { PushEvent } from '../../server/webhook.ts';
@@ -58,6 +61,24 @@ function repositoryOf(t: Trigger): string[] {
   } catch {
     return [];
   }
+}
+
+/** Does this push concern the Trigger (its repository, and a ref its filters select)? */
+export function pushConcerns(t: Trigger, event: PushEvent): boolean {
+  return repositoryOf(t).some((r) => event.repos.includes(r)) && refWanted(t.spec, event.ref);
+}
+
+/** Spec and metadata changes queue a reconcile; a new refresh stamp asks for a check too. */
+function eventFlags(
+  type: 'added' | 'modified' | 'deleted',
+  t: Trigger,
+  old: Trigger | undefined,
+): TriggerFlags | undefined {
+  const stamp = t.metadata.annotations?.[REFRESH_ANNOTATION];
+  const before = old?.metadata.annotations?.[REFRESH_ANNOTATION];
+  if (type === 'modified' && stamp !== undefined && stamp !== before)
+    return { check: true, source: 'webhook' };
+  return specChanges(type, t, old);
 }
 
 export class TriggerController implements Runnable {
@@ -101,6 +122,7 @@ export class TriggerController implements Runnable {
       ...(o.namespaces ? { namespaces: o.namespaces } : {}),
       concurrency: o.concurrency ?? 4,
       mergeFlags: mergeTriggerFlags,
+      filter: eventFlags,
       indexes: { repository: repositoryOf },
       reconciler: { reconcile: (req) => this.reconcile(req) },
       log: o.log,
@@ -141,7 +163,7 @@ export class TriggerController implements Runnable {
   onPush(event: PushEvent): string[] {
     if (this.disabled) return [];
     const candidates = new Set(event.repos.flatMap((r) => this.triggers.byIndex('repository', r)));
-    const matching = [...candidates].filter((t) => refWanted(t.spec, event.ref));
+    const matching = [...candidates].filter((t) => pushConcerns(t, event));
     for (const t of matching) this.triggers.enqueue(keyOf(t), { check: true, source: 'webhook' });
     return matching.map((t) => `Trigger/${keyOf(t)}`);
   }

@@ -10,7 +10,7 @@
  *   runs' cache and writes), `check.ts` (one check of a repository), `request.ts` (runs by
  *   hand), `reconcile.ts`, `controller.ts` (the Runnable `sluice controller` adds).
  */
-export { TriggerController, type TriggerControllerOptions } from './controller.ts';
+export { pushConcerns, TriggerController, type TriggerControllerOptions } from './controller.ts';
 export { refKey, runName, TRIGGER_VARIABLES } from './template.ts';
 export { queuePositions, runState } from './concurrency.ts';
 export { parseRequest } from './request.ts';
