@@ -5,11 +5,11 @@
  * polled; a commit seen by the webhook and by polling, or again after a lost status write or a
  * restart, runs once; a missing Pipeline and an unreachable repository say so; `sluice trigger`.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Trigger } from '../../src/api/trigger.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { createRepo } from './gitops-harness.ts';
@@ -176,9 +176,9 @@ describe('Triggers', () => {
     const repo = await createRepo({ 'src/app.ts': 'v1\n' });
     const first = await repo.git('rev-parse', 'HEAD');
     await createPipeline(k, ns());
-    const a = await startTriggers(k, ns(), {
-      cacheDir: await mkdtemp(join(tmpdir(), 'sluice-trig-')),
-    });
+    const cacheDir = await mkdtemp(join(tmpdir(), 'sluice-trig-'));
+    onTestFinished(() => rm(cacheDir, { recursive: true, force: true }));
+    const a = await startTriggers(k, ns(), { cacheDir });
     await k.create(trigger(ns(), 'ci', repo.url, { branches: ['main'], pollInterval: '1s' }));
     await handled(k, ns(), 'ci', MAIN, first);
 
