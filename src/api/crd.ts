@@ -56,6 +56,7 @@ import {
   ImageUpdateAutomationStatusSchema,
 } from './image.ts';
 import { ROLLOUT_KIND, RolloutSpecSchema, RolloutStatusSchema } from './rollout.ts';
+import { TRIGGER_KIND, TriggerSpecSchema, TriggerStatusSchema } from './trigger.ts';
 import { toOpenAPI } from './schema.ts';
 
 export const APPLICATION_CRD_NAME = `applications.${GROUP}`;
@@ -283,6 +284,25 @@ export function promotionCrd(): KubeObject {
   });
 }
 
+/** Trigger: a push or a polled commit starts a PipelineRun. */
+export function triggerCrd(): KubeObject {
+  return crdOf({
+    kind: TRIGGER_KIND,
+    plural: 'triggers',
+    shortNames: ['trig'],
+    scope: 'Namespaced',
+    spec: TriggerSpecSchema,
+    status: TriggerStatusSchema,
+    columns: [
+      { name: 'Repo', type: 'string', jsonPath: '.spec.repoURL' },
+      { name: 'Policy', type: 'string', jsonPath: '.spec.concurrencyPolicy', priority: 1 },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+      { name: 'Last-Run', type: 'string', jsonPath: '.status.lastEvent.run' },
+    ],
+  });
+}
+
 const READY = '.status.conditions[?(@.type=="Ready")]';
 
 /** Notification: events to destinations (src/delivery/notifications). */
@@ -373,5 +393,6 @@ export function allCrds(): KubeObject[] {
     promotionCrd(),
     notificationCrd(),
     ...imageCrds(),
+    triggerCrd(),
   ].map(withSchemaHash);
 }

@@ -29,6 +29,7 @@ interface ControllerFlags {
   notifications: boolean;
   imageAutomation: boolean;
   promotions: boolean;
+  triggers: boolean;
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -116,6 +117,10 @@ export function controllerCommand(): Command {
       'do not run the Promotion controller (images carried dev → staging → prod by Git commits)',
     )
     .option(
+      '--no-triggers',
+      'do not run the Trigger controller (pushes and polled commits start PipelineRuns)',
+    )
+    .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
       count(0),
@@ -190,6 +195,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     notifications: o.notifications,
     imageAutomation: o.imageAutomation,
     promotions: o.promotions,
+    triggers: o.triggers,
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

@@ -19,6 +19,7 @@ import { imageCommand } from './image/index.ts';
 import { setImageCommand } from './image/set-image.ts';
 import { taskCommand, taskRunCommand } from './task/index.ts';
 import { notificationCommand } from './notification/index.ts';
+import { triggerCommand } from './trigger/index.ts';
 
 export function program(): Command {
   return new Command('sluice')
@@ -40,6 +41,7 @@ export function program(): Command {
     .addCommand(notificationCommand())
     .addCommand(imageCommand())
     .addCommand(setImageCommand())
+    .addCommand(triggerCommand())
     .addCommand(convertCommand())
     .addCommand(repoCommand())
     .addCommand(clusterCommand())

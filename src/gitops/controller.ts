@@ -20,6 +20,7 @@ import { NotificationController } from '../delivery/notifications/controller.ts'
 import { ImageAutomation } from '../delivery/images/index.ts';
 import { Pipelines, type PipelinesOptions } from '../pipelines/controllers.ts';
 import type { DeploymentStore } from '../pipelines/store/index.ts';
+import { TriggerController } from '../delivery/triggers/index.ts';
 import { RolloutController } from '../rollouts/controller.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { errorMessage } from '../errors.ts';
@@ -80,6 +81,8 @@ export interface ControllerOptions {
   imageAutomation?: boolean;
   /** Run the Promotion controller too (it writes to the environments' Git targets). */
   promotions?: boolean;
+  /** Run the Trigger controller too: pushes and polled commits start PipelineRuns. */
+  triggers?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -412,6 +415,8 @@ export class GitOpsController {
   readonly images: ImageAutomation | undefined;
   /** Promotions of the app namespaces: images carried between environments by Git commits. */
   readonly promotions: PromotionController | undefined;
+  /** CI: Triggers (pushes and polled commits start PipelineRuns), same namespaces. */
+  readonly triggers: TriggerController | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -452,6 +457,24 @@ export class GitOpsController {
     this.notifications = notificationsFor(this.manager, options, log);
     this.images = imagesFor(this.manager, options, log);
     this.promotions = promotionsFor(this.manager, options, log);
+    if (options.triggers) this.triggers = this.addTriggers(options, log);
+  }
+
+  /** The Trigger controller; a push refreshes the apps and checks the triggers it concerns. */
+  private addTriggers(options: ControllerOptions, log: Logger): TriggerController {
+    const triggers = new TriggerController({
+      kube: options.kube,
+      log,
+      namespace: this.manager.namespace,
+      cacheDir: options.cacheDir ?? join(cacheRoot(), 'controller'),
+      ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+    });
+    this.manager.add(triggers);
+    const apps = this.applications;
+    this.manager.addRoutes({
+      onPush: (event) => Promise.resolve([...apps.onPush(event), ...triggers.onPush(event)]),
+    });
+    return triggers;
   }
 
   get queue(): WorkQueue<AppFlags> {
