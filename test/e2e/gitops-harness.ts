@@ -239,6 +239,7 @@ export function controllerArgs(
     // namespace, which a test's controller has no business doing.
     '--no-image-automation',
     '--no-promotions',
+    '--no-triggers',
     '--kubeconfig',
     kubeconfigPath(),
     '--namespace',
