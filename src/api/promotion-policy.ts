@@ -14,6 +14,11 @@ export const APPROVAL_POLICY_NAME = 'sluice-promotion-approvals';
 
 const API = 'admissionregistration.k8s.io/v1';
 const labels = { 'app.kubernetes.io/part-of': 'sluice' };
+// Kept on `helm uninstall` with the CRDs (crds.keep): Promotions outlive the release, and so must
+// the rule on who approves them.
+const annotations = {
+  'sluice.dev/about': 'who may approve a Promotion (RBAC: promotions/approval)',
+};
 
 const allowed =
   `authorizer.group('sluice.dev').resource('promotions').subresource('${APPROVAL_SUBRESOURCE}')` +
@@ -24,7 +29,7 @@ export function approvalPolicy(): KubeObject[] {
     {
       apiVersion: API,
       kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: APPROVAL_POLICY_NAME, labels },
+      metadata: { name: APPROVAL_POLICY_NAME, labels, annotations },
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: {
@@ -71,7 +76,7 @@ export function approvalPolicy(): KubeObject[] {
     {
       apiVersion: API,
       kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: APPROVAL_POLICY_NAME, labels },
+      metadata: { name: APPROVAL_POLICY_NAME, labels, annotations },
       spec: { policyName: APPROVAL_POLICY_NAME, validationActions: ['Deny'] },
     },
   ];

@@ -377,6 +377,7 @@ function promotionsFor(
     log,
     writer,
     ...(options.appNamespaces ? { namespaces: options.appNamespaces } : {}),
+    ...(options.destinationNamespaces ? { workloadNamespaces: options.destinationNamespaces } : {}),
   });
   manager.add(p);
   return p;

@@ -4,6 +4,7 @@
  * ServiceAccount, a kubeconfig holding that ServiceAccount's token, and the objects a release
  * should have created.
  */
+import { approvalPolicy } from '../../src/api/promotion-policy.ts';
 import { allCrds } from '../../src/api/crd.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,7 +88,20 @@ export async function liveObjects(
 /** Every CRD of Sluice adopted into the release (see adoptCrd). */
 export async function adoptCrds(kube: Kube, r: Release): Promise<void> {
   for (const crd of allCrds()) await adoptCrd(kube, crd.metadata.name ?? '', r);
+  // The admission policies `sluice install-crds` applied with them go with them.
+  for (const o of approvalPolicy()) {
+    const live = await kube.get(o.apiVersion, o.kind, undefined, o.metadata.name ?? '');
+    if (live) await kube.mergePatch(live, { metadata: helmOwned(r) });
+  }
 }
+
+const helmOwned = (r: Release) => ({
+  labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+  annotations: {
+    'meta.helm.sh/release-name': r.release,
+    'meta.helm.sh/release-namespace': r.namespace,
+  },
+});
 
 export async function adoptCrd(kube: Kube, name: string, r: Release): Promise<void> {
   const crd = await kube.get(

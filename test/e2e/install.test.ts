@@ -6,6 +6,7 @@
  * but the CRD it keeps. The pods land on kwok nodes (Running without running); the run on a
  * real node is test/e2e/install-real.test.ts.
  */
+import { approvalPolicy } from '../../src/api/promotion-policy.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -116,6 +117,8 @@ async function expectAllExist(k: Kube, objects: readonly KubeObject[]): Promise<
   expect(missing).toEqual([]);
 }
 
+const KEPT = /^(CustomResourceDefinition|ValidatingAdmissionPolicy(Binding)?)\//;
+
 /** Uninstalls and checks that every object went, except the CRD (kept, with its Applications). */
 async function expectUninstalled(k: Kube, r: Release, objects: KubeObject[]): Promise<void> {
   const res = await helmUninstall(r);
@@ -123,16 +126,15 @@ async function expectUninstalled(k: Kube, r: Release, objects: KubeObject[]): Pr
   const left = await eventually('the release objects to go', async () => {
     const live = await liveObjects(k, objects);
     const remaining = live.filter((o) => o.live && !o.live.metadata.deletionTimestamp);
-    return remaining.every((o) => o.ref.startsWith('CustomResourceDefinition/'))
-      ? remaining.map((o) => o.ref)
-      : undefined;
+    return remaining.every((o) => KEPT.test(o.ref)) ? remaining.map((o) => o.ref) : undefined;
   });
-  // The CRDs stay (crds.keep), every one of them.
+  // The CRDs stay (crds.keep), every one of them, and the rule on who approves Promotions.
   expect([...left].sort()).toEqual(
     objects.some((o) => o.kind === 'CustomResourceDefinition')
-      ? allCrds()
-          .map((c) => `CustomResourceDefinition/${c.metadata.name ?? ''}`)
-          .sort()
+      ? [
+          ...allCrds().map((c) => `CustomResourceDefinition/${c.metadata.name ?? ''}`),
+          ...approvalPolicy().map((o) => `${o.kind}/${o.metadata.name ?? ''}`),
+        ].sort()
       : [],
   );
 }

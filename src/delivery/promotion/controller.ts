@@ -22,6 +22,7 @@ import { REFRESH_ANNOTATION } from '../../gitops/annotations.ts';
 import type { Kube } from '../../kube/api.ts';
 import { Informer } from '../../kube/informer.ts';
 import type { KubeObject } from '../../kube/types.ts';
+import { refusedWatches } from '../../runtime/access.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Runnable } from '../../runtime/manager.ts';
 import { StatusPatcher } from '../../runtime/patcher.ts';
@@ -53,16 +54,28 @@ export interface PromotionControllerOptions {
   writer: PromotionWriter;
   /** Where Promotions and their Applications live (default: all namespaces). */
   namespaces?: readonly string[];
+  /** Where the environments' Rollouts and AnalysisRuns run (default: all namespaces). */
+  workloadNamespaces?: readonly string[];
   now?: () => number;
+}
+
+/** The object from whichever cache holds its namespace. */
+function first<T extends KubeObject>(caches: readonly Informer<T>[], ns: string, name: string) {
+  for (const c of caches) {
+    const o = c.get(ns, name);
+    if (o) return o;
+  }
+  return undefined;
 }
 
 const key = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 
 export class PromotionController implements Runnable {
   readonly promotions: Controller<Promotion, Record<string, never>>;
-  private readonly apps: Informer<Application>;
-  private readonly rollouts: Informer<Rollout>;
-  private readonly runs: Informer<AnalysisRun>;
+  private readonly apps: Informer<Application>[];
+  private readonly rollouts: Informer<Rollout>[];
+  private readonly runs: Informer<AnalysisRun>[];
+  private disabled = false;
   private readonly patcher = new StatusPatcher<PromotionStatus, Promotion>();
   private readonly o: PromotionControllerOptions;
 
@@ -88,42 +101,71 @@ export class PromotionController implements Runnable {
       },
     });
     this.promotions.onEvent((_t, p) => this.patcher.observe(p));
-    this.apps = new Informer<Application>(o.kube, {
-      apiVersion: API,
-      kind: 'Application',
-      onError: warn('Application'),
-    });
-    this.apps.on((_t, a) => this.wakeFor(key(a)));
-    this.rollouts = new Informer<Rollout>(o.kube, {
-      apiVersion: API,
-      kind: 'Rollout',
-      onError: warn('Rollout'),
-    });
-    this.rollouts.on(() => this.wakeAll());
-    this.runs = new Informer<AnalysisRun>(o.kube, {
-      apiVersion: API,
-      kind: 'AnalysisRun',
+    const each = <T extends KubeObject>(
+      kind: string,
+      namespaces: readonly string[] | undefined,
+      extra: { labelSelector?: string } = {},
+    ): Informer<T>[] =>
+      (namespaces?.length ? namespaces : [undefined]).map(
+        (namespace) =>
+          new Informer<T>(o.kube, {
+            apiVersion: API,
+            kind,
+            ...(namespace ? { namespace } : {}),
+            ...extra,
+            onError: warn(kind),
+          }),
+      );
+    this.apps = each<Application>('Application', o.namespaces);
+    for (const i of this.apps) i.on((_t, a) => this.wakeFor(key(a)));
+    this.rollouts = each<Rollout>('Rollout', o.workloadNamespaces);
+    for (const i of this.rollouts) i.on(() => this.wakeAll());
+    this.runs = each<AnalysisRun>('AnalysisRun', o.workloadNamespaces, {
       labelSelector: HASH_LABEL,
-      onError: warn('AnalysisRun'),
     });
-    this.runs.addIndex('hash', (r) => [
-      `${r.metadata.namespace}/${r.metadata.labels?.[HASH_LABEL] ?? ''}`,
-    ]);
-    this.runs.on(() => this.wakeAll());
+    for (const i of this.runs) {
+      i.addIndex('hash', (r) => [
+        `${r.metadata.namespace}/${r.metadata.labels?.[HASH_LABEL] ?? ''}`,
+      ]);
+      i.on(() => this.wakeAll());
+    }
   }
 
+  /** Starts the caches — or stays off, saying so, when RBAC refuses what they need. */
   async start(): Promise<void> {
-    await Promise.all([this.apps.start(), this.rollouts.start(), this.runs.start()]);
+    const refused = [
+      ...(await refusedWatches(this.o.kube, this.o.namespaces, [
+        ['sluice.dev', 'promotions'],
+        ['sluice.dev', 'applications'],
+      ])),
+      ...(await refusedWatches(this.o.kube, this.o.workloadNamespaces, [
+        ['sluice.dev', 'rollouts'],
+        ['sluice.dev', 'analysisruns'],
+      ])),
+    ];
+    if (refused.length > 0) {
+      this.disabled = true;
+      this.o.log.warn('the Promotion controller is off: RBAC refuses what it needs', {
+        refused: refused.join(', '),
+      });
+      return;
+    }
+    await Promise.all(this.informers().map((i) => i.start()));
     await this.promotions.start();
   }
 
   startLeading(leader: AbortSignal): void {
-    this.promotions.startLeading(leader);
+    if (!this.disabled) this.promotions.startLeading(leader);
   }
 
   async stop(): Promise<void> {
+    if (this.disabled) return;
     await this.promotions.stop();
-    for (const i of [this.apps, this.rollouts, this.runs]) i.stop();
+    for (const i of this.informers()) i.stop();
+  }
+
+  private informers(): Array<{ start(): Promise<void>; stop(): void }> {
+    return [...this.apps, ...this.rollouts, ...this.runs];
   }
 
   private wakeFor(app: string): void {
@@ -137,9 +179,9 @@ export class PromotionController implements Runnable {
 
   private caches(): Caches {
     return {
-      app: (ns, n) => this.apps.get(ns, n),
-      rollout: (ns, n) => this.rollouts.get(ns, n),
-      analysisRuns: (ns, hash) => this.runs.byIndex('hash', `${ns}/${hash}`),
+      app: (ns, n) => first(this.apps, ns, n),
+      rollout: (ns, n) => first(this.rollouts, ns, n),
+      analysisRuns: (ns, hash) => this.runs.flatMap((i) => i.byIndex('hash', `${ns}/${hash}`)),
     };
   }
 
