@@ -12,7 +12,6 @@ import type { Application } from '../../api/application.ts';
 import {
   PROMOTION_KIND,
   type Environment,
-  type EnvironmentStatus,
   type Promotion,
   type PromotionStatus,
 } from '../../api/promotion.ts';
@@ -30,6 +29,7 @@ import type { Logger } from '../../util/log.ts';
 import { shortVersion } from './imageref.ts';
 import { HASH_LABEL, observe, type Caches } from './observe.ts';
 import { planPromotion, type Write } from './plan.ts';
+import { deploying, keepTransitionTime, readyCondition } from './status.ts';
 
 const API = 'sluice.dev/v1alpha1';
 
@@ -259,68 +259,4 @@ export class PromotionController implements Runnable {
         );
     }
   }
-}
-
-/** The step after its write: Deploying, with the commit. */
-function deploying(
-  envs: EnvironmentStatus[],
-  w: Write,
-  commit: string | undefined,
-): EnvironmentStatus {
-  const e = envs.find((x) => x.name === w.environment)!;
-  return {
-    ...e,
-    candidate: {
-      ...e.candidate!,
-      phase: 'Deploying',
-      message: commit
-        ? `committed ${commit.slice(0, 12)}; waiting for ${w.environment} to sync`
-        : `${w.environment}'s manifests already had it`,
-      since: new Date().toISOString(),
-      ...(commit ? { commit } : {}),
-    },
-  };
-}
-
-type Condition = NonNullable<PromotionStatus['conditions']>[number];
-
-/** The previous transition time while the condition's status and reason stay. */
-function keepTransitionTime(c: Condition, p: Promotion): Condition {
-  const old = p.status?.conditions?.find((x) => x.type === c.type);
-  return old && old.status === c.status && old.reason === c.reason && old.lastTransitionTime
-    ? { ...c, lastTransitionTime: old.lastTransitionTime }
-    : c;
-}
-
-function readyCondition(
-  p: Promotion,
-  envs: readonly EnvironmentStatus[],
-  failure: string | undefined,
-  now: string,
-): Condition {
-  const stopped = envs.find(
-    (e) => e.candidate?.phase === 'Failed' || e.candidate?.phase === 'Rejected',
-  );
-  const base = { type: 'Ready', lastTransitionTime: now } as const;
-  if (failure)
-    return { ...base, status: 'False' as const, reason: 'WriteFailed', message: failure };
-  if (stopped)
-    return {
-      ...base,
-      status: 'False',
-      reason: `Promotion${stopped.candidate!.phase}`,
-      message: `${stopped.name}: ${stopped.candidate!.message ?? ''}`,
-    };
-  const last = envs.at(-1);
-  const done =
-    p.spec.environments.length > 1 &&
-    envs.every((e, i) => i === 0 || e.candidate?.phase === 'Promoted' || !e.candidate);
-  return {
-    ...base,
-    status: 'True',
-    reason: done ? 'Promoted' : 'Progressing',
-    message: last?.current
-      ? `${last.name} runs ${shortVersion(last.current.version)}`
-      : 'waiting for the first version',
-  };
 }
