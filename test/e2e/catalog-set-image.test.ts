@@ -246,12 +246,15 @@ describe('catalog/set-image', () => {
 
   it('a push that meets a newer head fetches it, re-applies the edit and pushes: linear, never forced', async () => {
     await prepare();
+    // The credentials as git's store keeps them, like git-clone's basic-auth Secret may.
+    const stored = server?.base.replace('http://', `http://${AUTH.username}:${AUTH.password}@`);
+    await secret('store', { '.git-credentials': `https://elsewhere.example\n${stored ?? ''}\n` });
     const raced = join(dir, 'raced.git');
     const base = git(raced, 'rev-parse', 'main');
     const run = await setImage(
       'raced',
       { 'repo-url': repoUrl('raced'), path: 'envs/dev', 'source-commit': SOURCE },
-      'creds',
+      'store',
       { labels: { 'tekton.dev/pipelineRun': 'ci-run-7' } },
     );
     expect(run.ok, `${run.message}\n${run.log}`).toBe(true);
