@@ -1,10 +1,12 @@
 /**
  * Helpers for the catalog's e2e tests: the shipped Task applied from `catalog/<name>/task.yaml`,
  * the images the Tasks use pushed to the run cluster's registry (Sluice's own, buildah), the
- * cluster's addresses (the registry on the node, the host end of the node's link), and a
- * TaskRun run on the real node to its end, timed.
+ * cluster's addresses (the registry on the node, the host end of the node's link), a
+ * TaskRun run on the real node to its end, timed, and bare Git repositories served over http
+ * with Basic auth where the node's pods reach them.
  */
 import { readFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,7 @@ import { pushSluiceImage } from '../../src/devcluster/images/sluice-image.ts';
 import type { ClusterState } from '../../src/devcluster/state.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { followStepLogs } from '../../src/pipelines/kube/logs.ts';
+import { startGitHttpServer } from '../../src/source/testing/http-git-server.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { kubeconfigPath } from './harness.ts';
 import { ended, onRealNode, startTaskRuns, succeeded } from './taskrun-harness.ts';
@@ -78,6 +81,8 @@ export interface CatalogRun {
   podTemplate?: Record<string, unknown>;
   /** Follow this step's log while it runs (the controller may delete a failed pod early). */
   follow?: string;
+  /** The TaskRun's labels (a PipelineRun's `tekton.dev/pipelineRun`, say). */
+  labels?: Record<string, string>;
 }
 
 export interface Finished {
@@ -103,7 +108,7 @@ export async function runCatalogTask(
   await k.create<TaskRun>({
     apiVersion: API_VERSION,
     kind: 'TaskRun',
-    metadata: { name, namespace },
+    metadata: { name, namespace, ...(o.labels ? { labels: o.labels } : {}) },
     spec: {
       taskRef: { name: task },
       podTemplate: { ...onRealNode, ...o.podTemplate },
@@ -155,4 +160,40 @@ export { startTaskRuns };
 /** Records how long each catalog Task took, printed once per file (for the report). */
 export function timing(label: string, f: Finished): void {
   process.stderr.write(`catalog timing: ${label} ${f.seconds.toFixed(1)} s\n`);
+}
+
+export interface HostGitServer {
+  /** `http://<hostIp>:<port>`: `${base}/<repo>.git` as pods on the real node reach it. */
+  base: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The bare repositories under `projectRoot` served by `git http-backend` behind Basic auth (the
+ * test helper listens on 127.0.0.1), fronted by a TCP relay on the host end of the real node's
+ * link, where its pods reach it.
+ */
+export async function serveGitToNode(
+  projectRoot: string,
+  auth: { username: string; password: string; bearerToken?: string },
+): Promise<HostGitServer> {
+  const host = await hostAddress();
+  const http = await startGitHttpServer({ projectRoot, bearerToken: 'unused', ...auth });
+  const target = new URL(http.baseURL);
+  const relay = createServer((c) => {
+    const up = connect(Number(target.port), target.hostname);
+    c.pipe(up).pipe(c);
+    up.on('error', () => c.destroy());
+    c.on('error', () => up.destroy());
+  });
+  await new Promise<void>((done) => relay.listen(0, host, done));
+  const address = relay.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    base: `http://${host}:${port}`,
+    close: async () => {
+      relay.close();
+      await http.close();
+    },
+  };
 }
