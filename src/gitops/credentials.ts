@@ -48,6 +48,9 @@ export function credentialsFor(
     if (password !== undefined) creds.password = password;
     if (bearerToken !== undefined) creds.bearerToken = bearerToken;
     if (sshPrivateKey !== undefined) creds.sshPrivateKey = sshPrivateKey;
+    // Flux's key name, and ours: the host keys to trust (else trusted on first use).
+    const knownHosts = field(s, 'sshKnownHosts') ?? field(s, 'known_hosts');
+    if (knownHosts !== undefined) creds.sshKnownHosts = knownHosts;
     if (field(s, 'insecure') === 'true') creds.insecureSkipTLSVerify = true;
     best = { len: prefix.length, creds };
   }

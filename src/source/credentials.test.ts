@@ -71,6 +71,19 @@ describe('prepareAuth', () => {
     expect(await readdir(tmp.path)).toEqual([]);
   });
 
+  it('trusts only the given host keys when known_hosts comes with the credentials', async () => {
+    const hosts = 'git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIexample';
+    const a = await prepareAuth(
+      parseRepoURL('git@git.example.com:x'),
+      { sshKnownHosts: hosts },
+      paths(),
+    );
+    const cmd = a.env.GIT_SSH_COMMAND ?? '';
+    expect(cmd).toContain('-o StrictHostKeyChecking=yes');
+    expect(await readFile(`${tmp.path}/known hosts`, 'utf8')).toBe(`${hosts}\n`);
+    await a.cleanup();
+  });
+
   it('quotes paths for the shell git runs the ssh command with', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(sshCommand(undefined, '/k')).not.toContain(' -i ');

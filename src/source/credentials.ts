@@ -18,6 +18,11 @@ export interface RepoCredentials {
   bearerToken?: string;
   /** ssh private key (OpenSSH or PEM, unencrypted). */
   sshPrivateKey?: string;
+  /**
+   * ssh: the server's host keys (`known_hosts` lines). Given, only these are trusted
+   * (StrictHostKeyChecking=yes); absent, a host key is trusted on first use and pinned.
+   */
+  sshKnownHosts?: string;
   /** http(s): do not verify the server's TLS certificate. */
   insecureSkipTLSVerify?: boolean;
 }
@@ -68,16 +73,21 @@ function httpAuth(
 
 /**
  * The ssh command git runs: only the given key (or none), no agent, no user or system ssh
- * config, no prompts, and host keys trusted on first use and pinned in `knownHostsFile`.
+ * config, no prompts, and host keys trusted on first use and pinned in `knownHostsFile` — or,
+ * `strict`, only those the file already holds.
  */
-export function sshCommand(keyFile: string | undefined, knownHostsFile: string): string {
+export function sshCommand(
+  keyFile: string | undefined,
+  knownHostsFile: string,
+  strict = false,
+): string {
   const parts = ['ssh', '-F', '/dev/null'];
   if (keyFile !== undefined) parts.push('-i', shellQuote(keyFile));
   parts.push(
     '-o IdentitiesOnly=yes',
     '-o IdentityAgent=none',
     '-o BatchMode=yes',
-    '-o StrictHostKeyChecking=accept-new',
+    `-o StrictHostKeyChecking=${strict ? 'yes' : 'accept-new'}`,
     `-o UserKnownHostsFile=${shellQuote(knownHostsFile)}`,
     '-o GlobalKnownHostsFile=/dev/null',
     '-o ConnectTimeout=30',
@@ -106,8 +116,11 @@ export async function prepareAuth(
   }
   const secrets = repo.password !== undefined ? [repo.password] : [];
   const key = c.sshPrivateKey;
+  const strict = c.sshKnownHosts !== undefined && c.sshKnownHosts.trim() !== '';
+  if (strict)
+    await writeFile(paths.knownHostsFile, `${c.sshKnownHosts!.trimEnd()}\n`, { mode: 0o600 });
   const sshEnv = (keyFile: string | undefined): Record<string, string> => ({
-    GIT_SSH_COMMAND: sshCommand(keyFile, paths.knownHostsFile),
+    GIT_SSH_COMMAND: sshCommand(keyFile, paths.knownHostsFile, strict),
     GIT_SSH_VARIANT: 'ssh',
   });
   if (key === undefined || key.trim() === '') {

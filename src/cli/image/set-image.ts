@@ -45,6 +45,9 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): RepoCr
   const keyFile = env['SLUICE_GIT_SSH_KEY_FILE'];
   if (env['SLUICE_GIT_SSH_KEY']) c.sshPrivateKey = env['SLUICE_GIT_SSH_KEY'];
   else if (keyFile) c.sshPrivateKey = readFileSync(keyFile, 'utf8');
+  const hostsFile = env['SLUICE_GIT_SSH_KNOWN_HOSTS_FILE'];
+  if (env['SLUICE_GIT_SSH_KNOWN_HOSTS']) c.sshKnownHosts = env['SLUICE_GIT_SSH_KNOWN_HOSTS'];
+  else if (hostsFile) c.sshKnownHosts = readFileSync(hostsFile, 'utf8');
   return c;
 }
 
@@ -141,7 +144,8 @@ export function setImageCommand(): Command {
     .addHelpText(
       'after',
       '\nCredentials come from the environment: SLUICE_GIT_USERNAME + SLUICE_GIT_PASSWORD, or\n' +
-        'SLUICE_GIT_TOKEN (bearer), or SLUICE_GIT_SSH_KEY / SLUICE_GIT_SSH_KEY_FILE.\n' +
+        'SLUICE_GIT_TOKEN (bearer), or SLUICE_GIT_SSH_KEY / SLUICE_GIT_SSH_KEY_FILE (with\n' +
+        'SLUICE_GIT_SSH_KNOWN_HOSTS / _FILE the only host keys trusted; else trusted on first use).\n' +
         'Author: --author-name/--author-email, else $SLUICE_GIT_AUTHOR_NAME / $SLUICE_GIT_AUTHOR_EMAIL.\n' +
         '\nMessage templates use Go template syntax with .Image, .Images, .Target, .SourceCommit, .Run,\n' +
         '.Repo, .Branch and .Changes (each .File .Path .OldValue .NewValue); functions print, println,\n' +

@@ -48,6 +48,7 @@ function fromSecret(data: Readonly<Record<string, string>>): RepoCredentials {
   if (data['password'] !== undefined) c.password = data['password'];
   if (data['bearerToken'] !== undefined) c.bearerToken = data['bearerToken'];
   if (data['identity'] !== undefined) c.sshPrivateKey = data['identity'];
+  if (data['known_hosts'] !== undefined) c.sshKnownHosts = data['known_hosts'];
   return c;
 }
 
