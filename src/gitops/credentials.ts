@@ -21,6 +21,28 @@ function field(secret: KubeObject, key: string): string | undefined {
   return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
 }
 
+/** What one repository Secret holds. */
+function secretCredentials(s: KubeObject): RepoCredentials {
+  const creds: RepoCredentials = {};
+  const set = (k: keyof RepoCredentials, ...keys: string[]): void => {
+    for (const key of keys) {
+      const v = field(s, key);
+      if (v !== undefined) {
+        (creds as Record<string, string>)[k] = v;
+        return;
+      }
+    }
+  };
+  set('username', 'username');
+  set('password', 'password');
+  set('bearerToken', 'bearerToken', 'token');
+  set('sshPrivateKey', 'sshPrivateKey');
+  // Flux's key name, and ours: the host keys to trust (else trusted on first use).
+  set('sshKnownHosts', 'sshKnownHosts', 'known_hosts');
+  if (field(s, 'insecure') === 'true') creds.insecureSkipTLSVerify = true;
+  return creds;
+}
+
 /** The credentials of the best-matching Secret, or undefined. */
 export function credentialsFor(
   repoURL: string,
@@ -39,19 +61,7 @@ export function credentialsFor(
     }
     if (target !== prefix && !target.startsWith(`${prefix}/`)) continue;
     if (best && best.len >= prefix.length) continue;
-    const creds: RepoCredentials = {};
-    const username = field(s, 'username');
-    const password = field(s, 'password');
-    const bearerToken = field(s, 'bearerToken') ?? field(s, 'token');
-    const sshPrivateKey = field(s, 'sshPrivateKey');
-    if (username !== undefined) creds.username = username;
-    if (password !== undefined) creds.password = password;
-    if (bearerToken !== undefined) creds.bearerToken = bearerToken;
-    if (sshPrivateKey !== undefined) creds.sshPrivateKey = sshPrivateKey;
-    // Flux's key name, and ours: the host keys to trust (else trusted on first use).
-    const knownHosts = field(s, 'sshKnownHosts') ?? field(s, 'known_hosts');
-    if (knownHosts !== undefined) creds.sshKnownHosts = knownHosts;
-    if (field(s, 'insecure') === 'true') creds.insecureSkipTLSVerify = true;
+    const creds = secretCredentials(s);
     best = { len: prefix.length, creds };
   }
   return best?.creds;
