@@ -5,6 +5,7 @@
  *
  *   npm run bench:pipelines -- [--runs 200] [--chain-runs 5] [--chain-length 11] [--dag-runs 3]
  *                              [--node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--keep]
+ *                              [--tekton DIR [--tekton-rev REV] [--tekton-flags k=v,...]]
  *
  * Measures (pipelines-phases.ts): per-task overhead over chained single-step `true` tasks
  * (TaskRun created -> first step running; task finished -> next pod created; the whole gap
@@ -32,7 +33,9 @@ import * as fx from './pipelines-fixtures.ts';
 import {
   buildTekton,
   installTekton,
+  parseFlags,
   pushEntrypoint,
+  setFeatureFlags,
   startTektonController,
   TEKTON_API,
 } from './pipelines-tekton.ts';
@@ -68,6 +71,10 @@ const DAG_RUNS = Number(arg('dag-runs', '3'));
 const NODE_OPTIONS = arg('node-options', '');
 /** A checkout of tektoncd/pipeline: its controller is built and measured the same way. */
 const TEKTON_SRC = arg('tekton', '');
+/** What the Tekton row names: DIR's git commit, or this (a checkout without .git). */
+const TEKTON_REV = arg('tekton-rev', '');
+/** `k=v,...`: a second Tekton pass with these keys set in its feature-flags ConfigMap. */
+const TEKTON_FLAGS = arg('tekton-flags', '');
 const TEKTON_NS = 'bench-tk';
 const LIMIT = 10;
 const CLUSTER = 'bench-pipelines';
@@ -191,46 +198,99 @@ function figures(t: Timings) {
   };
 }
 
-/** Tekton's controller in place of Sluice's, same cluster: the same chain, DAG and runs. */
-async function tekton(
+type TektonFigures = ReturnType<typeof figures> & {
+  load: Record<string, number>;
+  parts: Record<string, number>;
+};
+
+/**
+ * One pass of Tekton's controller in place of Sluice's, same cluster, its own namespace: the
+ * same warm-up, chain, DAG and runs. The namespace is deleted afterwards (Tekton keeps every
+ * finished pod; the next pass starts with a node as clean as the first).
+ */
+async function tektonPass(
   kube: Kube,
-  state: { kubeconfig: string; registry?: string },
+  kubeconfig: string,
   containerd: ContainerdEvents,
   bin: string,
-  work: string,
-): Promise<
-  ReturnType<typeof figures> & { load: Record<string, number>; parts: Record<string, number> }
-> {
-  progress.step(`Tekton's controller (built from ${TEKTON_SRC}) on the same cluster`);
-  const image = await pushEntrypoint(bin, state.registry ?? '');
-  await installTekton(kube, TEKTON_SRC);
-  await kube.apply(
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEKTON_NS } },
-    { fieldManager: 'bench' },
-  );
-  const watches = new Watches(kube, TEKTON_NS, TEKTON);
+  image: string,
+  flags: Record<string, string>,
+  namespace: string,
+): Promise<TektonFigures> {
+  await setFeatureFlags(kube, flags);
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
+  await kube.apply(ns, { fieldManager: 'bench' });
+  const watches = new Watches(kube, namespace, TEKTON);
   await watches.start();
-  const log = join(work, 'tekton-controller.log');
-  const child = await startTektonController(bin, state.kubeconfig, image, log);
+  // Outside the work dir (removed at the end): read it after a failed run.
+  const log = join(tmpdir(), `${CLUSTER}-${namespace}-controller.log`);
+  progress.detail(`Tekton's controller logs to ${log}`);
+  const child = await startTektonController(bin, kubeconfig, image, log);
+  const stopped = () => progress.detail(`Tekton's controller exited early; see ${log}`);
+  child.once('exit', stopped);
   const load: Record<string, number> = { start: load1() };
   try {
-    const w: World = {
-      kube,
-      namespace: TEKTON_NS,
-      apiVersion: TEKTON_API,
-      watches,
-      containerd,
-      progress,
-    };
+    const w: World = { kube, namespace, apiVersion: TEKTON_API, watches, containerd, progress };
     await warmUp(w);
     const t = await timings(w, load, 'Tekton');
     load['end'] = load1();
     return { ...figures(t), load, parts: t.parts };
   } finally {
+    child.off('exit', stopped);
     child.kill('SIGTERM');
     await Promise.race([once(child, 'exit'), sleep(10_000)]);
     watches.stop();
+    await kube.delete(ns);
+    const t0 = Date.now();
+    while (Date.now() - t0 < 180_000 && (await kube.get('v1', 'Namespace', undefined, namespace)))
+      await sleep(500);
   }
+}
+
+/** Tekton's rows: its shipped feature flags, then `--tekton-flags` when given. */
+async function tekton(
+  kube: Kube,
+  state: { kubeconfig: string; registry?: string },
+  containerd: ContainerdEvents,
+  bin: string,
+  started: Date,
+): Promise<string[]> {
+  progress.step(`Tekton's controller (built from ${TEKTON_SRC}) on the same cluster`);
+  const image = await pushEntrypoint(bin, state.registry ?? '');
+  await installTekton(kube, TEKTON_SRC);
+  const commit =
+    TEKTON_REV ||
+    (await execFile('git', ['-C', TEKTON_SRC, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
+  const passes = [{}, ...(TEKTON_FLAGS ? [parseFlags(TEKTON_FLAGS)] : [])];
+  const rows: string[] = [];
+  for (const [i, flags] of passes.entries()) {
+    const text = Object.entries(flags)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
+    if (text) progress.step(`Tekton again, feature flags ${text}`);
+    const tk = await tektonPass(
+      kube,
+      state.kubeconfig,
+      containerd,
+      bin,
+      image,
+      flags,
+      `${TEKTON_NS}${i || ''}`,
+    );
+    const who = `Tekton ${commit || TEKTON_SRC}, ${text || 'shipped feature flags'}; same cluster, after Sluice`;
+    rows.push(
+      row({
+        who,
+        started,
+        cpus: cpus().length,
+        load: tk.load,
+        result: tk,
+        parts: tk.parts,
+        nodeOptions: '',
+      }),
+    );
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
@@ -327,24 +387,7 @@ async function main(): Promise<void> {
         nodeOptions: NODE_OPTIONS,
       }),
     ];
-    if (tektonBin) {
-      const tk = await tekton(kube, state, containerd, tektonBin, work);
-      const commit = (
-        await execFile('git', ['-C', TEKTON_SRC, 'rev-parse', '--short', 'HEAD'])
-      ).stdout.trim();
-      const who = `Tekton ${commit || TEKTON_SRC} (same cluster, after Sluice)`;
-      lines.push(
-        row({
-          who,
-          started,
-          cpus: cpus().length,
-          load: tk.load,
-          result: tk,
-          parts: tk.parts,
-          nodeOptions: '',
-        }),
-      );
-    }
+    if (tektonBin) lines.push(...(await tekton(kube, state, containerd, tektonBin, started)));
     for (const l of lines) console.log(l);
     await addRows('docs/benchmarks.md', lines);
     // The issue's figures, in its order (the rows above have the rest).
