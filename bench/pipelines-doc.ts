@@ -11,6 +11,9 @@ export const TABLE_HEAD = [
   '|---|---|---|---|---|---|---|---|---|---|',
 ];
 
+/** How the runs table's header starts (its first column). */
+const RUNS_TABLE = '| date (UTC) |';
+
 export interface RowInput {
   who: string;
   started: Date;
@@ -64,17 +67,24 @@ export function row(i: RowInput): string {
     .trim();
 }
 
-/** The text with `line` placed after the last table row of the section (created if missing). */
+/**
+ * The text with `line` placed after the last row of the section's runs table (created if
+ * missing); other tables in the section (the side-by-side with Tekton) are left alone.
+ */
 export function withRow(text: string, line: string): string {
   const lines = text.replace(/\n+$/, '').split('\n');
   const at = lines.indexOf(SECTION);
   if (at < 0) return [...lines, '', SECTION, '', ...TABLE_HEAD, line, ''].join('\n');
   let end = at + 1;
   while (end < lines.length && !lines[end]?.startsWith('## ')) end++;
-  let last = end - 1;
-  while (last > at && !lines[last]?.startsWith('|')) last--;
-  if (last === at) lines.splice(at + 1, 0, '', ...TABLE_HEAD, line);
-  else lines.splice(last + 1, 0, line);
+  const head = lines.slice(at, end).findIndex((l) => l.startsWith(RUNS_TABLE));
+  if (head < 0) {
+    lines.splice(at + 1, 0, '', ...TABLE_HEAD, line);
+    return `${lines.join('\n')}\n`;
+  }
+  let last = at + head;
+  while (lines[last + 1]?.startsWith('|')) last++;
+  lines.splice(last + 1, 0, line);
   return `${lines.join('\n')}\n`;
 }
 

@@ -8,7 +8,10 @@
  * - containerd's event stream on the real node (`ctr events`): when each container's process
  *   really started and exited (nanosecond timestamps), named by its pod and container (read
  *   from the container's OCI bundle as it is created). Kubelet notices a container's start
- *   or exit only at its next relist (up to 1 s later), so these are the true step times.
+ *   or exit only at its next relist (up to 1 s later), so these are the true step times;
+ * - a step's own start time when its pod reports one: Tekton's entrypoint starts the container,
+ *   then waits (for the pod's ready annotation, for the step before) and only then runs the
+ *   command, writing that moment (`StartedAt`, ms) into the step's termination message.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -60,6 +63,8 @@ export class Watches {
   readonly stepSeen = new Map<string, number>();
   /** `pod/container` -> when the pod's status first showed the container terminated. */
   readonly endSeen = new Map<string, number>();
+  /** `pod/container` -> when the step's command started, as its termination message says. */
+  readonly commandStarted = new Map<string, number>();
   /** TaskRun -> the first pod seen for it (pods are cleaned up; this stays). */
   readonly podByTaskRun = new Map<string, string>();
   /** PipelineRun -> every pod seen for it (a run whose task ran twice has two). */
@@ -147,7 +152,11 @@ export class Watches {
       this.stepSeen.set(name, now);
     for (const c of all) {
       const key = `${name}/${c.name}`;
-      if (c.state?.terminated && !this.endSeen.has(key)) this.endSeen.set(key, now);
+      if (c.state?.terminated && !this.endSeen.has(key)) {
+        this.endSeen.set(key, now);
+        const started = commandStartedAt(c.state.terminated.message);
+        if (started !== undefined) this.commandStarted.set(key, started);
+      }
     }
   }
 
@@ -166,6 +175,22 @@ export class Watches {
   }
 }
 
+/**
+ * `StartedAt` (RFC 3339, ms) from a termination message that is a JSON list of
+ * `{key, value}` (Tekton's entrypoint writes one); undefined for any other message.
+ */
+export function commandStartedAt(message: string | undefined): number | undefined {
+  if (!message?.startsWith('[')) return undefined;
+  try {
+    const entries = JSON.parse(message) as Array<{ key?: unknown; value?: unknown }>;
+    const v = entries.find((e) => e.key === 'StartedAt')?.value;
+    const at = typeof v === 'string' ? Date.parse(v) : NaN;
+    return Number.isFinite(at) ? at : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The fields of containerd's task events this file reads. */
 interface EventBody {
   container_id?: string;
@@ -176,6 +201,7 @@ interface EventBody {
 
 /** One container's process on the real node, named by its pod and container. */
 export interface ContainerTimes {
+  namespace?: string;
   pod?: string;
   container?: string;
   started?: number;
@@ -267,23 +293,31 @@ export class ContainerdEvents {
       const e = this.entry(id);
       const pod = a['io.kubernetes.cri.sandbox-name'];
       if (pod) e.pod = pod;
+      const ns = a['io.kubernetes.cri.sandbox-namespace'];
+      if (ns) e.namespace = ns;
       e.container = a['io.kubernetes.cri.container-name'] ?? 'sandbox';
     } catch {
       // Gone already (a container that ended at once): it stays unnamed.
     }
   }
 
-  /** The container `container` of pod `pod` (its first instance). */
-  find(pod: string, container: string): ContainerTimes | undefined {
-    for (const e of this.byId.values()) if (e.pod === pod && e.container === container) return e;
+  /**
+   * The container `container` of pod `namespace/pod` (its first instance). Sluice's and
+   * Tekton's runs share names (`chain-0-t00`...) in two namespaces: the namespace tells them
+   * apart.
+   */
+  find(namespace: string, pod: string, container: string): ContainerTimes | undefined {
+    for (const e of this.byId.values())
+      if (e.namespace === namespace && e.pod === pod && e.container === container) return e;
     return undefined;
   }
 
-  /** Process starts in containers named `container`, by pod. */
-  startsByPod(container: string): Map<string, number> {
+  /** Process starts in containers named `container` in `namespace`, by pod. */
+  startsByPod(namespace: string, container: string): Map<string, number> {
     const out = new Map<string, number>();
     for (const e of this.byId.values())
-      if (e.pod && e.container === container) out.set(e.pod, (out.get(e.pod) ?? 0) + e.starts);
+      if (e.pod && e.namespace === namespace && e.container === container)
+        out.set(e.pod, (out.get(e.pod) ?? 0) + e.starts);
     return out;
   }
 }

@@ -83,7 +83,15 @@ interface TaskTimes {
   podCreated: number;
   stepSeen: number;
   sandbox: number;
+  /** The step container's process started (containerd). */
+  stepContainerStart: number;
+  /**
+   * The step's command started: the container's start for Sluice (the command is the
+   * container's process); for Tekton the moment its entrypoint says it ran the command.
+   */
   stepStart: number;
+  /** When the pod says the command ran (Tekton's entrypoint); NaN when it does not say. */
+  commandStart: number;
   stepExit: number;
   resultsStart: number;
   resultsExit: number;
@@ -93,16 +101,19 @@ interface TaskTimes {
 }
 
 function taskTimes(w: World, tr: string, pod: string): TaskTimes {
-  const c = (name: string) => w.containerd.find(pod, name);
+  const c = (name: string) => w.containerd.find(w.namespace, pod, name);
   const results = c(RESULTS_CONTAINER);
   const step = c(fx.STEP_CONTAINER);
+  const command = w.watches.commandStarted.get(`${pod}/${fx.STEP_CONTAINER}`);
   return {
     created: w.watches.taskRunSeen.get(tr) ?? NaN,
     ended: w.watches.taskRunEnded.get(tr) ?? NaN,
     podCreated: w.watches.podSeen.get(pod) ?? NaN,
     stepSeen: w.watches.stepSeen.get(pod) ?? NaN,
     sandbox: c('sandbox')?.started ?? NaN,
-    stepStart: step?.started ?? NaN,
+    stepContainerStart: step?.started ?? NaN,
+    stepStart: command ?? step?.started ?? NaN,
+    commandStart: command ?? NaN,
     stepExit: step?.exited ?? NaN,
     resultsStart: results?.started ?? NaN,
     resultsExit: results?.exited ?? NaN,
@@ -124,7 +135,12 @@ const PARTS: ReadonlyArray<readonly [string, (prev: TaskTimes, t: TaskTimes) => 
   ['TaskRun Succeeded -> next TaskRun created', (p, t) => t.created - p.ended],
   ['TaskRun created -> pod created', (_p, t) => t.podCreated - t.created],
   ['pod created -> sandbox started', (_p, t) => t.sandbox - t.podCreated],
-  ['sandbox started -> step started', (_p, t) => t.stepStart - t.sandbox],
+  ['sandbox started -> step container started', (_p, t) => t.stepContainerStart - t.sandbox],
+  [
+    // Only where the pod says when the command ran (Tekton): its entrypoint's waits.
+    'step container started -> step command started (entrypoint)',
+    (_p, t) => t.commandStart - t.stepContainerStart,
+  ],
 ];
 
 /** `runs` PipelineRuns of `length` chained tasks, one after another. */
@@ -227,7 +243,7 @@ export async function queuePhase(w: World, n: number, timeoutMs: number): Promis
     const run = tr.metadata.labels?.[RUN_LABEL] ?? '';
     taskRuns.set(run, (taskRuns.get(run) ?? 0) + 1);
   }
-  const steps = w.containerd.startsByPod(fx.STEP_CONTAINER);
+  const steps = w.containerd.startsByPod(w.namespace, fx.STEP_CONTAINER);
   const duplicated = names.filter((x) => {
     const pods = [...(w.watches.podsOfRun.get(x) ?? [])];
     const starts = pods.reduce((s, p) => s + (steps.get(p) ?? 0), 0);

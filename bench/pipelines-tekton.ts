@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import { Buildah, buildahDirs } from '../src/devcluster/images/buildah.ts';
 import { buildTreeImage, pushTags } from '../src/devcluster/images/tree.ts';
-import { freePort } from '../src/devcluster/net.ts';
+import { freePort, portTaken } from '../src/devcluster/net.ts';
 import type { Kube } from '../src/kube/api.ts';
 import type { KubeObject } from '../src/kube/types.ts';
 import { execFile } from '../src/util/exec.ts';
@@ -133,9 +133,13 @@ export async function startTektonController(
   entrypointImage: string,
   log: string,
 ): Promise<ChildProcess> {
+  // knative's shared main serves its own probes on :8080, a port no flag or variable moves;
+  // taken, the controller stops at once.
+  if (await portTaken(8080))
+    throw new Error("port 8080 is in use: Tekton's controller serves probes there (fixed)");
   const [probes, metrics, profiling] = [await freePort(), await freePort(), await freePort()];
   const { openSync } = await import('node:fs');
-  const out = openSync(log, 'a');
+  const out = openSync(log, 'w');
   const child = spawn(
     join(bin, 'controller'),
     [
@@ -183,9 +187,39 @@ export async function startTektonController(
   ) {
     if (child.exitCode !== null)
       throw new Error(`Tekton's controller exited (${child.exitCode}); see ${log}`);
-    if (Date.now() - t > 60_000)
+    if (Date.now() - t > 60_000) {
+      child.kill('SIGTERM');
       throw new Error(`Tekton's controller not ready in 60 s; see ${log}`);
+    }
     await sleep(200);
   }
   return child;
+}
+
+/** `k=v,k=v` as a map (the `--tekton-flags` option). */
+export function parseFlags(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(',').filter(Boolean)) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--tekton-flags: "${pair}" is not key=value`);
+    out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * Sets keys of Tekton's `feature-flags` ConfigMap (the controller watches it; it is restarted
+ * anyway between passes). An empty map leaves the shipped defaults.
+ */
+export async function setFeatureFlags(kube: Kube, flags: Record<string, string>): Promise<void> {
+  if (Object.keys(flags).length === 0) return;
+  await kube.apply(
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'feature-flags', namespace: SYSTEM_NS },
+      data: flags,
+    },
+    { fieldManager: 'bench-flags', force: true },
+  );
 }

@@ -5,18 +5,22 @@
  *
  *   npm run bench:pipelines -- [--runs 200] [--chain-runs 5] [--chain-length 11] [--dag-runs 3]
  *                              [--node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--keep]
+ *                              [--tekton DIR [--tekton-rev REV] [--tekton-flags k=v,...]]
  *
  * Measures (pipelines-phases.ts): per-task overhead over chained single-step `true` tasks
  * (TaskRun created -> first step running; task finished -> next pod created; the whole gap
  * between two tasks' steps), a 5-task DAG end to end, and `--runs` one-step PipelineRuns
  * created at once under the limit (all Succeeded, none lost or run twice, never more than 10
- * running; total time; controller RSS). Waits while another benchmark runs (`pgrep -af bench/`);
- * adds a row to docs/benchmarks.md ("Issue 11 — pipelines"); its last line is one JSON object.
+ * running; total time; controller RSS). With `--tekton DIR`, Tekton's controller is then
+ * measured the same way on the same cluster (pipelines-tekton-run.ts; `--tekton-flags` adds a
+ * second pass with those feature flags). Waits while another benchmark runs
+ * (`pgrep -af bench/`); adds its rows to docs/benchmarks.md ("Issue 11 — pipelines"); its last
+ * line is one JSON object (Sluice's figures).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installCrds } from '../src/api/install.ts';
@@ -29,33 +33,19 @@ import { execFile } from '../src/util/exec.ts';
 import { consoleProgress } from '../src/util/progress.ts';
 import { addRows, row } from './pipelines-doc.ts';
 import * as fx from './pipelines-fixtures.ts';
-import {
-  buildTekton,
-  installTekton,
-  pushEntrypoint,
-  startTektonController,
-  TEKTON_API,
-} from './pipelines-tekton.ts';
+import { figures, load1, timings, warmUp, type Sizes } from './pipelines-measure.ts';
 import {
   ContainerdEvents,
   cpuSeconds,
   histogram,
   minus,
   requestsByVerb,
-  median,
-  pct,
   rssMb,
-  TEKTON,
   Watches,
 } from './pipelines-observe.ts';
-import {
-  chainPhase,
-  clean,
-  endToEnd,
-  queuePhase,
-  waitEnded,
-  type World,
-} from './pipelines-phases.ts';
+import { queuePhase, type World } from './pipelines-phases.ts';
+import { buildTekton } from './pipelines-tekton.ts';
+import { tektonRows } from './pipelines-tekton-run.ts';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -65,16 +55,19 @@ const RUNS = Number(arg('runs', '200'));
 const CHAIN_RUNS = Number(arg('chain-runs', '5'));
 const CHAIN_LENGTH = Number(arg('chain-length', '11'));
 const DAG_RUNS = Number(arg('dag-runs', '3'));
+const SIZES: Sizes = { chainRuns: CHAIN_RUNS, chainLength: CHAIN_LENGTH, dagRuns: DAG_RUNS };
 const NODE_OPTIONS = arg('node-options', '');
 /** A checkout of tektoncd/pipeline: its controller is built and measured the same way. */
 const TEKTON_SRC = arg('tekton', '');
-const TEKTON_NS = 'bench-tk';
+/** What the Tekton row names: DIR's git commit, or this (a checkout without .git). */
+const TEKTON_REV = arg('tekton-rev', '');
+/** `k=v,...`: a second Tekton pass with these keys set in its feature-flags ConfigMap. */
+const TEKTON_FLAGS = arg('tekton-flags', '');
 const LIMIT = 10;
 const CLUSTER = 'bench-pipelines';
 const CTRL_NS = 'sluice-system';
 const NS = 'bench-pl';
 const progress = consoleProgress();
-const load1 = (): number => +(loadavg()[0] ?? 0).toFixed(1);
 
 /** Waits while another benchmark runs: the machine has 2 cores for everyone. */
 async function waitForQuiet(): Promise<void> {
@@ -127,112 +120,6 @@ function startController(kubeconfig: string, port: number, work: string) {
   );
 }
 
-interface Timings {
-  /** The gap between chained tasks' steps; (a) TaskRun created -> step; (b) hand-off. */
-  gap: number[];
-  start: number[];
-  handoff: number[];
-  parts: Record<string, number>;
-  dag: number[];
-  one: number[];
-}
-
-const ms = (x: number): number => Math.round(x);
-
-/** Chained tasks, the 5-task DAG and one-task runs against whichever controller runs. */
-async function timings(w: World, load: Record<string, number>, who: string): Promise<Timings> {
-  load['chain'] = load1();
-  progress.step(`${who}: per-task overhead, ${CHAIN_RUNS} runs of ${CHAIN_LENGTH} chained tasks`);
-  const chain = await chainPhase(w, CHAIN_RUNS, CHAIN_LENGTH);
-  const [start, gap, handoff] = [clean(chain.start), clean(chain.gap), clean(chain.handoff)];
-  progress.detail(
-    `(a) TaskRun created -> step running: p50 ${ms(median(start))} ms, p99 ${ms(pct(start, 99))} ms (${start.length} tasks; as pod status shows it: p50 ${ms(median(clean(chain.startSeen)))} ms)`,
-  );
-  progress.detail(
-    `(b) task finished -> next pod created: p50 ${ms(median(handoff))} ms, p99 ${ms(pct(handoff, 99))} ms (${handoff.length} hand-offs)`,
-  );
-  progress.detail(
-    `gap step exit -> next step start: p50 ${ms(median(gap))} ms, p99 ${ms(pct(gap, 99))} ms; where it goes (medians): ${JSON.stringify(chain.parts)}`,
-  );
-  load['dag5'] = load1();
-  progress.step(`${who}: a 5-task DAG and a one-task Pipeline end to end, ${DAG_RUNS} runs each`);
-  const dag = await endToEnd(w, 'dag5', fx.dag5(), DAG_RUNS);
-  progress.detail(`5-task DAG: median ${(median(dag) / 1000).toFixed(2)} s`);
-  // Tekton's maintainers publish this one (tektoncd/pipeline#10152): a warm one-step run.
-  const one = await endToEnd(w, 'one', fx.single(), DAG_RUNS);
-  progress.detail(`one-task PipelineRun: median ${(median(one) / 1000).toFixed(2)} s`);
-  return { gap, start, handoff, parts: chain.parts, dag, one };
-}
-
-/** Warm-up runs: the image pulled on the real node, the controller's first reconciles done. */
-async function warmUp(w: World): Promise<void> {
-  const runs = ['warm-0', 'warm-1'];
-  await w.kube.create(fx.pipelineRun('warm-0', w.namespace, fx.single(), w.apiVersion));
-  await waitEnded(w, ['warm-0'], 300_000);
-  await w.kube.create(fx.pipelineRun('warm-1', w.namespace, fx.chain(3), w.apiVersion));
-  await waitEnded(w, runs, 300_000);
-  for (const n of runs) {
-    const r = w.watches.runs.get(w.namespace, n);
-    if (fx.outcome(r) !== 'True')
-      throw new Error(`warm-up run ${n} did not succeed: ${JSON.stringify(r?.status)}`);
-  }
-}
-
-function figures(t: Timings) {
-  return {
-    task_overhead_p50_ms: ms(median(t.gap)),
-    task_overhead_p99_ms: ms(pct(t.gap, 99)),
-    task_start_p50_ms: ms(median(t.start)),
-    task_start_p99_ms: ms(pct(t.start, 99)),
-    handoff_p50_ms: ms(median(t.handoff)),
-    handoff_p99_ms: ms(pct(t.handoff, 99)),
-    dag5_s: +(median(t.dag) / 1000).toFixed(2),
-    one_task_s: +(median(t.one) / 1000).toFixed(2),
-  };
-}
-
-/** Tekton's controller in place of Sluice's, same cluster: the same chain, DAG and runs. */
-async function tekton(
-  kube: Kube,
-  state: { kubeconfig: string; registry?: string },
-  containerd: ContainerdEvents,
-  bin: string,
-  work: string,
-): Promise<
-  ReturnType<typeof figures> & { load: Record<string, number>; parts: Record<string, number> }
-> {
-  progress.step(`Tekton's controller (built from ${TEKTON_SRC}) on the same cluster`);
-  const image = await pushEntrypoint(bin, state.registry ?? '');
-  await installTekton(kube, TEKTON_SRC);
-  await kube.apply(
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: TEKTON_NS } },
-    { fieldManager: 'bench' },
-  );
-  const watches = new Watches(kube, TEKTON_NS, TEKTON);
-  await watches.start();
-  const log = join(work, 'tekton-controller.log');
-  const child = await startTektonController(bin, state.kubeconfig, image, log);
-  const load: Record<string, number> = { start: load1() };
-  try {
-    const w: World = {
-      kube,
-      namespace: TEKTON_NS,
-      apiVersion: TEKTON_API,
-      watches,
-      containerd,
-      progress,
-    };
-    await warmUp(w);
-    const t = await timings(w, load, 'Tekton');
-    load['end'] = load1();
-    return { ...figures(t), load, parts: t.parts };
-  } finally {
-    child.kill('SIGTERM');
-    await Promise.race([once(child, 'exit'), sleep(10_000)]);
-    watches.stop();
-  }
-}
-
 async function main(): Promise<void> {
   await waitForQuiet();
   // Built before the cluster starts: compiling must not share the CPU with the measurements.
@@ -283,7 +170,7 @@ async function main(): Promise<void> {
     if (!containerd.working)
       progress.detail('no containerd events: step times come from pod status (1 s relist lag)');
     const cpu0 = await cpuSeconds(pid);
-    const t = await timings(w, load, 'Sluice');
+    const t = await timings(w, SIZES, load, 'Sluice');
     progress.detail(`controller CPU ${((await cpuSeconds(pid)) - cpu0).toFixed(1)} s`);
 
     load['queue'] = load1();
@@ -327,24 +214,24 @@ async function main(): Promise<void> {
         nodeOptions: NODE_OPTIONS,
       }),
     ];
-    if (tektonBin) {
-      const tk = await tekton(kube, state, containerd, tektonBin, work);
-      const commit = (
-        await execFile('git', ['-C', TEKTON_SRC, 'rev-parse', '--short', 'HEAD'])
-      ).stdout.trim();
-      const who = `Tekton ${commit || TEKTON_SRC} (same cluster, after Sluice)`;
+    if (tektonBin)
       lines.push(
-        row({
-          who,
+        ...(await tektonRows({
+          kube,
+          kubeconfig: state.kubeconfig,
+          registry: state.registry ?? '',
+          containerd,
+          progress,
+          sizes: SIZES,
+          src: TEKTON_SRC,
+          bin: tektonBin,
+          rev: TEKTON_REV,
+          flags: TEKTON_FLAGS,
+          cluster: CLUSTER,
           started,
-          cpus: cpus().length,
-          load: tk.load,
-          result: tk,
-          parts: tk.parts,
-          nodeOptions: '',
-        }),
+          quiet: Math.max(2, (load['chain'] ?? 0) + 1),
+        })),
       );
-    }
     for (const l of lines) console.log(l);
     await addRows('docs/benchmarks.md', lines);
     // The issue's figures, in its order (the rows above have the rest).
