@@ -4,7 +4,7 @@ import { installCrds } from '../api/install.ts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { GitOpsController as Controller, type ControllerOptions } from '../gitops/controller.ts';
 import { ListenError, startServer } from '../server/server.ts';
-import { refreshByAnnotation } from '../server/standalone.ts';
+import { refreshByAnnotation, refreshTriggers } from '../server/standalone.ts';
 import type { WebhookSecrets } from '../server/webhook.ts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -334,7 +334,10 @@ export function serverCommand(): Command {
           ...listen,
           metrics: () => registry.metrics(),
           webhookSecrets: webhookSecretsFromEnv(),
-          onPush: (event) => refreshByAnnotation(kube, event, o.appNamespace),
+          onPush: async (event) => [
+            ...(await refreshByAnnotation(kube, event, o.appNamespace)),
+            ...(await refreshTriggers(kube, event)),
+          ],
           log,
         });
         log.info('serving /api/webhook and /metrics', { url: server.url });

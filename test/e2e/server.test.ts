@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/server.ts';
-import { refreshByAnnotation } from '../../src/server/standalone.ts';
+import { refreshByAnnotation, refreshTriggers } from '../../src/server/standalone.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { kube, useNamespace } from './harness.ts';
 import {
@@ -148,18 +148,35 @@ describe('webhooks, polling and metrics', () => {
       syncPolicy: { automated: {} },
     });
     await waitApp(k, ns(), name, 'Synced', syncedHealthy);
+    // A Trigger on the same repository (no controller runs Triggers here: the mark is the point).
+    await k.create({
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Trigger',
+      metadata: { name: 'ci', namespace: ns() },
+      spec: {
+        repoURL: repo.url,
+        branches: ['main'],
+        pollInterval: '0s',
+        template: { spec: { pipelineRef: { name: 'ci' } } },
+      },
+    });
     const server = await startServer({
       host: '127.0.0.1',
       port: 0,
       webhookSecrets: { generic: SECRET },
-      onPush: (event) => refreshByAnnotation(k, event, [ns()]),
+      onPush: async (event) => [
+        ...(await refreshByAnnotation(k, event, [ns()])),
+        ...(await refreshTriggers(k, event)),
+      ],
       log: silentLogger,
     });
     try {
       const next = await repo.commit({ 'app/cm.yaml': configMap('s', { v: '2' }) });
       const push = JSON.stringify({ repository: repo.url, ref: 'refs/heads/main' });
       const r = await post(server.url, push, { 'x-sluice-signature': sign(push) });
-      expect(r.json.refreshed).toEqual([`${ns()}/${name}`]);
+      expect(r.json.refreshed).toEqual([`${ns()}/${name}`, `Trigger/${ns()}/ci`]);
+      const trigger = await k.get('sluice.dev/v1alpha1', 'Trigger', ns(), 'ci');
+      expect(trigger?.metadata.annotations?.['sluice.dev/refresh']).toBeDefined();
       await waitApp(
         k,
         ns(),
