@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchFailure, gitSays } from '../../source/classify.ts';
+import { classifyStderr, fetchFailure, gitSays } from '../../source/classify.ts';
 import { prepareAuth, type GitAuth, type RepoCredentials } from '../../source/credentials.ts';
 import type { SourceError } from '../../source/errors.ts';
 import { gitEnv, runGit } from '../../source/git.ts';
@@ -15,6 +15,14 @@ import { gitTransportURL, parseRepoURL } from '../../source/url.ts';
 import type { ExecResult } from '../../util/exec.ts';
 import { GitWriteError } from './errors.ts';
 import { pushArgs, readPush, type PushOutcome } from './push.ts';
+
+/** What to do about a refusal when writing (the fetch hints speak of reading and mirrors). */
+const WRITE_HINTS: Partial<Record<string, string>> = {
+  AuthFailed:
+    'check the credentials (a repository Secret, or SLUICE_GIT_* for sluice set-image) and that they may push to this branch',
+  HostKey:
+    "the server's host key is not one of the trusted ones (known_hosts given with the credentials, else the one recorded on first contact in this work dir); check the key, then update known_hosts",
+};
 
 export interface Author {
   name: string;
@@ -107,8 +115,9 @@ export class GitWorkspace {
     const src: SourceError = fetchFailure(this.repoURL, r, this.auth, this.timeoutMs);
     const code = src.code === 'AuthFailed' ? 'AuthFailed' : 'RepoUnreachable';
     const message = src.message.replace(/^repo \S+: /, '');
+    const hint = WRITE_HINTS[classifyStderr(r.stderr) ?? ''] ?? src.hint;
     return new GitWriteError(code, { repoURL: this.repoURL, branch }, message, {
-      ...(src.hint !== undefined ? { hint: src.hint } : {}),
+      ...(hint !== undefined ? { hint } : {}),
       cause: src,
     });
   }
