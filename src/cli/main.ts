@@ -22,35 +22,38 @@ import { notificationCommand } from './notification/index.ts';
 import { triggerCommand } from './trigger/index.ts';
 
 export function program(): Command {
-  return new Command('sluice')
-    .description(
-      'Sluice: Kubernetes-native CI/CD. GitOps delivery, progressive delivery, pipelines.',
-    )
-    .version('0.1.0')
-    .showHelpAfterError('(add --help for usage)')
-    .addCommand(appCommand())
-    .addCommand(rolloutCommand())
-    .addCommand(promoteCommand())
-    .addCommand(pipelineCommand())
-    .addCommand(pipelineRunCommand())
-    .addCommand(taskCommand())
-    .addCommand(taskRunCommand())
-    .addCommand(doraCommand())
-    .addCommand(scanGateCommand())
-    .addCommand(sbomCommand())
-    .addCommand(notificationCommand())
-    .addCommand(imageCommand())
-    .addCommand(setImageCommand())
-    .addCommand(triggerCommand())
-    .addCommand(convertCommand())
-    .addCommand(repoCommand())
-    .addCommand(clusterCommand())
-    .addCommand(controllerCommand())
-    .addCommand(serverCommand())
-    .addCommand(installCrdsCommand())
-    .addCommand(demoCommand())
-    .addCommand(devClusterCommand())
-    .addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 timed out.');
+  return (
+    new Command('sluice')
+      .description(
+        'Sluice: Kubernetes-native CI/CD. GitOps delivery, progressive delivery, CI pipelines, promotion by Git commit, notifications and DORA metrics.',
+      )
+      .version('0.1.0')
+      .showHelpAfterError('(add --help for usage)')
+      // Deliver (GitOps, progressive), build (CI), carry to production, then watch.
+      .addCommand(appCommand())
+      .addCommand(rolloutCommand())
+      .addCommand(pipelineCommand())
+      .addCommand(pipelineRunCommand())
+      .addCommand(taskCommand())
+      .addCommand(taskRunCommand())
+      .addCommand(triggerCommand())
+      .addCommand(promoteCommand())
+      .addCommand(imageCommand())
+      .addCommand(setImageCommand())
+      .addCommand(scanGateCommand())
+      .addCommand(sbomCommand())
+      .addCommand(notificationCommand())
+      .addCommand(doraCommand())
+      .addCommand(convertCommand())
+      .addCommand(repoCommand())
+      .addCommand(clusterCommand())
+      .addCommand(controllerCommand())
+      .addCommand(serverCommand())
+      .addCommand(installCrdsCommand())
+      .addCommand(demoCommand())
+      .addCommand(devClusterCommand())
+      .addHelpText('after', '\nExit codes: 0 ok, 1 failed, 2 bad usage, 3 not found, 4 timed out.')
+  );
 }
 
 /**
