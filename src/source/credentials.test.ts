@@ -80,8 +80,10 @@ describe('prepareAuth', () => {
     );
     const cmd = a.env.GIT_SSH_COMMAND ?? '';
     expect(cmd).toContain('-o StrictHostKeyChecking=yes');
-    expect(await readFile(`${tmp.path}/known hosts`, 'utf8')).toBe(`${hosts}\n`);
+    const file = /UserKnownHostsFile='([^']+)'/.exec(cmd)?.[1] ?? '';
+    expect(await readFile(file, 'utf8')).toBe(`${hosts}\n`);
     await a.cleanup();
+    expect(await readdir(tmp.path)).toEqual([]);
   });
 
   it('quotes paths for the shell git runs the ssh command with', () => {

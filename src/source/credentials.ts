@@ -114,33 +114,49 @@ export async function prepareAuth(
   if (repo.scheme !== 'ssh') {
     return { config: [], env: {}, secrets: [], hasCredentials: false, cleanup: none };
   }
+  return sshAuth(repo, c, paths);
+}
+
+/** ssh: the key and the trusted host keys in a private directory, removed by cleanup(). */
+async function sshAuth(
+  repo: ParsedRepoURL,
+  c: RepoCredentials,
+  paths: { tmpDir: string; knownHostsFile: string },
+): Promise<GitAuth> {
   const secrets = repo.password !== undefined ? [repo.password] : [];
-  const key = c.sshPrivateKey;
-  const strict = c.sshKnownHosts !== undefined && c.sshKnownHosts.trim() !== '';
-  if (strict)
-    await writeFile(paths.knownHostsFile, `${c.sshKnownHosts!.trimEnd()}\n`, { mode: 0o600 });
-  const sshEnv = (keyFile: string | undefined): Record<string, string> => ({
-    GIT_SSH_COMMAND: sshCommand(keyFile, paths.knownHostsFile, strict),
-    GIT_SSH_VARIANT: 'ssh',
-  });
-  if (key === undefined || key.trim() === '') {
-    return { config: [], env: sshEnv(undefined), secrets, hasCredentials: false, cleanup: none };
+  const key = c.sshPrivateKey?.trim() ? c.sshPrivateKey : undefined;
+  const hosts = c.sshKnownHosts?.trim() ? c.sshKnownHosts : undefined;
+  if (!key && !hosts) {
+    const env = {
+      GIT_SSH_COMMAND: sshCommand(undefined, paths.knownHostsFile),
+      GIT_SSH_VARIANT: 'ssh',
+    };
+    return { config: [], env, secrets, hasCredentials: false, cleanup: () => Promise.resolve() };
   }
+  // The key and the trusted host keys go in a private directory, removed by cleanup().
   const dir = await mkdtemp(join(paths.tmpDir, 'ssh-'));
-  const keyFile = join(dir, 'key');
+  const keyFile = key ? join(dir, 'key') : undefined;
+  const knownHosts = hosts ? join(dir, 'known_hosts') : paths.knownHostsFile;
   try {
     // ssh refuses a key without its final newline ("invalid format").
-    const body = key.replace(/\r\n/g, '\n').trimEnd() + '\n';
-    await writeFile(keyFile, body, { mode: 0o600, flag: 'wx' });
+    if (key && keyFile)
+      await writeFile(keyFile, key.replace(/\r\n/g, '\n').trimEnd() + '\n', {
+        mode: 0o600,
+        flag: 'wx',
+      });
+    if (hosts) await writeFile(knownHosts, `${hosts.trimEnd()}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
   return {
     config: [],
-    env: sshEnv(keyFile),
+    env: {
+      GIT_SSH_COMMAND: sshCommand(keyFile, knownHosts, hosts !== undefined),
+      GIT_SSH_VARIANT: 'ssh',
+    },
     secrets,
-    hasCredentials: true,
+    hasCredentials: key !== undefined,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

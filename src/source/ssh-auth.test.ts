@@ -81,6 +81,22 @@ describe.skipIf(!available)('ssh authentication (a private sshd on 127.0.0.1)', 
     await expect(m.resolve(url)).rejects.toMatchObject({ code: 'AuthFailed' });
   });
 
+  it('with known_hosts in the credentials, trusts only those host keys (no trust on first use)', async () => {
+    const pub = async (f: string) =>
+      `[127.0.0.1]:${sshd.port} ${(await readFile(join(root.path, f), 'utf8')).trim().split(' ').slice(0, 2).join(' ')}`;
+    const right = { sshPrivateKey: goodKey, sshKnownHosts: await pub('host_ed25519.pub') };
+    expect((await mirrors().m.resolve(url, 'main', { credentials: right })).sha).toBe(sha);
+    const wrong = { sshPrivateKey: goodKey, sshKnownHosts: await pub('host2_ed25519.pub') };
+    const err = await mirrors()
+      .m.resolve(url, 'main', { credentials: wrong })
+      .then(
+        () => undefined,
+        (e: unknown) => e as SourceError,
+      );
+    expect(err?.code).toBe('AuthFailed');
+    expect(err?.message).toContain('host key verification failed');
+  });
+
   it('refuses a server whose host key changed since first contact', async () => {
     const { m } = mirrors();
     await m.resolve(url, 'main', { credentials: { sshPrivateKey: goodKey } });
