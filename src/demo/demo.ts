@@ -1,10 +1,12 @@
 /**
  * `sluice demo`: the whole GitOps loop on this machine in one command. Brings up the dev
  * cluster, makes a local Git repository with the sample sources (seven Applications), registers
- * them (apps.ts), runs the controller (Applications, Rollouts and pipelines), shows them
- * converge, walks the canary app through a bad version (aborted by its analysis) and a good one
- * (promoted), runs the CI pipeline once (pipeline.ts), and says what to try next (hints.ts). The
- * canary app needs the real node and Prometheus (canary-support.ts); pipelines the real node.
+ * them (apps.ts), runs the controller (Applications, Rollouts, pipelines, Triggers, Promotions,
+ * DORA records), shows them converge, walks the canary app through a bad version (aborted by its
+ * analysis) and a good one (promoted), runs the CI pipeline once (pipeline.ts), walks a commit
+ * from the web app's source to production (loop.ts, loop-walk.ts), and says what to try next
+ * (hints.ts). The canary app needs the real node and Prometheus (canary-support.ts); pipelines
+ * and the loop the real node.
  */
 import { REAL_NODE_LABEL } from '../devcluster/node/config.ts';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { installCrds } from '../api/install.ts';
 import { GitOpsController as Controller } from '../gitops/controller.ts';
 import { binaryPath } from '../devcluster/build.ts';
 import { up } from '../devcluster/cluster.ts';
+import type { ClusterState } from '../devcluster/state.ts';
 import { cacheRoot } from '../devcluster/paths.ts';
 import { Kube } from '../kube/api.ts';
 import { openRunStore, type RunStore } from '../pipelines/store/index.ts';
@@ -29,6 +32,9 @@ import {
   tryNext,
   type HintContext,
 } from './hints.ts';
+import { startLoopRig, type LoopRig } from './loop.ts';
+import { LOOP_NAMESPACE } from './loop-samples.ts';
+import { loopWalkthrough, type LoopOutcome } from './loop-walk.ts';
 import { ciWalkthrough, type CiOutcome } from './pipeline.ts';
 
 export interface DemoOptions {
@@ -46,6 +52,12 @@ export interface DemoOptions {
 
 export const defaultDemoDir = (): string => join(cacheRoot(), 'demo', 'repo');
 export const defaultDemoWorkDir = (): string => join(cacheRoot(), 'demo', 'controller');
+/** The loop's repositories and Prometheus data, kept between runs (the next run continues). */
+export const loopDir = (workDir: string): string => join(workDir, 'loop');
+/** How often the demo's controller fetches each repository. */
+const DEMO_POLL_MS = 5_000;
+/** The loop's Prometheus (its address is in the deploy repository's analysis). */
+const LOOP_PROMETHEUS_PORT = 19091;
 /** The run store (SQLite) the demo's pipeline controllers write, in its work dir. */
 export const runStorePath = (workDir: string): string => join(workDir, 'runs.db');
 
@@ -102,6 +114,41 @@ interface Running {
   controller?: Controller;
   canary?: CanarySupport;
   store?: RunStore;
+  loop?: LoopRig;
+}
+
+/**
+ * The loop from a commit to production, when this run has pipelines: its rig (repositories,
+ * images, Prometheus) in namespace `loop`, then the walk; false if stopped during it.
+ */
+async function walkLoop(
+  kube: Kube,
+  o: DemoOptions,
+  state: ClusterState,
+  r: Running,
+  stopped: () => boolean,
+): Promise<LoopOutcome | undefined | false> {
+  const node = state.realNode?.network;
+  if (!r.store || !node || !state.registry) return undefined;
+  o.progress.step(`from a commit to production: the loop in namespace ${LOOP_NAMESPACE}`);
+  const ns = await kube.get('v1', 'Namespace', undefined, LOOP_NAMESPACE);
+  if (!ns)
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: LOOP_NAMESPACE } });
+  r.loop = await startLoopRig({
+    kube,
+    namespace: LOOP_NAMESPACE,
+    dir: loopDir(o.workDir),
+    registry: state.registry,
+    hostIp: node.hostIp,
+    nodeIp: node.nodeIp,
+    progress: o.progress,
+    prometheusPort: LOOP_PROMETHEUS_PORT,
+    keepDir: true,
+    reuseRepos: true,
+  });
+  const c = { kube, rig: r.loop, store: r.store, progress: o.progress, print: o.print, stopped };
+  const outcome = await loopWalkthrough({ ...c, timeoutMs: 300_000 });
+  return stopped() || !outcome ? false : outcome;
 }
 
 const REAL_NODE_POD_TEMPLATE = {
@@ -125,12 +172,22 @@ async function startController(kube: Kube, o: DemoOptions, r: Running): Promise<
   r.controller = new Controller({
     kube,
     cacheDir: o.workDir,
+    // Every repository is on this machine: looking every 5 s is cheap, and the loop's deploy
+    // commits (set-image, promotions) reach their apps without a webhook.
+    pollIntervalMs: DEMO_POLL_MS,
     namespace: o.appNamespace,
-    appNamespaces: [o.appNamespace],
+    appNamespaces: [o.appNamespace, LOOP_NAMESPACE],
     rollouts: true,
     // Task pods go to the real node unless a run says otherwise (the other nodes are simulated).
+    // With pipelines come the loop's parts: Triggers, Promotions, DORA records, notifications.
     ...(r.store
-      ? { pipelines: { store: r.store, defaultPodTemplate: REAL_NODE_POD_TEMPLATE } }
+      ? {
+          pipelines: { store: r.store, defaultPodTemplate: REAL_NODE_POD_TEMPLATE },
+          triggers: true,
+          promotions: true,
+          notifications: true,
+          dora: { store: r.store.deployments },
+        }
       : {}),
     log: createLogger('warn'),
   });
@@ -138,7 +195,28 @@ async function startController(kube: Kube, o: DemoOptions, r: Running): Promise<
   return r.controller;
 }
 
-async function printTryNext(o: DemoOptions, hints: HintContext, r: Running, ci?: CiOutcome) {
+/** The walks once the apps converged: canary, CI, the loop; false if stopped during one. */
+async function walks(
+  kube: Kube,
+  o: DemoOptions,
+  state: ClusterState,
+  r: Running,
+  stopped: () => boolean,
+): Promise<{ ci: CiOutcome | undefined; loop: LoopOutcome | undefined } | false> {
+  if (!(await walkCanary(kube, o, r.canary, stopped))) return false;
+  const ci = await walkCi(kube, o, r.store, stopped);
+  if (ci === false) return false;
+  const loop = await walkLoop(kube, o, state, r, stopped);
+  return loop === false ? false : { ci, loop };
+}
+
+async function printTryNext(
+  o: DemoOptions,
+  hints: HintContext,
+  r: Running,
+  ci?: CiOutcome,
+  loop?: LoopOutcome,
+) {
   const canaryVersion = r.canary ? await gitCanaryVersion(o.dir) : undefined;
   o.print(
     tryNext({
@@ -146,6 +224,9 @@ async function printTryNext(o: DemoOptions, hints: HintContext, r: Running, ci?:
       replicas: await gitReplicas(o.dir),
       ...(canaryVersion ? { canaryVersion } : {}),
       ...(ci ? { ci: { run: ci.run, storeUrl: runStorePath(o.workDir) } } : {}),
+      ...(loop && r.loop
+        ? { loop: { sourceWork: r.loop.sourceWork, storeUrl: runStorePath(o.workDir) } }
+        : {}),
     }),
   );
 }
@@ -194,12 +275,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         `all ${apps.length} Applications are Synced and Healthy (${formatDuration(Date.now() - started)})`,
       );
     }
-    const ci =
-      converged &&
-      (await walkCanary(kube, o, r.canary, stopped)) &&
-      (await walkCi(kube, o, r.store, stopped));
-    if (ci !== false) {
-      await printTryNext(o, hints, r, ci);
+    const walked = converged && (await walks(kube, o, state, r, stopped));
+    if (walked !== false) {
+      await printTryNext(o, hints, r, walked.ci, walked.loop);
       if (o.exitWhenHealthy) return;
       o.print(
         `The controller keeps running here; press Ctrl-C to stop it (the cluster keeps running: \`${downCommand(hints)}\` removes it).`,
@@ -208,6 +286,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     o.progress.step(`${await signal}: stopping the controller`);
   } finally {
     await r.controller?.stop();
+    await r.loop?.stop();
     await r.canary?.stop();
     await r.store?.close();
     await kube.close();

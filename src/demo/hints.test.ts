@@ -77,6 +77,21 @@ describe('the demo’s printed steps', () => {
     expect(tryNext(ctx)).not.toContain('sluice pipeline');
   });
 
+  it('step 7 pushes a commit of one’s own through the loop and follows it; waits nowhere for a person', () => {
+    const loop = { sourceWork: '/w/loop/source-work', storeUrl: '/w/runs.db' };
+    const text = tryNext({ ...ctx, loop });
+    expect(text).toContain(
+      'git -C /w/loop/source-work -c user.name="Sluice Demo" -c user.email=demo@sluice.dev push -q origin main\n',
+    );
+    expect(text).toContain('sluice pipeline logs --last web-ci -n loop -f\n');
+    expect(text).toContain('sluice promote status -n loop\n');
+    expect(text).toContain('SLUICE_DATABASE_URL=/w/runs.db sluice dora --env prod\n');
+    // Approving and watching wait for things a pasted script cannot: they are comments.
+    expect(text).toMatch(/^ +# +sluice promote approve prod -n loop/m);
+    expect(text).toMatch(/^ +# +sluice rollout get web-prod -n loop --watch/m);
+    expect(tryNext(ctx)).not.toContain('-n loop');
+  });
+
   it('on Ctrl-C: the cluster keeps running, and how to remove it', () => {
     expect(stoppedMessage(ctx)).toMatch(/keeps running[\s\S]*dev-cluster down --name sluice/);
   });

@@ -24,6 +24,7 @@ import {
   CI_VOLUME_FILE,
 } from './ci-samples.ts';
 import { HELLO_NODE_PORT } from './samples.ts';
+import { LOOP_NAMESPACE, LOOP_PIPELINE, appName } from './loop-samples.ts';
 import { RUN_LABEL } from '../pipelines/pipelinerun/children.ts';
 
 export interface HintContext {
@@ -42,6 +43,8 @@ export interface HintContext {
   canaryVersion?: string;
   /** The PipelineRun the demo ran and the run store keeping its logs, when it ran one. */
   ci?: { run: string; storeUrl: string };
+  /** The loop from a commit to production, when the demo walked it: the developer's clone. */
+  loop?: { sourceWork: string; storeUrl: string };
 }
 
 /** This checkout of Sluice (the directory holding bin/sluice.js). */
@@ -102,7 +105,7 @@ Try next (paste into a shell; works from any directory):
   sluice app wait guestbook --health --timeout 120${N}
   kubectl -n guestbook get deployment guestbook-ui
   # resume automated sync (back to what Git says): sluice app set guestbook --auto-sync${N}
-${c.realNodeIp ? realApp(c.realNodeIp) : ''}${c.canaryVersion ? canary(c, c.canaryVersion) : ''}${c.ci ? ci(c, c.ci) : ''}`;
+${c.realNodeIp ? realApp(c.realNodeIp) : ''}${c.canaryVersion ? canary(c, c.canaryVersion) : ''}${c.ci ? ci(c, c.ci) : ''}${c.loop ? loop(c.loop) : ''}`;
 }
 
 /** Step 4: the app whose pods really run, on the real node's NodePort. */
@@ -153,6 +156,25 @@ function ci(c: HintContext, o: { run: string; storeUrl: string }): string {
   # The same Pipeline on this machine, each step a process here (no cluster, no image)
   sluice pipeline run -f ${repo('ci')} -f ${repo(CI_RUN_FILE)} --local
   # More: sluice pipeline describe ${CI_PIPELINE} ${n}; sluice task list ${n}; sluice pipeline logs --last ${CI_PIPELINE} ${n} -f
+`;
+}
+
+/** Step 7: a commit of one's own through the loop, the gates, and the DORA figures. */
+function loop(o: { sourceWork: string; storeUrl: string }): string {
+  const n = `-n ${LOOP_NAMESPACE}`;
+  const g = `git -C ${o.sourceWork} -c user.name="Sluice Demo" -c user.email=demo@sluice.dev`;
+  return `  # 7. From a commit to production: commit to the web app's source; follow it through CI to dev
+  ${g} commit -q --allow-empty -m "my change" && ${g} push -q origin main
+  sleep 3
+  sluice pipeline logs --last ${LOOP_PIPELINE} ${n} -f
+  sluice app list -N ${LOOP_NAMESPACE}
+  sluice promote status ${n}
+  SLUICE_DATABASE_URL=${o.storeUrl} sluice dora --env prod
+  # Staging follows after the soak; when prod waits for a person (promote status says Waiting):
+  #   sluice promote approve prod ${n} --reason "my first release"
+  #   sluice rollout get ${appName('prod')} ${n} --watch
+  # The gates: make ${o.sourceWork}/test.sh exit 1, or put a Critical finding with a fix in its
+  # scan/grype.json; commit and push: the run fails and nothing reaches dev.
 `;
 }
 

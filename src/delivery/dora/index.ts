@@ -16,7 +16,9 @@
  *   last revision that ran: the deployment rolled back is failed, the rollback itself is no
  *   change). The next good deployment of the app restores its open failures (decide.ts).
  * - **Commits**: from the Application controller's Git mirror, the committer time of the
- *   deployed revision and every commit it brings over the app's last deployment that ran.
+ *   deployed revision and every commit it brings over the app's last deployment that ran; a
+ *   commit whose message names `Source commit time:` (set-image, promotions: trailers.ts)
+ *   counts as its source commit, from that time (changes.ts).
  *
  * The four keys (metrics.ts) with their DORA 2023/2024 bands (bands.ts), over a window
  * (window.ts), per environment and app: `sluice dora` (src/cli/dora), `GET /api/dora` (api.ts)

@@ -7,10 +7,11 @@
  *   production and failed there.
  * - **Deployment frequency**: deployments / days of the window (and × 7 per week).
  * - **Lead time for changes**: for every commit a deployment brought (each commit once per
- *   deployment, as fourkeys does), the time from its committer time to when that deployment ran
- *   Synced and Healthy; the median over all of them. Deployments that never ran (their sync
- *   failed, their Rollout aborted) bring no lead time: their commits count with the deployment
- *   that does run them. A negative difference (clock skew) counts as 0.
+ *   deployment, as fourkeys does), the time from its committer time (the source commit's, for a
+ *   deploy commit naming it: changes.ts) to when that deployment ran Synced and Healthy; the
+ *   median over all of them. Deployments that never ran (their sync failed, their Rollout
+ *   aborted) bring no lead time: their commits count with the deployment that does run them. A
+ *   negative difference (clock skew) counts as 0.
  * - **Change failure rate**: failed deployments / deployments.
  * - **Time to restore** (DORA 2023: failed deployment recovery time): for each failed
  *   deployment the next good deployment restored, restored − deployed; the median. Failures not

@@ -41,12 +41,20 @@ class Cache<
 const SHAS = ['1', '2', '3', '4', '5'].map((c) => c.repeat(40));
 const commitTime = (sha: string): string =>
   new Date(Date.parse('2026-12-01T00:00:00Z') + SHAS.indexOf(sha) * 3_600_000).toISOString();
+/** Messages by commit (default: a plain subject); a test sets them before recording. */
+let messages: Record<string, string> = {};
 const history: CommitSource = {
   commits: (_repo, sha, since) => {
     const to = SHAS.indexOf(sha);
     const from = since === undefined ? to - 1 : SHAS.indexOf(since);
     const list = SHAS.slice(from + 1, to + 1).reverse();
-    return Promise.resolve(list.map((s) => ({ sha: s, committedAt: commitTime(s) })));
+    return Promise.resolve(
+      list.map((s) => ({
+        sha: s,
+        committedAt: commitTime(s),
+        message: messages[s] ?? `commit ${s[0] ?? ''}\n`,
+      })),
+    );
   },
   isAncestor: (_repo, a, b) => Promise.resolve(SHAS.indexOf(a) < SHAS.indexOf(b)),
 };
@@ -115,6 +123,7 @@ beforeEach(async () => {
   rollouts = new Cache();
   leader = new AbortController();
   entries = [];
+  messages = {};
 });
 afterEach(async () => {
   leader.abort();
@@ -159,6 +168,39 @@ describe('DoraRecorder', () => {
     await settle();
     await again.stop();
     expect(await summary()).toEqual(want);
+  });
+
+  it('deploy commits naming their source commit time: lead time from the source commit', async () => {
+    const src = (c: string): string => c.repeat(40);
+    // c2: set-image of source a (committed 20 min before it); c3: a commit by hand; c4: the
+    // promotion of source a's digest (its trailers again) and c5: set-image of source b.
+    messages = {
+      [SHAS[1]!]: `set-image: envs/dev -> web:a\n\nSource commit: ${src('a')}\nSource commit time: 2026-12-01T00:40:00Z\nRun: ci-1\n`,
+      [SHAS[3]!]: `promote web to prod\n\nSource-Commit: ${src('a')}\nSource-Commit-Time: 2026-12-01T01:40:00+01:00\n`,
+      [SHAS[4]!]: `set-image: envs/dev -> web:b\n\nSource commit: ${src('b')}\nSource commit time: 2026-12-01T03:30:00Z\n`,
+    };
+    const r = recorder();
+    r.startLeading(leader.signal);
+    apps.set(deployed(SHAS[0]!, 0));
+    await settle();
+    apps.set(deployed(SHAS[1]!, 60));
+    await settle();
+    apps.set(deployed(SHAS[4]!, 120));
+    await settle();
+    await r.stop();
+    const [, first, second] = await store.deployments.list();
+    expect(first).toMatchObject({
+      revision: SHAS[1],
+      commitTime: '2026-12-01T00:40:00.000Z',
+      commits: [{ sha: src('a'), committedAt: '2026-12-01T00:40:00.000Z' }],
+    });
+    // Over c2: c3 by hand, a (once, though c4 carries it too) and b; the revision's own is b's.
+    expect(second?.commitTime).toBe('2026-12-01T03:30:00.000Z');
+    expect(second?.commits).toEqual([
+      { sha: src('a'), committedAt: '2026-12-01T00:40:00.000Z' },
+      { sha: SHAS[2], committedAt: commitTime(SHAS[2]!) },
+      { sha: src('b'), committedAt: '2026-12-01T03:30:00.000Z' },
+    ]);
   });
 
   it('a rollback fails the deployment rolled back and is no change of its own', async () => {

@@ -11,7 +11,9 @@
  *
  * Commits come from the Git mirror the Application controller already has: the committer time
  * of the deployed revision, and every commit it brings over the app's last deployment that ran
- * (at most 1000). A store or Git error is retried with the queue's backoff.
+ * (at most 1000), each as the change it carries (changes.ts: a commit whose message has a
+ * `Source commit time:` trailer counts from that time, under the source commit's name). A store
+ * or Git error is retried with the queue's backoff.
  *
  * @example
  * const recorder = new DoraRecorder({ store: runStore.deployments, applications: apps.apps, rollouts: ro.rollouts, commits: apps.mirrors, log });
@@ -21,12 +23,13 @@ import type { Application } from '../../api/application.ts';
 import type { Rollout } from '../../api/rollout.ts';
 import { errorMessage } from '../../errors.ts';
 import type { InformerEventType } from '../../kube/informer.ts';
-import type { DeploymentStore } from '../../pipelines/store/index.ts';
+import type { DeploymentCommit, DeploymentStore } from '../../pipelines/store/index.ts';
 import type { Runnable } from '../../runtime/manager.ts';
 import { WorkQueue } from '../../runtime/queue.ts';
 import type { CommitTime } from '../../source/index.ts';
 import { SourceError } from '../../source/index.ts';
 import type { Logger } from '../../util/log.ts';
+import { changeOf, changesOf } from './changes.ts';
 import { decide, type AppContext, type DoraAction, type DoraEvent, type Latest } from './decide.ts';
 import {
   ENVIRONMENT_LABEL,
@@ -206,11 +209,12 @@ export class DoraRecorder implements Runnable {
     }
   }
 
+  /** The changes `revision` brings over `baseline`, and when its own change was committed. */
   private async commitsOf(
     repoURL: string,
     revision: string,
     baseline: string | undefined,
-  ): Promise<{ commits: CommitTime[]; commitTime?: string }> {
+  ): Promise<{ commits: DeploymentCommit[]; commitTime?: string }> {
     if (!repoURL) return { commits: [] };
     const limit = this.o.maxCommits ?? 1000;
     const commits = await this.tryGit([], () =>
@@ -219,7 +223,8 @@ export class DoraRecorder implements Runnable {
     const own =
       commits.find((c) => c.sha === revision) ??
       (await this.tryGit([], () => this.o.commits.commits(repoURL, revision, undefined)))[0];
-    return own ? { commits, commitTime: own.committedAt } : { commits };
+    const changes = changesOf(commits);
+    return own ? { commits: changes, commitTime: changeOf(own).committedAt } : { commits: changes };
   }
 
   private async perform(ctx: AppContext, a: DoraAction): Promise<void> {

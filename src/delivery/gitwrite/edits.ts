@@ -21,8 +21,15 @@ import type { EditOutcome } from './write.ts';
 /** The names kustomize accepts for a Kustomization file, in its order of preference. */
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
-/** The Kustomization file of directory `path` in the tree `dir` (relative to `dir`). */
+/**
+ * The Kustomization file of directory `path` in the tree `dir` (relative to `dir`); `path` may
+ * also name the file itself (`envs/dev/kustomization.yaml`).
+ */
 export async function kustomizationFile(dir: string, path: string): Promise<string> {
+  if (KUSTOMIZATION_FILES.includes(posix.basename(path))) {
+    const st = await stat(await insideTree(dir, path)).catch(() => undefined);
+    if (st?.isFile()) return path;
+  }
   for (const name of KUSTOMIZATION_FILES) {
     const file = posix.join(path, name);
     const st = await stat(await insideTree(dir, file)).catch(() => undefined);

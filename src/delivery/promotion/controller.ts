@@ -3,6 +3,8 @@
  * Rollouts they manage and those Rollouts' AnalysisRuns, all from watch caches), plans
  * (plan.ts, pure) and carries the plan out — a write of the image into the next environment's
  * Git target (a `PromotionWriter`: a commit, pushed without force) — then writes the status.
+ * The commit names the source change of the version promoted, as the commit that brought it
+ * into the previous environment named it (provenance.ts, read from the Git mirror).
  * Any change of an app, Rollout or AnalysisRun wakes the Promotions that name it; a soak wakes
  * its Promotion when it ends. A write that fails is retried with the queue's backoff; the step
  * shows `Promoting` with the error until it lands.
@@ -25,10 +27,14 @@ import { refusedWatches } from '../../runtime/access.ts';
 import { Controller } from '../../runtime/controller.ts';
 import type { Runnable } from '../../runtime/manager.ts';
 import { StatusPatcher } from '../../runtime/patcher.ts';
+import type { PullRequest } from './pullrequest.ts';
 import type { Logger } from '../../util/log.ts';
 import { shortVersion } from './imageref.ts';
+import type { SourceChange } from '../dora/trailers.ts';
+import { promotionMessage } from './message.ts';
 import { HASH_LABEL, observe, type Caches } from './observe.ts';
 import { planPromotion, type Write } from './plan.ts';
+import { originsOf, sourceOf, type ChangeHistory } from './provenance.ts';
 import { deploying, keepTransitionTime, readyCondition } from './status.ts';
 
 const API = 'sluice.dev/v1alpha1';
@@ -38,20 +44,34 @@ export interface WriteRequest {
   environment: Environment;
   /** The full reference to write (`repo:tag@sha256:…`). */
   image: string;
+  /** Its digest, else its tag. */
+  version: string;
   /** The commit message. */
   message: string;
   signal: AbortSignal;
 }
 
-/** Writes an image into an environment's Git target; answers the commit (none: already there). */
+/** What a write did: the commit (none: already there), and the pull request asking to merge it. */
+export interface WriteResult {
+  commit?: string;
+  pullRequest?: PullRequest;
+}
+
+/** Writes an image into an environment's Git target. */
 export interface PromotionWriter {
-  write(r: WriteRequest): Promise<{ commit?: string }>;
+  write(r: WriteRequest): Promise<WriteResult>;
 }
 
 export interface PromotionControllerOptions {
   kube: Kube;
   log: Logger;
   writer: PromotionWriter;
+  /**
+   * The Application controller's Git mirrors, where the commit that brought a version into the
+   * previous environment is found (its source trailers go into the promotion commit); without
+   * it, promotion commits name no source change.
+   */
+  history?: ChangeHistory;
   /** Where Promotions and their Applications live (default: all namespaces). */
   namespaces?: readonly string[];
   /** Where the environments' Rollouts and AnalysisRuns run (default: all namespaces). */
@@ -195,11 +215,11 @@ export class PromotionController implements Runnable {
     let failure: string | undefined;
     for (const w of plan.writes) {
       try {
-        const commit = await this.write(p, w, signal);
+        const written = await this.write(p, w, signal);
         environments.splice(
           environments.findIndex((e) => e.name === w.environment),
           1,
-          deploying(environments, w, commit),
+          deploying(environments, w, written),
         );
       } catch (err) {
         failure = `writing ${shortVersion(w.version)} to ${w.environment}: ${errorMessage(err)}`;
@@ -221,22 +241,40 @@ export class PromotionController implements Runnable {
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs + 50 } : {};
   }
 
-  private async write(p: Promotion, w: Write, signal: AbortSignal): Promise<string | undefined> {
+  private async write(p: Promotion, w: Write, signal: AbortSignal): Promise<WriteResult> {
     const environment = p.spec.environments.find((e) => e.name === w.environment)!;
-    const from = p.spec.environments[p.spec.environments.indexOf(environment) - 1]?.name ?? '';
-    const message =
-      `promote ${p.spec.image} ${shortVersion(w.version)} to ${w.environment}\n\n` +
-      `Promotion ${key(p)}: ${from} runs ${w.image}; its gates passed.\n` +
-      `Sluice-Promotion: ${key(p)}\nSluice-Environment: ${w.environment}\nSluice-Image: ${w.image}\n`;
+    const previous = p.spec.environments[p.spec.environments.indexOf(environment) - 1];
+    const message = promotionMessage({
+      promotion: key(p),
+      repository: p.spec.image,
+      image: w.image,
+      version: w.version,
+      from: previous?.name ?? '',
+      to: w.environment,
+      source: await this.sourceOf(p, previous, w.version),
+    });
     const r = await this.o.writer.write({
       promotion: p,
       environment,
       image: w.image,
+      version: w.version,
       message,
       signal,
     });
-    if (r.commit) await this.refresh(p, environment, signal);
-    return r.commit;
+    // A pull request waits for a person to merge it; a commit on the branch is fetched now.
+    if (r.commit && !r.pullRequest) await this.refresh(p, environment, signal);
+    return r;
+  }
+
+  /** The source change of `version`, from the commit that brought it into `env`. */
+  private async sourceOf(
+    p: Promotion,
+    env: Environment | undefined,
+    version: string,
+  ): Promise<SourceChange> {
+    if (!this.o.history || !env) return {};
+    const apps = env.applications.map((n) => first(this.apps, p.metadata.namespace, n));
+    return sourceOf(this.o.history, originsOf(apps, p.spec.image, version), version, this.o.log);
   }
 
   /** The environment's apps fetch the new commit now, not at their next poll. */

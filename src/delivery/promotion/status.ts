@@ -6,24 +6,30 @@
 import type { EnvironmentStatus, Promotion, PromotionStatus } from '../../api/promotion.ts';
 import { shortVersion } from './imageref.ts';
 import type { Write } from './plan.ts';
+import type { WriteResult } from './controller.ts';
 
-/** The step after its write: Deploying, with the commit. */
+/** The step after its write: Deploying, with the commit (and the pull request asking to merge it). */
 export function deploying(
   envs: EnvironmentStatus[],
   w: Write,
-  commit: string | undefined,
+  written: WriteResult,
 ): EnvironmentStatus {
   const e = envs.find((x) => x.name === w.environment)!;
+  const { commit, pullRequest: pr } = written;
+  const message = pr
+    ? `pull request #${pr.number} asks to merge ${commit ? commit.slice(0, 12) : 'it'} (${pr.url}); ${w.environment} gets it once it is merged`
+    : commit
+      ? `committed ${commit.slice(0, 12)}; waiting for ${w.environment} to sync`
+      : `${w.environment}'s manifests already had it`;
   return {
     ...e,
     candidate: {
       ...e.candidate!,
       phase: 'Deploying',
-      message: commit
-        ? `committed ${commit.slice(0, 12)}; waiting for ${w.environment} to sync`
-        : `${w.environment}'s manifests already had it`,
+      message,
       since: new Date().toISOString(),
       ...(commit ? { commit } : {}),
+      ...(pr ? { pullRequest: pr } : {}),
     },
   };
 }
