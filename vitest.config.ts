@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts'],
           environment: 'node',
+          // Some run real tools (helm, git, kustomize); on two busy cores 5 s is too tight.
+          testTimeout: 20_000,
         },
       },
       {

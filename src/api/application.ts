@@ -161,6 +161,12 @@ export const DestinationSchema = Type.Object({
   namespace: Opt(
     Type.String({ description: 'namespace for namespaced objects that do not set one' }),
   ),
+  serviceAccountName: Opt(
+    Type.String({
+      description:
+        "ServiceAccount of the destination namespace the app's objects are applied and pruned as (the controller impersonates it), so its RBAC limits what the app may touch; default the controller's own identity",
+    }),
+  ),
 });
 
 export const ApplicationSpecSchema = Type.Object({

@@ -36,6 +36,7 @@ import {
   TaskRunStatusSchema,
   TaskSpecSchema,
 } from './pipeline.ts';
+import { AppProjectSpecSchema, PROJECT_KIND } from './project.ts';
 import { PROMOTION_KIND, PromotionSpecSchema, PromotionStatusSchema } from './promotion.ts';
 import {
   NOTIFICATION_KIND,
@@ -56,6 +57,11 @@ import {
   ImageUpdateAutomationStatusSchema,
 } from './image.ts';
 import { ROLLOUT_KIND, RolloutSpecSchema, RolloutStatusSchema } from './rollout.ts';
+import {
+  SEALED_SECRET_KIND,
+  SealedSecretSpecSchema,
+  SealedSecretStatusSchema,
+} from './sealedsecret.ts';
 import { TRIGGER_KIND, TriggerSpecSchema, TriggerStatusSchema } from './trigger.ts';
 import { toOpenAPI } from './schema.ts';
 
@@ -381,6 +387,37 @@ export function imageCrds(): KubeObject[] {
   ];
 }
 
+const SYNCED = '.status.conditions[?(@.type=="Synced")]';
+
+/** SealedSecret: Sealed Secrets' fields under sluice.dev (src/sealed). */
+export function sealedSecretCrd(): KubeObject {
+  return crdOf({
+    kind: SEALED_SECRET_KIND,
+    plural: 'sealedsecrets',
+    shortNames: ['sealed'],
+    scope: 'Namespaced',
+    spec: SealedSecretSpecSchema,
+    status: SealedSecretStatusSchema,
+    columns: [
+      { name: 'Synced', type: 'string', jsonPath: `${SYNCED}.status` },
+      { name: 'Reason', type: 'string', jsonPath: `${SYNCED}.reason` },
+      { name: 'Message', type: 'string', jsonPath: `${SYNCED}.message`, priority: 1 },
+    ],
+  });
+}
+
+/** AppProject: Argo CD's project fields (src/gitops/projects); `appproj` as in Argo CD. */
+export function projectCrd(): KubeObject {
+  return crdOf({
+    kind: PROJECT_KIND,
+    plural: 'appprojects',
+    shortNames: ['appproj', 'appprojs'],
+    scope: 'Namespaced',
+    spec: AppProjectSpecSchema,
+    columns: [{ name: 'Description', type: 'string', jsonPath: '.spec.description' }],
+  });
+}
+
 /** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
   return [
@@ -394,5 +431,7 @@ export function allCrds(): KubeObject[] {
     notificationCrd(),
     ...imageCrds(),
     triggerCrd(),
+    sealedSecretCrd(),
+    projectCrd(),
   ].map(withSchemaHash);
 }

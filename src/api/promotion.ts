@@ -14,6 +14,7 @@
 import { Type, type Static } from 'typebox';
 import type { KubeObject, ObjectMeta } from '../kube/types.ts';
 import { ConditionSchema } from './application.ts';
+import { GitHubDestinationSchema, GitLabDestinationSchema } from './notification.ts';
 import { StringEnum } from './schema.ts';
 
 const Opt = Type.Optional;
@@ -41,13 +42,30 @@ export type StepPhase = (typeof STEP_PHASES)[number];
 export const GATE_STATES = ['Pending', 'Passed', 'Failed'] as const;
 export type GateState = (typeof GATE_STATES)[number];
 
+export const PullRequestTargetSchema = Type.Object(
+  {
+    github: Opt(GitHubDestinationSchema),
+    gitlab: Opt(GitLabDestinationSchema),
+    branchPrefix: Opt(
+      Type.String({
+        description:
+          'the branches pushed: <prefix>/<environment>/<version>; default sluice/promote',
+      }),
+    ),
+  },
+  {
+    description:
+      "promote by pull request: push a branch and ask to merge it into `branch` (exactly one of github, gitlab; the token Secret in the Promotion's namespace); merging it is the promotion",
+  },
+);
+
 export const GitTargetSchema = Type.Object(
   {
     repoURL: Type.String(),
     branch: Opt(Type.String({ description: 'default main' })),
     path: Type.String({
       description:
-        'the file to edit: a kustomization.yaml (its `images:` entry) or a Helm values file',
+        'what to edit: a Kustomization directory or its kustomization.yaml (the `images:` entry), or a Helm values file',
     }),
     kustomize: Opt(
       Type.Object({
@@ -60,6 +78,7 @@ export const GitTargetSchema = Type.Object(
         digestKey: Opt(Type.String({ description: 'dotted path for the digest, if separate' })),
       }),
     ),
+    pullRequest: Opt(PullRequestTargetSchema),
   },
   { description: "where this environment's image is written" },
 );
@@ -132,6 +151,12 @@ export const EnvironmentStatusSchema = Type.Object({
       phase: StringEnum(STEP_PHASES),
       gates: Opt(Type.Array(GateStatusSchema)),
       commit: Opt(Type.String({ description: 'the commit that wrote it' })),
+      pullRequest: Opt(
+        Type.Object(
+          { number: Type.Number(), url: Type.String() },
+          { description: 'the pull request asking to merge it, when promoted by one' },
+        ),
+      ),
       message: Opt(Type.String()),
       since: Opt(Type.String({ description: 'in this phase since' })),
     }),
@@ -145,6 +170,7 @@ export const PromotionStatusSchema = Type.Object({
 });
 
 export type GitTarget = Static<typeof GitTargetSchema>;
+export type PullRequestTarget = Static<typeof PullRequestTargetSchema>;
 export type Gates = Static<typeof GatesSchema>;
 export type Environment = Static<typeof EnvironmentSchema>;
 export type Approval = Static<typeof ApprovalSchema>;

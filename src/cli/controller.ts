@@ -30,6 +30,7 @@ interface ControllerFlags {
   imageAutomation: boolean;
   promotions: boolean;
   triggers: boolean;
+  sealedSecrets: boolean;
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -121,6 +122,10 @@ export function controllerCommand(): Command {
       'do not run the Trigger controller (pushes and polled commits start PipelineRuns)',
     )
     .option(
+      '--no-sealed-secrets',
+      'do not run the SealedSecret controller (its keys, and GET /v1/cert.pem for `sluice seal`)',
+    )
+    .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
       count(0),
@@ -196,6 +201,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     imageAutomation: o.imageAutomation,
     promotions: o.promotions,
     triggers: o.triggers,
+    sealedSecrets: o.sealedSecrets,
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

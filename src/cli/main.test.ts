@@ -31,9 +31,9 @@ describe('sluice exit codes', () => {
       '--sync-policy none contradicts',
     ],
     [
-      'an unknown project',
-      ['app', 'create', 'x', '--repo', 'file:///r', '--project', 'team-a'],
-      'only the project "default" exists',
+      'a project name that cannot be one',
+      ['app', 'create', 'x', '--repo', 'file:///r', '--project', 'Team A'],
+      'is not an AppProject name',
     ],
     ['a bad --cascade value', ['app', 'delete', 'x', '--cascade=maybe'], '--cascade'],
     ['a bad --listen', ['controller', '--listen', 'nowhere'], '--listen "nowhere"'],

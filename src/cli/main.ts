@@ -10,10 +10,12 @@ import { devClusterCommand } from './dev-cluster.ts';
 import { doraCommand } from './dora/index.ts';
 import { exitQuietlyOnClosedPipe } from './output.ts';
 import { pipelineCommand, pipelineRunCommand } from './pipeline/index.ts';
+import { policyCommand } from './policy/index.ts';
 import { repoCommand } from './repo/index.ts';
 import { promoteCommand } from './promote/index.ts';
 import { rolloutCommand } from './rollout/index.ts';
 import { sbomCommand } from './sbom/index.ts';
+import { sealCommand } from './seal/index.ts';
 import { scanGateCommand } from './scan/index.ts';
 import { imageCommand } from './image/index.ts';
 import { setImageCommand } from './image/set-image.ts';
@@ -42,6 +44,8 @@ export function program(): Command {
       .addCommand(setImageCommand())
       .addCommand(scanGateCommand())
       .addCommand(sbomCommand())
+      .addCommand(policyCommand())
+      .addCommand(sealCommand())
       .addCommand(notificationCommand())
       .addCommand(doraCommand())
       .addCommand(convertCommand())

@@ -2,8 +2,8 @@
  * Argo CD Application: Sluice's Application has Argo CD's field names, for one source. Mapped:
  * a `sources` list of one entry becomes `source`; `helm.valuesObject` becomes `helm.values`;
  * the `argocd` namespace becomes `sluice-system` (where Sluice looks for Applications). Named
- * as unsupported: several sources, Helm-repository charts, plugins, projects other than
- * `default`, managedNamespaceMetadata, sync options Sluice ignores.
+ * as unsupported: several sources, Helm-repository charts, plugins, managedNamespaceMetadata,
+ * sync options Sluice ignores. `spec.project` stays: convert its AppProject too.
  */
 import { stringify } from 'yaml';
 import { DEFAULT_APP_NAMESPACE } from '../cli/context.ts';
@@ -131,15 +131,6 @@ export function applicationRewrite(obj: Json): Rewrite {
   const issues: Found[] = [];
   const spec = isJson(obj['spec']) ? obj['spec'] : {};
   namespaceRule(obj, edits, issues);
-  const project = spec['project'];
-  if (project !== undefined && project !== 'default')
-    issues.push(
-      found(
-        'unsupported',
-        ['spec', 'project'],
-        `projects are not supported: what AppProject ${JSON.stringify(project)} restricts (repositories, destinations, roles, sync windows) is not enforced`,
-      ),
-    );
   sourcesRule(spec, edits, issues);
   syncPolicyRules(spec, issues);
   return { edits, issues };

@@ -43,7 +43,6 @@ describe('sluice convert finds, per object and field path, what it could not map
       true,
       [
         'changed Application/argocd/monitoring metadata.namespace',
-        'unsupported Application/argocd/monitoring spec.project',
         'unsupported Application/argocd/monitoring spec.sources',
         'unsupported Application/argocd/monitoring spec.sources[0].chart',
         'unsupported Application/argocd/monitoring spec.syncPolicy.managedNamespaceMetadata',
@@ -63,9 +62,18 @@ describe('sluice convert finds, per object and field path, what it could not map
     ],
     ['live-bluegreen', false, ['changed Rollout/pay/billing ']],
     [
+      'appproject',
+      true,
+      [
+        'changed AppProject/argocd/team-a metadata.namespace',
+        'unsupported AppProject/argocd/team-a spec.roles',
+        'unsupported AppProject/argocd/team-a spec.syncWindows',
+      ],
+    ],
+    [
       'other-kinds',
       true,
-      ['unsupported Experiment/try-it ', 'unsupported AppProject/argocd/team-a '],
+      ['unsupported Experiment/try-it ', 'changed AppProject/argocd/team-a metadata.namespace'],
     ],
   ])('%s', (name, failed, expected) => {
     const r = convertManifests(fixture(name));

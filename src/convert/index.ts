@@ -1,6 +1,6 @@
 /**
  * `sluice convert`, as pure functions: Argo Rollouts (Rollout, AnalysisTemplate,
- * ClusterAnalysisTemplate, AnalysisRun) and Argo CD (Application) manifests, `argoproj.io/
+ * ClusterAnalysisTemplate, AnalysisRun) and Argo CD (Application, AppProject) manifests, `argoproj.io/
  * v1alpha1`, rewritten to `sluice.dev/v1alpha1`. Documents come out in the order they came in;
  * other objects pass unchanged. Each kind's rules (rollout.ts, analysis.ts, application.ts)
  * give edits and issues; the edits are made to the parsed YAML (comments stay, except on
@@ -18,6 +18,7 @@ import { analysisRewrite } from './analysis.ts';
 import { applicationRewrite } from './application.ts';
 import { ARGO_API_VERSION, baseRewrite } from './common.ts';
 import { applyToDocument, applyToJson } from './edits.ts';
+import { projectRewrite } from './project.ts';
 import { rolloutRewrite } from './rollout.ts';
 import { isFailure, isJson, within, type Issue, type Json, type Rewrite } from './types.ts';
 import { validate } from './validate.ts';
@@ -30,6 +31,7 @@ const RULES: Record<string, (obj: Json) => Rewrite> = {
   ClusterAnalysisTemplate: analysisRewrite,
   AnalysisRun: analysisRewrite,
   Application: applicationRewrite,
+  AppProject: projectRewrite,
 };
 
 export interface ConvertResult {

@@ -20,6 +20,7 @@ import {
   KIND as APPLICATION_KIND,
   OperationSchema,
 } from '../api/application.ts';
+import { AppProjectSpecSchema, PROJECT_KIND } from '../api/project.ts';
 import { ROLLOUT_KIND, RolloutSpecSchema } from '../api/rollout.ts';
 import { FreeForm } from '../api/schema.ts';
 import { formatPath, isJson, type Issue, type PathSeg } from './types.ts';
@@ -42,6 +43,7 @@ export const SCHEMAS: Record<string, TSchema> = {
   [APPLICATION_KIND]: envelope(ApplicationSpecSchema, {
     operation: Type.Optional(OperationSchema),
   }),
+  [PROJECT_KIND]: envelope(AppProjectSpecSchema),
 };
 
 type Found = Omit<Issue, 'object'>;

@@ -270,15 +270,26 @@ describe('values that fail, and say why', () => {
 });
 
 describe('RBAC', () => {
-  it('never grants `*` verbs, nor escalate, bind, impersonate or deletecollection by default', async () => {
+  it('never grants `*` verbs, nor escalate, bind or deletecollection by default; impersonate only on ServiceAccounts', async () => {
     const namespaced = await templateChart({
       set: ['rbac.clusterWide=false', 'rbac.namespaces={team-a}'],
     });
     for (const objects of [defaults, namespaced.objects]) {
-      const verbs = new Set(rulesOf(objects, SA).flatMap(({ rule }) => rule.verbs));
-      for (const v of ['*', 'escalate', 'bind', 'impersonate', 'deletecollection'])
+      const rules = rulesOf(objects, SA);
+      const verbs = new Set(rules.flatMap(({ rule }) => rule.verbs));
+      for (const v of ['*', 'escalate', 'bind', 'deletecollection'])
         expect(verbs.has(v), v).toBe(false);
+      const impersonating = rules.filter(({ rule }) => rule.verbs.includes('impersonate'));
+      expect(impersonating.length).toBeGreaterThan(0);
+      for (const { rule } of impersonating) {
+        expect(rule.verbs).toEqual(['impersonate']);
+        expect(rule.resources).toEqual(['serviceaccounts']);
+      }
     }
+    const noImpersonation = await templateChart({ set: ['rbac.impersonate=false'] });
+    expect(rulesOf(noImpersonation.objects, SA).flatMap(({ rule }) => rule.verbs)).not.toContain(
+      'impersonate',
+    );
     const escalate = await templateChart({ set: ['rbac.escalate=true'] });
     expect(rulesOf(escalate.objects, SA).flatMap(({ rule }) => rule.verbs)).toEqual(
       expect.arrayContaining(['escalate', 'bind']),

@@ -64,10 +64,21 @@ const OWN: Case[] = [
     access: { verb: 'watch', resource: 'namespaces' },
     allowed: true,
   },
+  // Impersonation only of ServiceAccounts (apps with spec.destination.serviceAccountName).
   {
-    name: 'never impersonates',
-    access: { verb: 'impersonate', resource: 'serviceaccounts', namespace: NS },
+    name: 'never impersonates users',
+    access: { verb: 'impersonate', resource: 'users' },
     allowed: false,
+  },
+  {
+    name: 'never impersonates groups (system:masters)',
+    access: { verb: 'impersonate', resource: 'groups' },
+    allowed: false,
+  },
+  {
+    name: 'reads AppProjects in its namespace',
+    access: { verb: 'watch', group: 'sluice.dev', resource: 'appprojects', namespace: NS },
+    allowed: true,
   },
   {
     name: 'never deletes Secrets by collection',
@@ -98,6 +109,11 @@ const CLUSTER_WIDE: Case[] = [
     allowed: true,
   },
   {
+    name: 'impersonates ServiceAccounts an app acts as, anywhere',
+    access: { verb: 'impersonate', resource: 'serviceaccounts', namespace: 'shop' },
+    allowed: true,
+  },
+  {
     name: 'cannot escalate by default',
     access: { verb: 'escalate', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
     allowed: false,
@@ -116,6 +132,21 @@ const NAMESPACED: Case[] = [
     allowed: true,
   },
   {
+    name: 'cannot write AppProjects (the fences around its apps)',
+    access: { verb: 'update', group: 'sluice.dev', resource: 'appprojects', namespace: NS },
+    allowed: false,
+  },
+  {
+    name: 'impersonates ServiceAccounts of a listed namespace',
+    access: { verb: 'impersonate', resource: 'serviceaccounts', namespace: 'team-a' },
+    allowed: true,
+  },
+  {
+    name: 'cannot impersonate ServiceAccounts elsewhere',
+    access: { verb: 'impersonate', resource: 'serviceaccounts', namespace: 'kube-system' },
+    allowed: false,
+  },
+  {
     name: 'cannot create Deployments elsewhere',
     access: { verb: 'create', group: 'apps', resource: 'deployments', namespace: 'kube-system' },
     allowed: false,
@@ -124,6 +155,11 @@ const NAMESPACED: Case[] = [
     name: 'cannot delete Secrets in kube-system',
     access: { verb: 'delete', resource: 'secrets', namespace: 'kube-system' },
     allowed: false,
+  },
+  {
+    name: "creates Secrets in its own namespace (the SealedSecret controller's keys)",
+    access: { verb: 'create', resource: 'secrets', namespace: NS },
+    allowed: true,
   },
   {
     name: 'cannot write Secrets in its own namespace (credentials are read-only)',

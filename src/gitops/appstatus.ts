@@ -28,12 +28,27 @@ export interface AppHealth {
   resources: ResourceStatus[];
 }
 
-export async function assessAppHealth(plan: Plan, live: LiveState): Promise<AppHealth> {
+/**
+ * The app's health from the watch cache, or from what this controller just applied where the
+ * cache still shows an older generation (right after a sync a Rollout's cached status would
+ * otherwise say Healthy for the spec it replaced).
+ */
+export async function assessAppHealth(
+  plan: Plan,
+  live: LiveState,
+  newer: ReadonlyMap<string, KubeObject> = new Map(),
+): Promise<AppHealth> {
   const objects: Array<KubeObject | undefined> = [];
   for (const r of plan.resources) {
-    objects.push(
-      await live.get(r.object.apiVersion, r.ref.kind, r.ref.namespace || undefined, r.ref.name),
+    const cached = await live.get(
+      r.object.apiVersion,
+      r.ref.kind,
+      r.ref.namespace || undefined,
+      r.ref.name,
     );
+    const mine = newer.get(r.key);
+    const behind = mine && (cached?.metadata.generation ?? 0) < (mine.metadata.generation ?? 0);
+    objects.push(behind ? mine : cached);
   }
   return appHealth(plan.resources, objects);
 }

@@ -25,7 +25,16 @@ import { ResourceError } from './errors.ts';
 import { diffResource, type DiffCache, type ResourceDiff } from './diff.ts';
 import { InventoryError, inventorySize, readInventory } from './inventory.ts';
 import type { LiveState } from './live.ts';
+import { GateError, type GateContext, type RevisionGate } from './gates.ts';
 import { destinationNamespace, preflight, type DesiredResource, type Plan } from './preflight.ts';
+import {
+  planRefusals,
+  projectOf,
+  ProjectRefusedError,
+  pruneRefusals,
+  type ProjectGate,
+} from './projects/gate.ts';
+import type { Project, ProjectRefusal } from './projects/rules.ts';
 import { apiVersionOf } from './prune.ts';
 import {
   QUARANTINE_RELEASE_ANNOTATION,
@@ -47,6 +56,12 @@ export interface CompareDeps {
   renderer?: (req: RenderRequest) => Promise<RenderResult>;
   /** Crash-loop protection: uncached renders are marked in flight; quarantined ones refused. */
   journal?: RenderJournal;
+  /** AppProjects: what the app's project refuses stops the comparison (projects/gate.ts). */
+  projects?: ProjectGate;
+  /** The destination cluster, by server URL and registered name (for project destinations). */
+  cluster?: { server: string; name: string };
+  /** Signed commits, signed images, policies: a refusal applies nothing (gates.ts). */
+  gates?: readonly RevisionGate[];
 }
 
 /** What the comparison found. */
@@ -69,6 +84,12 @@ export class ComparisonError extends SluiceError {
     this.reason = reason;
     this.terminal = terminal;
   }
+}
+
+/** A project's refusal as the comparison's error: terminal until the project, spec or Git change. */
+function projectError(err: ProjectRefusedError): ComparisonError {
+  const reason = err.code === 'ProjectNotFound' ? 'ProjectNotFound' : 'ProjectRefused';
+  return new ComparisonError(reason, err.message, true, err);
 }
 
 export function inventoryEntry(r: DesiredResource): InventoryEntry {
@@ -250,12 +271,52 @@ export class Comparer {
 
   /** Steps 1-4: what should run, and how it differs from what runs. Writes nothing. */
   async compare(app: Application, refresh?: 'always' | 'ifStale'): Promise<Comparison> {
+    const project = this.projectOf(app);
     const revision = await this.resolveRevision(app, refresh);
+    await this.gate('beforeRender', { app, revision, kube: this.deps.kube });
     const { objects, done } = await this.render(app, revision);
     try {
-      return await this.compareRendered(app, revision, objects);
+      return await this.compareRendered(app, revision, objects, project);
     } finally {
       done();
+    }
+  }
+
+  // ---- the app's project: before anything is fetched, after preflight, before pruning ------------
+  private projectOf(app: Application): Project | undefined {
+    const { projects, cluster } = this.deps;
+    if (!projects || !cluster) return undefined;
+    try {
+      return projectOf(projects, app, { ...cluster, namespace: destinationNamespace(app) });
+    } catch (err) {
+      if (err instanceof ProjectRefusedError) throw projectError(err);
+      throw err;
+    }
+  }
+
+  private fence(refusals: ProjectRefusal[], revision: string): void {
+    if (refusals.length > 0) throw projectError(new ProjectRefusedError(refusals, revision));
+  }
+
+  // ---- revision gates (gates.ts): the commit before rendering, the plan after preflight ----------
+  private async gate(
+    step: 'beforeRender' | 'afterPreflight',
+    ctx: GateContext & { plan?: Plan },
+  ): Promise<void> {
+    for (const g of this.deps.gates ?? []) {
+      try {
+        if (step === 'beforeRender') await g.beforeRender?.(ctx);
+        else if (ctx.plan) await g.afterPreflight?.({ ...ctx, plan: ctx.plan });
+      } catch (err) {
+        if (err instanceof GateError)
+          throw new ComparisonError(err.reason, errorMessage(err), err.terminal, err);
+        throw new ComparisonError(
+          'GateFailed',
+          `${g.name}: could not check revision ${ctx.revision.slice(0, 7)}: ${errorMessage(err)}`,
+          false,
+          err,
+        );
+      }
     }
   }
 
@@ -264,6 +325,7 @@ export class Comparer {
     app: Application,
     revision: string,
     objects: KubeObject[],
+    project?: Project,
   ): Promise<Comparison> {
     const managed = inventorySize(app.status);
     if (objects.length === 0 && managed > 0) {
@@ -285,6 +347,9 @@ export class Comparer {
         err,
       );
     }
+    const cluster = this.deps.cluster;
+    if (project && cluster) this.fence(planRefusals(project, plan, cluster), revision);
+    await this.gate('afterPreflight', { app, revision, kube: this.deps.kube, plan });
     // step 4: diff
     const pending = await this.pendingNamespaces(plan);
     const ctx = {
@@ -312,6 +377,7 @@ export class Comparer {
     for (const d of list) this.refuseShared(app, d);
     const diffs = new Map(list.map((d) => [d.resource.key, d]));
     const pruneCandidates = await this.prunable(this.leftovers(app, plan));
+    if (project && cluster) this.fence(pruneRefusals(project, pruneCandidates, cluster), revision);
     const drifted = list.some((d) => !d.inSync);
     const outOfSync = drifted || pruneCandidates.length > 0;
     return { revision, plan, diffs, pruneCandidates, outOfSync, drifted };

@@ -26,7 +26,13 @@ export type Reason =
   | 'ClusterUnreachable'
   | 'ValidationFailed'
   /** The controller died twice in a row while rendering this app (quarantine.ts). */
-  | 'Quarantined';
+  | 'Quarantined'
+  /** The app's AppProject refuses its source, destination or objects (projects/). */
+  | 'ProjectRefused'
+  /** The app names an AppProject that does not exist. */
+  | 'ProjectNotFound'
+  /** A revision gate (gates.ts) could not decide: a registry, key or Secret it needs failed. */
+  | 'GateFailed';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

@@ -10,6 +10,7 @@
  * Manager with this one controller in it.
  */
 import { PromotionController } from '../delivery/promotion/controller.ts';
+import { SealedSecretsController } from '../sealed/controller.ts';
 import { gitPromotionWriter } from '../delivery/promotion/writer.ts';
 import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
@@ -41,8 +42,10 @@ import { createLogger, type Logger } from '../util/log.ts';
 import type { ApplicationStatus } from '../api/application.ts';
 import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
 import { DiffCache } from './diff.ts';
+import type { RevisionGate } from './gates.ts';
 import type { AppTarget } from './live.ts';
 import { LiveCache } from './livecache.ts';
+import { ProjectCache, projectIndex } from './projects/cache.ts';
 import { RenderJournal } from './quarantine.ts';
 import { Reconciler } from './reconcile.ts';
 import { acknowledgeRefresh, refreshStamp } from './refresh.ts';
@@ -83,6 +86,16 @@ export interface ControllerOptions {
   promotions?: boolean;
   /** Run the Trigger controller too: pushes and polled commits start PipelineRuns. */
   triggers?: boolean;
+  /**
+   * Run the SealedSecret controller too: its keys in the controller's namespace, the
+   * certificate at GET /v1/cert.pem (with /v1/verify and /v1/rotate) on `listen`.
+   */
+  sealedSecrets?: boolean;
+  /**
+   * Checks every revision passes before anything of it is applied (gates.ts), in this order;
+   * each gate may also start with the controller (a watch of its keys or policies).
+   */
+  gates?: readonly RevisionGate[];
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -116,6 +129,8 @@ export class ApplicationController implements Runnable {
   private readonly kube: Kube;
   private readonly log: Logger;
   private readonly secrets: Informer;
+  /** AppProjects of the controller's namespace (projects/): the fence around each app. */
+  readonly projects: ProjectCache;
   private readonly patcher = new StatusPatcher<ApplicationStatus, Application>();
   private readonly nextPoll = new Map<string, number>();
   private readonly pollIntervalMs: number;
@@ -169,11 +184,17 @@ export class ApplicationController implements Runnable {
       concurrency: options.concurrency ?? 10,
       mergeFlags: mergeAppFlags,
       filter: (_type, app, old) => appEventFlags(app, old),
-      indexes: { repository: repositoryKeys, dependsOn: dependencyKeys },
+      indexes: { repository: repositoryKeys, dependsOn: dependencyKeys, project: projectIndex },
       reconciler: { reconcile: (req) => this.reconcile(req) },
       log: this.log,
     });
     this.apps.onEvent((type, app, old) => this.onAppEvent(type, app, old));
+    this.projects = new ProjectCache(this.kube, manager.namespace, {
+      onChange: (project) => {
+        for (const app of this.apps.byIndex('project', project)) this.apps.enqueue(appKey(app));
+      },
+      onError: (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
+    });
     this.reconciler = new Reconciler({
       kube: this.kube,
       mirrors: this.mirrors,
@@ -185,6 +206,8 @@ export class ApplicationController implements Runnable {
       patcher: this.patcher,
       credentials: (url) => Promise.resolve(credentialsFor(url, this.secrets.list())),
       getApp: (ns, name) => this.apps.get(ns, name),
+      projects: this.projects.gate,
+      ...(options.gates ? { gates: options.gates } : {}),
       ...(options.waitTimeoutMs ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
       onProgress: (app, message) => this.log.info(message, { app: appKey(app) }),
     });
@@ -210,7 +233,12 @@ export class ApplicationController implements Runnable {
 
   async start(): Promise<void> {
     await checkCrds(this.kube);
-    await Promise.all([this.apps.start(), this.secrets.start(), this.clusters.start()]);
+    await Promise.all([
+      this.apps.start(),
+      this.secrets.start(),
+      this.projects.start(),
+      this.clusters.start(),
+    ]);
   }
 
   startLeading(leader: AbortSignal): void {
@@ -225,6 +253,7 @@ export class ApplicationController implements Runnable {
     clearInterval(this.pollTimer);
     await this.apps.stop();
     this.secrets.stop();
+    this.projects.stop();
     await this.clusters.stop();
     await this.renderPool.close();
   }
@@ -363,6 +392,7 @@ function notificationsFor(
 function promotionsFor(
   manager: Manager,
   options: ControllerOptions,
+  apps: ApplicationController,
   log: Logger,
 ): PromotionController | undefined {
   if (!options.promotions) return undefined;
@@ -376,6 +406,7 @@ function promotionsFor(
     kube: options.kube,
     log,
     writer,
+    history: apps.mirrors,
     ...(options.appNamespaces ? { namespaces: options.appNamespaces } : {}),
     ...(options.destinationNamespaces ? { workloadNamespaces: options.destinationNamespaces } : {}),
   });
@@ -418,6 +449,8 @@ export class GitOpsController {
   readonly promotions: PromotionController | undefined;
   /** CI: Triggers (pushes and polled commits start PipelineRuns), same namespaces. */
   readonly triggers: TriggerController | undefined;
+  /** SealedSecrets of the namespaces this controller deploys to, unsealed into Secrets. */
+  readonly sealedSecrets: SealedSecretsController | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -457,8 +490,18 @@ export class GitOpsController {
     this.dora = doraFor(this.manager, options, this.applications, this.rollouts, log);
     this.notifications = notificationsFor(this.manager, options, log);
     this.images = imagesFor(this.manager, options, log);
-    this.promotions = promotionsFor(this.manager, options, log);
+    this.promotions = promotionsFor(this.manager, options, this.applications, log);
     if (options.triggers) this.triggers = this.addTriggers(options, log);
+    if (options.sealedSecrets) {
+      this.sealedSecrets = new SealedSecretsController({
+        kube: options.kube,
+        log,
+        namespace: this.manager.namespace,
+        ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+      });
+      this.manager.add(this.sealedSecrets);
+      this.manager.addRoutes({ handlers: [this.sealedSecrets.handler] });
+    }
   }
 
   /** The Trigger controller; a push refreshes the apps and checks the triggers it concerns. */

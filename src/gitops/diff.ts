@@ -112,6 +112,14 @@ export class DiffCache {
   }
 }
 
+/**
+ * The memo key of an object's dry-run: its own key, and the user it was made as (an app acting
+ * as a ServiceAccount must not reuse what the controller's identity was allowed).
+ */
+export function memoKey(kube: Kube, key: string): string {
+  return kube.impersonating ? `${kube.impersonating}|${key}` : key;
+}
+
 export function inSync(
   predicted: KubeObject,
   live: KubeObject,
@@ -171,7 +179,8 @@ export async function diffResource(r: DesiredResource, ctx: DiffContext): Promis
   }
   const desiredHash = hashObject(desired);
   const liveVersion = live ? liveFingerprint(live) : '';
-  let predicted = live ? ctx.cache.lookup(r.key, desiredHash, liveVersion) : undefined;
+  const memo = memoKey(ctx.kube, r.key);
+  let predicted = live ? ctx.cache.lookup(memo, desiredHash, liveVersion) : undefined;
   if (!predicted) {
     try {
       predicted = await ctx.kube.apply(desired, {
@@ -180,7 +189,7 @@ export async function diffResource(r: DesiredResource, ctx: DiffContext): Promis
         dryRun: true,
       });
       ctx.cache.stats.dryRuns++;
-      if (live) ctx.cache.store(r.key, desiredHash, liveVersion, predicted);
+      if (live) ctx.cache.store(memo, desiredHash, liveVersion, predicted);
     } catch (err) {
       return {
         resource: r,

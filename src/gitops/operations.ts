@@ -61,6 +61,33 @@ export class Operations {
     this.write = o.write;
   }
 
+  /**
+   * The objects this app applied that the watch cache does not show yet (a newer generation),
+   * by resource key; entries the cache has caught up with are dropped.
+   */
+  async newerThanCache(pass: Pass): Promise<ReadonlyMap<string, KubeObject>> {
+    const key = `${pass.app.metadata.namespace}/${pass.app.metadata.name}`;
+    const recent = this.recent.get(key);
+    if (!recent) return new Map();
+    for (const [k, mine] of recent) {
+      const m = mine.metadata;
+      const cached = await pass.target.live.get(
+        mine.apiVersion,
+        mine.kind,
+        m.namespace || undefined,
+        m.name ?? '',
+      );
+      if ((cached?.metadata.generation ?? 0) >= (m.generation ?? 0)) recent.delete(k);
+    }
+    if (recent.size === 0) this.recent.delete(key);
+    return recent;
+  }
+
+  /** The app was deleted: nothing of it to remember. */
+  forget(app: { metadata: { namespace?: string; name?: string } }): void {
+    this.recent.delete(`${app.metadata.namespace ?? ''}/${app.metadata.name ?? ''}`);
+  }
+
   private syncDeps(pass: Pass): SyncDeps {
     const key = `${pass.app.metadata.namespace}/${pass.app.metadata.name}`;
     let recent = this.recent.get(key);
@@ -196,7 +223,7 @@ export class Operations {
   ): Promise<SyncOutcome> {
     const { app, status } = pass;
     const op = status.operationState as OperationState;
-    this.recent.delete(`${app.metadata.namespace}/${app.metadata.name}`);
+    // `recent` stays: the app's health is judged on it until the watch cache catches up.
     writeInventory(status, nextInventory(cmp, outcome));
     // A request that came while an automated sync ran is not that sync: it stays, and runs next.
     const asked = startedFromRequest(app);

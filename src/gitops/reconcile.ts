@@ -46,6 +46,8 @@ import {
   targetFailure,
 } from './destination.ts';
 import { finalizeApp, removeFinalizer } from './finalize.ts';
+import { actingAs, clientFor } from './impersonation.ts';
+import { projectCluster } from './projects/gate.ts';
 import { cascades } from './annotations.ts';
 import { inventorySize, withoutInventory, writeInventory } from './inventory.ts';
 import { capResources, someOf } from './summary.ts';
@@ -56,7 +58,7 @@ import type { SyncOutcome } from './sync.ts';
 import { errorMessage } from '../errors.ts';
 import { isRunning, Operations, type Pass } from './operations.ts';
 
-export interface ReconcilerDeps extends Omit<CompareDeps, 'live'> {
+export interface ReconcilerDeps extends Omit<CompareDeps, 'live' | 'cluster'> {
   /** The local cluster: Applications, their status and their events are read and written here. */
   kube: Kube;
   /**
@@ -117,6 +119,7 @@ export class Reconciler {
       ...this.deps,
       kube: target.kube,
       live: target.live,
+      cluster: projectCluster(target),
       appExists: (ns, name) => this.deps.getApp(ns, name) !== undefined,
     });
   }
@@ -127,12 +130,20 @@ export class Reconciler {
     options: ReconcileOptions = {},
     target?: AppTarget,
   ): Promise<Comparison> {
-    const t = withSignal(target ?? (await this.deps.target(app)), options.signal);
-    return this.comparer(t).compare(app, options.refresh);
+    const t = this.actingTarget(target ?? (await this.deps.target(app)), app);
+    return this.comparer(withSignal(t, options.signal)).compare(app, options.refresh);
   }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
+  }
+
+  /** The target acting as the app's ServiceAccount, when it has one (impersonation.ts). */
+  private actingTarget(target: AppTarget, app: Application): AppTarget {
+    const resolved = this.deps.projects?.resolve(app);
+    const project = resolved && 'project' in resolved ? resolved.project : undefined;
+    const sa = actingAs(app, project, projectCluster(target));
+    return sa ? { ...target, kube: clientFor(target.kube, sa) } : target;
   }
 
   /** The outer layer. `app` is the freshest copy (the patcher's); status is written at the end. */
@@ -147,9 +158,12 @@ export class Reconciler {
     } catch (err) {
       return this.targetFailed({ app, kube, status, now }, err);
     }
-    const target = withSignal(located.target, options.signal);
+    const target = withSignal(this.actingTarget(located.target, app), options.signal);
     const pass: Pass = { app, kube, target, status, now };
-    if (app.metadata.deletionTimestamp) return this.finalize(pass, located.view);
+    if (app.metadata.deletionTimestamp) {
+      this.operations.forget(app);
+      return this.finalize(pass, located.view);
+    }
     const running = isRunning(status.operationState);
     const blocked = running ? undefined : dependencyProblem(app, this.deps.getApp);
     if (blocked) {
@@ -267,7 +281,8 @@ export class Reconciler {
         outcome.leftToPrune === 0 &&
         this.operations.restInSync(app, cmp)
       : !cmp.outOfSync;
-    const health = await assessAppHealth(cmp.plan, pass.target.live);
+    const newer = await this.operations.newerThanCache(pass);
+    const health = await assessAppHealth(cmp.plan, pass.target.live, newer);
     this.describe(pass, cmp, synced, health.resources);
     status.health = {
       status: health.status,

@@ -30,6 +30,7 @@ import {
   desiredFor,
   hashObject,
   liveFingerprint,
+  memoKey,
   type DiffCache,
   type ResourceDiff,
 } from './diff.ts';
@@ -331,7 +332,12 @@ class SyncRun {
       const { body, applied } = await this.applyYielded(r, diff);
       // What apply returned is what a dry-run of the same object would predict: remember it, so
       // the reconcile that the resulting watch event triggers needs no dry-run.
-      this.deps.diffCache?.store(r.key, hashObject(body), liveFingerprint(applied), applied);
+      this.deps.diffCache?.store(
+        memoKey(this.deps.kube, r.key),
+        hashObject(body),
+        liveFingerprint(applied),
+        applied,
+      );
       this.deps.recent.set(r.key, applied);
       const action = diff?.live ? 'configured' : 'created';
       return result(r, action, action);

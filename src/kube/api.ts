@@ -62,17 +62,26 @@ export class Kube {
   private readonly tag: string | undefined;
   /** Every request of this handle carries it: aborting it fails requests in flight at once. */
   readonly signal: AbortSignal | undefined;
+  /** The user every request of this handle acts as (`Impersonate-User`), if not the client's own. */
+  readonly impersonating: string | undefined;
 
-  constructor(client: KubeClient, discovery?: Discovery, tag?: string, signal?: AbortSignal) {
+  constructor(
+    client: KubeClient,
+    discovery?: Discovery,
+    tag?: string,
+    signal?: AbortSignal,
+    impersonating?: string,
+  ) {
     this.client = client;
     this.discovery = discovery ?? new Discovery(client);
     this.tag = tag;
     this.signal = signal;
+    this.impersonating = impersonating;
   }
 
   /** The same connection, with requests counted as `<tag>:<verb>` (e.g. leader election's). */
   tagged(tag: string): Kube {
-    return new Kube(this.client, this.discovery, tag, this.signal);
+    return new Kube(this.client, this.discovery, tag, this.signal, this.impersonating);
   }
 
   /**
@@ -81,12 +90,30 @@ export class Kube {
    */
   withSignal(signal: AbortSignal): Kube {
     const both = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
-    return new Kube(this.client, this.discovery, this.tag, both);
+    return new Kube(this.client, this.discovery, this.tag, both, this.impersonating);
   }
 
-  /** Request fields every call shares: the counted verb and the handle's signal. */
-  private spec(v: Verb): { verb: CountedVerb; signal?: AbortSignal } {
-    return { verb: this.verb(v), ...(this.signal ? { signal: this.signal } : {}) };
+  /**
+   * The same connection acting as `user` (`system:serviceaccount:<ns>:<name>` for a
+   * ServiceAccount): the API server authorizes each request as that user, so its RBAC limits what
+   * this handle may do. The client's own identity needs the `impersonate` verb on it. Discovery
+   * stays the client's own (it is shared).
+   */
+  impersonate(user: string): Kube {
+    return new Kube(this.client, this.discovery, this.tag, this.signal, user);
+  }
+
+  /** Request fields every call shares: the counted verb, the handle's signal and identity. */
+  private spec(v: Verb): {
+    verb: CountedVerb;
+    signal?: AbortSignal;
+    headers?: Record<string, string>;
+  } {
+    return {
+      verb: this.verb(v),
+      ...(this.signal ? { signal: this.signal } : {}),
+      ...(this.impersonating ? { headers: { 'impersonate-user': this.impersonating } } : {}),
+    };
   }
 
   private verb(v: Verb): CountedVerb {
@@ -292,6 +319,7 @@ export class Kube {
       verb: this.verb('watch'),
       query: { ...query, follow: true },
       object: `Pod/${namespace}/${pod}`,
+      ...(this.impersonating ? { headers: { 'impersonate-user': this.impersonating } } : {}),
       ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
     });
   }

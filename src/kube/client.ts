@@ -49,6 +49,8 @@ export interface RequestSpec {
   signal?: AbortSignal;
   /** The Accept header (default application/json); text endpoints such as pods/log take `*\/*`. */
   accept?: string;
+  /** More request headers (impersonation: `impersonate-user`). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface ClientOptions {
@@ -191,6 +193,7 @@ export class KubeClient {
   private async send(spec: RequestSpec, timeoutMs: number): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = {
       ...(await this.requestHeaders()),
+      ...spec.headers,
       accept: spec.accept ?? 'application/json',
     };
     let body: string | null = null;
@@ -224,7 +227,7 @@ export class KubeClient {
       const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300)
         return (text ? JSON.parse(text) : undefined) as T;
-      throw toApiError(res.statusCode, text, spec.object);
+      throw toApiError(res.statusCode, text, spec);
     });
   }
 
@@ -236,7 +239,7 @@ export class KubeClient {
       this.count(spec.verb, res.statusCode);
       const text = await res.body.text();
       if (res.statusCode >= 200 && res.statusCode < 300) return text;
-      throw toApiError(res.statusCode, text, spec.object);
+      throw toApiError(res.statusCode, text, spec);
     });
   }
 
@@ -273,7 +276,7 @@ export class KubeClient {
     const res = await this.send(rest, 0);
     this.count(spec.verb, res.statusCode);
     if (res.statusCode < 200 || res.statusCode >= 300) {
-      throw toApiError(res.statusCode, await res.body.text(), spec.object);
+      throw toApiError(res.statusCode, await res.body.text(), spec);
     }
     // Once we stop reading, a late error on the body (closed, client gone) must go nowhere.
     res.body.on('error', () => undefined);
@@ -301,7 +304,13 @@ export class KubeClient {
   }
 }
 
-function toApiError(status: number, text: string, object: string | undefined): KubeApiError {
+function toApiError(
+  status: number,
+  text: string,
+  spec: Pick<RequestSpec, 'object' | 'headers'>,
+): KubeApiError {
+  const object = spec.object;
+  const actingAs = spec.headers?.['impersonate-user'];
   let parsed: KubeStatus | undefined;
   try {
     parsed = JSON.parse(text) as KubeStatus;
@@ -314,7 +323,9 @@ function toApiError(status: number, text: string, object: string | undefined): K
     status === 401
       ? 'the credentials in the kubeconfig were refused; refresh them'
       : status === 403
-        ? 'the identity in the kubeconfig lacks RBAC permission for this'
+        ? actingAs
+          ? `${actingAs} (impersonated) lacks RBAC permission for this: grant it with a Role and RoleBinding, or remove the object`
+          : 'the identity in the kubeconfig lacks RBAC permission for this'
         : undefined;
   return new KubeApiError(status, reason, message, {
     ...(object ? { object } : {}),

@@ -43,7 +43,10 @@ export interface ManagerOptions {
 }
 
 /** Routes a controller adds to the Manager's HTTP server. */
-export type Routes = Pick<ServerOptions, 'onPush' | 'onResync' | 'webhookSecrets' | 'api'>;
+export type Routes = Pick<
+  ServerOptions,
+  'onPush' | 'onResync' | 'webhookSecrets' | 'api' | 'handlers'
+>;
 
 export class Manager {
   readonly kube: Kube;
@@ -88,10 +91,16 @@ export class Manager {
     this.registries.push(registry);
   }
 
-  /** Adds routes; GET `api` routes of several controllers are kept side by side. */
+  /** Adds routes; the `api` routes and `handlers` of several controllers are kept side by side. */
   addRoutes(routes: Routes): void {
     const api = { ...this.routes.api, ...routes.api };
-    this.routes = { ...this.routes, ...routes, ...(Object.keys(api).length ? { api } : {}) };
+    const handlers = [...(this.routes.handlers ?? []), ...(routes.handlers ?? [])];
+    this.routes = {
+      ...this.routes,
+      ...routes,
+      ...(Object.keys(api).length ? { api } : {}),
+      ...(handlers.length ? { handlers } : {}),
+    };
   }
 
   get isLeader(): boolean {

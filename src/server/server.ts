@@ -29,6 +29,11 @@ export interface ServerOptions {
   onResync?: () => number;
   /** GET routes by path (`/api/dora`), answered with JSON. */
   api?: Readonly<Record<string, ApiHandler>>;
+  /**
+   * Handlers that answer requests themselves (e.g. the sealed secrets' `/v1/cert.pem`), tried in
+   * order before the 404; each returns true when it took the request.
+   */
+  handlers?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => boolean>;
   /** Bodies larger than this are refused (413). */
   maxBodyBytes?: number;
 }
@@ -71,8 +76,19 @@ async function handle(o: ServerOptions, req: IncomingMessage, res: ServerRespons
   if (req.method === 'POST' && path === '/api/resync' && o.onResync)
     return send(res, 200, { queued: o.onResync() });
   if (path === '/api/webhook' && o.onPush) return handleWebhook(o, o.onPush, req, res);
+  return routed(o, req, res, path);
+}
+
+/** The `api` routes, then the `handlers`; else 404. */
+async function routed(
+  o: ServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string | undefined,
+): Promise<void> {
   const api = apiRoute(o, req.method, path);
   if (api) return answerApi(api, req, res);
+  if ((o.handlers ?? []).some((h) => h(req, res))) return;
   return send(res, 404, { error: `no route for ${req.method ?? ''} ${path ?? ''}` });
 }
 

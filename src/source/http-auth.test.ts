@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitMirrors, SourceError } from './index.ts';
 import { git, TestRepo, tempDir } from './testing/fixtures.ts';
-import { startGitHttpServer, type GitHttpServer } from './testing/http-git-server.ts';
+import { startGitHttpServer, type GitHttpServer } from './git-http-server.ts';
 
 const USER = 'deployer';
 const PASSWORD = 'correct-horse-battery-staple';

@@ -5,8 +5,9 @@
  *   fetch serves them all: `resolve()` turns a branch, tag, SHA or HEAD into a commit SHA
  *   (fetching when asked to, or when it must; concurrent refreshes of a repository share one
  *   fetch), `tree()` gives a read-only checkout of a commit, `commitInfo()` its author and
- *   subject, `commits()` the commits one revision brings over another (with committer times)
- *   and `isAncestor()`, and `pruneTrees()` bounds the disk used by old checkouts.
+ *   subject, `commits()` the commits one revision brings over another (with committer times
+ *   and messages), `isAncestor()`, `lastChange()` the commit that last changed a text (a
+ *   digest) under a path, and `pruneTrees()` bounds the disk used by old checkouts.
  * - `normalizeRepoURL()` is the canonical form used to compare repository URLs (webhooks match
  *   on it); `redactRepoURL()` strips credentials for messages and logs.
  * - Credentials (`RepoCredentials`) never reach a URL, a process argument, a log or an error:

@@ -20,7 +20,7 @@ import { fetchFailure } from './classify.ts';
 import { prepareAuth, type RepoCredentials } from './credentials.ts';
 import { SourceError } from './errors.ts';
 import { gitEnv, runGit } from './git.ts';
-import { commitsBetween, isAncestor, type CommitTime } from './history.ts';
+import { commitsBetween, isAncestor, lastChange, type CommitTime } from './history.ts';
 import { RWLock } from './lock.ts';
 import {
   existingRefsHint,
@@ -267,7 +267,8 @@ export class GitMirrors {
   }
 
   /**
-   * The commits `sha` brings over `since` (newest first, at most `limit`, with committer times);
+   * The commits `sha` brings over `since` (newest first, at most `limit`, with committer times
+   * and messages);
    * only `sha` when `since` is undefined or unknown here. RevisionNotFound when `sha` is missing.
    */
   async commits(
@@ -283,6 +284,25 @@ export class GitMirrors {
     const list = await t.mirror.lock.read(() => commitsBetween(ctx, s, from, limit));
     if (!list) throw this.missingCommit(t, s);
     return list;
+  }
+
+  /**
+   * The newest commit reachable from `sha` that changed how often `text` occurs under `path`
+   * ('' for the whole tree): the commit that brought a digest. Undefined when none did (or git
+   * cannot tell); RevisionNotFound when `sha` is missing. Reads the mirror only, never fetches.
+   */
+  async lastChange(
+    repoURL: string,
+    sha: string,
+    path: string,
+    text: string,
+  ): Promise<CommitTime | undefined> {
+    const t = await this.target(repoURL);
+    const s = this.checkSha(t, sha);
+    const ctx = this.context(t);
+    const found = await t.mirror.lock.read(() => lastChange(ctx, s, path, text));
+    if (found === undefined) throw this.missingCommit(t, s);
+    return found ?? undefined;
   }
 
   /** Is commit `ancestor` an ancestor of commit `sha`? RevisionNotFound when one is missing. */

@@ -77,6 +77,11 @@ describe('catalog/buildah-build-push', () => {
     expect(built.ok, built.message).toBe(true);
     expect(built.results['IMAGE_URL']).toBe(`localhost:5000/${repo}:${COMMIT}`);
     expect(built.results['IMAGE_TAGS']).toBe(`${COMMIT} 3f2a9c1 1.4.2`);
+    for (const r of ['BUILD_SECONDS', 'PUSH_SECONDS']) {
+      const seconds = Number(built.results[r]);
+      expect(seconds, r).toBeGreaterThan(0);
+      expect(seconds, r).toBeLessThan(built.seconds);
+    }
     const digest = built.results['IMAGE_DIGEST'] ?? '';
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 

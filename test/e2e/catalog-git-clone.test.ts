@@ -15,10 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/devcluster/net.ts';
-import {
-  startGitHttpServer,
-  type GitHttpServer,
-} from '../../src/source/testing/http-git-server.ts';
+import { startGitHttpServer, type GitHttpServer } from '../../src/source/git-http-server.ts';
 import { eventually, kube, useNamespace } from './harness.ts';
 import {
   applyCatalogTask,

@@ -6,7 +6,6 @@
  * with Basic auth where the node's pods reach them.
  */
 import { readFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +17,7 @@ import { pushSluiceImage } from '../../src/devcluster/images/sluice-image.ts';
 import type { ClusterState } from '../../src/devcluster/state.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { followStepLogs } from '../../src/pipelines/kube/logs.ts';
-import { startGitHttpServer } from '../../src/source/testing/http-git-server.ts';
+import { serveReposToNode, type NodeGitServer } from '../../src/demo/git-serve.ts';
 import { silentProgress } from '../../src/util/progress.ts';
 import { kubeconfigPath } from './harness.ts';
 import { ended, onRealNode, startTaskRuns, succeeded } from './taskrun-harness.ts';
@@ -162,38 +161,12 @@ export function timing(label: string, f: Finished): void {
   process.stderr.write(`catalog timing: ${label} ${f.seconds.toFixed(1)} s\n`);
 }
 
-export interface HostGitServer {
-  /** `http://<hostIp>:<port>`: `${base}/<repo>.git` as pods on the real node reach it. */
-  base: string;
-  close(): Promise<void>;
-}
+export type HostGitServer = NodeGitServer;
 
-/**
- * The bare repositories under `projectRoot` served by `git http-backend` behind Basic auth (the
- * test helper listens on 127.0.0.1), fronted by a TCP relay on the host end of the real node's
- * link, where its pods reach it.
- */
+/** The bare repositories under `projectRoot`, served where the real node's pods reach them. */
 export async function serveGitToNode(
   projectRoot: string,
   auth: { username: string; password: string; bearerToken?: string },
 ): Promise<HostGitServer> {
-  const host = await hostAddress();
-  const http = await startGitHttpServer({ projectRoot, bearerToken: 'unused', ...auth });
-  const target = new URL(http.baseURL);
-  const relay = createServer((c) => {
-    const up = connect(Number(target.port), target.hostname);
-    c.pipe(up).pipe(c);
-    up.on('error', () => c.destroy());
-    c.on('error', () => up.destroy());
-  });
-  await new Promise<void>((done) => relay.listen(0, host, done));
-  const address = relay.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    base: `http://${host}:${port}`,
-    close: async () => {
-      relay.close();
-      await http.close();
-    },
-  };
+  return serveReposToNode(projectRoot, auth, await hostAddress());
 }

@@ -48,15 +48,17 @@ describe('exit codes', () => {
     );
     expect(contradiction.code).toBe(2);
     expect(contradiction.stderr).toContain('--sync-policy none contradicts');
-    const project = await app('create', 'x', ...repo, '--project', 'team-a');
+    const project = await app('create', 'x', ...repo, '--project', 'Team A');
     expect(project.code).toBe(2);
-    expect(project.stderr).toContain('only the project "default" exists');
+    expect(project.stderr).toContain('is not an AppProject name');
     expect(await getApp(await kube(), ns(), 'x')).toBeUndefined();
 
     expect((await app('create', 'x', ...repo)).code).toBe(0);
-    const set = await app('set', 'x', '--project', 'team-a');
+    const set = await app('set', 'x', '--project', 'Team A');
     expect(set.code).toBe(2);
     expect((await getApp(await kube(), ns(), 'x'))?.spec.project).toBe('default');
+    expect((await app('set', 'x', '--project', 'team-a')).code).toBe(0);
+    expect((await getApp(await kube(), ns(), 'x'))?.spec.project).toBe('team-a');
     expect((await app('create', 'y', ...repo, '--project', 'default')).code).toBe(0);
   });
 

@@ -9,7 +9,10 @@
  * to remove it. The CI part (issue 11): the hello-ci Pipeline, synced from Git, runs once per demo
  * on the real node — Succeeded, publish skipped by its `when`, build's digest passed to report —
  * and the printed steps read its logs from the run store once its pods are deleted, start a run
- * that publishes, and run the same Pipeline locally to the same digest.
+ * that publishes, and run the same Pipeline locally to the same digest. The loop (issue 12,
+ * item 7): a commit to the web app's source reaches dev, staging and (approved) prod as a canary
+ * with a passing analysis, the same digest in all three; `sluice dora` counts it; step 7's commit
+ * runs through CI; the second run continues from the first one's repositories.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +28,7 @@ import { clusterPaths } from '../../src/devcluster/paths.ts';
 import { Kube } from '../../src/kube/api.ts';
 import type { KubeObject } from '../../src/kube/types.ts';
 import { execFile } from '../../src/util/exec.ts';
+import { eventually } from './harness.ts';
 
 interface Run {
   stdout: () => string;
@@ -81,7 +85,8 @@ async function runOnce(
   const demo = startDemo(name, repo);
   let exited: number | null | undefined;
   void demo.exited.then((code) => (exited = code));
-  const deadline = Date.now() + 300_000;
+  // The first run on a machine builds the loop's images (buildah, Sluice's): minutes.
+  const deadline = Date.now() + 1_200_000;
   while (!demo.stdout().includes('The controller keeps running')) {
     if (exited !== undefined) throw new Error(`demo exited ${String(exited)}:\n${demo.stderr()}`);
     if (Date.now() > deadline) throw new Error(`demo did not converge:\n${demo.stderr()}`);
@@ -92,7 +97,8 @@ async function runOnce(
   // A shell elsewhere, whose PATH has no Node 24 and no project binaries.
   const r = await execFile('bash', [file], {
     cwd,
-    timeoutMs: 240_000,
+    // Steps 1-7 wait for syncs, a rollback, two pipeline runs and the loop's: minutes when busy.
+    timeoutMs: 480_000,
     env: { HOME: process.env['HOME'] ?? '/root', PATH: '/usr/local/bin:/usr/bin:/bin' },
   });
   expect(r.code, `${r.stdout}\n${r.stderr}\n--- script:\n${script(demo.stdout())}`).toBe(0);
@@ -252,6 +258,57 @@ function expectCiSteps(steps: string, ci: { run: string; digest: string }): void
   expect(new Set(reported.map((m) => m[1])).size).toBe(3);
 }
 
+/**
+ * The loop walk of one run: the commit it pushed went through CI to dev, staging and, after the
+ * demo's approval, prod — the same digest everywhere, prod a Rollout whose analysis passed — and
+ * `sluice dora` counted it. Answers the digest.
+ */
+async function expectLoop(name: string, demo: Run): Promise<string> {
+  const progress = demo.stderr();
+  const digest = /built and pushed \S+ \((sha256:[0-9a-f]{64})\)/.exec(progress)?.[1] ?? '';
+  expect(digest, progress).toMatch(DIGEST);
+  for (const env of ['dev', 'staging', 'prod']) expect(progress).toContain(`${env} runs it,`);
+  expect(progress).toMatch(/prod runs it, .*Rollout Healthy; analysis \S+: Successful/);
+  expect(demo.stdout()).toMatch(
+    /\$ sluice promote status -n loop\n(?:.*\n){1,3}web +prod .*Waiting/,
+  );
+  expect(demo.stdout()).toMatch(/^Lead time for changes +\S+/m);
+  const kube = await Kube.connect(clusterPaths(name).kubeconfig);
+  try {
+    // Prod runs what the demo approved. Step 7 has since pushed a commit of its own through CI,
+    // so dev (and, after its soak, staging) may run that newer build: the same image, by SHA and
+    // digest, once they settle.
+    const prod = await kube.get<Application>(API, 'Application', 'loop', 'web-prod');
+    expect(prod?.status?.summary?.images?.join(' ')).toContain(digest);
+    for (const env of ['dev', 'staging', 'prod']) {
+      const a = await eventually(
+        `web-${env} Synced and Healthy`,
+        async () => {
+          const app = await kube.get<Application>(API, 'Application', 'loop', `web-${env}`);
+          const s = app?.status;
+          return s?.sync?.status === 'Synced' && s.health?.status === 'Healthy' ? app : undefined;
+        },
+        120_000,
+      );
+      expect(a.status?.summary?.images?.join(' ')).toMatch(
+        /\/loop\/web:[0-9a-f]{40}@sha256:[0-9a-f]{64}/,
+      );
+    }
+    const ro = await kube.get<Rollout>(API, 'Rollout', 'loop', 'web-prod');
+    expect(ro?.status?.phase).toBe('Healthy');
+  } finally {
+    await kube.close();
+  }
+  return digest;
+}
+
+/** Step 7: a commit of one's own went through CI (its logs), the promotion, the DORA table. */
+function expectLoopSteps(steps: string): void {
+  expect(steps).toMatch(/^\[deploy-dev : \S+\] /m);
+  expect(steps).toMatch(/^web +dev +/m);
+  expect(steps).toMatch(/^Deployment frequency +\S+/m);
+}
+
 const deployments = (steps: string): string[] =>
   [...steps.matchAll(/^guestbook-ui\s+(\d+\/\d+)/gm)].map((m) => m[1] ?? '');
 
@@ -266,6 +323,8 @@ describe('sluice demo', () => {
       await expectWalkthrough(name, first.demo, ['v1', 'v2', 'v3']);
       const ci = await expectCiRun(name, first.demo);
       expectCiSteps(first.steps, ci);
+      const shipped = await expectLoop(name, first.demo);
+      expectLoopSteps(first.steps);
       // Step 5: the Rollout as `sluice rollout get` shows it, and Prometheus' numbers per version.
       expect(first.steps).toMatch(/^Status: +Healthy/m);
       expect(first.steps).toMatch(/"rollouts_pod_template_hash":"\w+"/);
@@ -316,6 +375,8 @@ describe('sluice demo', () => {
       // A new run of the same sources: a new name, the same digest.
       expect([ci2.run === ci.run, ci2.digest]).toEqual([false, ci.digest]);
       expectCiSteps(second.steps, ci2);
+      // The second run continues the loop: a new commit, a new image, through to prod again.
+      expect(await expectLoop(name, second.demo)).not.toBe(shipped);
       expect([deployments(second.steps)[0], deployments(second.steps).at(-1)]).toEqual([
         '4/4',
         '3/3',
@@ -325,5 +386,5 @@ describe('sluice demo', () => {
       await execFile(process.execPath, ['bin/sluice.js', 'dev-cluster', 'down', '--name', name]);
       await rm(dir, { recursive: true, force: true });
     }
-  }, 900_000);
+  }, 2_400_000);
 });

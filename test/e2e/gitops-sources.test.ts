@@ -8,10 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getCondition } from '../../src/gitops/conditions.ts';
-import {
-  startGitHttpServer,
-  type GitHttpServer,
-} from '../../src/source/testing/http-git-server.ts';
+import { startGitHttpServer, type GitHttpServer } from '../../src/source/git-http-server.ts';
 import { freePort, hasSshd, sshKeygen, startSshd } from '../../src/source/testing/sshd.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { kube, useNamespace } from './harness.ts';

@@ -19,32 +19,14 @@ import {
   type TestRepo,
 } from './gitops-harness.ts';
 import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
+import { IMAGE, deployment, digest, kustomization } from './promotion-fixtures.ts';
 
 const ns = useNamespace('promote');
 const API = 'sluice.dev/v1alpha1';
-const IMAGE = 'localhost:5000/team/web';
-const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const D0 = digest('0');
 const D1 = digest('1');
 const D2 = digest('2');
 const ENVS = ['dev', 'staging', 'prod'] as const;
-
-const kustomization = (d: string) => `resources: [deployment.yaml]
-images:
-  # the version this environment runs (written by Sluice's promotions)
-  - name: ${IMAGE}
-    digest: ${d}
-`;
-const deployment = (env: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web-${env}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web-${env}}}
-  template:
-    metadata: {labels: {app: web-${env}}}
-    spec: {containers: [{name: web, image: ${IMAGE}}]}
-`;
 
 const sluice = (...args: string[]): Promise<ExecResult> =>
   execFile(

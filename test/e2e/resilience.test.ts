@@ -14,7 +14,7 @@ import { GitOpsController as Controller } from '../../src/gitops/controller.ts';
 import { down, restartComponent, up } from '../../src/devcluster/cluster.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import { Kube } from '../../src/kube/api.ts';
-import { startGitHttpServer } from '../../src/source/testing/http-git-server.ts';
+import { startGitHttpServer } from '../../src/source/git-http-server.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { silentLogger } from '../../src/util/log.ts';
 import { silentProgress } from '../../src/util/progress.ts';

@@ -339,7 +339,8 @@ describe('rollout gates', () => {
     const aborted = await waitFor(
       k,
       'aborted by the deadline',
-      (r) => r.status?.abort === true,
+      // The abort is written first; the next reconcile (at once) says what it did about it.
+      (r) => r.status?.abort === true && /^RolloutAborted:/.test(r.status.message ?? ''),
       30_000,
     );
     const progressing = aborted.status?.conditions?.find((c) => c.type === 'Progressing');

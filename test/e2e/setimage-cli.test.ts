@@ -1,7 +1,7 @@
 /**
  * `sluice set-image` as a person (or the catalog's task pod) runs it, against a real bare
  * repository: a dry run shows the diff and commits nothing; a run commits the tag with a message
- * naming the source commit and the run; a Helm values key; a no-op; bad usage. Needs no cluster.
+ * naming the source commit, its time and the run; a Helm values key; a no-op; bad usage. Needs no cluster.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,6 +77,9 @@ describe('sluice set-image', () => {
       'web=web:3f2a9c1',
       '--source-commit',
       '3f2a9c1b7d',
+      // git-clone's committer-date (git's %ct): written as RFC 3339
+      '--source-commit-time',
+      '1714557600',
       '--run',
       'ci-x7k2p',
     ];
@@ -85,7 +88,7 @@ describe('sluice set-image', () => {
     const sha = await git(bare, 'rev-parse', 'main');
     expect(r.stdout).toBe(`pushed ${sha} to main: web:3f2a9c1 in envs/dev\n`);
     expect(await git(bare, 'log', '-1', '--format=%an|%B', 'main')).toBe(
-      'CI Bot|set-image: envs/dev -> web:3f2a9c1\n\nSource commit: 3f2a9c1b7d\nRun: ci-x7k2p\n\nenvs/dev/kustomization.yaml: images[name=web].newTag: 1.0.0 -> 3f2a9c1',
+      'CI Bot|set-image: envs/dev -> web:3f2a9c1\n\nSource commit: 3f2a9c1b7d\nSource commit time: 2024-05-01T10:00:00Z\nRun: ci-x7k2p\n\nenvs/dev/kustomization.yaml: images[name=web].newTag: 1.0.0 -> 3f2a9c1',
     );
     expect(await git(bare, 'show', 'main:envs/dev/kustomization.yaml')).toBe(
       'resources: [../../base]\nimages:\n  - name: web # the shop\n    newTag: 3f2a9c1',
@@ -144,6 +147,20 @@ describe('sluice set-image', () => {
     );
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--path needs at least one --image/);
+    const time = await sluice(
+      '--repo',
+      `file://${bare}`,
+      '--branch',
+      'main',
+      '--path',
+      'envs/dev',
+      '--image',
+      'web:1',
+      '--source-commit-time',
+      'yesterday',
+    );
+    expect(time.code).toBe(2);
+    expect(time.stderr).toMatch(/--source-commit-time.*must be an RFC 3339 time with a zone/s);
     const template = await sluice(
       '--repo',
       `file://${bare}`,

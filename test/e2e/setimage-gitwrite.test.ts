@@ -16,7 +16,7 @@ import {
   type GitWriteOptions,
 } from '../../src/delivery/gitwrite/index.ts';
 import { parseImageRef, setKustomizeImages } from '../../src/delivery/setimage/index.ts';
-import { startGitHttpServer } from '../../src/source/testing/http-git-server.ts';
+import { startGitHttpServer } from '../../src/source/git-http-server.ts';
 import { git, TestRepo } from '../../src/source/testing/fixtures.ts';
 import { execFile } from '../../src/util/exec.ts';
 

@@ -179,7 +179,7 @@ describe('applySpecFlags (app set)', () => {
     ['none and prune', { syncPolicy: 'none', autoPrune: true }, '--sync-policy none contradicts'],
     ['prune on a manual app', { selfHeal: true }, 'cannot set --self-heal'],
     ['bad --helm-set', { helmSet: ['x'] }, '--helm-set "x" must look like name=value'],
-    ['an unknown project', { project: 'team-a' }, 'only the project "default" exists'],
+    ['a project name that cannot be one', { project: 'Team A' }, 'is not an AppProject name'],
   ])('refuses %s', (_case, f, message) => {
     expect(usage(() => applySpecFlags(base(), flags(f)))).toContain(message);
   });

@@ -61,8 +61,11 @@ function sourceKinds(f: SpecFlags, valuesLiteral: string | undefined): string[] 
   return kinds;
 }
 
-/** Until Sluice has projects, every Application is in this one (Argo CD's default project). */
+/** The project of an app that names none (Argo CD's default; everything allowed unless an AppProject `default` says otherwise). */
 export const DEFAULT_PROJECT = 'default';
+
+/** An AppProject name: a Kubernetes object name (lower case, digits, `-` and `.`). */
+const PROJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** Refuses flags that contradict each other or name what does not exist (exit 2), before anything is sent. */
 export function checkSpecFlags(f: SpecFlags, valuesLiteral?: string): void {
@@ -73,10 +76,10 @@ export function checkSpecFlags(f: SpecFlags, valuesLiteral?: string): void {
   const kinds = sourceKinds(f, valuesLiteral);
   if (kinds.length > 1)
     throw usageError(`a source is rendered one way; these flags mix ${kinds.join(' and ')}`);
-  if (f.project !== undefined && f.project !== DEFAULT_PROJECT)
+  if (f.project !== undefined && !PROJECT_NAME.test(f.project))
     throw usageError(
-      `--project "${f.project}": only the project "${DEFAULT_PROJECT}" exists (Sluice has no projects yet)`,
-      `leave --project out, or pass --project ${DEFAULT_PROJECT}`,
+      `--project "${f.project}" is not an AppProject name (lower case letters, digits, '-' and '.')`,
+      `pass the name of an AppProject in the controller's namespace, or leave --project out for "${DEFAULT_PROJECT}"`,
     );
   const turnsOn = f.autoPrune === true || f.selfHeal === true || f.autoSync === true;
   if (f.syncPolicy === 'none' && turnsOn)

@@ -64,7 +64,10 @@ export function addSpecOptions(cmd: Command, mode: 'create' | 'set'): Command {
       collect,
       [],
     )
-    .option('--project <name>', 'project: only "default" exists until Sluice has projects');
+    .option(
+      '--project <name>',
+      'AppProject the app is in (its fence: repositories, destinations, kinds); default "default"',
+    );
   if (mode === 'set') {
     cmd
       .option('--auto-sync', 'turn automated sync on (also after a rollback paused it)')

@@ -77,7 +77,7 @@ export function doraCommand(): Command {
   return withFilters(new Command('dora'))
     .summary('DORA metrics: deployment frequency, lead time, change failure rate, time to restore')
     .description(
-      'The four keys of DORA with their bands (Elite, High, Medium, Low; State of DevOps 2023/2024), from the deployments `sluice controller` records: an Application Synced and Healthy on a new revision is a deployment; a failed sync, an aborted Rollout or a rollback is a failed one, restored by the next good deployment. Lead time runs from each commit a deployment brought (its committer time) to the deployment.',
+      "The four keys of DORA with their bands (Elite, High, Medium, Low; State of DevOps 2023/2024), from the deployments `sluice controller` records: an Application Synced and Healthy on a new revision is a deployment; a failed sync, an aborted Rollout or a rollback is a failed one, restored by the next good deployment. Lead time runs from each commit a deployment brought (its committer time; for a commit naming `Source commit time:`, as set-image and promotions write, that source commit's time) to the deployment.",
     )
     .addCommand(deploymentsCommand())
     .addHelpText(

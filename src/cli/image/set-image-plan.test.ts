@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { sourceTrailers } from '../../delivery/dora/trailers.ts';
 import { renderTemplate } from '../../delivery/gitwrite/index.ts';
 import {
   DEFAULT_MESSAGE,
   messageData,
   planTarget,
   parseImageFlag,
+  sourceCommitTimeArg,
   type SetImageFlags,
 } from './set-image-plan.ts';
 
@@ -78,12 +80,13 @@ describe('planTarget', () => {
 });
 
 describe('the default commit message', () => {
-  it('names the target, the images, the source commit, the run and each change', () => {
+  it('names the target, the images, the source commit and its time, the run and each change', () => {
     const flags = {
       ...base,
       path: 'envs/dev',
       image: ['web=localhost:5000/web:3f2a9c1'],
       sourceCommit: '3f2a9c1b7d',
+      sourceCommitTime: '2026-12-01T09:40:00Z',
       run: 'ci-x7k2p',
     };
     const data = messageData(flags, planTarget(flags), {
@@ -99,11 +102,17 @@ describe('the default commit message', () => {
         'set-image: envs/dev -> localhost:5000/web:3f2a9c1',
         '',
         'Source commit: 3f2a9c1b7d',
+        'Source commit time: 2026-12-01T09:40:00Z',
         'Run: ci-x7k2p',
         '',
         'envs/dev/kustomization.yaml: images[name=web].newTag: 1.0.0 -> 3f2a9c1',
       ].join('\n'),
     );
+    // What DORA and promotions read back from it.
+    expect(sourceTrailers(renderTemplate(DEFAULT_MESSAGE, data))).toEqual({
+      commit: '3f2a9c1b7d',
+      time: '2026-12-01T09:40:00Z',
+    });
   });
 
   it('leaves out what was not given', () => {
@@ -113,5 +122,29 @@ describe('the default commit message', () => {
       messageData(flags, planTarget(flags), { files: [] }),
     );
     expect(text.trim()).toBe('set-image: d -> a:1, b:2');
+  });
+});
+
+describe('the source commit time', () => {
+  it.each([
+    ['2026-12-01T09:40:00Z', '2026-12-01T09:40:00Z'],
+    ['2026-12-01T10:40:00+01:00', '2026-12-01T10:40:00+01:00'],
+    ['1714557600', '2024-05-01T10:00:00Z'],
+  ])('%s is %s', (value, want) => {
+    expect(sourceCommitTimeArg(value)).toBe(want);
+  });
+
+  it.each(['yesterday', '2026-12-01', '2026-12-01T09:40:00', ''])('refuses %j', (value) => {
+    expect(() => sourceCommitTimeArg(value)).toThrow(/RFC 3339 time with a zone/);
+  });
+
+  it('goes into the default message alone when no source commit is named', () => {
+    const flags = { ...base, path: 'd', image: ['a:1'], sourceCommitTime: '2026-12-01T09:40:00Z' };
+    const message = renderTemplate(
+      DEFAULT_MESSAGE,
+      messageData(flags, planTarget(flags), { files: [] }),
+    );
+    expect(message.trim()).toBe('set-image: d -> a:1\n\nSource commit time: 2026-12-01T09:40:00Z');
+    expect(sourceTrailers(message)).toEqual({ time: '2026-12-01T09:40:00Z' });
   });
 });

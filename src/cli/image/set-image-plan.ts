@@ -2,6 +2,8 @@
  * `sluice set-image`, the pure part: from the flags, what to edit (a Kustomization's images or
  * Helm values keys), and the data its commit message template sees.
  */
+import { InvalidArgumentError } from 'commander';
+import { commitTimeArg } from '../../delivery/dora/trailers.ts';
 import type { EditOutcome } from '../../delivery/gitwrite/index.ts';
 import { formatImageRef, parseImageRef, type ImageRef } from '../../delivery/setimage/index.ts';
 import type { KustomizeImageEdit } from '../../delivery/setimage/index.ts';
@@ -19,7 +21,22 @@ export interface SetImageFlags {
   value?: string;
   message?: string;
   sourceCommit?: string;
+  /** RFC 3339 (see `sourceCommitTimeArg`). */
+  sourceCommitTime?: string;
   run?: string;
+}
+
+/**
+ * `--source-commit-time`: RFC 3339, or seconds since the epoch (git's `%ct`, the git-clone
+ * Task's `committer-date`), as RFC 3339; anything else is bad usage.
+ */
+export function sourceCommitTimeArg(value: string): string {
+  const t = commitTimeArg(value);
+  if (t === undefined)
+    throw new InvalidArgumentError(
+      'must be an RFC 3339 time with a zone (2026-12-01T09:40:00Z) or seconds since the epoch',
+    );
+  return t;
 }
 
 export type SetImageTarget =
@@ -78,8 +95,8 @@ export const targetPlace = (t: SetImageTarget): string =>
 
 /**
  * The fields a `--message` template sees: `.Images` (list), `.Image` (the first), `.Target`,
- * `.SourceCommit`, `.Run`, `.Repo`, `.Branch`, and `.Changes` (each with `.File`, `.Path`,
- * `.OldValue`, `.NewValue`).
+ * `.SourceCommit`, `.SourceCommitTime`, `.Run`, `.Repo`, `.Branch`, and `.Changes` (each with
+ * `.File`, `.Path`, `.OldValue`, `.NewValue`).
  */
 export function messageData(
   f: SetImageFlags,
@@ -92,6 +109,7 @@ export function messageData(
     Image: images[0] ?? '',
     Target: targetPlace(t),
     SourceCommit: f.sourceCommit ?? '',
+    SourceCommitTime: f.sourceCommitTime ?? '',
     Run: f.run ?? '',
     Repo: f.repo,
     Branch: f.pushBranch ?? f.branch,
@@ -106,10 +124,14 @@ export function messageData(
   };
 }
 
-/** The message when no --message is given. */
+/**
+ * The message when no --message is given. Its `Source commit:` and `Source commit time:` lines
+ * are the trailers DORA measures lead time from (src/delivery/dora/trailers.ts).
+ */
 export const DEFAULT_MESSAGE = `set-image: {{ .Target }} -> {{ range $i, $img := .Images }}{{ if $i }}, {{ end }}{{ $img }}{{ end }}
 {{ if .SourceCommit }}
-Source commit: {{ .SourceCommit }}{{ end }}{{ if .Run }}
+Source commit: {{ .SourceCommit }}{{ end }}{{ if .SourceCommitTime }}
+Source commit time: {{ .SourceCommitTime }}{{ end }}{{ if .Run }}
 Run: {{ .Run }}{{ end }}
 
 {{ range .Changes }}{{ .File }}: {{ .Path }}: {{ if .OldValue }}{{ .OldValue }}{{ else }}(none){{ end }} -> {{ if .NewValue }}{{ .NewValue }}{{ else }}(removed){{ end }}

@@ -21,6 +21,7 @@ import {
   DEFAULT_MESSAGE,
   messageData,
   planTarget,
+  sourceCommitTimeArg,
   targetImages,
   targetPlace,
   type SetImageFlags,
@@ -126,6 +127,11 @@ export function setImageCommand(): Command {
     .option('--value <value>', 'the value for --key')
     .option('--message <template>', 'commit message template (see below)')
     .option('--source-commit <sha>', 'the commit the image was built from (.SourceCommit)')
+    .option(
+      '--source-commit-time <time>',
+      'when the source commit was made (RFC 3339 or epoch seconds); lead time runs from it (.SourceCommitTime)',
+      sourceCommitTimeArg,
+    )
     .option('--run <name>', 'the pipeline run that built it (.Run)')
     .option('--author-name <name>', 'commit author', env['SLUICE_GIT_AUTHOR_NAME'] ?? 'Sluice')
     .option(
@@ -147,12 +153,15 @@ export function setImageCommand(): Command {
         'SLUICE_GIT_TOKEN (bearer), or SLUICE_GIT_SSH_KEY / SLUICE_GIT_SSH_KEY_FILE (with\n' +
         'SLUICE_GIT_SSH_KNOWN_HOSTS / _FILE the only host keys trusted; else trusted on first use).\n' +
         'Author: --author-name/--author-email, else $SLUICE_GIT_AUTHOR_NAME / $SLUICE_GIT_AUTHOR_EMAIL.\n' +
-        '\nMessage templates use Go template syntax with .Image, .Images, .Target, .SourceCommit, .Run,\n' +
-        '.Repo, .Branch and .Changes (each .File .Path .OldValue .NewValue); functions print, println,\n' +
-        'lower, upper, trim, short (first 7 characters).\n' +
+        '\nMessage templates use Go template syntax with .Image, .Images, .Target, .SourceCommit,\n' +
+        '.SourceCommitTime, .Run, .Repo, .Branch and .Changes (each .File .Path .OldValue .NewValue);\n' +
+        'functions print, println, lower, upper, trim, short (first 7 characters). The default message\n' +
+        'has "Source commit:" and "Source commit time:" lines: sluice dora measures lead time from the\n' +
+        'source commit time, and promotions carry both lines on (keep them in your own template).\n' +
         '\nExamples:\n' +
         '  sluice set-image --repo https://git.example.com/org/deploy.git --branch main \\\n' +
-        '    --path envs/dev --image web=localhost:5000/web:3f2a9c1 --source-commit 3f2a9c1 --run ci-x7k2p\n' +
+        '    --path envs/dev --image web=localhost:5000/web:3f2a9c1 --source-commit 3f2a9c1 \\\n' +
+        '    --source-commit-time 2026-12-01T09:40:00Z --run ci-x7k2p\n' +
         '  sluice set-image --repo file:///srv/deploy.git --branch main --values-file charts/web/values-dev.yaml \\\n' +
         `    --key image.tag --digest-key image.digest --image localhost:5000/web:1.4.0@sha256:<digest>\n` +
         "  sluice set-image ... --dry-run --message 'deploy {{ .Image }} ({{ .SourceCommit | short }})'\n" +
