@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/types.ts';
+import { allCrds } from '../api/crd.ts';
 import { templateChart } from './chart.ts';
 import { can, ruleAllows, type Access } from './rbac.ts';
 
@@ -49,16 +50,17 @@ const OWN: Case[] = [
     access: { verb: 'create', resource: 'events', namespace: NS },
     allowed: true,
   },
-  {
-    name: 'checks the Application CRD',
+  // The start-up check (api/install.ts checkCrds) reads every CRD Sluice installs.
+  ...allCrds().map((crd) => ({
+    name: `checks the CRD ${crd.metadata.name ?? ''} at start-up`,
     access: {
       verb: 'get',
       group: 'apiextensions.k8s.io',
       resource: 'customresourcedefinitions',
-      name: 'applications.sluice.dev',
+      name: crd.metadata.name ?? '',
     },
     allowed: true,
-  },
+  })),
   {
     name: 'watches Namespaces',
     access: { verb: 'watch', resource: 'namespaces' },

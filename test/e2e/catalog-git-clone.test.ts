@@ -4,10 +4,10 @@
  * routed by the node's namespace; nothing leaves the machine), so the file's one fixture is a
  * bare repository served there twice: by `git http-backend` behind Basic auth (the test helper
  * listens on 127.0.0.1; a TCP relay on hostIp fronts it) and by an `sshd` of the host with a
- * throw-away host key and config, bound to hostIp only. Credentials come from Secrets bound to
+ * throw-away host key and config, bound to hostIp only (src/source/testing/sshd.ts). Credentials come from Secrets bound to
  * the `basic-auth` and `ssh-directory` workspaces.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { createServer, connect, type Server } from 'node:net';
@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/devcluster/net.ts';
 import { startGitHttpServer, type GitHttpServer } from '../../src/source/git-http-server.ts';
-import { eventually, kube, useNamespace } from './harness.ts';
+import { SSHD, startSshd, type Sshd } from '../../src/source/testing/sshd.ts';
+import { kube, useNamespace } from './harness.ts';
 import {
   applyCatalogTask,
   hostAddress,
@@ -41,10 +42,9 @@ let host = '';
 let http: GitHttpServer | undefined;
 let relay: Server | undefined;
 let httpUrl = '';
-let sshd: ChildProcess | undefined;
+let sshd: Sshd | undefined;
 let sshUrl = '';
 const commits: Record<string, string> = {};
-const SSHD = '/usr/sbin/sshd';
 
 beforeAll(async () => {
   image = await sluiceImageRef();
@@ -87,41 +87,22 @@ beforeAll(async () => {
     const port = await freePort();
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
-    await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')));
     await chmod(dir, 0o755);
-    await writeFile(
-      join(dir, 'sshd_config'),
-      [
-        `ListenAddress ${host}:${port}`,
-        `HostKey ${join(dir, 'host_key')}`,
-        `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'PermitRootLogin prohibit-password',
-        'UsePAM no',
-        'StrictModes no',
-        'AllowUsers root',
-        '',
-      ].join('\n'),
-    );
-    sshd = spawn(SSHD, ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
-    await eventually('sshd listening', async () =>
-      (await new Promise<boolean>((ok) => {
-        const s = connect(port, host, () => (s.end(), ok(true)));
-        s.on('error', () => ok(false));
-      }))
-        ? true
-        : undefined,
-    );
+    sshd = await startSshd({
+      dir,
+      port,
+      hostKey: join(dir, 'host_key'),
+      authorizedKey: await readFile(join(dir, 'client_key.pub'), 'utf8'),
+      listenAddress: host,
+    });
     const hostKey = (await readFile(join(dir, 'host_key.pub'), 'utf8')).split(' ');
     await writeFile(join(dir, 'known_hosts'), `[${host}]:${port} ${hostKey[0]} ${hostKey[1]}\n`);
-    sshUrl = `ssh://root@${host}:${port}${join(dir, 'repo.git')}`;
+    sshUrl = `ssh://${sshd.user}@${host}:${port}${join(dir, 'repo.git')}`;
   }
 }, 600_000);
 
 afterAll(async () => {
-  sshd?.kill();
+  await sshd?.stop();
   relay?.close();
   await http?.close();
   if (dir) await rm(dir, { recursive: true, force: true });

@@ -70,6 +70,8 @@ export async function startSshd(opts: {
   port: number;
   hostKey: string;
   authorizedKey: string;
+  /** The address it binds (default 127.0.0.1), e.g. the host end of the dev cluster's node link. */
+  listenAddress?: string;
 }): Promise<Sshd> {
   const user = userInfo().username;
   const authorized = join(opts.dir, 'authorized_keys');
@@ -79,7 +81,7 @@ export async function startSshd(opts: {
     config,
     [
       `Port ${opts.port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${opts.listenAddress ?? '127.0.0.1'}`,
       `HostKey ${opts.hostKey}`,
       `PidFile ${join(opts.dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${authorized}`,
