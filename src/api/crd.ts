@@ -62,6 +62,12 @@ import {
   SealedSecretSpecSchema,
   SealedSecretStatusSchema,
 } from './sealedsecret.ts';
+import {
+  CLUSTER_POLICY_KIND,
+  POLICY_KIND,
+  PolicySpecSchema,
+  PolicyStatusSchema,
+} from './policy.ts';
 import { TRIGGER_KIND, TriggerSpecSchema, TriggerStatusSchema } from './trigger.ts';
 import { toOpenAPI } from './schema.ts';
 
@@ -418,6 +424,36 @@ export function projectCrd(): KubeObject {
   });
 }
 
+/** ClusterPolicy and Policy: Kyverno's validate policies under sluice.dev (src/policy). */
+export function policyCrds(): KubeObject[] {
+  const columns = [
+    { name: 'Action', type: 'string', jsonPath: '.spec.validationFailureAction' },
+    { name: 'Ready', type: 'string', jsonPath: `${READY}.status` },
+    { name: 'Reason', type: 'string', jsonPath: `${READY}.reason`, priority: 1 },
+    { name: 'Message', type: 'string', jsonPath: `${READY}.message`, priority: 1 },
+  ];
+  return [
+    crdOf({
+      kind: CLUSTER_POLICY_KIND,
+      plural: 'clusterpolicies',
+      shortNames: ['cpol'],
+      scope: 'Cluster',
+      spec: PolicySpecSchema,
+      status: PolicyStatusSchema,
+      columns,
+    }),
+    crdOf({
+      kind: POLICY_KIND,
+      plural: 'policies',
+      shortNames: ['pol'],
+      scope: 'Namespaced',
+      spec: PolicySpecSchema,
+      status: PolicyStatusSchema,
+      columns,
+    }),
+  ];
+}
+
 /** Every CRD of Sluice, each with its schema hash. */
 export function allCrds(): KubeObject[] {
   return [
@@ -433,5 +469,6 @@ export function allCrds(): KubeObject[] {
     triggerCrd(),
     sealedSecretCrd(),
     projectCrd(),
+    ...policyCrds(),
   ].map(withSchemaHash);
 }

@@ -31,6 +31,12 @@ interface ControllerFlags {
   promotions: boolean;
   triggers: boolean;
   sealedSecrets: boolean;
+  policies: boolean;
+  admissionListen?: string;
+  admissionUrl?: string;
+  admissionFailurePolicy: string;
+  admissionTimeout: number;
+  admissionExemptNamespace: string[];
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -126,6 +132,30 @@ export function controllerCommand(): Command {
       'do not run the SealedSecret controller (its keys, and GET /v1/cert.pem for `sluice seal`)',
     )
     .option(
+      '--no-policies',
+      'do not run the policy controller (ClusterPolicy / Policy status, and the GitOps gate refusing revisions that violate an Enforce policy)',
+    )
+    .option(
+      '--admission-listen <addr>',
+      'serve the policy admission webhook at host:port (HTTPS, its own CA) and register it with the API server (default: no webhook)',
+    )
+    .option(
+      '--admission-url <url>',
+      'the URL the API server calls for the webhook (default https://<--admission-listen>)',
+    )
+    .option(
+      '--admission-failure-policy <Fail|Ignore>',
+      'what the API server does when the webhook cannot answer: Fail refuses the request (a policy is never skipped), Ignore admits it',
+      'Fail',
+    )
+    .option('--admission-timeout <seconds>', 'the webhook’s timeoutSeconds (1-30)', count(1), 5)
+    .option(
+      '--admission-exempt-namespace <ns>',
+      'never send this namespace to the webhook (repeatable; kube-system, kube-public, kube-node-lease and --namespace always are)',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
+    .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
       count(0),
@@ -173,6 +203,39 @@ export function controllerCommand(): Command {
     .action(runController);
 }
 
+/** --no-policies and the --admission-* flags; a bad value is a usage error naming the flag. */
+function policyOptions(o: ControllerFlags): Pick<ControllerOptions, 'policies'> {
+  if (!o.policies) return { policies: false };
+  if (o.admissionFailurePolicy !== 'Fail' && o.admissionFailurePolicy !== 'Ignore')
+    throw new SluiceError(
+      'BadFlag',
+      `--admission-failure-policy "${o.admissionFailurePolicy}" must be Fail or Ignore`,
+      { exitCode: 2 },
+    );
+  if (o.admissionTimeout > 30)
+    throw new SluiceError('BadFlag', '--admission-timeout must be 30 seconds or less', {
+      exitCode: 2,
+    });
+  if (o.admissionListen === undefined) return { policies: true };
+  const listen = parseListen(o.admissionListen);
+  if (!listen)
+    throw new SluiceError('BadFlag', '--admission-listen needs host:port (not off)', {
+      exitCode: 2,
+    });
+  return {
+    policies: {
+      admission: {
+        host: listen.host,
+        port: listen.port,
+        ...(o.admissionUrl ? { url: o.admissionUrl } : {}),
+        failurePolicy: o.admissionFailurePolicy,
+        timeoutSeconds: o.admissionTimeout,
+        exemptNamespaces: o.admissionExemptNamespace,
+      },
+    },
+  };
+}
+
 /** A taken port says how to pick another address, or to serve nothing. */
 function withListenHint(err: unknown): unknown {
   if (!(err instanceof ListenError)) return err;
@@ -202,6 +265,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     promotions: o.promotions,
     triggers: o.triggers,
     sealedSecrets: o.sealedSecrets,
+    ...policyOptions(o),
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

@@ -32,7 +32,9 @@ export type Reason =
   /** The app names an AppProject that does not exist. */
   | 'ProjectNotFound'
   /** A revision gate (gates.ts) could not decide: a registry, key or Secret it needs failed. */
-  | 'GateFailed';
+  | 'GateFailed'
+  /** An object of the revision violates an Enforce policy (src/policy/preflight.ts). */
+  | 'PolicyViolation';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

@@ -11,6 +11,7 @@
  */
 import { PromotionController } from '../delivery/promotion/controller.ts';
 import { SealedSecretsController } from '../sealed/controller.ts';
+import { PolicyController, type AdmissionSettings } from '../policy/controller.ts';
 import { gitPromotionWriter } from '../delivery/promotion/writer.ts';
 import { join } from 'node:path';
 import { API_VERSION, KIND, type Application } from '../api/application.ts';
@@ -96,6 +97,12 @@ export interface ControllerOptions {
    * each gate may also start with the controller (a watch of its keys or policies).
    */
   gates?: readonly RevisionGate[];
+  /**
+   * Run the policy controller too (ClusterPolicy / Policy, src/policy/controller.ts): policies
+   * compiled and their status written, the GitOps gate refusing revisions that violate an
+   * Enforce policy, and with `admission` the validating webhook served and registered.
+   */
+  policies?: boolean | { admission?: AdmissionSettings };
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -451,6 +458,8 @@ export class GitOpsController {
   readonly triggers: TriggerController | undefined;
   /** SealedSecrets of the namespaces this controller deploys to, unsealed into Secrets. */
   readonly sealedSecrets: SealedSecretsController | undefined;
+  /** ClusterPolicies and Policies: admission webhook, status, and the GitOps policy gate. */
+  readonly policies: PolicyController | undefined;
 
   constructor(options: ControllerOptions) {
     const log = options.log ?? createLogger('info');
@@ -461,7 +470,23 @@ export class GitOpsController {
       ...(options.leaderElection ? { leaderElection: options.leaderElection } : {}),
       ...(options.listen ? { listen: options.listen } : {}),
     });
-    this.applications = new ApplicationController(this.manager, { ...options, log });
+    if (options.policies) {
+      const admission = options.policies === true ? undefined : options.policies.admission;
+      this.policies = new PolicyController({
+        kube: options.kube,
+        log,
+        namespace: this.manager.namespace,
+        ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+        ...(admission ? { admission } : {}),
+      });
+      this.manager.add(this.policies);
+    }
+    const gates = [...(options.gates ?? []), ...(this.policies ? [this.policies.gate] : [])];
+    this.applications = new ApplicationController(this.manager, {
+      ...options,
+      log,
+      ...(gates.length > 0 ? { gates } : {}),
+    });
     this.manager.add(this.applications);
     if (options.rollouts) {
       this.rollouts = new RolloutController({

@@ -36,6 +36,8 @@ export interface AdmissionServerOptions {
   servingValidityDays?: number;
   /** How often to check whether a certificate needs renewal (default: hourly). */
   checkEveryMs?: number;
+  /** Called with the port once listening (before `onCaBundle`): where the webhook is served. */
+  onListening?: (port: number) => void;
   /** Called with the CA bundle to trust (at start and whenever it changes): update the caBundle. */
   onCaBundle?: (bundlePem: string) => Promise<void>;
   /** Called with every evaluation's results (record Audit results for PolicyReports). */
@@ -89,6 +91,7 @@ export class AdmissionServer {
       server.once('error', reject);
       server.listen(this.o.port ?? 0, this.o.host ?? '127.0.0.1', () => resolve());
     });
+    this.o.onListening?.((server.address() as AddressInfo).port);
     await this.o.onCaBundle?.(this.caBundle());
     const every = this.o.checkEveryMs ?? 3_600_000;
     this.timer = setInterval(() => void this.rotateIfDue().catch(() => undefined), every);

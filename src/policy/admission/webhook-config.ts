@@ -30,6 +30,8 @@ export interface WebhookSettings {
   failurePolicy?: 'Fail' | 'Ignore';
   timeoutSeconds?: number;
   exemptNamespaces?: readonly string[];
+  /** Send only these namespaces (besides cluster-scoped objects); default all but the exempt. */
+  onlyNamespaces?: readonly string[];
   /** The kinds to send; from the policies (plus the policy kinds themselves) by default. */
   kinds?: readonly string[];
 }
@@ -129,6 +131,15 @@ export function webhookConfiguration(s: WebhookSettings): KubeObject {
               operator: 'NotIn',
               values: [...(s.exemptNamespaces ?? DEFAULT_EXEMPT_NAMESPACES)],
             },
+            ...(s.onlyNamespaces
+              ? [
+                  {
+                    key: 'kubernetes.io/metadata.name',
+                    operator: 'In',
+                    values: [...s.onlyNamespaces],
+                  },
+                ]
+              : []),
           ],
         },
         rules: webhookRules(s.kinds ?? [...Object.keys(POD_TEMPLATE_PATHS), 'Pod']),
