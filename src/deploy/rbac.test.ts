@@ -82,6 +82,52 @@ const OWN: Case[] = [
     access: { verb: 'watch', group: 'sluice.dev', resource: 'appprojects', namespace: NS },
     allowed: true,
   },
+  // Policies (src/policy/controller.ts): ClusterPolicies read, their status written, its own
+  // ValidatingWebhookConfiguration managed, rotation Events recorded about it.
+  ...['get', 'list', 'watch'].map((verb) => ({
+    name: `${verb}s ClusterPolicies`,
+    access: { verb, group: 'sluice.dev', resource: 'clusterpolicies' },
+    allowed: true,
+  })),
+  {
+    name: 'writes the status of ClusterPolicies',
+    access: { verb: 'patch', group: 'sluice.dev', resource: 'clusterpolicies/status', name: 'p' },
+    allowed: true,
+  },
+  {
+    name: 'creates its ValidatingWebhookConfiguration',
+    access: {
+      verb: 'create',
+      group: 'admissionregistration.k8s.io',
+      resource: 'validatingwebhookconfigurations',
+    },
+    allowed: true,
+  },
+  {
+    name: 'updates its ValidatingWebhookConfiguration (caBundle, kinds)',
+    access: {
+      verb: 'patch',
+      group: 'admissionregistration.k8s.io',
+      resource: 'validatingwebhookconfigurations',
+      name: `sluice-policy-${NS}`,
+    },
+    allowed: true,
+  },
+  {
+    name: 'records Events about its webhook configuration (namespace default)',
+    access: { verb: 'create', resource: 'events', namespace: 'default' },
+    allowed: true,
+  },
+  {
+    name: 'checks whether the PolicyReport CRD is installed',
+    access: {
+      verb: 'get',
+      group: 'apiextensions.k8s.io',
+      resource: 'customresourcedefinitions',
+      name: 'policyreports.wgpolicyk8s.io',
+    },
+    allowed: true,
+  },
   {
     name: 'never deletes Secrets by collection',
     access: { verb: 'deletecollection', resource: 'secrets', namespace: 'kube-system' },
@@ -181,6 +227,21 @@ const NAMESPACED: Case[] = [
   {
     name: 'cannot write cluster-scoped objects',
     access: { verb: 'patch', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+    allowed: false,
+  },
+  {
+    name: "cannot change another ValidatingWebhookConfiguration (another tool's webhook)",
+    access: {
+      verb: 'patch',
+      group: 'admissionregistration.k8s.io',
+      resource: 'validatingwebhookconfigurations',
+      name: 'kyverno-resource-validating-webhook-cfg',
+    },
+    allowed: false,
+  },
+  {
+    name: 'cannot write ClusterPolicies (only their status)',
+    access: { verb: 'update', group: 'sluice.dev', resource: 'clusterpolicies', name: 'p' },
     allowed: false,
   },
   {
