@@ -438,6 +438,25 @@ function imagesFor(
   return images;
 }
 
+/** The policy controller, when asked for: its gate joins the app's revision gates. */
+function policiesFor(
+  manager: Manager,
+  options: ControllerOptions,
+  log: Logger,
+): PolicyController | undefined {
+  if (!options.policies) return undefined;
+  const admission = options.policies === true ? undefined : options.policies.admission;
+  const policies = new PolicyController({
+    kube: options.kube,
+    log,
+    namespace: manager.namespace,
+    ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
+    ...(admission ? { admission } : {}),
+  });
+  manager.add(policies);
+  return policies;
+}
+
 /** A Manager running the Application and Rollout controllers: what `sluice controller` starts. */
 export class GitOpsController {
   readonly manager: Manager;
@@ -470,17 +489,7 @@ export class GitOpsController {
       ...(options.leaderElection ? { leaderElection: options.leaderElection } : {}),
       ...(options.listen ? { listen: options.listen } : {}),
     });
-    if (options.policies) {
-      const admission = options.policies === true ? undefined : options.policies.admission;
-      this.policies = new PolicyController({
-        kube: options.kube,
-        log,
-        namespace: this.manager.namespace,
-        ...(options.destinationNamespaces ? { namespaces: options.destinationNamespaces } : {}),
-        ...(admission ? { admission } : {}),
-      });
-      this.manager.add(this.policies);
-    }
+    this.policies = policiesFor(this.manager, options, log);
     const gates = [...(options.gates ?? []), ...(this.policies ? [this.policies.gate] : [])];
     this.applications = new ApplicationController(this.manager, {
       ...options,

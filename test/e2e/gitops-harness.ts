@@ -90,7 +90,7 @@ export async function startController(
   namespace: string,
   options: Pick<
     ControllerOptions,
-    'waitTimeoutMs' | 'listen' | 'webhookSecrets' | 'pollIntervalMs' | 'promotions'
+    'waitTimeoutMs' | 'listen' | 'webhookSecrets' | 'pollIntervalMs' | 'promotions' | 'policies'
   > & { log?: Logger; leader?: boolean } = {},
 ): Promise<Controller> {
   crdsInstalled ??= installCrds(kube, silentProgress);
@@ -109,11 +109,15 @@ export async function startController(
     ...(options.webhookSecrets ? { webhookSecrets: options.webhookSecrets } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(options.promotions ? { promotions: true } : {}),
+    ...(options.policies ? { policies: options.policies } : {}),
     log: options.log ?? (process.env['SLUICE_TEST_LOG'] ? createLogger('debug') : silentLogger),
   });
   await controller.start();
   cleanups.push(async () => {
     await controller.stop();
+    // A webhook left behind would send the shared cluster's requests to a closed port.
+    if (typeof options.policies === 'object' && options.policies.admission)
+      await controller.policies?.unregister().catch(() => undefined);
     await rm(cacheDir, { recursive: true, force: true });
   });
   return controller;
