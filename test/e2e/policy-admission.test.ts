@@ -137,7 +137,6 @@ beforeAll(async () => {
     kube: k,
     namespace: ctrlNs,
     appNamespaces: [ctrlNs],
-    destinationNamespaces: [ctrlNs],
     leaderElection: { enabled: false },
     policies: {
       admission: {
