@@ -271,8 +271,10 @@ describe('policy admission on the API server', () => {
       `policy ${broken.metadata.name ?? ''}: rule bad-tag: spec.rules[0].validate.pattern/spec/containers/0/image: operator '>='`,
     );
     // A namespaced Policy too.
-    const nsMessage = await refusal(k.create(auditPolicy(appNs, { metadata: { '(name': 'x' } })));
-    expect(nsMessage).toContain(`policy ${appNs}/${auditName}`);
+    const namespaced = auditPolicy(appNs, { metadata: { '(name': 'x' } });
+    namespaced.metadata.name = 'broken-owner';
+    const nsMessage = await refusal(k.create(namespaced));
+    expect(nsMessage).toContain(`policy ${appNs}/broken-owner: rule owner`);
   }, 30_000);
 
   it('a policy that slipped past admission (an exempt namespace) is Ready=False with the compile error; a good one Ready=True', async () => {
