@@ -244,6 +244,8 @@ export function controllerArgs(
     '--no-image-automation',
     '--no-promotions',
     '--no-triggers',
+    // Policies are cluster-wide (ClusterPolicies gate every app): tested on their own.
+    '--no-policies',
     '--kubeconfig',
     kubeconfigPath(),
     '--namespace',
