@@ -243,7 +243,7 @@ describe('policy admission on the API server', () => {
     expect(report).toMatchObject({
       policy: `${appNs}/${auditName}`,
       result: 'warn',
-      message: 'ConfigMaps name an owner (at /metadata/labels/owner)',
+      message: 'ConfigMaps name an owner (at /metadata/labels)',
       resources: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'unowned', namespace: appNs }],
     });
   }, 40_000);
