@@ -134,7 +134,11 @@ export class PolicyController implements Runnable {
     this.namespacedPolicies = make(POLICY_KIND, o.namespaces);
     for (const c of [this.clusterPolicies, this.namespacedPolicies])
       c.onEvent((type, p) => this.onPolicy(type === 'deleted', p));
-    this.gate = policyGate(() => this.compiled, { exemptNamespaces: this.exempt() });
+    // The gate skips only the namespaces the user exempts: the webhook's built-in exemptions keep
+    // the cluster and Sluice restartable while it is down, which a GitOps sync never needs.
+    this.gate = policyGate(() => this.compiled, {
+      exemptNamespaces: o.admission?.exemptNamespaces ?? [],
+    });
   }
 
   /** The compiled policies now (a new array whenever one changes). */

@@ -4,8 +4,9 @@
  * admission would evaluate it on CREATE; one violation and nothing of the revision is applied.
  * The app's Ready=False condition (reason `PolicyViolation`) names the policy, the rule, the
  * object and the policy's message. A policy object in the revision that does not compile is a
- * violation too (admission would refuse it at creation). Objects in exempt namespaces are not
- * checked, as the webhook does not see them.
+ * violation too (admission would refuse it at creation). Objects in the namespaces the user
+ * exempts from admission are not checked; the webhook's built-in exemptions (kube-system, the
+ * controller's own namespace) are, since they only keep the cluster restartable.
  *
  * @example
  * const gate = policyGate(() => controller.policies());

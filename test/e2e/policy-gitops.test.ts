@@ -114,7 +114,8 @@ describe('the GitOps policy gate', () => {
     const ready = refused.status?.conditions?.find((c) => c.type === 'Ready');
     expect(ready?.message).toBe(
       `revision ${bad.slice(0, 7)} violates Enforce policies; nothing of it was applied:\n` +
-        `- policy ${policyName}, rule team-label: Deployment/${ns()}/web: pods need a "team" label (at /spec/template/metadata/labels/team)`,
+        `- policy ${policyName}, rule team-label: Deployment/${ns()}/web: pods need a "team" label (at /spec/template/metadata/labels/team)\n` +
+        '  hint: fix the objects in Git (or the policy); the next commit is checked again',
     );
     const cm = await k.get('v1', 'ConfigMap', ns(), 'settings');
     expect(cm?.['data']).toEqual({ color: 'blue' });
