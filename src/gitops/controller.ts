@@ -43,6 +43,7 @@ import { createLogger, type Logger } from '../util/log.ts';
 import type { ApplicationStatus } from '../api/application.ts';
 import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
 import { DiffCache } from './diff.ts';
+import type { Reason } from './conditions.ts';
 import type { RevisionGate } from './gates.ts';
 import type { AppTarget } from './live.ts';
 import { LiveCache } from './livecache.ts';
@@ -281,6 +282,16 @@ export class ApplicationController implements Runnable {
     return apps.length;
   }
 
+  /** Looks again at the apps whose Ready condition has this reason (a gate's input changed). */
+  requeueRefused(reason: Reason): number {
+    if (!this.apps.isLeading) return 0;
+    const refused = this.apps
+      .list()
+      .filter((a) => a.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === reason));
+    for (const a of refused) this.apps.enqueue(appKey(a));
+    return refused.length;
+  }
+
   /** Marks an app for a source refresh (webhook, CLI); runs at once. */
   refresh(namespace: string, name: string): void {
     this.apps.enqueue(`${namespace}/${name}`, { refresh: 'always' });
@@ -457,6 +468,24 @@ function policiesFor(
   return policies;
 }
 
+/** The Application controller, with the policy gate when policies run. */
+function applicationsWith(
+  manager: Manager,
+  options: ControllerOptions,
+  log: Logger,
+  policies: PolicyController | undefined,
+): ApplicationController {
+  const gates = [...(options.gates ?? []), ...(policies ? [policies.gate] : [])];
+  const apps = new ApplicationController(manager, {
+    ...options,
+    log,
+    ...(gates.length > 0 ? { gates } : {}),
+  });
+  // A policy changed: the apps it refused look again (without waiting for a commit).
+  policies?.onChange(() => apps.requeueRefused('PolicyViolation'));
+  return apps;
+}
+
 /** A Manager running the Application and Rollout controllers: what `sluice controller` starts. */
 export class GitOpsController {
   readonly manager: Manager;
@@ -490,12 +519,7 @@ export class GitOpsController {
       ...(options.listen ? { listen: options.listen } : {}),
     });
     this.policies = policiesFor(this.manager, options, log);
-    const gates = [...(options.gates ?? []), ...(this.policies ? [this.policies.gate] : [])];
-    this.applications = new ApplicationController(this.manager, {
-      ...options,
-      log,
-      ...(gates.length > 0 ? { gates } : {}),
-    });
+    this.applications = applicationsWith(this.manager, options, log, this.policies);
     this.manager.add(this.applications);
     if (options.rollouts) {
       this.rollouts = new RolloutController({

@@ -106,6 +106,7 @@ export class PolicyController implements Runnable {
   readonly audit = new AuditLog();
   private readonly o: PolicyControllerOptions;
   private readonly outcomes = new Map<string, CompileOutcome>();
+  private readonly listeners: Array<() => void> = [];
   private compiled: readonly CompiledPolicy[] = [];
   private server: AdmissionServer | undefined;
   private serverUrl: string | undefined;
@@ -139,6 +140,11 @@ export class PolicyController implements Runnable {
     this.gate = policyGate(() => this.compiled, {
       exemptNamespaces: o.admission?.exemptNamespaces ?? [],
     });
+  }
+
+  /** Calls `listener` whenever the compiled set changes (apps refused by the gate look again). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /** The compiled policies now (a new array whenever one changes). */
@@ -199,6 +205,7 @@ export class PolicyController implements Runnable {
     for (const o of this.outcomes.values()) if (o.ok) next.push(o.policy);
     this.compiled = next;
     this.scheduleKinds();
+    for (const l of this.listeners) l();
   }
 
   private async reconcile(

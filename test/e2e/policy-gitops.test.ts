@@ -133,4 +133,28 @@ describe('the GitOps policy gate', () => {
     );
     expect((await k.get('v1', 'ConfigMap', ns(), 'settings'))?.['data']).toEqual({ color: 'red' });
   }, 240_000);
+  it('relaxing the policy (Enforce to Audit) lets the refused revision sync without a commit', async () => {
+    const k = await kube();
+    await startController(k, ns(), { policies: true });
+    policyName = uniqueName('require-team');
+    await k.create(requireTeam(policyName, ns()));
+    const repo = await createRepo({
+      'app/settings.yaml': configMap('settings', { color: 'blue' }),
+      'app/web.yaml': web(''),
+    });
+    const app = await createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app', targetRevision: 'main' },
+      syncPolicy: { automated: {} },
+    });
+    await waitApp(k, ns(), app, 'Ready=False PolicyViolation', (a) =>
+      (a.status?.conditions ?? []).some((c) => c.reason === 'PolicyViolation'),
+    );
+    expect(await k.get('v1', 'ConfigMap', ns(), 'settings')).toBeUndefined();
+    await k.mergePatch(
+      { apiVersion: POLICY_API_VERSION, kind: CLUSTER_POLICY_KIND, metadata: { name: policyName } },
+      { spec: { validationFailureAction: 'Audit' } },
+    );
+    // Sooner than the 60 s a refused app waits: the policy change re-queues it.
+    await waitApp(k, ns(), app, 'synced once the policy audits', syncedHealthy, 20_000);
+  }, 120_000);
 });
