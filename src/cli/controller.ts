@@ -248,6 +248,7 @@ function withListenHint(err: unknown): unknown {
 async function runController(o: ControllerFlags): Promise<void> {
   const log = createLogger(o.logLevel);
   const listen = parseListen(o.listen);
+  const policies = policyOptions(o);
   const kube = await connect(o);
   const workDir = o.workDir ?? process.env['SLUICE_WORK_DIR'];
   const store = o.pipelines || o.dora ? await openStore(o, workDir) : undefined;
@@ -265,7 +266,7 @@ async function runController(o: ControllerFlags): Promise<void> {
     promotions: o.promotions,
     triggers: o.triggers,
     sealedSecrets: o.sealedSecrets,
-    ...policyOptions(o),
+    ...policies,
     leaderElection: {
       enabled: o.leaderElection,
       leaseDurationMs: parseDuration(o.leaseDuration, 15_000),

@@ -38,6 +38,21 @@ describe('sluice exit codes', () => {
     ['a bad --cascade value', ['app', 'delete', 'x', '--cascade=maybe'], '--cascade'],
     ['a bad --listen', ['controller', '--listen', 'nowhere'], '--listen "nowhere"'],
     [
+      'a bad --admission-failure-policy',
+      ['controller', '--admission-failure-policy', 'Maybe'],
+      '--admission-failure-policy "Maybe" must be Fail or Ignore',
+    ],
+    [
+      'an --admission-timeout over 30 s',
+      ['controller', '--admission-timeout', '60'],
+      '--admission-timeout must be 30 seconds or less',
+    ],
+    [
+      '--admission-listen off',
+      ['controller', '--admission-listen', 'off'],
+      '--admission-listen needs host:port',
+    ],
+    [
       'a bad --keep-pods',
       ['controller', '--keep-pods', 'ten'],
       'must be a whole number, 0 or more',
