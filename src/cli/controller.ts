@@ -37,6 +37,7 @@ interface ControllerFlags {
   admissionFailurePolicy: string;
   admissionTimeout: number;
   admissionExemptNamespace: string[];
+  admissionNamespace: string[];
   maxConcurrentRuns: number;
   keepPods: number;
   pipelineHelperImage?: string;
@@ -156,6 +157,12 @@ export function controllerCommand(): Command {
       [],
     )
     .option(
+      '--admission-namespace <ns>',
+      'send only this namespace to the webhook (repeatable; default every namespace but the exempt ones): to try policies on a few namespaces first',
+      (v: string, p: string[]) => [...p, v],
+      [],
+    )
+    .option(
       '--max-concurrent-runs <n>',
       'PipelineRuns running at once per namespace; more wait in a FIFO queue (0: no limit)',
       count(0),
@@ -231,6 +238,7 @@ function policyOptions(o: ControllerFlags): Pick<ControllerOptions, 'policies'> 
         failurePolicy: o.admissionFailurePolicy,
         timeoutSeconds: o.admissionTimeout,
         exemptNamespaces: o.admissionExemptNamespace,
+        ...(o.admissionNamespace.length > 0 ? { onlyNamespaces: o.admissionNamespace } : {}),
       },
     },
   };
