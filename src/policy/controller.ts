@@ -107,6 +107,8 @@ export class PolicyController implements Runnable {
   private readonly o: PolicyControllerOptions;
   private readonly outcomes = new Map<string, CompileOutcome>();
   private readonly listeners: Array<() => void> = [];
+  /** Namespaces ('' for cluster-scoped) whose report changed since the last write. */
+  private readonly dirty = new Set<string>();
   private compiled: readonly CompiledPolicy[] = [];
   private server: AdmissionServer | undefined;
   private serverUrl: string | undefined;
@@ -292,6 +294,7 @@ export class PolicyController implements Runnable {
       onResults: (results, request) => {
         if (request.dryRun === true || results.some(blocks)) return;
         this.audit.record(results);
+        for (const r of results) this.dirty.add(r.resource.namespace ?? '');
         this.scheduleReports();
       },
       onRotate: (e) => void this.rotated(e),
@@ -390,7 +393,10 @@ export class PolicyController implements Runnable {
     if (!leader || leader.aborted) return;
     const kube = this.o.kube.withSignal(leader);
     if (!(await this.reportsInstalled(kube))) return;
+    const dirty = new Set(this.dirty);
+    this.dirty.clear();
     for (const report of this.audit.reports()) {
+      if (!dirty.has(report.metadata.namespace ?? '')) continue;
       const where = report.metadata.namespace ?? '(cluster)';
       await kube
         .apply(report as unknown as KubeObject, {
