@@ -9,7 +9,7 @@ import type { Plan } from '../gitops/preflight.ts';
 import type { Application } from '../api/application.ts';
 import type { Kube } from '../kube/api.ts';
 import type { KubeObject } from '../kube/types.ts';
-import { webhookConfiguration } from './admission/webhook-config.ts';
+import { unknownKinds, webhookConfiguration, webhookRules } from './admission/webhook-config.ts';
 import { compilePolicy } from './compile.ts';
 import { policyGate, violations } from './preflight.ts';
 import { policyStatus, sameStatus } from './status.ts';
@@ -214,5 +214,24 @@ describe('webhook limited to namespaces', () => {
       ],
     });
     expect(hook?.['clientConfig']).toMatchObject({ url: 'https://127.0.0.1:9443/validate' });
+  });
+});
+
+describe('webhook rules for kinds outside the built-in table', () => {
+  it('are named once discovery resolved them; unresolved ones send everything', () => {
+    expect(unknownKinds(['Pod', 'PodDisruptionBudget', '*'])).toEqual(['PodDisruptionBudget']);
+    const named = webhookRules(['Pod', 'PodDisruptionBudget'], {
+      PodDisruptionBudget: ['policy', 'poddisruptionbudgets'],
+    });
+    expect(named.map((r) => [r.apiGroups, r.resources])).toEqual([
+      [[''], ['pods']],
+      [['policy'], ['poddisruptionbudgets']],
+      [
+        ['sluice.dev', 'kyverno.io'],
+        ['clusterpolicies', 'policies'],
+      ],
+    ]);
+    const everything = webhookRules(['Pod', 'PodDisruptionBudget']);
+    expect(everything.map((r) => [r.apiGroups, r.resources])).toEqual([[['*'], ['*']]]);
   });
 });

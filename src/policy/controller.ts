@@ -43,7 +43,9 @@ import { AdmissionServer, type RotationEvent } from './admission/server.ts';
 import {
   DEFAULT_EXEMPT_NAMESPACES,
   policyKinds,
+  unknownKinds,
   webhookConfiguration,
+  type KnownResources,
   type WebhookSettings,
 } from './admission/webhook-config.ts';
 import { compilePolicy, type CompiledPolicy } from './compile.ts';
@@ -248,10 +250,13 @@ export class PolicyController implements Runnable {
   private async register(caBundlePem: string): Promise<void> {
     const leader = this.leader;
     if (!leader || leader.aborted) return;
+    const kube = this.o.kube.withSignal(leader);
     const s = this.settings(caBundlePem);
-    await this.o.kube
-      .withSignal(leader)
-      .apply(webhookConfiguration(s), { fieldManager: 'sluice-policy', force: true });
+    const resources = await resolveKinds(kube, unknownKinds(s.kinds ?? []));
+    await kube.apply(webhookConfiguration({ ...s, resources }), {
+      fieldManager: 'sluice-policy',
+      force: true,
+    });
     this.registeredKinds = JSON.stringify(s.kinds);
     this.o.log.info('admission webhook registered', {
       webhook: this.webhookName,
@@ -419,6 +424,47 @@ function compileOutcome(p: PolicyResource): CompileOutcome {
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+interface GroupList {
+  groups: Array<{ preferredVersion?: { groupVersion: string } }>;
+}
+interface ResourceList {
+  resources: Array<{ name: string; kind: string }>;
+}
+
+/**
+ * Finds the API group and plural of kinds the built-in table lacks (a CRD's kind, an HPA), from
+ * each group's preferred version, so the webhook names them rather than sending everything. A
+ * kind not found (its CRD not installed yet) or a failed discovery leaves it out: it is sent as
+ * `*` (everything), which errs on the side of checking.
+ */
+async function resolveKinds(kube: Kube, kinds: readonly string[]): Promise<KnownResources> {
+  const out: Record<string, readonly [string, string]> = {};
+  if (kinds.length === 0) return out;
+  try {
+    const list = await kube.client.request<GroupList>({
+      method: 'GET',
+      path: '/apis',
+      verb: 'discovery',
+    });
+    const versions = ['v1', ...list.groups.flatMap((g) => g.preferredVersion?.groupVersion ?? [])];
+    for (const gv of versions) {
+      if (kinds.every((k) => out[k] !== undefined)) break;
+      const path = gv === 'v1' ? '/api/v1' : `/apis/${gv}`;
+      const resources = await kube.client
+        .request<ResourceList>({ method: 'GET', path, verb: 'discovery' })
+        .catch(() => ({ resources: [] }));
+      const group = gv.includes('/') ? gv.slice(0, gv.lastIndexOf('/')) : '';
+      for (const r of resources.resources) {
+        if (!r.name.includes('/') && kinds.includes(r.kind) && out[r.kind] === undefined)
+          out[r.kind] = [group, r.name];
+      }
+    }
+  } catch {
+    // Discovery failed: the unresolved kinds are sent as `*`.
+  }
+  return out;
 }
 
 /** The DNS names a Service answers to, for the serving certificate. */

@@ -130,6 +130,22 @@ beforeAll(async () => {
     await k.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   await k.create(enforcePolicy);
   await k.create(auditPolicy(appNs));
+  // A kind outside the webhook's built-in table: resolved by discovery, not sent as `*`.
+  await k.create({
+    apiVersion: POLICY_API_VERSION,
+    kind: POLICY_KIND,
+    metadata: { name: 'pdb-min-available', namespace: appNs },
+    spec: {
+      validationFailureAction: 'Audit',
+      rules: [
+        {
+          name: 'min-available',
+          match: { any: [{ resources: { kinds: ['PodDisruptionBudget'] } }] },
+          validate: { message: 'set minAvailable', pattern: { spec: { minAvailable: '?*' } } },
+        },
+      ],
+    },
+  });
   // The serving certificate is issued two days in the past, valid one day: expired at start.
   let calls = 0;
   const now = (): Date => new Date(Date.now() - (calls++ < 2 ? 2 * DAY : 0));
@@ -188,6 +204,29 @@ describe('policy admission on the API server', () => {
     });
     expect(message).toContain('pods need a "team" label');
   }, 60_000);
+
+  it('the webhook names the kinds the policies select (PodDisruptionBudget by discovery), never everything', async () => {
+    const vwc = await k.get(
+      'admissionregistration.k8s.io/v1',
+      'ValidatingWebhookConfiguration',
+      undefined,
+      webhookName,
+    );
+    const [hook] = (vwc?.['webhooks'] ?? []) as Array<{
+      failurePolicy: string;
+      clientConfig: { url?: string };
+      rules: Array<{ apiGroups: string[]; resources: string[] }>;
+    }>;
+    expect(hook?.failurePolicy).toBe('Ignore');
+    expect(hook?.clientConfig.url).toBe(`${controller?.policies?.admissionUrl ?? ''}/validate`);
+    const rules = (hook?.rules ?? []).map(
+      (r) => `${r.apiGroups.join(',')}:${r.resources.join(',')}`,
+    );
+    expect(rules).toContain('policy:poddisruptionbudgets');
+    expect(rules).toContain(':configmaps,pods');
+    expect(rules).toContain('sluice.dev,kyverno.io:clusterpolicies,policies');
+    expect(rules.some((r) => r.includes('*'))).toBe(false);
+  }, 30_000);
 
   it('Enforce: the API server refuses a violating Pod and Deployment with the policy’s message; a good Pod is admitted', async () => {
     const bad = await refusal(k.create(pod('bad', appNs, { app: 'x' })));

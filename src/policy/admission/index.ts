@@ -11,6 +11,7 @@ export {
   applyWebhookConfiguration,
   DEFAULT_EXEMPT_NAMESPACES,
   policyKinds,
+  unknownKinds,
   webhookConfiguration,
   type WebhookSettings,
 } from './webhook-config.ts';

@@ -32,11 +32,16 @@ export interface WebhookSettings {
   exemptNamespaces?: readonly string[];
   /** Send only these namespaces (besides cluster-scoped objects); default all but the exempt. */
   onlyNamespaces?: readonly string[];
+  /** Kinds outside the built-in table, resolved by discovery (else they are sent as `*`). */
+  resources?: KnownResources;
   /** The kinds to send; from the policies (plus the policy kinds themselves) by default. */
   kinds?: readonly string[];
 }
 
-/** API group and plural of kinds policies usually name; others are sent as `*`. */
+/**
+ * API group and plural of kinds policies usually name; others are resolved by discovery (the
+ * controller does) or, when that fails, sent as `*`.
+ */
 const RESOURCES: Record<string, [string, string]> = {
   Pod: ['', 'pods'],
   Service: ['', 'services'],
@@ -79,11 +84,19 @@ interface Rule {
   scope: '*';
 }
 
-export function webhookRules(kinds: readonly string[]): Rule[] {
+/** Kind -> [API group, plural], for kinds the table above does not know (from discovery). */
+export type KnownResources = Readonly<Record<string, readonly [string, string]>>;
+
+/** The kinds that need discovery to be sent by name rather than as `*`. */
+export function unknownKinds(kinds: readonly string[]): string[] {
+  return kinds.filter((k) => RESOURCES[k] === undefined && k !== '*');
+}
+
+export function webhookRules(kinds: readonly string[], resolved: KnownResources = {}): Rule[] {
   const byGroup = new Map<string, Set<string>>();
   let unknown = false;
   for (const k of kinds) {
-    const known = RESOURCES[k];
+    const known = RESOURCES[k] ?? resolved[k];
     if (known === undefined) unknown = true;
     else byGroup.set(known[0], (byGroup.get(known[0]) ?? new Set()).add(known[1]));
   }
@@ -142,7 +155,10 @@ export function webhookConfiguration(s: WebhookSettings): KubeObject {
               : []),
           ],
         },
-        rules: webhookRules(s.kinds ?? [...Object.keys(POD_TEMPLATE_PATHS), 'Pod']),
+        rules: webhookRules(
+          s.kinds ?? [...Object.keys(POD_TEMPLATE_PATHS), 'Pod'],
+          s.resources ?? {},
+        ),
       },
     ],
   };
