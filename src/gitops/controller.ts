@@ -40,7 +40,12 @@ import { pushMatches, type PushEvent, type WebhookSecrets } from '../server/webh
 import { GitMirrors } from '../source/index.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import type { ApplicationStatus } from '../api/application.ts';
-import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
+import {
+  credentialsFor,
+  KNOWN_HOSTS_CONFIGMAP,
+  knownHostsOf,
+  REPO_SECRET_SELECTOR,
+} from './credentials.ts';
 import { DiffCache } from './diff.ts';
 import type { RevisionGate } from './gates.ts';
 import type { AppTarget } from './live.ts';
@@ -129,6 +134,8 @@ export class ApplicationController implements Runnable {
   private readonly kube: Kube;
   private readonly log: Logger;
   private readonly secrets: Informer;
+  /** The ConfigMap sluice-ssh-known-hosts of the controller's namespace: trusted ssh host keys. */
+  private readonly knownHosts: Informer;
   /** AppProjects of the controller's namespace (projects/): the fence around each app. */
   readonly projects: ProjectCache;
   private readonly patcher = new StatusPatcher<ApplicationStatus, Application>();
@@ -175,6 +182,13 @@ export class ApplicationController implements Runnable {
       labelSelector: REPO_SECRET_SELECTOR,
       onError: (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
     });
+    this.knownHosts = new Informer(this.kube, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: manager.namespace,
+      fieldSelector: `metadata.name=${KNOWN_HOSTS_CONFIGMAP}`,
+      onError: (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
+    });
     this.apps = new Controller<Application, AppFlags>({
       name: 'applications',
       kube: this.kube,
@@ -204,7 +218,10 @@ export class ApplicationController implements Runnable {
       diffCache: new DiffCache(),
       target: (app) => this.target(app),
       patcher: this.patcher,
-      credentials: (url) => Promise.resolve(credentialsFor(url, this.secrets.list())),
+      credentials: (url) =>
+        Promise.resolve(
+          credentialsFor(url, this.secrets.list(), knownHostsOf(this.knownHosts.list())),
+        ),
       getApp: (ns, name) => this.apps.get(ns, name),
       projects: this.projects.gate,
       ...(options.gates ? { gates: options.gates } : {}),
@@ -236,6 +253,7 @@ export class ApplicationController implements Runnable {
     await Promise.all([
       this.apps.start(),
       this.secrets.start(),
+      this.knownHosts.start(),
       this.projects.start(),
       this.clusters.start(),
     ]);
@@ -253,6 +271,7 @@ export class ApplicationController implements Runnable {
     clearInterval(this.pollTimer);
     await this.apps.stop();
     this.secrets.stop();
+    this.knownHosts.stop();
     this.projects.stop();
     await this.clusters.stop();
     await this.renderPool.close();
