@@ -106,9 +106,9 @@ describe.skipIf(!available)('ssh authentication (a private sshd on 127.0.0.1)', 
     expect(err?.message).toContain('Permission denied (publickey)');
     expect(err?.message).not.toContain('PRIVATE KEY');
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
-    await expect(m.resolve(url, 'main', { credentials: { sshKnownHosts } })).rejects.toMatchObject(
-      { code: 'AuthFailed' },
-    );
+    await expect(m.resolve(url, 'main', { credentials: { sshKnownHosts } })).rejects.toMatchObject({
+      code: 'AuthFailed',
+    });
   });
 
   it('refuses a server whose host key is not the trusted one, naming the key it offers', async () => {
