@@ -32,7 +32,11 @@ export type Reason =
   /** The app names an AppProject that does not exist. */
   | 'ProjectNotFound'
   /** A revision gate (gates.ts) could not decide: a registry, key or Secret it needs failed. */
-  | 'GateFailed';
+  | 'GateFailed'
+  /** spec.source.verify: the commit is unsigned, or signed by a key the Secret does not hold. */
+  | 'UnverifiedCommit'
+  /** spec.source.verify (Tag, TagAndHEAD): the tag is lightweight, unsigned or by an unknown key. */
+  | 'UnverifiedTag';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

@@ -38,6 +38,7 @@ import type { WorkQueue } from '../runtime/queue.ts';
 import { Metrics } from '../server/metrics.ts';
 import { pushMatches, type PushEvent, type WebhookSecrets } from '../server/webhook.ts';
 import { GitMirrors } from '../source/index.ts';
+import { signedCommitsGate, type SignedCommitsGate } from '../source/verify/gate.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import type { ApplicationStatus } from '../api/application.ts';
 import {
@@ -97,8 +98,9 @@ export interface ControllerOptions {
    */
   sealedSecrets?: boolean;
   /**
-   * Checks every revision passes before anything of it is applied (gates.ts), in this order;
-   * each gate may also start with the controller (a watch of its keys or policies).
+   * Checks every revision passes before anything of it is applied (gates.ts), in this order,
+   * after the signed-commits gate every controller has (spec.source.verify); each gate may also
+   * start with the controller (a watch of its keys or policies).
    */
   gates?: readonly RevisionGate[];
   concurrency?: number;
@@ -144,6 +146,8 @@ export class ApplicationController implements Runnable {
   private pollTimer: NodeJS.Timeout | undefined;
   /** Renders run here, in worker threads with a capped heap. */
   readonly renderPool: RenderPool;
+  /** spec.source.verify: signed commits and tags (source/verify), before anything renders. */
+  readonly signedCommits: SignedCommitsGate;
   /** Uncached renders in flight, on local disk: crash-loop quarantine (ADR 0006). */
   readonly journal: RenderJournal;
 
@@ -156,6 +160,11 @@ export class ApplicationController implements Runnable {
     this.renderPool = new RenderPool({
       ...(options.renderWorkers ? { size: options.renderWorkers } : {}),
       ...(options.renderHeapMb ? { heapMb: options.renderHeapMb } : {}),
+    });
+    this.signedCommits = signedCommitsGate({
+      mirrors: this.mirrors,
+      kube: this.kube,
+      tmpDir: join(cacheDir, 'verify'),
     });
     this.journal = new RenderJournal(join(cacheDir, 'render-journal.json'), this.log);
     this.clusters = new ClusterRegistry<LiveCache>({
@@ -224,7 +233,8 @@ export class ApplicationController implements Runnable {
         ),
       getApp: (ns, name) => this.apps.get(ns, name),
       projects: this.projects.gate,
-      ...(options.gates ? { gates: options.gates } : {}),
+      // Signed commits first (a no-op for apps without spec.source.verify), then the others.
+      gates: [this.signedCommits, ...(options.gates ?? [])],
       ...(options.waitTimeoutMs ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
       onProgress: (app, message) => this.log.info(message, { app: appKey(app) }),
     });

@@ -315,6 +315,15 @@ export class GitMirrors {
     return r;
   }
 
+  /**
+   * Runs `fn` against the bare mirror of `repoURL` under its read lock (no fetch replaces refs
+   * meanwhile), e.g. to check a commit's signature. `ctx.env` is git's sealed environment.
+   */
+  async readMirror<T>(repoURL: string, fn: (ctx: MirrorContext) => Promise<T>): Promise<T> {
+    const t = await this.target(repoURL);
+    return t.mirror.lock.read(() => fn(this.context(t)));
+  }
+
   /** Deletes the trees of this repository whose commit is not in `keep`. */
   async pruneTrees(repoURL: string, keep: ReadonlySet<string>): Promise<void> {
     const t = await this.target(repoURL);
