@@ -96,10 +96,10 @@ export const RenderLimitsSchema = Type.Object(
 export const SourceVerifySchema = Type.Object(
   {
     mode: Opt(
-      Type.Union([Type.Literal('HEAD'), Type.Literal('Tag'), Type.Literal('TagAndHEAD')], {
-        description:
-          "HEAD (default): the commit the revision resolves to must be signed; Tag: the annotated tag targetRevision names must be signed; TagAndHEAD: both (Flux's modes)",
-      }),
+      StringEnum(
+        ['HEAD', 'Tag', 'TagAndHEAD'] as const,
+        "HEAD (default): the commit the revision resolves to must be signed; Tag: the annotated tag targetRevision names must be signed; TagAndHEAD: both (Flux's modes)",
+      ),
     ),
     secretRef: Type.Object(
       {
