@@ -161,7 +161,8 @@ describe('signed commits (spec.source.verify)', () => {
     expect(ready(app)?.message).toContain(
       `Secret ${ns()}/signers (the trusted signature keys) not found`,
     );
-    expect(getCondition(app.status?.conditions, 'Stalled')).toBeUndefined();
+    // Not stalled: retried with backoff until the Secret exists.
+    expect(getCondition(app.status?.conditions, 'Stalled')?.status).toBe('False');
     expect(await k.get('v1', 'ConfigMap', ns(), 'later')).toBeUndefined();
     await signersSecret(k, alice.secretData);
     await waitApp(k, ns(), name, 'Synced/Healthy after the Secret appears', syncedHealthy, 60_000);
