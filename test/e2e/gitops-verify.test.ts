@@ -11,7 +11,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { installCrds } from '../../src/api/install.ts';
 import type { Application } from '../../src/api/application.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import type { Kube } from '../../src/kube/api.ts';
@@ -24,6 +25,7 @@ import {
   type Signer,
 } from '../../src/source/verify/testing.ts';
 import { execFile } from '../../src/util/exec.ts';
+import { silentProgress } from '../../src/util/progress.ts';
 import {
   configMap,
   createApp,
@@ -51,6 +53,11 @@ beforeAll(async () => {
     sshSigner(keysDir, 'bob'),
   ]);
 }, 60_000);
+
+// The dev cluster is shared: another checkout may have installed its own Application CRD since.
+beforeEach(async () => {
+  await installCrds(await kube(), silentProgress);
+});
 
 afterAll(async () => {
   await Promise.all([alice, mallory].map((s) => s?.stop()));
