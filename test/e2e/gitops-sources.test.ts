@@ -83,40 +83,33 @@ describe('repository credentials', () => {
     expect(await k.get('v1', 'ConfigMap', ns(), 'private')).toBeUndefined();
   });
 
-  it.skipIf(!sshAvailable)(
-    'syncs over ssh with a private key and the host key from the Secret',
-    async () => {
-      const k = await kube();
-      const repo = await createRepo({ 'app/cm.yaml': configMap('over-ssh', { from: 'ssh' }) });
-      const root = await mkdtemp(join(tmpdir(), 'sluice-ssh-'));
-      await execFile('git', ['clone', '-q', '--bare', repo.dir, join(root, 'deploy.git')]);
-      const hostKey = join(root, 'host_ed25519');
-      await sshKeygen(hostKey);
-      const client = await sshKeygen(join(root, 'client'));
-      const port = await freePort();
-      const sshd = await startSshd({ dir: root, port, hostKey, authorizedKey: client.publicKey });
-      try {
-        const url = `ssh://${sshd.user}@127.0.0.1:${port}${join(root, 'deploy.git')}`;
-        // The host key comes with the Secret (known_hosts): no host is trusted on first use.
-        const [type, key] = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(' ');
-        const known_hosts = `[127.0.0.1]:${port} ${type ?? ''} ${key ?? ''}\n`;
-        await repoSecret(
-          k,
-          ns(),
-          { url, sshPrivateKey: client.privateKey, known_hosts },
-          'ssh-creds',
-        );
-        await startController(k, ns());
-        const name = await createApp(k, ns(), {
-          source: { repoURL: url, path: 'app' },
-          syncPolicy: { automated: {} },
-        });
-        await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
-        expect(await k.get('v1', 'ConfigMap', ns(), 'over-ssh')).toBeDefined();
-      } finally {
-        await sshd.stop();
-        await rm(root, { recursive: true, force: true });
-      }
-    },
-  );
+  it.skipIf(!sshAvailable)('syncs over ssh with the key and host key of the Secret', async () => {
+    const k = await kube();
+    const repo = await createRepo({ 'app/cm.yaml': configMap('over-ssh', { from: 'ssh' }) });
+    const root = await mkdtemp(join(tmpdir(), 'sluice-ssh-'));
+    await execFile('git', ['clone', '-q', '--bare', repo.dir, join(root, 'deploy.git')]);
+    const hostKey = join(root, 'host_ed25519');
+    await sshKeygen(hostKey);
+    const client = await sshKeygen(join(root, 'client'));
+    const port = await freePort();
+    const sshd = await startSshd({ dir: root, port, hostKey, authorizedKey: client.publicKey });
+    try {
+      const url = `ssh://${sshd.user}@127.0.0.1:${port}${join(root, 'deploy.git')}`;
+      // The host key comes with the Secret (known_hosts): no host is trusted on first use.
+      const [type, key] = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(' ');
+      const known_hosts = `[127.0.0.1]:${port} ${type ?? ''} ${key ?? ''}\n`;
+      const creds = { url, sshPrivateKey: client.privateKey, known_hosts };
+      await repoSecret(k, ns(), creds, 'ssh-creds');
+      await startController(k, ns());
+      const name = await createApp(k, ns(), {
+        source: { repoURL: url, path: 'app' },
+        syncPolicy: { automated: {} },
+      });
+      await waitApp(k, ns(), name, 'Synced/Healthy', syncedHealthy);
+      expect(await k.get('v1', 'ConfigMap', ns(), 'over-ssh')).toBeDefined();
+    } finally {
+      await sshd.stop();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });
