@@ -187,6 +187,8 @@ describe('secret values', () => {
     // The Git value is live now: the sync did reach the cluster.
     const after = await k.get<Secret>('v1', 'Secret', ns(), 'creds');
     expect(after?.data?.['password']).toBe(b64(PLANTED.changed));
+    // The sweep finds a value where one is: in the Secret itself.
+    expect(leaks(JSON.stringify(after))).toContain(`changed:${b64(PLANTED.changed)}`);
 
     const application = await k.get('sluice.dev/v1alpha1', 'Application', ns(), 'leaky');
     outputs.push(['Application (status included)', JSON.stringify(application)]);
