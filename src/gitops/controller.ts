@@ -39,9 +39,15 @@ import type { WorkQueue } from '../runtime/queue.ts';
 import { Metrics } from '../server/metrics.ts';
 import { pushMatches, type PushEvent, type WebhookSecrets } from '../server/webhook.ts';
 import { GitMirrors } from '../source/index.ts';
+import { signedCommitsGate, type SignedCommitsGate } from '../source/verify/gate.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import type { ApplicationStatus } from '../api/application.ts';
-import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
+import {
+  credentialsFor,
+  KNOWN_HOSTS_CONFIGMAP,
+  knownHostsOf,
+  REPO_SECRET_SELECTOR,
+} from './credentials.ts';
 import { DiffCache } from './diff.ts';
 import type { Reason } from './conditions.ts';
 import type { RevisionGate } from './gates.ts';
@@ -94,8 +100,9 @@ export interface ControllerOptions {
    */
   sealedSecrets?: boolean;
   /**
-   * Checks every revision passes before anything of it is applied (gates.ts), in this order;
-   * each gate may also start with the controller (a watch of its keys or policies).
+   * Checks every revision passes before anything of it is applied (gates.ts), in this order,
+   * after the signed-commits gate every controller has (spec.source.verify); each gate may also
+   * start with the controller (a watch of its keys or policies).
    */
   gates?: readonly RevisionGate[];
   /**
@@ -137,6 +144,8 @@ export class ApplicationController implements Runnable {
   private readonly kube: Kube;
   private readonly log: Logger;
   private readonly secrets: Informer;
+  /** The ConfigMap sluice-ssh-known-hosts of the controller's namespace: trusted ssh host keys. */
+  private readonly knownHosts: Informer;
   /** AppProjects of the controller's namespace (projects/): the fence around each app. */
   readonly projects: ProjectCache;
   private readonly patcher = new StatusPatcher<ApplicationStatus, Application>();
@@ -145,6 +154,8 @@ export class ApplicationController implements Runnable {
   private pollTimer: NodeJS.Timeout | undefined;
   /** Renders run here, in worker threads with a capped heap. */
   readonly renderPool: RenderPool;
+  /** spec.source.verify: signed commits and tags (source/verify), before anything renders. */
+  readonly signedCommits: SignedCommitsGate;
   /** Uncached renders in flight, on local disk: crash-loop quarantine (ADR 0006). */
   readonly journal: RenderJournal;
 
@@ -157,6 +168,11 @@ export class ApplicationController implements Runnable {
     this.renderPool = new RenderPool({
       ...(options.renderWorkers ? { size: options.renderWorkers } : {}),
       ...(options.renderHeapMb ? { heapMb: options.renderHeapMb } : {}),
+    });
+    this.signedCommits = signedCommitsGate({
+      mirrors: this.mirrors,
+      kube: this.kube,
+      tmpDir: join(cacheDir, 'verify'),
     });
     this.journal = new RenderJournal(join(cacheDir, 'render-journal.json'), this.log);
     this.clusters = new ClusterRegistry<LiveCache>({
@@ -181,6 +197,13 @@ export class ApplicationController implements Runnable {
       kind: 'Secret',
       namespace: manager.namespace,
       labelSelector: REPO_SECRET_SELECTOR,
+      onError: (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
+    });
+    this.knownHosts = new Informer(this.kube, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: manager.namespace,
+      fieldSelector: `metadata.name=${KNOWN_HOSTS_CONFIGMAP}`,
       onError: (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
     });
     this.apps = new Controller<Application, AppFlags>({
@@ -212,10 +235,14 @@ export class ApplicationController implements Runnable {
       diffCache: new DiffCache(),
       target: (app) => this.target(app),
       patcher: this.patcher,
-      credentials: (url) => Promise.resolve(credentialsFor(url, this.secrets.list())),
+      credentials: (url) =>
+        Promise.resolve(
+          credentialsFor(url, this.secrets.list(), knownHostsOf(this.knownHosts.list())),
+        ),
       getApp: (ns, name) => this.apps.get(ns, name),
       projects: this.projects.gate,
-      ...(options.gates ? { gates: options.gates } : {}),
+      // Signed commits first (a no-op for apps without spec.source.verify), then the others.
+      gates: [this.signedCommits, ...(options.gates ?? [])],
       ...(options.waitTimeoutMs ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
       onProgress: (app, message) => this.log.info(message, { app: appKey(app) }),
     });
@@ -244,6 +271,7 @@ export class ApplicationController implements Runnable {
     await Promise.all([
       this.apps.start(),
       this.secrets.start(),
+      this.knownHosts.start(),
       this.projects.start(),
       this.clusters.start(),
     ]);
@@ -261,6 +289,7 @@ export class ApplicationController implements Runnable {
     clearInterval(this.pollTimer);
     await this.apps.stop();
     this.secrets.stop();
+    this.knownHosts.stop();
     this.projects.stop();
     await this.clusters.stop();
     await this.renderPool.close();
