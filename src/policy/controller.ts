@@ -34,6 +34,7 @@ import { errorMessage } from '../errors.ts';
 import type { RevisionGate } from '../gitops/gates.ts';
 import type { Kube } from '../kube/api.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { refusedWatches } from '../runtime/access.ts';
 import { Controller } from '../runtime/controller.ts';
 import { recordEvent } from '../runtime/events.ts';
 import type { Runnable } from '../runtime/manager.ts';
@@ -108,6 +109,8 @@ export class PolicyController implements Runnable {
   readonly audit = new AuditLog();
   private readonly o: PolicyControllerOptions;
   private readonly outcomes = new Map<string, CompileOutcome>();
+  /** The kinds RBAC lets it watch (start()). */
+  private watching: Policies[] = [];
   private readonly listeners: Array<() => void> = [];
   /** Namespaces ('' for cluster-scoped) whose report changed since the last write. */
   private readonly dirty = new Set<string>();
@@ -177,21 +180,41 @@ export class PolicyController implements Runnable {
     return this.serverUrl;
   }
 
+  /**
+   * Starts the caches of what RBAC lets it watch: a kind it may not list and watch is said so
+   * (a warning naming what is refused) and left out, rather than holding up the controller's
+   * start with a watch that can never begin.
+   */
   async start(): Promise<void> {
-    await Promise.all([this.clusterPolicies.start(), this.namespacedPolicies.start()]);
+    const [cluster, namespaced] = await Promise.all([
+      refusedWatches(this.o.kube, undefined, [['sluice.dev', 'clusterpolicies']]),
+      refusedWatches(this.o.kube, this.o.namespaces, [['sluice.dev', 'policies']]),
+    ]);
+    const refused = [...cluster, ...namespaced];
+    if (refused.length > 0)
+      this.o.log.warn(
+        'policies: RBAC refuses what the policy controller needs; those are not enforced',
+        {
+          refused: refused.join(', '),
+        },
+      );
+    this.watching = [
+      ...(cluster.length === 0 ? [this.clusterPolicies] : []),
+      ...(namespaced.length === 0 ? [this.namespacedPolicies] : []),
+    ];
+    await Promise.all(this.watching.map((c) => c.start()));
   }
 
   startLeading(leader: AbortSignal): void {
     this.leader = leader;
-    this.clusterPolicies.startLeading(leader);
-    this.namespacedPolicies.startLeading(leader);
+    for (const c of this.watching) c.startLeading(leader);
     leader.addEventListener('abort', () => void this.stopServing(), { once: true });
     if (this.o.admission) void this.serve(leader);
   }
 
   async stop(): Promise<void> {
     await this.stopServing();
-    await Promise.all([this.clusterPolicies.stop(), this.namespacedPolicies.stop()]);
+    await Promise.all(this.watching.map((c) => c.stop()));
   }
 
   // ---- the compiled set -----------------------------------------------------------------------
