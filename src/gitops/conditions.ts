@@ -32,7 +32,11 @@ export type Reason =
   /** The app names an AppProject that does not exist. */
   | 'ProjectNotFound'
   /** A revision gate (gates.ts) could not decide: a registry, key or Secret it needs failed. */
-  | 'GateFailed';
+  | 'GateFailed'
+  /** An image of the revision has no signature (spec.verifyImages; src/images/verify). */
+  | 'UnsignedImage'
+  /** An image's signatures are not by a trusted key, or are for another digest. */
+  | 'ImageVerifyFailed';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

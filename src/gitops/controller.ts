@@ -42,6 +42,7 @@ import { createLogger, type Logger } from '../util/log.ts';
 import type { ApplicationStatus } from '../api/application.ts';
 import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
 import { DiffCache } from './diff.ts';
+import { SignedImagesGate } from '../images/verify/gate.ts';
 import type { RevisionGate } from './gates.ts';
 import type { AppTarget } from './live.ts';
 import { LiveCache } from './livecache.ts';
@@ -96,6 +97,11 @@ export interface ControllerOptions {
    * each gate may also start with the controller (a watch of its keys or policies).
    */
   gates?: readonly RevisionGate[];
+  /**
+   * Check `spec.verifyImages` (src/images/verify), after the gates above; default true. Apps
+   * without verifyImages are not affected either way.
+   */
+  signedImages?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -207,7 +213,10 @@ export class ApplicationController implements Runnable {
       credentials: (url) => Promise.resolve(credentialsFor(url, this.secrets.list())),
       getApp: (ns, name) => this.apps.get(ns, name),
       projects: this.projects.gate,
-      ...(options.gates ? { gates: options.gates } : {}),
+      gates: [
+        ...(options.gates ?? []),
+        ...(options.signedImages === false ? [] : [new SignedImagesGate({ kube: this.kube })]),
+      ],
       ...(options.waitTimeoutMs ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
       onProgress: (app, message) => this.log.info(message, { app: appKey(app) }),
     });
