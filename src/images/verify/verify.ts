@@ -109,10 +109,13 @@ export function assess(
   } else {
     outcome = 'Untrusted';
     const ids = all.map((k) => k.id).join(', ');
+    const refused = checks.find((c) => c.keyId !== undefined && c.problem !== undefined);
     message =
-      good.size === 0
-        ? `image ${at}: none of its ${stored.length} signature(s) verifies with a trusted key (${ids})`
-        : `image ${at}: signed by ${[...good].join(', ')}, but the attestors need more of ${ids}`;
+      good.size > 0
+        ? `image ${at}: signed by ${[...good].join(', ')}, but the attestors need more of ${ids}`
+        : refused
+          ? `image ${at}: the signature by key ${refused.keyId ?? ''} is refused: ${refused.problem ?? ''}`
+          : `image ${at}: none of its ${stored.length} signature(s) verifies with a trusted key (${ids})`;
   }
   return {
     image,
