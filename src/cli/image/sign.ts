@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { dockerConfigCredentials } from '../../delivery/images/auth.ts';
-import { RegistryClient } from '../../delivery/images/registry.ts';
+import { RegistryClient, RegistryError } from '../../delivery/images/registry.ts';
 import { SluiceError } from '../../errors.ts';
 import {
   generateKeyPair,
@@ -56,9 +56,25 @@ async function clientFor(loc: ImageLocation): Promise<RegistryClient> {
   return new RegistryClient({ address: loc.address, ...(credentials ? { credentials } : {}) });
 }
 
-function location(image: string, o: RegistryFlags): ImageLocation {
-  const loc = imageLocation(image, o.allowInsecureRegistry === true || o.plainHttp === true);
-  return loc;
+const location = (image: string, o: RegistryFlags): ImageLocation =>
+  imageLocation(image, o.allowInsecureRegistry === true || o.plainHttp === true);
+
+/** Registry failures with a hint for this command line (not the controller's fields). */
+async function withRegistry<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof RegistryError)) throw err;
+    const hint =
+      err.kind === 'Unreachable'
+        ? 'is the registry up? a plain-http registry that is not on loopback needs --allow-insecure-registry'
+        : err.kind === 'AuthFailed'
+          ? 'log in to the registry in the docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json)'
+          : err.kind === 'NotFound'
+            ? 'check the image name and tag (push the image first)'
+            : undefined;
+    throw new RegistryError(err.kind, err.message, { ...(hint ? { hint } : {}), cause: err });
+  }
 }
 
 function addRegistryFlags(cmd: Command): Command {
@@ -96,8 +112,10 @@ function signCommand(): Command {
     );
     const loc = location(image, o);
     const client = await clientFor(loc);
-    const digest = await resolveDigest(client, loc);
-    const tag = await writeSignature(client, digest, key);
+    const { digest, tag } = await withRegistry(async () => {
+      const digest = await resolveDigest(client, loc);
+      return { digest, tag: await writeSignature(client, digest, key) };
+    });
     process.stdout.write(`signed ${loc.name}@${digest}; signature at ${loc.name}:${tag}\n`);
   });
 }
@@ -132,7 +150,8 @@ function verifyCommand(): Command {
       const keys = parsePublicKeys(await readKeyFile(o.key, '--key'), o.key);
       const loc = location(image, o);
       // Any one of the keys: one attestor set that needs one entry.
-      const result = await verifyImage(await clientFor(loc), loc, [{ count: 1, keys }]);
+      const client = await clientFor(loc);
+      const result = await withRegistry(() => verifyImage(client, loc, [{ count: 1, keys }]));
       printData(o.output, result, () => renderVerification(result));
       if (!result.verified) process.exitCode = 1;
     },

@@ -61,6 +61,7 @@ export function imageLocation(image: string, insecure: boolean): ImageLocation {
   } catch (err) {
     if (err instanceof SetImageError)
       throw new SignatureError('InvalidImage', err.message, {
+        exitCode: 2,
         ...(err.hint ? { hint: err.hint } : {}),
       });
     throw err;
@@ -68,6 +69,7 @@ export function imageLocation(image: string, insecure: boolean): ImageLocation {
   const address = repositoryAddress(ref.name, insecure);
   if (!address)
     throw new SignatureError('InvalidImage', `image "${image}": not a repository name`, {
+      exitCode: 2,
       hint: 'write it as registry/path/name:tag, or @sha256:<digest>',
     });
   return {

@@ -1,0 +1,326 @@
+/**
+ * Signed images against the dev cluster's real registry and the real cosign (v2.6.5, built from
+ * its Go module into the tool cache by the setup below), both ways:
+ * - `sluice image sign` (with a PEM key, and with the cosign.key cosign wrote) → `cosign verify
+ *   --key` accepts it;
+ * - `cosign sign --key` → `sluice image verify --key` accepts it (exit 0), a wrong key or an
+ *   unsigned image is "not verified" (exit 1);
+ * - an Application with `spec.verifyImages` (the in-process controller): a signed Deployment
+ *   image syncs; an unsigned one is refused (Ready=False UnsignedImage naming the image and the
+ *   app, nothing applied); a signature copied onto another digest's .sig tag is refused as a
+ *   digest mismatch.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COSIGN, ensureExtraTool } from '../../src/devcluster/build.ts';
+import { getCondition } from '../../src/gitops/conditions.ts';
+import type { Kube } from '../../src/kube/api.ts';
+import { execFile } from '../../src/util/exec.ts';
+import { consoleProgress, silentProgress } from '../../src/util/progress.ts';
+import { kube, uniqueName, useNamespace } from './harness.ts';
+import {
+  createApp,
+  createRepo,
+  deployment,
+  startController,
+  syncedHealthy,
+  waitApp,
+} from './gitops-harness.ts';
+import { pushTag, registry } from './images-harness.ts';
+
+const ns = useNamespace('signing');
+const PASSWORD = 'correct horse';
+let cosign = '';
+let dir = '';
+let reg = '';
+
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, COSIGN_PASSWORD: PASSWORD, HOME: dir });
+
+async function runCosign(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return execFile(cosign, args, { cwd: dir, env: env(), timeoutMs: 120_000 });
+}
+
+const sluice = (args: string[]) =>
+  execFile(process.execPath, [join(process.cwd(), 'bin/sluice.js'), ...args], {
+    cwd: dir,
+    env: env(),
+  });
+
+/** cosign against the plain-http registry, with no transparency log (no network). */
+const cosignVerify = (image: string, key: string) =>
+  runCosign([
+    'verify',
+    '--key',
+    key,
+    '--insecure-ignore-tlog',
+    '--allow-insecure-registry',
+    '--allow-http-registry',
+    image,
+  ]);
+
+beforeAll(async () => {
+  cosign = await ensureExtraTool(COSIGN, process.env['CI'] ? consoleProgress() : silentProgress);
+  reg = await registry();
+  dir = await mkdtemp(join(tmpdir(), 'sluice-signing-'));
+  const gen = await runCosign(['generate-key-pair']);
+  if (gen.code !== 0) throw new Error(`cosign generate-key-pair: ${gen.stderr}`);
+  const ours = await sluice([
+    'image',
+    'generate-key-pair',
+    '--pem',
+    '--output-key-prefix',
+    'sluice',
+  ]);
+  if (ours.code !== 0) throw new Error(`sluice image generate-key-pair: ${ours.stderr}`);
+}, 900_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** A new image in the registry: `{ image: host/repo:tag, digest }`. */
+async function newImage(tag = 'v1'): Promise<{ repo: string; image: string; digest: string }> {
+  const repo = `signing/${uniqueName('web')}`;
+  const digest = await pushTag(reg, repo, tag);
+  return { repo, image: `${reg}/${repo}:${tag}`, digest };
+}
+
+describe('sluice image sign / verify with the real cosign', () => {
+  it('sluice image sign (PEM key, then cosign.key): cosign verify --key accepts both', async () => {
+    const { image, digest } = await newImage();
+    const signed = await sluice([
+      'image',
+      'sign',
+      image,
+      '--key',
+      'sluice.key',
+      '--allow-insecure-registry',
+    ]);
+    expect(signed.stderr).toBe('');
+    expect(signed.code).toBe(0);
+    expect(signed.stdout).toContain(`sha256-${digest.slice(7)}.sig`);
+    const v = await cosignVerify(image, 'sluice.pub');
+    expect(v.stderr).toContain('The signatures were verified against the specified public key');
+    expect(v.code).toBe(0);
+    const claims = JSON.parse(v.stdout) as Array<{ critical: { image: Record<string, string> } }>;
+    expect(claims[0]?.critical.image['docker-manifest-digest']).toBe(digest);
+
+    // cosign's own encrypted key file, opened with COSIGN_PASSWORD.
+    const withCosignKey = await sluice([
+      'image',
+      'sign',
+      image,
+      '--key',
+      'cosign.key',
+      '--plain-http',
+    ]);
+    expect(withCosignKey.code).toBe(0);
+    expect((await cosignVerify(image, 'cosign.pub')).code).toBe(0);
+    // Both signatures are kept: each key still verifies.
+    expect((await cosignVerify(image, 'sluice.pub')).code).toBe(0);
+  });
+
+  it('cosign sign --key: sluice image verify --key accepts it; another key or no signature is "not verified"', async () => {
+    const { image, digest } = await newImage();
+    const s = await runCosign([
+      'sign',
+      '--key',
+      'cosign.key',
+      '--tlog-upload=false',
+      '--allow-insecure-registry',
+      '--allow-http-registry',
+      '-y',
+      image,
+    ]);
+    expect(s.stderr).not.toContain('Error');
+    expect(s.code).toBe(0);
+
+    const ok = await sluice([
+      'image',
+      'verify',
+      image,
+      '--key',
+      'cosign.pub',
+      '--allow-insecure-registry',
+      '-o',
+      'json',
+    ]);
+    expect(ok.code).toBe(0);
+    const result = JSON.parse(ok.stdout) as { outcome: string; digest: string; verified: boolean };
+    expect(result).toMatchObject({ outcome: 'Verified', digest, verified: true });
+
+    const wrongKey = await sluice([
+      'image',
+      'verify',
+      image,
+      '--key',
+      'sluice.pub',
+      '--allow-insecure-registry',
+    ]);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stdout).toContain('NOT verified');
+    expect(wrongKey.stdout).toContain('none of its 1 signature(s) verifies with a trusted key');
+
+    const unsigned = await newImage();
+    const none = await sluice([
+      'image',
+      'verify',
+      unsigned.image,
+      '--key',
+      'cosign.pub',
+      '--allow-insecure-registry',
+    ]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain(`image ${unsigned.image}`);
+    expect(none.stdout).toContain('is not signed');
+
+    const noKey = await sluice([
+      'image',
+      'verify',
+      image,
+      '--key',
+      'missing.pub',
+      '--allow-insecure-registry',
+    ]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('--key missing.pub: ENOENT');
+  });
+});
+
+describe('an Application with verifyImages', () => {
+  async function appWith(k: Kube, image: string, keys: 'secret' | 'inline'): Promise<string> {
+    const repo = await createRepo({ 'app/web.yaml': deployment('web', 1, image) });
+    const pub = await readFile(join(dir, 'cosign.pub'), 'utf8');
+    if (keys === 'secret')
+      await k.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'image-keys', namespace: ns() },
+        stringData: { 'cosign.pub': pub },
+      });
+    return createApp(k, ns(), {
+      source: { repoURL: repo.url, path: 'app' },
+      syncPolicy: { automated: { prune: true } },
+      verifyImages: [
+        {
+          imageReferences: [`${reg}/signing/*`],
+          insecure: true,
+          attestors: [
+            {
+              entries: [
+                {
+                  keys:
+                    keys === 'secret' ? { secret: { name: 'image-keys' } } : { publicKeys: pub },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  const refusedWith = async (k: Kube, name: string, reason: string) => {
+    const app = await waitApp(k, ns(), name, `Ready=False ${reason}`, (a) => {
+      const c = getCondition(a.status?.conditions, 'Ready');
+      return c?.status === 'False' && c.reason === reason;
+    });
+    return getCondition(app.status?.conditions, 'Ready')?.message ?? '';
+  };
+
+  it('syncs when the Deployment image is signed by the key in the Secret', async () => {
+    const k = await kube();
+    await startController(k, ns());
+    const { image } = await newImage();
+    const signed = await runCosign([
+      'sign',
+      '--key',
+      'cosign.key',
+      '--tlog-upload=false',
+      '--allow-insecure-registry',
+      '--allow-http-registry',
+      '-y',
+      image,
+    ]);
+    expect(signed.code).toBe(0);
+    const name = await appWith(k, image, 'secret');
+    await waitApp(k, ns(), name, 'Synced and Healthy', syncedHealthy, 60_000);
+    expect(await k.get('apps/v1', 'Deployment', ns(), 'web')).toBeDefined();
+  });
+
+  it('refuses an unsigned image: Ready=False UnsignedImage naming the image and the app, nothing applied', async () => {
+    const k = await kube();
+    await startController(k, ns());
+    const { image } = await newImage();
+    const name = await appWith(k, image, 'inline');
+    const message = await refusedWith(k, name, 'UnsignedImage');
+    expect(message).toContain(`Application ${ns()}/${name}`);
+    expect(message).toContain(`image ${image}`);
+    expect(message).toContain('is not signed');
+    expect(message).toContain('Deployment');
+    expect(await k.get('apps/v1', 'Deployment', ns(), 'web')).toBeUndefined();
+  });
+
+  it('refuses a signature copied onto another digest as a digest mismatch', async () => {
+    const k = await kube();
+    await startController(k, ns());
+    const signedImage = await newImage('v1');
+    expect(
+      (
+        await runCosign([
+          'sign',
+          '--key',
+          'cosign.key',
+          '--tlog-upload=false',
+          '--allow-insecure-registry',
+          '--allow-http-registry',
+          '-y',
+          signedImage.image,
+        ])
+      ).code,
+    ).toBe(0);
+    // A second image in the same repository; its .sig tag gets the first image's signature.
+    const other = await pushTag(reg, signedImage.repo, 'v2', new Date(Date.now() - 60_000));
+    const accept = 'application/vnd.oci.image.manifest.v1+json';
+    const sig = await fetch(
+      `http://${reg}/v2/${signedImage.repo}/manifests/sha256-${signedImage.digest.slice(7)}.sig`,
+      {
+        headers: { accept },
+      },
+    );
+    expect(sig.status).toBe(200);
+    const put = await fetch(
+      `http://${reg}/v2/${signedImage.repo}/manifests/sha256-${other.slice(7)}.sig`,
+      {
+        method: 'PUT',
+        headers: { 'content-type': accept },
+        body: Buffer.from(await sig.arrayBuffer()),
+      },
+    );
+    expect(put.status).toBe(201);
+
+    const copied = `${reg}/${signedImage.repo}:v2`;
+    const name = await appWith(k, copied, 'inline');
+    const message = await refusedWith(k, name, 'ImageVerifyFailed');
+    expect(message).toContain(`Application ${ns()}/${name}`);
+    expect(message).toContain(`image ${copied}`);
+    expect(message).toContain(`digest mismatch`);
+    expect(message).toContain(`is for ${signedImage.digest}, not ${other}`);
+    expect(await k.get('apps/v1', 'Deployment', ns(), 'web')).toBeUndefined();
+    // The CLI agrees.
+    const v = await sluice([
+      'image',
+      'verify',
+      copied,
+      '--key',
+      'cosign.pub',
+      '--allow-insecure-registry',
+    ]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain('digest mismatch');
+  });
+});
