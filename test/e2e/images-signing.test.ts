@@ -14,6 +14,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_VERSION, KIND, type Application } from '../../src/api/application.ts';
+import { installCrds } from '../../src/api/install.ts';
 import { COSIGN, ensureExtraTool } from '../../src/devcluster/build.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import type { Kube } from '../../src/kube/api.ts';
@@ -191,6 +193,15 @@ describe('sluice image sign / verify with the real cosign', () => {
   });
 });
 
+/**
+ * The in-process controller, after (re)installing this version's CRDs: the dev cluster is shared,
+ * and a run of another version may have put its own Application CRD back meanwhile.
+ */
+async function controller(k: Kube): Promise<void> {
+  await installCrds(k, silentProgress);
+  await startController(k, ns());
+}
+
 describe('an Application with verifyImages', () => {
   async function appWith(k: Kube, image: string, keys: 'secret' | 'inline'): Promise<string> {
     const repo = await createRepo({ 'app/web.yaml': deployment('web', 1, image) });
@@ -202,7 +213,7 @@ describe('an Application with verifyImages', () => {
         metadata: { name: 'image-keys', namespace: ns() },
         stringData: { 'cosign.pub': pub },
       });
-    return createApp(k, ns(), {
+    const name = await createApp(k, ns(), {
       source: { repoURL: repo.url, path: 'app' },
       syncPolicy: { automated: { prune: true } },
       verifyImages: [
@@ -222,6 +233,10 @@ describe('an Application with verifyImages', () => {
         },
       ],
     });
+    // A CRD without the field would drop it silently: make sure the rule is really there.
+    const stored = await k.get<Application>(API_VERSION, KIND, ns(), name);
+    expect(stored?.spec.verifyImages?.[0]?.imageReferences).toEqual([`${reg}/signing/*`]);
+    return name;
   }
 
   const refusedWith = async (k: Kube, name: string, reason: string) => {
@@ -234,7 +249,7 @@ describe('an Application with verifyImages', () => {
 
   it('syncs when the Deployment image is signed by the key in the Secret', async () => {
     const k = await kube();
-    await startController(k, ns());
+    await controller(k);
     const { image } = await newImage();
     const signed = await runCosign([
       'sign',
@@ -254,7 +269,7 @@ describe('an Application with verifyImages', () => {
 
   it('refuses an unsigned image: Ready=False UnsignedImage naming the image and the app, nothing applied', async () => {
     const k = await kube();
-    await startController(k, ns());
+    await controller(k);
     const { image } = await newImage();
     const name = await appWith(k, image, 'inline');
     const message = await refusedWith(k, name, 'UnsignedImage');
@@ -267,7 +282,7 @@ describe('an Application with verifyImages', () => {
 
   it('refuses a signature copied onto another digest as a digest mismatch', async () => {
     const k = await kube();
-    await startController(k, ns());
+    await controller(k);
     const signedImage = await newImage('v1');
     expect(
       (
