@@ -17,12 +17,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION, KIND, type Application } from '../../src/api/application.ts';
 import { installCrds } from '../../src/api/install.ts';
 import { COSIGN, ensureExtraTool } from '../../src/devcluster/build.ts';
+import { SluiceError } from '../../src/errors.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { consoleProgress, silentProgress } from '../../src/util/progress.ts';
 import { kube, uniqueName, useNamespace } from './harness.ts';
 import {
+  application,
   createApp,
   createRepo,
   deployment,
@@ -30,7 +32,7 @@ import {
   syncedHealthy,
   waitApp,
 } from './gitops-harness.ts';
-import { pushTag, registry } from './images-harness.ts';
+import { pushTag, registry, startProxy } from './images-harness.ts';
 
 const ns = useNamespace('signing');
 const PASSWORD = 'correct horse';
@@ -198,12 +200,24 @@ describe('sluice image sign / verify with the real cosign', () => {
  * and a run of another version may have put its own Application CRD back meanwhile.
  */
 async function controller(k: Kube): Promise<void> {
-  await installCrds(k, silentProgress);
-  await startController(k, ns());
+  for (let attempt = 1; ; attempt++) {
+    await installCrds(k, silentProgress);
+    try {
+      await startController(k, ns());
+      return;
+    } catch (err) {
+      if (!(err instanceof SluiceError && err.code === 'CrdOutdated') || attempt === 5) throw err;
+    }
+  }
 }
 
 describe('an Application with verifyImages', () => {
-  async function appWith(k: Kube, image: string, keys: 'secret' | 'inline'): Promise<string> {
+  async function appWith(
+    k: Kube,
+    image: string,
+    keys: 'secret' | 'inline',
+    extra: { imageReferences?: string[]; credentials?: string } = {},
+  ): Promise<string> {
     const repo = await createRepo({ 'app/web.yaml': deployment('web', 1, image) });
     const pub = await readFile(join(dir, 'cosign.pub'), 'utf8');
     if (keys === 'secret')
@@ -213,30 +227,41 @@ describe('an Application with verifyImages', () => {
         metadata: { name: 'image-keys', namespace: ns() },
         stringData: { 'cosign.pub': pub },
       });
-    const name = await createApp(k, ns(), {
-      source: { repoURL: repo.url, path: 'app' },
-      syncPolicy: { automated: { prune: true } },
-      verifyImages: [
+    const rule = {
+      imageReferences: extra.imageReferences ?? [`${reg}/signing/*`],
+      insecure: true,
+      ...(extra.credentials ? { imageRegistryCredentials: { secrets: [extra.credentials] } } : {}),
+      attestors: [
         {
-          imageReferences: [`${reg}/signing/*`],
-          insecure: true,
-          attestors: [
-            {
-              entries: [
-                {
-                  keys:
-                    keys === 'secret' ? { secret: { name: 'image-keys' } } : { publicKeys: pub },
-                },
-              ],
-            },
+          entries: [
+            { keys: keys === 'secret' ? { secret: { name: 'image-keys' } } : { publicKeys: pub } },
           ],
         },
       ],
-    });
-    // A CRD without the field would drop it silently: make sure the rule is really there.
-    const stored = await k.get<Application>(API_VERSION, KIND, ns(), name);
-    expect(stored?.spec.verifyImages?.[0]?.imageReferences).toEqual([`${reg}/signing/*`]);
-    return name;
+    };
+    // The dev cluster is shared: another run may put back an Application CRD without
+    // verifyImages, which the API server would then drop silently. So the app is created without
+    // automated sync (nothing is applied), checked, and only then made automated.
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await installCrds(k, silentProgress);
+      const name = await createApp(k, ns(), {
+        source: { repoURL: repo.url, path: 'app' },
+        verifyImages: [rule],
+      });
+      const stored = await k.get<Application>(API_VERSION, KIND, ns(), name);
+      if (stored?.spec.verifyImages) {
+        const automated = await k.mergePatch<Application>(stored, {
+          spec: { syncPolicy: { automated: { prune: true } } },
+        });
+        if (!automated.spec.verifyImages)
+          throw new Error('the Application CRD was replaced by another version during the test');
+        return name;
+      }
+      await k.delete(
+        stored ?? application(ns(), name, { source: { repoURL: '' }, destination: {} }),
+      );
+    }
+    throw new Error('the shared cluster keeps an Application CRD without verifyImages');
   }
 
   const refusedWith = async (k: Kube, name: string, reason: string) => {
@@ -337,5 +362,53 @@ describe('an Application with verifyImages', () => {
     ]);
     expect(v.code).toBe(1);
     expect(v.stdout).toContain('digest mismatch');
+  });
+
+  it('a registry that is down is retried, naming the registry; once back (with credentials from imageRegistryCredentials) the app syncs', async () => {
+    const k = await kube();
+    await controller(k);
+    const { repo, image } = await newImage();
+    const signed = await runCosign([
+      'sign',
+      '--key',
+      'cosign.key',
+      '--tlog-upload=false',
+      '--allow-insecure-registry',
+      '--allow-http-registry',
+      '-y',
+      image,
+    ]);
+    expect(signed.code).toBe(0);
+    const credentials = { username: 'ci', password: 'let-me-in' };
+    // A registry on 127.0.0.1 that wants credentials; stopped at once (the registry is down).
+    const first = await startProxy(reg, { credentials });
+    await first.close();
+    await k.create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'regcreds', namespace: ns() },
+      type: 'kubernetes.io/dockerconfigjson',
+      stringData: {
+        '.dockerconfigjson': JSON.stringify({ auths: { [first.address]: credentials } }),
+      },
+    });
+    const viaProxy = `${first.address}/${repo}:v1`;
+    const name = await appWith(k, viaProxy, 'inline', {
+      imageReferences: ['127.0.0.1:*'],
+      credentials: 'regcreds',
+    });
+    const message = await refusedWith(k, name, 'GateFailed');
+    expect(message).toContain(`cannot check image ${viaProxy} at registry ${first.address}`);
+    const app = await k.get<Application>(API_VERSION, KIND, ns(), name);
+    expect(getCondition(app?.status?.conditions, 'Stalled')?.status).toBe('False');
+    expect(await k.get('apps/v1', 'Deployment', ns(), 'web')).toBeUndefined();
+
+    const back = await startProxy(reg, { credentials, port: first.port });
+    try {
+      await waitApp(k, ns(), name, 'Synced and Healthy', syncedHealthy, 90_000);
+      expect(back.requests.some((r) => r.includes('.sig'))).toBe(true);
+    } finally {
+      await back.close();
+    }
   });
 });
