@@ -215,7 +215,7 @@ describe('an Application with verifyImages', () => {
   async function appWith(
     k: Kube,
     image: string,
-    keys: 'secret' | 'inline',
+    keys: 'secret' | 'inline' | 'bad-pem' | 'missing-secret',
     extra: { imageReferences?: string[]; credentials?: string } = {},
   ): Promise<string> {
     const repo = await createRepo({ 'app/web.yaml': deployment('web', 1, image) });
@@ -234,7 +234,14 @@ describe('an Application with verifyImages', () => {
       attestors: [
         {
           entries: [
-            { keys: keys === 'secret' ? { secret: { name: 'image-keys' } } : { publicKeys: pub } },
+            {
+              keys:
+                keys === 'secret'
+                  ? { secret: { name: 'image-keys' } }
+                  : keys === 'missing-secret'
+                    ? { secret: { name: 'no-such-keys' } }
+                    : { publicKeys: keys === 'bad-pem' ? 'ssh-ed25519 AAAA not a PEM key' : pub },
+            },
           ],
         },
       ],
@@ -410,5 +417,23 @@ describe('an Application with verifyImages', () => {
     } finally {
       await back.close();
     }
+  });
+
+  it('names the field of a key that is not PEM (terminal) and a key Secret that is missing (retried)', async () => {
+    const k = await kube();
+    await controller(k);
+    const { image } = await newImage();
+    const badPem = await appWith(k, image, 'bad-pem');
+    const message = await refusedWith(k, badPem, 'InvalidSpec');
+    expect(message).toContain(
+      `Application ${ns()}/${badPem}: spec.verifyImages[0].attestors[0].entries[0].keys.publicKeys: no PEM public key`,
+    );
+    const missing = await appWith(k, image, 'missing-secret');
+    const m2 = await refusedWith(k, missing, 'GateFailed');
+    expect(m2).toContain(`Secret ${ns()}/no-such-keys`);
+    expect(m2).toContain('not found');
+    const app = await k.get<Application>(API_VERSION, KIND, ns(), missing);
+    expect(getCondition(app?.status?.conditions, 'Stalled')?.status).toBe('False');
+    expect(await k.get('apps/v1', 'Deployment', ns(), 'web')).toBeUndefined();
   });
 });
