@@ -9,8 +9,9 @@
  *   → `GateFailed` / `ImageVerifyFailed` with `terminal: false`: retried with backoff.
  * Messages name the app, the image and the objects that run it.
  *
- * Verified (digest, key) pairs are remembered (a digest never changes content), and a tag's
- * digest for a minute, so an app whose revision has not changed costs no registry request.
+ * Images are checked 8 at a time. Verified (digest, key) pairs are remembered (a digest never
+ * changes content), and a tag's digest for a minute, so an app whose revision has not changed
+ * costs no registry request.
  */
 import type { VerifyImagesRule } from '../../api/application.ts';
 import { secretCredentials, secretData } from '../../delivery/images/auth.ts';
@@ -20,6 +21,7 @@ import { GateError, type GateContext, type RevisionGate } from '../../gitops/gat
 import type { Plan } from '../../gitops/preflight.ts';
 import type { Kube } from '../../kube/api.ts';
 import type { KubeObject } from '../../kube/types.ts';
+import { Semaphore } from '../../util/semaphore.ts';
 import { SignatureError } from './errors.ts';
 import { planImages, type UsedImage } from './images.ts';
 import { parsePublicKeys, type PublicKey } from './keys.ts';
@@ -30,6 +32,7 @@ import { assess, satisfied, type AttestorSet, type ImageVerification } from './v
 export const DEFAULT_KEY_FIELD = 'cosign.pub';
 const TAG_TTL_MS = 60_000;
 const CACHE_LIMIT = 10_000;
+const CONCURRENCY = 8;
 
 export interface SignedImagesGateOptions {
   /** The control plane's client: key and credential Secrets live in the Application's namespace. */
@@ -70,10 +73,15 @@ export class SignedImagesGate implements RevisionGate {
       const matching = images.filter((u) => matchesReference(u.image, rule.imageReferences));
       if (matching.length === 0) continue;
       const attestors = await this.attestors(ctx, rule, i);
-      for (const used of matching) {
-        const result = await this.check(ctx, rule, attestors, used);
-        if (!result.verified) refusals.push({ used, result });
-      }
+      // A few registry conversations at once; results kept in the images' order.
+      const limit = new Semaphore(CONCURRENCY);
+      const results = await Promise.all(
+        matching.map((used) => limit.run(() => this.check(ctx, rule, attestors, used))),
+      );
+      results.forEach((result, j) => {
+        const used = matching[j];
+        if (used && !result.verified) refusals.push({ used, result });
+      });
     }
     if (refusals.length > 0) throw refusal(ctx, refusals);
   }
