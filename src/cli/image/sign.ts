@@ -5,7 +5,8 @@
  * made by `cosign sign --key` or `sluice image sign` against PEM public keys, with cosign's
  * exit codes in spirit: 0 verified, 1 not verified, 2 usage.
  */
-import { readFile, writeFile, access } from 'node:fs/promises';
+import { createPrivateKey } from 'node:crypto';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -26,7 +27,6 @@ import {
   type ImageVerification,
 } from '../../images/verify/index.ts';
 import { outputOption, printData, type OutputFormat } from '../output.ts';
-import { createPrivateKey } from 'node:crypto';
 
 interface RegistryFlags {
   allowInsecureRegistry?: boolean;
