@@ -93,6 +93,30 @@ export const RenderLimitsSchema = Type.Object(
   },
 );
 
+export const SourceVerifySchema = Type.Object(
+  {
+    mode: Opt(
+      StringEnum(
+        ['HEAD', 'Tag', 'TagAndHEAD'] as const,
+        "HEAD (default): the commit the revision resolves to must be signed; Tag: the annotated tag targetRevision names must be signed; TagAndHEAD: both (Flux's modes)",
+      ),
+    ),
+    secretRef: Type.Object(
+      {
+        name: Type.String({
+          description:
+            "Secret in the Application's namespace with the trusted keys: *.asc armored PGP public keys, *.pub ssh public keys (principal: the key's name without .pub), allowed_signers in ssh's format",
+        }),
+      },
+      { description: 'the trusted signers' },
+    ),
+  },
+  {
+    description:
+      "signed commits and tags: a revision not signed by a key of the Secret is refused (Ready=False, UnverifiedCommit or UnverifiedTag) and nothing of it applied; checked with git and gpg/ssh-keygen, as Flux's GitRepository spec.verify",
+  },
+);
+
 export const ApplicationSourceSchema = Type.Object({
   repoURL: Type.String({
     description: 'Git repository: https://, ssh (git@host:org/repo.git, ssh://) or file://',
@@ -105,6 +129,7 @@ export const ApplicationSourceSchema = Type.Object({
   kustomize: Opt(KustomizeSourceSchema),
   directory: Opt(DirectorySourceSchema),
   limits: Opt(RenderLimitsSchema),
+  verify: Opt(SourceVerifySchema),
 });
 
 export const SyncPolicySchema = Type.Object({
@@ -509,6 +534,7 @@ export type HelmSource = Static<typeof HelmSourceSchema>;
 export type KustomizeSource = Static<typeof KustomizeSourceSchema>;
 export type DirectorySource = Static<typeof DirectorySourceSchema>;
 export type ApplicationSource = Static<typeof ApplicationSourceSchema>;
+export type SourceVerify = Static<typeof SourceVerifySchema>;
 export type RenderLimitsSpec = Static<typeof RenderLimitsSchema>;
 export type SyncPolicy = Static<typeof SyncPolicySchema>;
 export type IgnoreDifference = Static<typeof IgnoreDifferenceSchema>;

@@ -186,6 +186,14 @@ export class Comparer {
     app: Application,
     refresh: 'always' | 'ifStale' | undefined,
   ): Promise<string> {
+    return (await this.resolve(app, refresh)).sha;
+  }
+
+  /** The revision's commit, and the ref it named (a branch or tag; none for HEAD or a SHA). */
+  private async resolve(
+    app: Application,
+    refresh: 'always' | 'ifStale' | undefined,
+  ): Promise<{ sha: string; ref?: string }> {
     const source = app.spec.source;
     const wanted = app.operation?.sync?.revision ?? source.targetRevision ?? 'HEAD';
     try {
@@ -195,7 +203,7 @@ export class Comparer {
         ...(refresh === 'ifStale' ? { maxAgeMs: 5000 } : {}),
         ...(credentials ? { credentials } : {}),
       });
-      return resolved.sha;
+      return resolved;
     } catch (err) {
       const code = err instanceof SluiceError ? err.code : '';
       throw new ComparisonError(
@@ -272,8 +280,13 @@ export class Comparer {
   /** Steps 1-4: what should run, and how it differs from what runs. Writes nothing. */
   async compare(app: Application, refresh?: 'always' | 'ifStale'): Promise<Comparison> {
     const project = this.projectOf(app);
-    const revision = await this.resolveRevision(app, refresh);
-    await this.gate('beforeRender', { app, revision, kube: this.deps.kube });
+    const { sha: revision, ref } = await this.resolve(app, refresh);
+    await this.gate('beforeRender', {
+      app,
+      revision,
+      ...(ref ? { ref } : {}),
+      kube: this.deps.kube,
+    });
     const { objects, done } = await this.render(app, revision);
     try {
       return await this.compareRendered(app, revision, objects, project);

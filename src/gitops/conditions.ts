@@ -33,6 +33,10 @@ export type Reason =
   | 'ProjectNotFound'
   /** A revision gate (gates.ts) could not decide: a registry, key or Secret it needs failed. */
   | 'GateFailed'
+  /** spec.source.verify: the commit is unsigned, or signed by a key the Secret does not hold. */
+  | 'UnverifiedCommit'
+  /** spec.source.verify (Tag, TagAndHEAD): the tag is lightweight, unsigned or by an unknown key. */
+  | 'UnverifiedTag'
   /** An image of the revision has no signature (spec.verifyImages; src/images/verify). */
   | 'UnsignedImage'
   /** An image's signatures are not by a trusted key, or are for another digest. */

@@ -38,9 +38,15 @@ import type { WorkQueue } from '../runtime/queue.ts';
 import { Metrics } from '../server/metrics.ts';
 import { pushMatches, type PushEvent, type WebhookSecrets } from '../server/webhook.ts';
 import { GitMirrors } from '../source/index.ts';
+import { signedCommitsGate, type SignedCommitsGate } from '../source/verify/gate.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import type { ApplicationStatus } from '../api/application.ts';
-import { credentialsFor, REPO_SECRET_SELECTOR } from './credentials.ts';
+import {
+  credentialsFor,
+  KNOWN_HOSTS_CONFIGMAP,
+  knownHostsOf,
+  REPO_SECRET_SELECTOR,
+} from './credentials.ts';
 import { DiffCache } from './diff.ts';
 import { SignedImagesGate } from '../images/verify/gate.ts';
 import type { RevisionGate } from './gates.ts';
@@ -93,13 +99,14 @@ export interface ControllerOptions {
    */
   sealedSecrets?: boolean;
   /**
-   * Checks every revision passes before anything of it is applied (gates.ts), in this order;
-   * each gate may also start with the controller (a watch of its keys or policies).
+   * Checks every revision passes before anything of it is applied (gates.ts), in this order,
+   * after the signed-commits gate every controller has (spec.source.verify); each gate may also
+   * start with the controller (a watch of its keys or policies).
    */
   gates?: readonly RevisionGate[];
   /**
-   * Check `spec.verifyImages` (src/images/verify), after the gates above; default true. Apps
-   * without verifyImages are not affected either way.
+   * Check `spec.verifyImages` (src/images/verify), after signed commits and before the gates
+   * above; default true. Apps without verifyImages are not affected either way.
    */
   signedImages?: boolean;
   concurrency?: number;
@@ -135,6 +142,8 @@ export class ApplicationController implements Runnable {
   private readonly kube: Kube;
   private readonly log: Logger;
   private readonly secrets: Informer;
+  /** The ConfigMap sluice-ssh-known-hosts of the controller's namespace: trusted ssh host keys. */
+  private readonly knownHosts: Informer;
   /** AppProjects of the controller's namespace (projects/): the fence around each app. */
   readonly projects: ProjectCache;
   private readonly patcher = new StatusPatcher<ApplicationStatus, Application>();
@@ -143,6 +152,8 @@ export class ApplicationController implements Runnable {
   private pollTimer: NodeJS.Timeout | undefined;
   /** Renders run here, in worker threads with a capped heap. */
   readonly renderPool: RenderPool;
+  /** spec.source.verify: signed commits and tags (source/verify), before anything renders. */
+  readonly signedCommits: SignedCommitsGate;
   /** Uncached renders in flight, on local disk: crash-loop quarantine (ADR 0006). */
   readonly journal: RenderJournal;
 
@@ -155,6 +166,11 @@ export class ApplicationController implements Runnable {
     this.renderPool = new RenderPool({
       ...(options.renderWorkers ? { size: options.renderWorkers } : {}),
       ...(options.renderHeapMb ? { heapMb: options.renderHeapMb } : {}),
+    });
+    this.signedCommits = signedCommitsGate({
+      mirrors: this.mirrors,
+      kube: this.kube,
+      tmpDir: join(cacheDir, 'verify'),
     });
     this.journal = new RenderJournal(join(cacheDir, 'render-journal.json'), this.log);
     this.clusters = new ClusterRegistry<LiveCache>({
@@ -179,6 +195,13 @@ export class ApplicationController implements Runnable {
       kind: 'Secret',
       namespace: manager.namespace,
       labelSelector: REPO_SECRET_SELECTOR,
+      onError: (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
+    });
+    this.knownHosts = new Informer(this.kube, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: manager.namespace,
+      fieldSelector: `metadata.name=${KNOWN_HOSTS_CONFIGMAP}`,
       onError: (err) => this.log.warn('watch failed; retrying', { error: errorMessage(err) }),
     });
     this.apps = new Controller<Application, AppFlags>({
@@ -210,12 +233,18 @@ export class ApplicationController implements Runnable {
       diffCache: new DiffCache(),
       target: (app) => this.target(app),
       patcher: this.patcher,
-      credentials: (url) => Promise.resolve(credentialsFor(url, this.secrets.list())),
+      credentials: (url) =>
+        Promise.resolve(
+          credentialsFor(url, this.secrets.list(), knownHostsOf(this.knownHosts.list())),
+        ),
       getApp: (ns, name) => this.apps.get(ns, name),
       projects: this.projects.gate,
+      // Signed commits, then signed images (each a no-op for apps without spec.source.verify /
+      // spec.verifyImages), then the others.
       gates: [
-        ...(options.gates ?? []),
+        this.signedCommits,
         ...(options.signedImages === false ? [] : [new SignedImagesGate({ kube: this.kube })]),
+        ...(options.gates ?? []),
       ],
       ...(options.waitTimeoutMs ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
       onProgress: (app, message) => this.log.info(message, { app: appKey(app) }),
@@ -245,6 +274,7 @@ export class ApplicationController implements Runnable {
     await Promise.all([
       this.apps.start(),
       this.secrets.start(),
+      this.knownHosts.start(),
       this.projects.start(),
       this.clusters.start(),
     ]);
@@ -262,6 +292,7 @@ export class ApplicationController implements Runnable {
     clearInterval(this.pollTimer);
     await this.apps.stop();
     this.secrets.stop();
+    this.knownHosts.stop();
     this.projects.stop();
     await this.clusters.stop();
     await this.renderPool.close();

@@ -30,6 +30,8 @@ export interface GateContext {
   app: Application;
   /** The resolved commit SHA. */
   revision: string;
+  /** The ref the revision named (`refs/heads/main`, `refs/tags/v1`); none for HEAD or a SHA. */
+  ref?: string;
   /** The destination cluster's client (acting as the app's ServiceAccount when it has one). */
   kube: Kube;
 }

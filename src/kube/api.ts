@@ -64,6 +64,8 @@ export class Kube {
   readonly signal: AbortSignal | undefined;
   /** The user every request of this handle acts as (`Impersonate-User`), if not the client's own. */
   readonly impersonating: string | undefined;
+  /** Requests skip the in-flight queue on connections of their own (RequestSpec.urgent). */
+  readonly urgent: boolean;
 
   constructor(
     client: KubeClient,
@@ -71,17 +73,27 @@ export class Kube {
     tag?: string,
     signal?: AbortSignal,
     impersonating?: string,
+    urgent = false,
   ) {
     this.client = client;
     this.discovery = discovery ?? new Discovery(client);
     this.tag = tag;
     this.signal = signal;
     this.impersonating = impersonating;
+    this.urgent = urgent;
   }
 
   /** The same connection, with requests counted as `<tag>:<verb>` (e.g. leader election's). */
   tagged(tag: string): Kube {
-    return new Kube(this.client, this.discovery, tag, this.signal, this.impersonating);
+    return new Kube(this.client, this.discovery, tag, this.signal, this.impersonating, this.urgent);
+  }
+
+  /**
+   * The same client, in the urgent lane: for leader election only, whose few small requests must
+   * not wait behind a big sync's thousands (a Lease not renewed in time hands the work over).
+   */
+  urgentLane(): Kube {
+    return new Kube(this.client, this.discovery, this.tag, this.signal, this.impersonating, true);
   }
 
   /**
@@ -90,7 +102,7 @@ export class Kube {
    */
   withSignal(signal: AbortSignal): Kube {
     const both = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
-    return new Kube(this.client, this.discovery, this.tag, both, this.impersonating);
+    return new Kube(this.client, this.discovery, this.tag, both, this.impersonating, this.urgent);
   }
 
   /**
@@ -100,7 +112,7 @@ export class Kube {
    * stays the client's own (it is shared).
    */
   impersonate(user: string): Kube {
-    return new Kube(this.client, this.discovery, this.tag, this.signal, user);
+    return new Kube(this.client, this.discovery, this.tag, this.signal, user, this.urgent);
   }
 
   /** Request fields every call shares: the counted verb, the handle's signal and identity. */
@@ -108,11 +120,13 @@ export class Kube {
     verb: CountedVerb;
     signal?: AbortSignal;
     headers?: Record<string, string>;
+    urgent?: boolean;
   } {
     return {
       verb: this.verb(v),
       ...(this.signal ? { signal: this.signal } : {}),
       ...(this.impersonating ? { headers: { 'impersonate-user': this.impersonating } } : {}),
+      ...(this.urgent ? { urgent: true } : {}),
     };
   }
 
@@ -320,6 +334,7 @@ export class Kube {
       query: { ...query, follow: true },
       object: `Pod/${namespace}/${pod}`,
       ...(this.impersonating ? { headers: { 'impersonate-user': this.impersonating } } : {}),
+      ...(this.urgent ? { urgent: true } : {}),
       ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
     });
   }

@@ -51,6 +51,12 @@ export interface RequestSpec {
   accept?: string;
   /** More request headers (impersonation: `impersonate-user`). */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * Leader election's lane: its own connections and no place in the in-flight queue, so a Lease
+   * is renewed on time while thousands of applies or prunes wait for a slot (controller-runtime
+   * gives leader election a client of its own for the same reason).
+   */
+  urgent?: boolean;
 }
 
 export interface ClientOptions {
@@ -92,6 +98,8 @@ export class KubeClient {
   readonly server: string;
   readonly counts = new Map<string, number>();
   private readonly agent: Agent;
+  /** RequestSpec.urgent: a few connections of its own, no in-flight queue. */
+  private readonly urgentAgent: Agent;
   private readonly limit: Semaphore;
   private readonly timeoutMs: number;
   private readonly kc: KubeConfig;
@@ -102,12 +110,13 @@ export class KubeClient {
 
   private constructor(
     server: string,
-    agent: Agent,
+    agents: { agent: Agent; urgentAgent: Agent },
     auth: { kc: KubeConfig; headers: Record<string, string> },
     options: Required<ClientOptions>,
   ) {
     this.server = server.replace(/\/+$/, '');
-    this.agent = agent;
+    this.agent = agents.agent;
+    this.urgentAgent = agents.urgentAgent;
     this.kc = auth.kc;
     this.headers = auth.headers;
     this.limit = new Semaphore(options.maxInFlight);
@@ -160,14 +169,20 @@ export class KubeClient {
       ...(https.servername ? { servername: https.servername } : {}),
       rejectUnauthorized: https.rejectUnauthorized !== false,
     };
-    const agent = new Agent({
-      connect: tls,
-      connections: opts.connections,
-      keepAliveTimeout: 60_000,
-      keepAliveMaxTimeout: 600_000,
-      pipelining: 1,
-    });
-    return new KubeClient(cluster.server, agent, { kc, headers: headersOf(https) }, opts);
+    const agent = (connections: number): Agent =>
+      new Agent({
+        connect: tls,
+        connections,
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 600_000,
+        pipelining: 1,
+      });
+    return new KubeClient(
+      cluster.server,
+      { agent: agent(opts.connections), urgentAgent: agent(2) },
+      { kc, headers: headersOf(https) },
+      opts,
+    );
   }
 
   private count(verb: CountedVerb, code: number | string): void {
@@ -206,7 +221,7 @@ export class KubeClient {
         method: spec.method,
         headers,
         body,
-        dispatcher: this.agent,
+        dispatcher: spec.urgent ? this.urgentAgent : this.agent,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -220,7 +235,7 @@ export class KubeClient {
 
   /** One request; resolves with the decoded JSON body, throws KubeApiError on a non-2xx answer. */
   async request<T>(spec: RequestSpec): Promise<T> {
-    return this.limit.run(async () => {
+    const run = async (): Promise<T> => {
       if (spec.signal?.aborted) throw new RequestCancelledError(spec.object);
       const res = await this.send(spec, this.timeoutMs);
       this.count(spec.verb, res.statusCode);
@@ -228,7 +243,8 @@ export class KubeClient {
       if (res.statusCode >= 200 && res.statusCode < 300)
         return (text ? JSON.parse(text) : undefined) as T;
       throw toApiError(res.statusCode, text, spec);
-    });
+    };
+    return spec.urgent ? run() : this.limit.run(run);
   }
 
   /** One request whose answer is text (a pod's log); throws KubeApiError on a non-2xx answer. */
@@ -300,7 +316,10 @@ export class KubeClient {
 
   /** Closes every connection, ending watches still open (their readers see the stream end). */
   async close(): Promise<void> {
-    await this.agent.destroy().catch(() => undefined);
+    await Promise.all([
+      this.agent.destroy().catch(() => undefined),
+      this.urgentAgent.destroy().catch(() => undefined),
+    ]);
   }
 }
 

@@ -23,6 +23,8 @@ export interface InformerOptions {
   kind: string;
   namespace?: string;
   labelSelector?: string;
+  /** e.g. `metadata.name=x`: one object by name, watched. */
+  fieldSelector?: string;
   /** Called when listing or watching fails (it is retried). */
   onError?: (err: unknown) => void;
   /** Applied to every object before it is stored (e.g. drop managedFields to save memory). */
@@ -145,10 +147,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const { apiVersion, kind, namespace, labelSelector } = this.options;
+    const { apiVersion, kind, namespace, labelSelector, fieldSelector } = this.options;
     const list = await this.kube.list<T>(apiVersion, kind, {
       ...(namespace ? { namespace } : {}),
       ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
     });
     const seen = new Set<string>();
     for (const item of list.items) {
@@ -215,13 +218,14 @@ export class Informer<T extends KubeObject = KubeObject> {
    * event. Resolves true when the history is gone (410) and the cache must be listed again.
    */
   private async watchOnce(onEvent: () => void): Promise<boolean> {
-    const { apiVersion, kind, namespace, labelSelector } = this.options;
+    const { apiVersion, kind, namespace, labelSelector, fieldSelector } = this.options;
     const events = this.kube.watch<T>(apiVersion, kind, {
       resourceVersion: this.resourceVersion,
       signal: this.abort.signal,
       timeoutSeconds: 300 + Math.floor(Math.random() * 60),
       ...(namespace ? { namespace } : {}),
       ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
     });
     for await (const ev of events) {
       onEvent();

@@ -69,7 +69,7 @@ export class Manager {
     collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
     const le = options.leaderElection ?? { enabled: true };
     this.elector = le.enabled
-      ? new LeaderElector(this.kube.tagged('lease'), {
+      ? new LeaderElector(this.kube.tagged('lease').urgentLane(), {
           namespace: options.namespace,
           name: le.leaseName ?? 'sluice-controller',
           identity: le.identity ?? `${hostname()}-${process.pid}`,

@@ -27,6 +27,7 @@ import type { Kube } from '../kube/api.ts';
 import { Controller } from '../runtime/controller.ts';
 import { recordEvent } from '../runtime/events.ts';
 import type { Runnable } from '../runtime/manager.ts';
+import { refusedWatches } from '../runtime/access.ts';
 import { StatusPatcher } from '../runtime/patcher.ts';
 import type { Logger } from '../util/log.ts';
 import { SealedError } from './errors.ts';
@@ -66,6 +67,8 @@ export class SealedSecretsController implements Runnable {
   private leader: AbortSignal | undefined;
   /** Whether this leader has tried to create its first key (until then "no key" is not news). */
   private keysTried = false;
+  /** False when RBAC refuses the SealedSecret watch (start()). */
+  private unsealing = true;
 
   constructor(o: SealedSecretsOptions) {
     this.o = o;
@@ -91,21 +94,37 @@ export class SealedSecretsController implements Runnable {
     this.keys.onChange(() => this.retryUnsynced());
   }
 
+  /**
+   * Starts the key store and, unless RBAC refuses to let it watch SealedSecrets where it works
+   * (then it says so and unseals nothing, like the other controllers), the SealedSecret cache. The
+   * keys run either way: `sluice seal --cert` keeps working.
+   */
   async start(): Promise<void> {
+    const refused = await refusedWatches(this.o.kube, this.o.namespaces, [
+      ['sluice.dev', 'sealedsecrets'],
+    ]);
+    if (refused.length > 0) {
+      this.unsealing = false;
+      this.o.log.warn('the SealedSecret controller unseals nothing: RBAC refuses what it needs', {
+        refused: refused.join(', '),
+      });
+      await this.keys.start();
+      return;
+    }
     await Promise.all([this.keys.start(), this.sealedSecrets.start()]);
   }
 
   startLeading(leader: AbortSignal): void {
     this.leader = leader;
     leader.addEventListener('abort', () => clearTimeout(this.timer), { once: true });
-    this.sealedSecrets.startLeading(leader);
+    if (this.unsealing) this.sealedSecrets.startLeading(leader);
     void this.renew();
   }
 
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.sealedSecrets.stop();
+    if (this.unsealing) await this.sealedSecrets.stop();
     this.keys.stop();
   }
 

@@ -5,7 +5,14 @@
  */
 import type { ExecResult } from '../util/exec.ts';
 import { SourceError } from './errors.ts';
-import { redactText } from './url.ts';
+import {
+  KNOWN_HOSTS_CONFIGMAP,
+  KNOWN_HOSTS_KEY,
+  knownHostsName,
+  scanHostKeys,
+  type HostKeyFingerprint,
+} from './hostkeys.ts';
+import { parseRepoURL, redactText, type ParsedRepoURL } from './url.ts';
 
 const AUTH_PATTERNS: readonly RegExp[] = [
   /authentication failed/i,
@@ -20,14 +27,22 @@ const AUTH_PATTERNS: readonly RegExp[] = [
   /invalid credentials|invalid username or password/i,
 ];
 
-const HOST_KEY_PATTERNS: readonly RegExp[] = [
-  /Host key verification failed/i,
+const HOST_KEY_CHANGED: readonly RegExp[] = [
   /REMOTE HOST IDENTIFICATION HAS CHANGED/i,
+  /Host key for .* has changed/i,
+];
+const HOST_KEY_UNKNOWN: readonly RegExp[] = [
+  /No \S+ host key is known for/i,
+  /Host key verification failed/i,
 ];
 
+/** What git's stderr says went wrong. */
+export type StderrKind = 'AuthFailed' | 'HostKeyUnknown' | 'HostKeyChanged';
+
 /** Classifies git's stderr; undefined when nothing is recognised. */
-export function classifyStderr(stderr: string): 'AuthFailed' | 'HostKey' | undefined {
-  if (HOST_KEY_PATTERNS.some((p) => p.test(stderr))) return 'HostKey';
+export function classifyStderr(stderr: string): StderrKind | undefined {
+  if (HOST_KEY_CHANGED.some((p) => p.test(stderr))) return 'HostKeyChanged';
+  if (HOST_KEY_UNKNOWN.some((p) => p.test(stderr))) return 'HostKeyUnknown';
   if (AUTH_PATTERNS.some((p) => p.test(stderr))) return 'AuthFailed';
   return undefined;
 }
@@ -71,6 +86,7 @@ export function fetchFailure(
   result: ExecResult,
   auth: { secrets: readonly string[]; hasCredentials: boolean },
   timeoutMs: number,
+  hostKeys?: { host: string; keys: HostKeyFingerprint[] },
 ): SourceError {
   const said = gitSays(result.stderr, auth.secrets);
   const quote = said === '' ? '' : `: git said: ${said}`;
@@ -82,15 +98,8 @@ export function fetchFailure(
     );
   }
   const kind = classifyStderr(result.stderr);
-  if (kind === 'HostKey') {
-    return new SourceError(
-      'AuthFailed',
-      `repo ${repoURL}: ssh host key verification failed${quote}`,
-      {
-        repoURL,
-        hint: "the server's host key differs from the one recorded on first contact; if the change is expected, delete the mirror's known_hosts file",
-      },
-    );
+  if (kind === 'HostKeyUnknown' || kind === 'HostKeyChanged') {
+    return hostKeyFailure(repoURL, kind, quote, hostKeys);
   }
   if (kind === 'AuthFailed') {
     const why = auth.hasCredentials
@@ -105,4 +114,71 @@ export function fetchFailure(
     repoURL,
     hint: UNREACHABLE_HINT,
   });
+}
+
+/** The host's key fingerprints, for an error a person can check against the server's. */
+function describeKeys(hostKeys: { host: string; keys: HostKeyFingerprint[] } | undefined): string {
+  if (!hostKeys) return '';
+  if (hostKeys.keys.length === 0)
+    return `; its host keys could not be read (ssh-keyscan ${hostKeys.host} found none)`;
+  const list = hostKeys.keys.map((k) => `${k.type} ${k.fingerprint}`).join(', ');
+  return `; the server ${hostKeys.host} offers ${list}`;
+}
+
+function hostKeyFailure(
+  repoURL: string,
+  kind: 'HostKeyUnknown' | 'HostKeyChanged',
+  quote: string,
+  hostKeys: { host: string; keys: HostKeyFingerprint[] } | undefined,
+): SourceError {
+  const where = `the ConfigMap ${KNOWN_HOSTS_CONFIGMAP} (key ${KNOWN_HOSTS_KEY}) in the controller's namespace, or the repository Secret's known_hosts`;
+  const scan = hostKeys ? `ssh-keyscan ${scanArgs(hostKeys.host)}` : 'ssh-keyscan <host>';
+  if (kind === 'HostKeyChanged') {
+    return new SourceError(
+      'HostKeyChanged',
+      `repo ${repoURL}: the ssh host key differs from the trusted one${describeKeys(hostKeys)}${quote}`,
+      {
+        repoURL,
+        hint: `if the server's key changed on purpose (check the fingerprint with its administrator), replace its line in ${where} with the output of \`${scan}\``,
+      },
+    );
+  }
+  return new SourceError(
+    'UnknownHostKey',
+    `repo ${repoURL}: the ssh host key is not known (no trust on first use)${describeKeys(hostKeys)}${quote}`,
+    {
+      repoURL,
+      hint: `check the fingerprint with the server's administrator, then add the host's line (\`${scan}\`) to ${where}`,
+    },
+  );
+}
+
+/** `-p 2222 127.0.0.1` for `[127.0.0.1]:2222`. */
+function scanArgs(host: string): string {
+  const m = /^\[(.*)\]:(\d+)$/.exec(host);
+  return m ? `-p ${m[2] ?? ''} ${m[1] ?? ''}` : host;
+}
+
+/**
+ * fetchFailure, and for an ssh host key that is unknown or changed, the fingerprints the server
+ * offers now (read with ssh-keyscan from the same host and port).
+ */
+export async function fetchFailureWithHostKeys(
+  repoURL: string,
+  repo: ParsedRepoURL | undefined,
+  result: ExecResult,
+  auth: { secrets: readonly string[]; hasCredentials: boolean },
+  timeoutMs: number,
+): Promise<SourceError> {
+  const kind = result.timedOut ? undefined : classifyStderr(result.stderr);
+  if (kind !== 'HostKeyUnknown' && kind !== 'HostKeyChanged')
+    return fetchFailure(repoURL, result, auth, timeoutMs);
+  let parsed = repo;
+  try {
+    parsed ??= parseRepoURL(repoURL);
+  } catch {
+    return fetchFailure(repoURL, result, auth, timeoutMs);
+  }
+  const { keys } = await scanHostKeys(parsed);
+  return fetchFailure(repoURL, result, auth, timeoutMs, { host: knownHostsName(parsed), keys });
 }

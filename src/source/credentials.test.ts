@@ -11,10 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => tmp.remove());
 
-const paths = (): { tmpDir: string; knownHostsFile: string } => ({
-  tmpDir: tmp.path,
-  knownHostsFile: `${tmp.path}/known hosts`,
-});
+const paths = (): { tmpDir: string } => ({ tmpDir: tmp.path });
 
 describe('prepareAuth', () => {
   it('sends http basic credentials as a header, through config, never in the URL', async () => {
@@ -65,8 +62,9 @@ describe('prepareAuth', () => {
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     expect(cmd).not.toContain('KEY');
     expect(cmd).toContain('-o BatchMode=yes');
-    expect(cmd).toContain('-o StrictHostKeyChecking=accept-new');
-    expect(cmd).toContain(`-o UserKnownHostsFile='${tmp.path}/known hosts'`);
+    // No known_hosts given: no host is trusted (never trust on first use).
+    expect(cmd).toContain('-o StrictHostKeyChecking=yes');
+    expect(cmd).toContain(`-o UserKnownHostsFile='/dev/null'`);
     await a.cleanup();
     expect(await readdir(tmp.path)).toEqual([]);
   });
@@ -89,6 +87,13 @@ describe('prepareAuth', () => {
   it('quotes paths for the shell git runs the ssh command with', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(sshCommand(undefined, '/k')).not.toContain(' -i ');
+    expect(sshCommand(undefined, '/k')).not.toContain('accept-new');
+  });
+
+  it('without a key or host keys, still trusts no host', async () => {
+    const a = await prepareAuth(parseRepoURL('ssh://git@h/x'), undefined, paths());
+    expect(a.env.GIT_SSH_COMMAND).toContain('-o StrictHostKeyChecking=yes');
+    expect(a.env.GIT_SSH_COMMAND).toContain(`-o UserKnownHostsFile='/dev/null'`);
   });
 });
 

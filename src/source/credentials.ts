@@ -19,8 +19,8 @@ export interface RepoCredentials {
   /** ssh private key (OpenSSH or PEM, unencrypted). */
   sshPrivateKey?: string;
   /**
-   * ssh: the server's host keys (`known_hosts` lines). Given, only these are trusted
-   * (StrictHostKeyChecking=yes); absent, a host key is trusted on first use and pinned.
+   * ssh: the server's host keys (`known_hosts` lines); only these are trusted
+   * (StrictHostKeyChecking=yes). Absent, no host is trusted: never trust on first use.
    */
   sshKnownHosts?: string;
   /** http(s): do not verify the server's TLS certificate. */
@@ -73,21 +73,17 @@ function httpAuth(
 
 /**
  * The ssh command git runs: only the given key (or none), no agent, no user or system ssh
- * config, no prompts, and host keys trusted on first use and pinned in `knownHostsFile` — or,
- * `strict`, only those the file already holds.
+ * config, no prompts, and only the host keys in `knownHostsFile` trusted (StrictHostKeyChecking
+ * =yes: an unknown host is refused, never trusted on first use).
  */
-export function sshCommand(
-  keyFile: string | undefined,
-  knownHostsFile: string,
-  strict = false,
-): string {
+export function sshCommand(keyFile: string | undefined, knownHostsFile: string): string {
   const parts = ['ssh', '-F', '/dev/null'];
   if (keyFile !== undefined) parts.push('-i', shellQuote(keyFile));
   parts.push(
     '-o IdentitiesOnly=yes',
     '-o IdentityAgent=none',
     '-o BatchMode=yes',
-    `-o StrictHostKeyChecking=${strict ? 'yes' : 'accept-new'}`,
+    '-o StrictHostKeyChecking=yes',
     `-o UserKnownHostsFile=${shellQuote(knownHostsFile)}`,
     '-o GlobalKnownHostsFile=/dev/null',
     '-o ConnectTimeout=30',
@@ -97,12 +93,12 @@ export function sshCommand(
 
 /**
  * Prepares authentication for one git command against `repo`. `tmpDir` must be private to
- * Sluice; `knownHostsFile` is where ssh pins host keys for this repository.
+ * Sluice (an ssh key and the trusted host keys are written there, removed by cleanup()).
  */
 export async function prepareAuth(
   repo: ParsedRepoURL,
   creds: RepoCredentials | undefined,
-  paths: { tmpDir: string; knownHostsFile: string },
+  paths: { tmpDir: string },
 ): Promise<GitAuth> {
   const c = creds ?? {};
   const none = (): Promise<void> => Promise.resolve();
@@ -121,22 +117,19 @@ export async function prepareAuth(
 async function sshAuth(
   repo: ParsedRepoURL,
   c: RepoCredentials,
-  paths: { tmpDir: string; knownHostsFile: string },
+  paths: { tmpDir: string },
 ): Promise<GitAuth> {
   const secrets = repo.password !== undefined ? [repo.password] : [];
   const key = c.sshPrivateKey?.trim() ? c.sshPrivateKey : undefined;
   const hosts = c.sshKnownHosts?.trim() ? c.sshKnownHosts : undefined;
   if (!key && !hosts) {
-    const env = {
-      GIT_SSH_COMMAND: sshCommand(undefined, paths.knownHostsFile),
-      GIT_SSH_VARIANT: 'ssh',
-    };
+    // No host key is trusted: ssh refuses the server, and the caller prints its fingerprints.
+    const env = { GIT_SSH_COMMAND: sshCommand(undefined, '/dev/null'), GIT_SSH_VARIANT: 'ssh' };
     return { config: [], env, secrets, hasCredentials: false, cleanup: () => Promise.resolve() };
   }
-  // The key and the trusted host keys go in a private directory, removed by cleanup().
   const dir = await mkdtemp(join(paths.tmpDir, 'ssh-'));
   const keyFile = key ? join(dir, 'key') : undefined;
-  const knownHosts = hosts ? join(dir, 'known_hosts') : paths.knownHostsFile;
+  const knownHosts = hosts ? join(dir, 'known_hosts') : '/dev/null';
   try {
     // ssh refuses a key without its final newline ("invalid format").
     if (key && keyFile)
@@ -144,17 +137,18 @@ async function sshAuth(
         mode: 0o600,
         flag: 'wx',
       });
-    if (hosts) await writeFile(knownHosts, `${hosts.trimEnd()}\n`, { mode: 0o600, flag: 'wx' });
+    if (hosts)
+      await writeFile(knownHosts, `${hosts.replace(/\r\n/g, '\n').trimEnd()}\n`, {
+        mode: 0o600,
+        flag: 'wx',
+      });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
   return {
     config: [],
-    env: {
-      GIT_SSH_COMMAND: sshCommand(keyFile, knownHosts, hosts !== undefined),
-      GIT_SSH_VARIANT: 'ssh',
-    },
+    env: { GIT_SSH_COMMAND: sshCommand(keyFile, knownHosts), GIT_SSH_VARIANT: 'ssh' },
     secrets,
     hasCredentials: key !== undefined,
     cleanup: () => rm(dir, { recursive: true, force: true }),

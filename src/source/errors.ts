@@ -5,6 +5,10 @@ export type SourceErrorCode =
   | 'InvalidRepoURL'
   | 'RepoUnreachable'
   | 'AuthFailed'
+  /** ssh: the server's host key is trusted nowhere (no trust on first use). */
+  | 'UnknownHostKey'
+  /** ssh: the server's host key differs from the trusted one. */
+  | 'HostKeyChanged'
   | 'RevisionNotFound'
   | 'GitMissing'
   | 'CheckoutFailed';

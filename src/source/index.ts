@@ -34,5 +34,5 @@ export {
   type ResolveOptions,
 } from './mirrors.ts';
 export type { CommitTime } from './history.ts';
-export type { ResolvedRevision } from './revision.ts';
+export type { MirrorContext, ResolvedRevision } from './revision.ts';
 export { normalizeRepoURL, redactRepoURL } from './url.ts';

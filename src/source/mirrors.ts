@@ -3,7 +3,7 @@
  * Application that uses the repository, so one fetch serves them all.
  *
  * Layout under `dir`:
- *   mirrors/<hash>-<slug>/       bare mirror (heads and tags), with the ssh known_hosts file
+ *   mirrors/<hash>-<slug>/       bare mirror (heads and tags)
  *   trees/<hash>-<slug>/<sha>/   checked-out trees, one per commit
  *   tmp/                         clones, trees and ssh keys being written; renamed into place
  *   home/                        HOME for git, so no user configuration is read
@@ -16,7 +16,7 @@
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { Semaphore } from '../util/semaphore.ts';
-import { fetchFailure } from './classify.ts';
+import { fetchFailureWithHostKeys } from './classify.ts';
 import { prepareAuth, type RepoCredentials } from './credentials.ts';
 import { SourceError } from './errors.ts';
 import { gitEnv, runGit } from './git.ts';
@@ -315,6 +315,15 @@ export class GitMirrors {
     return r;
   }
 
+  /**
+   * Runs `fn` against the bare mirror of `repoURL` under its read lock (no fetch replaces refs
+   * meanwhile), e.g. to check a commit's signature. `ctx.env` is git's sealed environment.
+   */
+  async readMirror<T>(repoURL: string, fn: (ctx: MirrorContext) => Promise<T>): Promise<T> {
+    const t = await this.target(repoURL);
+    return t.mirror.lock.read(() => fn(this.context(t)));
+  }
+
   /** Deletes the trees of this repository whose commit is not in `keep`. */
   async pruneTrees(repoURL: string, keep: ReadonlySet<string>): Promise<void> {
     const t = await this.target(repoURL);
@@ -345,17 +354,15 @@ export class GitMirrors {
   private async clone(t: Target, creds: RepoCredentials | undefined): Promise<void> {
     const tmp = await mkdtemp(join(this.tmpDir, 'clone-'));
     const target = join(tmp, 'mirror');
-    const auth = await prepareAuth(t.parsed, creds, {
-      tmpDir: this.tmpDir,
-      knownHostsFile: join(target, 'known_hosts'),
-    });
+    const auth = await prepareAuth(t.parsed, creds, { tmpDir: this.tmpDir });
     try {
       this.stats.clones++;
       this.stats.fetches++;
       const env = gitEnv(this.home, auth.config, auth.env);
       const args = ['clone', '--bare', '--quiet', '--', t.transportURL, target];
       const r = await runGit(args, { repoURL: t.repoURL, env, timeoutMs: this.fetchTimeoutMs });
-      if (r.code !== 0) throw fetchFailure(t.repoURL, r, auth, this.fetchTimeoutMs);
+      if (r.code !== 0)
+        throw await fetchFailureWithHostKeys(t.repoURL, t.parsed, r, auth, this.fetchTimeoutMs);
       await mkdir(this.mirrorsDir, { recursive: true });
       await rename(target, t.mirror.gitDir);
     } finally {
@@ -365,10 +372,7 @@ export class GitMirrors {
   }
 
   private async fetch(t: Target, creds: RepoCredentials | undefined): Promise<void> {
-    const auth = await prepareAuth(t.parsed, creds, {
-      tmpDir: this.tmpDir,
-      knownHostsFile: join(t.mirror.gitDir, 'known_hosts'),
-    });
+    const auth = await prepareAuth(t.parsed, creds, { tmpDir: this.tmpDir });
     try {
       this.stats.fetches++;
       const env = gitEnv(this.home, auth.config, auth.env);
@@ -376,7 +380,8 @@ export class GitMirrors {
       args.push('--no-write-fetch-head', '--', t.transportURL);
       args.push('+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*');
       const r = await runGit(args, { repoURL: t.repoURL, env, timeoutMs: this.fetchTimeoutMs });
-      if (r.code !== 0) throw fetchFailure(t.repoURL, r, auth, this.fetchTimeoutMs);
+      if (r.code !== 0)
+        throw await fetchFailureWithHostKeys(t.repoURL, t.parsed, r, auth, this.fetchTimeoutMs);
     } finally {
       await auth.cleanup();
     }

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from '../util/exec.ts';
 import { GitMirrors, SourceError } from './index.ts';
 import { git, TestRepo, tempDir } from './testing/fixtures.ts';
 import { freePort, hasSshd, sshKeygen, startSshd, type Sshd } from './testing/sshd.ts';
@@ -47,9 +48,15 @@ describe.skipIf(!available)('ssh authentication (a private sshd on 127.0.0.1)', 
     return { m: new GitMirrors({ dir, fetchTimeoutMs: 20_000 }), dir };
   }
 
-  it('clones and fetches with the authorised key, pins the host key, removes the key file', async () => {
+  /** The known_hosts line of a host key file, for this sshd. */
+  const hostLine = async (f: string): Promise<string> =>
+    `[127.0.0.1]:${sshd.port} ${(await readFile(join(root.path, f), 'utf8')).trim().split(' ').slice(0, 2).join(' ')}`;
+  const fingerprint = async (f: string): Promise<string> =>
+    (await execFile('ssh-keygen', ['-l', '-f', join(root.path, f)])).stdout.split(' ')[1] ?? '';
+
+  it('clones and fetches with the authorised key and the trusted host key, removes the key file', async () => {
     const { m, dir } = mirrors();
-    const creds = { sshPrivateKey: goodKey };
+    const creds = { sshPrivateKey: goodKey, sshKnownHosts: await hostLine('host_ed25519.pub') };
     expect(await m.resolve(url, 'main', { credentials: creds })).toEqual({
       sha,
       ref: 'refs/heads/main',
@@ -58,48 +65,69 @@ describe.skipIf(!available)('ssh authentication (a private sshd on 127.0.0.1)', 
       sha,
     });
     expect(m.stats).toMatchObject({ clones: 1, fetches: 2 });
+    // Nothing is pinned in the mirror: the trusted keys are the given ones, every time.
     const [mirror] = await readdir(join(dir, 'mirrors'));
-    const knownHosts = await readFile(join(dir, 'mirrors', mirror ?? '', 'known_hosts'), 'utf8');
-    expect(knownHosts).toContain('ssh-ed25519');
+    expect(await readdir(join(dir, 'mirrors', mirror ?? ''))).not.toContain('known_hosts');
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
     expect(await readFile(join(await m.tree(url, sha), 'app/cm.yaml'), 'utf8')).toBe(
       'kind: ConfigMap\n',
     );
   });
 
-  it('fails with AuthFailed on a key the server does not accept, or no key', async () => {
+  it('refuses an unknown host (no trust on first use), printing the fingerprint it offers', async () => {
     const { m, dir } = mirrors();
-    const err = await m.resolve(url, 'main', { credentials: { sshPrivateKey: wrongKey } }).then(
+    const err = await m.resolve(url, 'main', { credentials: { sshPrivateKey: goodKey } }).then(
       () => undefined,
       (e: unknown) => e as SourceError,
     );
+    expect(err).toBeInstanceOf(SourceError);
+    expect(err?.code).toBe('UnknownHostKey');
+    expect(err?.message).toContain(
+      `the server [127.0.0.1]:${sshd.port} offers ED25519 ${await fingerprint('host_ed25519.pub')}`,
+    );
+    expect(err?.hint).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1`);
+    expect(err?.hint).toContain('sluice-ssh-known-hosts');
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    // Nor without any credentials at all.
+    await expect(m.resolve(url)).rejects.toMatchObject({ code: 'UnknownHostKey' });
+  });
+
+  it('fails with AuthFailed on a key the server does not accept, or no key', async () => {
+    const { m, dir } = mirrors();
+    const sshKnownHosts = await hostLine('host_ed25519.pub');
+    const err = await m
+      .resolve(url, 'main', { credentials: { sshPrivateKey: wrongKey, sshKnownHosts } })
+      .then(
+        () => undefined,
+        (e: unknown) => e as SourceError,
+      );
     expect(err).toBeInstanceOf(SourceError);
     expect(err?.code).toBe('AuthFailed');
     expect(err?.message).toContain('Permission denied (publickey)');
     expect(err?.message).not.toContain('PRIVATE KEY');
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
-    await expect(m.resolve(url)).rejects.toMatchObject({ code: 'AuthFailed' });
+    await expect(m.resolve(url, 'main', { credentials: { sshKnownHosts } })).rejects.toMatchObject({
+      code: 'AuthFailed',
+    });
   });
 
-  it('with known_hosts in the credentials, trusts only those host keys (no trust on first use)', async () => {
-    const pub = async (f: string) =>
-      `[127.0.0.1]:${sshd.port} ${(await readFile(join(root.path, f), 'utf8')).trim().split(' ').slice(0, 2).join(' ')}`;
-    const right = { sshPrivateKey: goodKey, sshKnownHosts: await pub('host_ed25519.pub') };
-    expect((await mirrors().m.resolve(url, 'main', { credentials: right })).sha).toBe(sha);
-    const wrong = { sshPrivateKey: goodKey, sshKnownHosts: await pub('host2_ed25519.pub') };
+  it('refuses a server whose host key is not the trusted one, naming the key it offers', async () => {
+    const wrong = { sshPrivateKey: goodKey, sshKnownHosts: await hostLine('host2_ed25519.pub') };
     const err = await mirrors()
       .m.resolve(url, 'main', { credentials: wrong })
       .then(
         () => undefined,
         (e: unknown) => e as SourceError,
       );
-    expect(err?.code).toBe('AuthFailed');
-    expect(err?.message).toContain('host key verification failed');
+    expect(err?.code).toBe('HostKeyChanged');
+    expect(err?.message).toContain('differs from the trusted one');
+    expect(err?.message).toContain(await fingerprint('host_ed25519.pub'));
   });
 
-  it('refuses a server whose host key changed since first contact', async () => {
+  it('refuses a server whose host key changed between fetches', async () => {
     const { m } = mirrors();
-    await m.resolve(url, 'main', { credentials: { sshPrivateKey: goodKey } });
+    const creds = { sshPrivateKey: goodKey, sshKnownHosts: await hostLine('host_ed25519.pub') };
+    await m.resolve(url, 'main', { credentials: creds });
     await sshd.stop();
     sshd = await startSshd({
       dir: root.path,
@@ -107,13 +135,11 @@ describe.skipIf(!available)('ssh authentication (a private sshd on 127.0.0.1)', 
       hostKey: hostKey2,
       authorizedKey: `${(await readFile(join(root.path, 'client_good.pub'), 'utf8')).trim()}\n`,
     });
-    const err = await m
-      .resolve(url, 'main', { credentials: { sshPrivateKey: goodKey }, refresh: true })
-      .then(
-        () => undefined,
-        (e: unknown) => e as SourceError,
-      );
-    expect(err?.code).toBe('AuthFailed');
-    expect(err?.message).toContain('host key verification failed');
+    const err = await m.resolve(url, 'main', { credentials: creds, refresh: true }).then(
+      () => undefined,
+      (e: unknown) => e as SourceError,
+    );
+    expect(err?.code).toBe('HostKeyChanged');
+    expect(err?.message).toContain(await fingerprint('host2_ed25519.pub'));
   });
 });

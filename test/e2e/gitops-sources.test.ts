@@ -3,7 +3,7 @@
  * in the controller's namespace. A Git smart-HTTP server (real `git http-backend`) demands Basic
  * auth; the right Secret syncs, a wrong password is a clear condition that never shows it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,7 +83,7 @@ describe('repository credentials', () => {
     expect(await k.get('v1', 'ConfigMap', ns(), 'private')).toBeUndefined();
   });
 
-  it.skipIf(!sshAvailable)('syncs over ssh with a private key from the Secret', async () => {
+  it.skipIf(!sshAvailable)('syncs over ssh with the key and host key of the Secret', async () => {
     const k = await kube();
     const repo = await createRepo({ 'app/cm.yaml': configMap('over-ssh', { from: 'ssh' }) });
     const root = await mkdtemp(join(tmpdir(), 'sluice-ssh-'));
@@ -95,7 +95,11 @@ describe('repository credentials', () => {
     const sshd = await startSshd({ dir: root, port, hostKey, authorizedKey: client.publicKey });
     try {
       const url = `ssh://${sshd.user}@127.0.0.1:${port}${join(root, 'deploy.git')}`;
-      await repoSecret(k, ns(), { url, sshPrivateKey: client.privateKey }, 'ssh-creds');
+      // The host key comes with the Secret (known_hosts): no host is trusted on first use.
+      const [type, key] = (await readFile(`${hostKey}.pub`, 'utf8')).trim().split(' ');
+      const known_hosts = `[127.0.0.1]:${port} ${type ?? ''} ${key ?? ''}\n`;
+      const creds = { url, sshPrivateKey: client.privateKey, known_hosts };
+      await repoSecret(k, ns(), creds, 'ssh-creds');
       await startController(k, ns());
       const name = await createApp(k, ns(), {
         source: { repoURL: url, path: 'app' },

@@ -9,7 +9,7 @@ import type { Application } from '../../api/application.ts';
 import { cacheRoot } from '../../devcluster/paths.ts';
 import { SluiceError } from '../../errors.ts';
 import type { PruneTarget } from '../../gitops/changes.ts';
-import { credentialsFor, REPO_SECRET_SELECTOR } from '../../gitops/credentials.ts';
+import { credentialsFor, readKnownHosts, REPO_SECRET_SELECTOR } from '../../gitops/credentials.ts';
 import { DiffCache } from '../../gitops/diff.ts';
 import { DirectLiveState, type AppTarget } from '../../gitops/live.ts';
 import { apiVersionOf } from '../../gitops/prune.ts';
@@ -96,13 +96,14 @@ export async function compareLocally(
   const secrets = await kube
     .list('v1', 'Secret', { namespace: o.controllerNamespace, labelSelector: REPO_SECRET_SELECTOR })
     .catch(() => ({ items: [] }));
+  const knownHosts = await readKnownHosts(kube, o.controllerNamespace).catch(() => undefined);
   const reconciler = new Reconciler({
     kube,
     target: () => Promise.reject(new Error('the CLI passes the target')),
     mirrors: new GitMirrors({ dir: join(cacheRoot(), 'cli', 'git') }),
     renderCache: new RenderCache(),
     diffCache: new DiffCache(),
-    credentials: (url) => Promise.resolve(credentialsFor(url, secrets.items)),
+    credentials: (url) => Promise.resolve(credentialsFor(url, secrets.items, knownHosts)),
     getApp: () => undefined,
   });
   return onDestination(kube, app, o, async (dest, target) => {

@@ -54,6 +54,7 @@ type AddOptions = RepoOptions & {
   passwordStdin?: boolean;
   bearerToken?: string;
   sshPrivateKeyPath?: string;
+  sshKnownHostsFile?: string;
   insecureSkipServerVerification?: boolean;
   name?: string;
   upsert?: boolean;
@@ -71,8 +72,19 @@ async function credentialsFrom(o: AddOptions): Promise<RepoCredentialsInput> {
       );
     });
   }
+  const sshKnownHosts =
+    o.sshKnownHostsFile === undefined
+      ? undefined
+      : await readFile(o.sshKnownHostsFile, 'utf8').catch((err: unknown) => {
+          throw new SluiceError(
+            'BadFlag',
+            `cannot read --ssh-known-hosts-file ${o.sshKnownHostsFile}: ${errorMessage(err)}`,
+            { exitCode: 2 },
+          );
+        });
   return {
     ...(o.username !== undefined ? { username: o.username } : {}),
+    ...(sshKnownHosts !== undefined ? { sshKnownHosts } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(o.bearerToken !== undefined ? { bearerToken: o.bearerToken } : {}),
     ...(sshPrivateKey !== undefined ? { sshPrivateKey } : {}),
@@ -89,13 +101,18 @@ function addCommand(): Command {
     .option('--password-stdin', 'read the password from stdin, so it stays out of shell history')
     .option('--bearer-token <token>', 'bearer token for https')
     .option('--ssh-private-key-path <file>', 'private key for ssh URLs')
+    .option(
+      '--ssh-known-hosts-file <file>',
+      "the server's host keys for ssh URLs (known_hosts lines, e.g. from ssh-keyscan); default: the ConfigMap sluice-ssh-known-hosts",
+    )
     .option('--insecure-skip-server-verification', 'do not verify the server’s TLS certificate')
     .option('--name <name>', 'a name for the repository (the Secret is repo-<name>)')
     .option('--upsert', 'replace the credentials if the repository is registered')
     .addHelpText(
       'after',
       '\nExamples:\n  echo "$TOKEN" | sluice repo add https://git.example.com/org --username bot --password-stdin\n' +
-        '  sluice repo add git@git.example.com:org/deploy.git --ssh-private-key-path ~/.ssh/deploy_key',
+        '  ssh-keyscan git.example.com > known_hosts   # then check the fingerprints (ssh-keygen -lf known_hosts)\n' +
+        '  sluice repo add git@git.example.com:org/deploy.git --ssh-private-key-path ~/.ssh/deploy_key --ssh-known-hosts-file known_hosts',
     );
   return addOptions(cmd).action(async (url: string, o: AddOptions) => {
     const secret = repoSecret({

@@ -28,6 +28,11 @@ describe('repoSecret', () => {
     ['https with a password', 'https://git.example.com/org', { username: 'bot', password: 'pw' }],
     ['https with a token', 'https://git.example.com/org/app.git', { bearerToken: 'tok' }],
     ['ssh with a key', 'git@git.example.com:org/app.git', { sshPrivateKey: 'KEY' }],
+    [
+      'ssh with a key and host keys',
+      'ssh://git@git.example.com/org/app.git',
+      { sshPrivateKey: 'KEY', sshKnownHosts: 'git.example.com ssh-ed25519 AAAA\n' },
+    ],
     ['insecure https', 'https://git.example.com/org', { insecure: true }],
   ])('%s: what the controller reads back is what was given', (_case, url, creds) => {
     const secret = add(url, creds);
@@ -42,6 +47,7 @@ describe('repoSecret', () => {
     ['password alone', 'https://h/o', { password: 'p' }, '--password needs --username'],
     ['key on https', 'https://h/o', { sshPrivateKey: 'K' }, 'is for ssh URLs'],
     ['token on ssh', 'ssh://git@h/o', { bearerToken: 't' }, 'are for http(s) URLs'],
+    ['host keys on https', 'https://h/o', { sshKnownHosts: 'h ssh-ed25519 A' }, 'is for ssh URLs'],
     ['password in the URL', 'https://u:secret@h/o', {}, 'carries a password'],
     ['not a URL', 'just words', {}, ''],
   ])('refuses %s', (_case, url, creds, message) => {

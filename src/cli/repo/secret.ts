@@ -19,6 +19,8 @@ export interface RepoCredentialsInput {
   password?: string;
   bearerToken?: string;
   sshPrivateKey?: string;
+  /** ssh: the server's host keys (known_hosts lines), stored as the Secret's `known_hosts`. */
+  sshKnownHosts?: string;
   insecure?: boolean;
 }
 
@@ -70,6 +72,8 @@ export function checkRepoInput(url: string, c: RepoCredentialsInput): RepoType {
     throw usage('--password needs --username', 'for a token as password, any user name works');
   if (c.sshPrivateKey !== undefined && type !== 'ssh')
     throw usage(`--ssh-private-key-path is for ssh URLs; ${url} is ${type}`);
+  if (c.sshKnownHosts !== undefined && type !== 'ssh')
+    throw usage(`--ssh-known-hosts-file is for ssh URLs; ${url} is ${type}`);
   if ((basic || c.bearerToken !== undefined) && !type.startsWith('http'))
     throw usage(`user names, passwords and tokens are for http(s) URLs; ${url} is ${type}`);
   return type;
@@ -94,13 +98,14 @@ export function repoSecret(o: {
   credentials: RepoCredentialsInput;
 }): KubeObject {
   checkRepoInput(o.url, o.credentials);
-  const { username, password, bearerToken, sshPrivateKey, insecure } = o.credentials;
+  const { username, password, bearerToken, sshPrivateKey, sshKnownHosts, insecure } = o.credentials;
   const stringData: Record<string, string> = { type: 'git', url: o.url };
   if (o.name !== undefined) stringData['name'] = o.name;
   if (username !== undefined) stringData['username'] = username;
   if (password !== undefined) stringData['password'] = password;
   if (bearerToken !== undefined) stringData['bearerToken'] = bearerToken;
   if (sshPrivateKey !== undefined) stringData['sshPrivateKey'] = sshPrivateKey;
+  if (sshKnownHosts !== undefined) stringData['known_hosts'] = sshKnownHosts;
   if (insecure) stringData['insecure'] = 'true';
   return {
     apiVersion: 'v1',

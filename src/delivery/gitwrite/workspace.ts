@@ -20,8 +20,10 @@ import { pushArgs, readPush, type PushOutcome } from './push.ts';
 const WRITE_HINTS: Partial<Record<string, string>> = {
   AuthFailed:
     'check the credentials (a repository Secret, or SLUICE_GIT_* for sluice set-image) and that they may push to this branch',
-  HostKey:
-    "the server's host key is not one of the trusted ones (known_hosts given with the credentials, else the one recorded on first contact in this work dir); check the key, then update known_hosts",
+  HostKeyUnknown:
+    "the server's host key is not one of the trusted ones (known_hosts given with the credentials: a repository Secret's known_hosts, the ConfigMap sluice-ssh-known-hosts, or SLUICE_GIT_SSH_KNOWN_HOSTS for sluice set-image); check the key with the server's administrator, then add its line (ssh-keyscan <host>)",
+  HostKeyChanged:
+    "the server's host key differs from the trusted one in known_hosts; if it changed on purpose (check with the server's administrator), replace its line",
 };
 
 export interface Author {
@@ -79,10 +81,7 @@ export class GitWorkspace {
     const root = await mkdtemp(join(parent, 'sluice-gitwrite-'));
     try {
       await mkdir(join(root, 'home'), { mode: 0o700 });
-      const auth = await prepareAuth(parsed, o.credentials, {
-        tmpDir: root,
-        knownHostsFile: join(root, 'known_hosts'),
-      });
+      const auth = await prepareAuth(parsed, o.credentials, { tmpDir: root });
       const ws = new GitWorkspace(root, transport, auth, o.author, o.timeoutMs ?? 60_000);
       await ws.must(['init', '--quiet', ws.dir], 'init');
       await ws.must(['-C', ws.dir, 'remote', 'add', 'origin', transport], 'remote add');

@@ -18,7 +18,7 @@ import {
   type GitRepository,
   type ImageUpdateAutomation,
 } from '../../api/image.ts';
-import { credentialsFor, REPO_SECRET_SELECTOR } from '../../gitops/credentials.ts';
+import { credentialsFor, readKnownHosts, REPO_SECRET_SELECTOR } from '../../gitops/credentials.ts';
 import { parseDuration } from '../../gitops/duration.ts';
 import type { Kube } from '../../kube/api.ts';
 import type { KubeObject } from '../../kube/types.ts';
@@ -131,7 +131,8 @@ async function fromApplication(
     namespace: controllerNamespace,
     labelSelector: REPO_SECRET_SELECTOR,
   });
-  const credentials = credentialsFor(url, secrets.items);
+  const knownHosts = await readKnownHosts(kube, controllerNamespace).catch(() => undefined);
+  const credentials = credentialsFor(url, secrets.items, knownHosts);
   // HEAD, a tag or a SHA is no branch to push to: the checkout ref must then say which.
   const branch = rev && rev !== 'HEAD' && !/^[0-9a-f]{40}$/.test(rev) ? rev : undefined;
   return { url, ...(branch ? { branch } : {}), ...(credentials ? { credentials } : {}) };

@@ -11,7 +11,7 @@
 import type { GitTarget, Promotion, PullRequestTarget } from '../../api/promotion.ts';
 import { SluiceError } from '../../errors.ts';
 import type { KubeObject } from '../../kube/types.ts';
-import { credentialsFor, REPO_SECRET_SELECTOR } from '../../gitops/credentials.ts';
+import { credentialsFor, readKnownHosts, REPO_SECRET_SELECTOR } from '../../gitops/credentials.ts';
 import type { Kube } from '../../kube/api.ts';
 import type { Logger } from '../../util/log.ts';
 import { kustomizeImageEdit, valuesEdit, writeToGit, type EditOutcome } from '../gitwrite/index.ts';
@@ -85,7 +85,8 @@ async function commit(
     namespace: o.namespace,
     labelSelector: REPO_SECRET_SELECTOR,
   });
-  const credentials = credentialsFor(target.repoURL, secrets.items);
+  const knownHosts = await readKnownHosts(o.kube, o.namespace).catch(() => undefined);
+  const credentials = credentialsFor(target.repoURL, secrets.items, knownHosts);
   return writeToGit({
     repoURL: target.repoURL,
     branch: target.branch ?? 'main',

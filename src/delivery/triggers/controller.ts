@@ -20,7 +20,12 @@ import { join } from 'node:path';
 import { API_VERSION } from '../../api/application.ts';
 import { TRIGGER_KIND, type Trigger, type TriggerStatus } from '../../api/trigger.ts';
 import { errorMessage } from '../../errors.ts';
-import { credentialsFor, REPO_SECRET_SELECTOR } from '../../gitops/credentials.ts';
+import {
+  credentialsFor,
+  KNOWN_HOSTS_CONFIGMAP,
+  knownHostsOf,
+  REPO_SECRET_SELECTOR,
+} from '../../gitops/credentials.ts';
 import type { Kube } from '../../kube/api.ts';
 import { Informer } from '../../kube/informer.ts';
 import { refusedWatches } from '../../runtime/access.ts';
@@ -87,6 +92,8 @@ export class TriggerController implements Runnable {
   readonly git: TriggerGit;
   private readonly o: TriggerControllerOptions;
   private readonly secrets: Informer;
+  /** The ConfigMap sluice-ssh-known-hosts: trusted ssh host keys. */
+  private readonly knownHosts: Informer;
   private readonly patcher = new StatusPatcher<TriggerStatus, Trigger>();
   private readonly reconciler: TriggerReconciler;
   private disabled = false;
@@ -107,10 +114,18 @@ export class TriggerController implements Runnable {
       labelSelector: REPO_SECRET_SELECTOR,
       onError: (err) => o.log.warn('watch failed; retrying', { error: errorMessage(err) }),
     });
+    this.knownHosts = new Informer(o.kube, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: o.namespace,
+      fieldSelector: `metadata.name=${KNOWN_HOSTS_CONFIGMAP}`,
+      onError: (err) => o.log.warn('watch failed; retrying', { error: errorMessage(err) }),
+    });
     this.reconciler = new TriggerReconciler({
       git: this.git,
       runs: this.runs,
-      credentials: (url) => credentialsFor(url, this.secrets.list()),
+      credentials: (url) =>
+        credentialsFor(url, this.secrets.list(), knownHostsOf(this.knownHosts.list())),
       log: o.log,
       patcher: this.patcher,
     });
@@ -143,7 +158,12 @@ export class TriggerController implements Runnable {
       });
       return;
     }
-    await Promise.all([this.triggers.start(), this.runs.start(), this.secrets.start()]);
+    await Promise.all([
+      this.triggers.start(),
+      this.runs.start(),
+      this.secrets.start(),
+      this.knownHosts.start(),
+    ]);
   }
 
   startLeading(leader: AbortSignal): void {
@@ -157,6 +177,7 @@ export class TriggerController implements Runnable {
     await this.triggers.stop();
     this.runs.stop();
     this.secrets.stop();
+    this.knownHosts.stop();
   }
 
   /** A signed push: check every Trigger it concerns now; resolves with them (`Trigger/ns/name`). */

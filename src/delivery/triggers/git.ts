@@ -12,7 +12,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fetchFailure } from '../../source/classify.ts';
+import { fetchFailureWithHostKeys } from '../../source/classify.ts';
 import { prepareAuth } from '../../source/credentials.ts';
 import { gitEnv, runGit } from '../../source/git.ts';
 import { GitMirrors, type RepoCredentials, type ResolvedRevision } from '../../source/index.ts';
@@ -70,11 +70,7 @@ export class TriggerGit {
     const transport = gitTransportURL(parsed);
     const scratch = join(this.dir, 'ls-remote');
     await mkdir(join(scratch, 'home'), { recursive: true, mode: 0o700 });
-    const name = mirrorName(normalizeRepoURL(repoURL));
-    const auth = await prepareAuth(parsed, credentials, {
-      tmpDir: scratch,
-      knownHostsFile: join(scratch, `${name}.known_hosts`),
-    });
+    const auth = await prepareAuth(parsed, credentials, { tmpDir: scratch });
     try {
       const env = gitEnv(join(scratch, 'home'), auth.config, auth.env);
       const r = await runGit(['ls-remote', '--', transport], {
@@ -82,7 +78,8 @@ export class TriggerGit {
         env,
         timeoutMs: this.timeoutMs,
       });
-      if (r.code !== 0) throw fetchFailure(transport, r, auth, this.timeoutMs);
+      if (r.code !== 0)
+        throw await fetchFailureWithHostKeys(transport, parsed, r, auth, this.timeoutMs);
       return parseLsRemote(r.stdout);
     } finally {
       await auth.cleanup();
