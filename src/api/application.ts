@@ -194,6 +194,66 @@ export const DestinationSchema = Type.Object({
   ),
 });
 
+/**
+ * Signed images (src/images/verify): Kyverno's verifyImages rule, its key-based part. Every
+ * image of the revision that an `imageReferences` pattern matches must carry a cosign signature
+ * (legacy `sha256-<digest>.sig` tag) from the attestors' keys, or nothing of the revision is
+ * applied.
+ */
+export const VerifyImagesSchema = Type.Object({
+  imageReferences: Type.Array(Type.String(), {
+    minItems: 1,
+    description:
+      'image patterns this rule applies to (`*` any characters, `?` one), matched against the image as written and with its registry made explicit (docker.io/library/...)',
+  }),
+  attestors: Type.Array(
+    Type.Object({
+      count: Opt(
+        Type.Integer({
+          minimum: 1,
+          description: 'how many entries must verify; default all of them',
+        }),
+      ),
+      entries: Type.Array(
+        Type.Object({
+          keys: Type.Object({
+            publicKeys: Opt(
+              Type.String({
+                description:
+                  'PEM public keys (cosign.pub); several PEM blocks count as several entries',
+              }),
+            ),
+            secret: Opt(
+              Type.Object(
+                {
+                  name: Type.String(),
+                  key: Opt(Type.String({ description: 'data key; default cosign.pub' })),
+                },
+                { description: "a Secret in the Application's namespace holding PEM public keys" },
+              ),
+            ),
+          }),
+        }),
+        { minItems: 1 },
+      ),
+    }),
+    { minItems: 1, description: 'every attestor set must be satisfied' },
+  ),
+  imageRegistryCredentials: Opt(
+    Type.Object({
+      secrets: Type.Array(Type.String(), {
+        description:
+          "docker-registry Secrets in the Application's namespace used to read the images and signatures",
+      }),
+    }),
+  ),
+  insecure: Opt(
+    Type.Boolean({
+      description: 'reach these registries over plain http (loopback registries always are)',
+    }),
+  ),
+});
+
 export const ApplicationSpecSchema = Type.Object({
   project: Opt(Type.String()),
   source: ApplicationSourceSchema,
@@ -207,6 +267,12 @@ export const ApplicationSpecSchema = Type.Object({
   ),
   revisionHistoryLimit: Opt(
     Type.Integer({ minimum: 1, description: 'history entries kept; default 10' }),
+  ),
+  verifyImages: Opt(
+    Type.Array(VerifyImagesSchema, {
+      description:
+        'images that must carry a cosign signature from trusted keys before a revision is applied',
+    }),
   ),
 });
 
@@ -473,6 +539,7 @@ export type RenderLimitsSpec = Static<typeof RenderLimitsSchema>;
 export type SyncPolicy = Static<typeof SyncPolicySchema>;
 export type IgnoreDifference = Static<typeof IgnoreDifferenceSchema>;
 export type ApplicationSpec = Static<typeof ApplicationSpecSchema>;
+export type VerifyImagesRule = Static<typeof VerifyImagesSchema>;
 export type ApplicationDestination = Static<typeof DestinationSchema>;
 export type ApplicationStatus = Static<typeof ApplicationStatusSchema>;
 export type ResourceStatus = Static<typeof ResourceStatusSchema>;

@@ -22,7 +22,7 @@ export type ToolPaths = Record<ToolName, string>;
  * against the real upstream binaries), cached like the others.
  */
 export interface ExtraTool extends Omit<Tool, 'name'> {
-  name: 'kubeseal';
+  name: 'kubeseal' | 'cosign';
   /** Rough first-build time on a 2-core machine. */
   expected: string;
 }
@@ -41,6 +41,32 @@ export const KUBESEAL: ExtraTool = {
   packages: ['github.com/bitnami-labs/sealed-secrets/cmd/kubeseal'],
   ldflags: [],
   expected: '~2 min',
+};
+
+/**
+ * cosign, Sigstore's signing CLI, for the signed-images interoperability test. v2.6.5 still
+ * writes signatures in the legacy `sha256-<digest>.sig` tag layout by default (v3 moves to OCI
+ * 1.1 referrers and bundles); its module path carries the `/v2` major suffix.
+ */
+export const COSIGN_VERSION = '2.6.5';
+export const COSIGN: ExtraTool = {
+  name: 'cosign',
+  version: COSIGN_VERSION,
+  binaries: ['cosign'],
+  packages: ['github.com/sigstore/cosign/v2/cmd/cosign'],
+  ldflags: [],
+  expected: '~8 min',
+};
+
+/**
+ * cosign v3, the current line: it signs in the Sigstore bundle format by default, and in the
+ * legacy `.sig` layout with `--new-bundle-format=false --use-signing-config=false`.
+ */
+export const COSIGN_V3: ExtraTool = {
+  ...COSIGN,
+  version: '3.1.3',
+  packages: ['github.com/sigstore/cosign/v3/cmd/cosign'],
+  expected: '~10 min',
 };
 
 type AnyTool = Tool | ExtraTool;

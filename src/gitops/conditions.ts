@@ -38,7 +38,11 @@ export type Reason =
   /** spec.source.verify (Tag, TagAndHEAD): the tag is lightweight, unsigned or by an unknown key. */
   | 'UnverifiedTag'
   /** An object of the revision violates an Enforce policy (src/policy/preflight.ts). */
-  | 'PolicyViolation';
+  | 'PolicyViolation'
+  /** An image of the revision has no signature (spec.verifyImages; src/images/verify). */
+  | 'UnsignedImage'
+  /** An image's signatures are not by a trusted key, or are for another digest. */
+  | 'ImageVerifyFailed';
 
 /** Sets (or replaces) a condition; lastTransitionTime only moves when the status flips. */
 export function setCondition(

@@ -50,6 +50,7 @@ import {
 } from './credentials.ts';
 import { DiffCache } from './diff.ts';
 import type { Reason } from './conditions.ts';
+import { SignedImagesGate } from '../images/verify/gate.ts';
 import type { RevisionGate } from './gates.ts';
 import type { AppTarget } from './live.ts';
 import { LiveCache } from './livecache.ts';
@@ -111,6 +112,11 @@ export interface ControllerOptions {
    * Enforce policy, and with `admission` the validating webhook served and registered.
    */
   policies?: boolean | { admission?: AdmissionSettings };
+  /**
+   * Check `spec.verifyImages` (src/images/verify), after signed commits and before the gates
+   * above; default true. Apps without verifyImages are not affected either way.
+   */
+  signedImages?: boolean;
   concurrency?: number;
   leaderElection?: LeaderElectionOptions;
   cacheDir?: string;
@@ -241,8 +247,13 @@ export class ApplicationController implements Runnable {
         ),
       getApp: (ns, name) => this.apps.get(ns, name),
       projects: this.projects.gate,
-      // Signed commits first (a no-op for apps without spec.source.verify), then the others.
-      gates: [this.signedCommits, ...(options.gates ?? [])],
+      // Signed commits, then signed images (each a no-op for apps without spec.source.verify /
+      // spec.verifyImages), then the others.
+      gates: [
+        this.signedCommits,
+        ...(options.signedImages === false ? [] : [new SignedImagesGate({ kube: this.kube })]),
+        ...(options.gates ?? []),
+      ],
       ...(options.waitTimeoutMs ? { waitTimeoutMs: options.waitTimeoutMs } : {}),
       onProgress: (app, message) => this.log.info(message, { app: appKey(app) }),
     });

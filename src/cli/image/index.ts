@@ -21,6 +21,7 @@ import { whileBusy } from '../app/common.ts';
 import { outputOption, printData, type OutputFormat } from '../output.ts';
 import { addRolloutOptions, withRolloutKube, type RolloutOptions } from '../rollout/options.ts';
 import { renderImage, renderImageList, type ImageKind } from './render.ts';
+import { signingCommands } from './sign.ts';
 
 const KINDS: Record<ImageKind, { kind: string; what: string; example: string }> = {
   repository: {
@@ -189,9 +190,11 @@ function kindCommand(kind: ImageKind, alias: string): Command {
 }
 
 export function imageCommand(): Command {
-  return new Command('image')
+  const cmd = new Command('image')
     .alias('images')
-    .summary('image update automation: repositories, policies, automations (list, get, reconcile)')
+    .summary(
+      'image update automation (repository, policy, update) and cosign-compatible signatures (sign, verify, generate-key-pair)',
+    )
     .description(
       'Flux\'s image update automation with apiVersion sluice.dev/v1alpha1: ImageRepositories are scanned for tags, ImagePolicies select the latest image, ImageUpdateAutomations commit it to Git through setter markers (# {"$imagepolicy": "ns:policy"}).',
     )
@@ -200,6 +203,8 @@ export function imageCommand(): Command {
     .addCommand(kindCommand('update', 'automation'))
     .addHelpText(
       'after',
-      '\nExamples:\n  sluice image policy list -A\n  sluice image update get deploy -n apps -o yaml\n  sluice image repository reconcile web -n apps',
+      '\nExamples:\n  sluice image policy list -A\n  sluice image update get deploy -n apps -o yaml\n  sluice image repository reconcile web -n apps\n  sluice image sign localhost:5000/shop/web:3f2a9c1 --key cosign.key\n  sluice image verify localhost:5000/shop/web:3f2a9c1 --key cosign.pub',
     );
+  for (const c of signingCommands()) cmd.addCommand(c);
+  return cmd;
 }

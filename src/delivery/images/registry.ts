@@ -1,7 +1,8 @@
 /**
  * A client of one registry repository over the OCI distribution API v2: its tags (following
  * `Link` pages), a tag's digest, and when a tag's image was built (the image config's
- * `created`). Authentication as registries ask for it: Basic, or a Bearer token fetched from the
+ * `created`); for signatures (src/images/verify) also raw manifests and blobs, read (checked
+ * against their digest) and written (blob upload, manifest PUT). Authentication as registries ask for it: Basic, or a Bearer token fetched from the
  * challenge's realm (with the credentials, if any; anonymous otherwise) and reused until refused.
  *
  * Failures are RegistryErrors whose `kind` says what happened, so callers decide on data:
@@ -41,6 +42,23 @@ interface Manifest {
   manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }>;
 }
 
+interface SendInit {
+  method?: string;
+  accept?: string;
+  auth?: string;
+  body?: { data: Buffer; contentType: string };
+}
+
+/** A manifest as the registry stores it: its bytes, media type and digest (of the bytes). */
+export interface RawManifest {
+  bytes: Buffer;
+  mediaType: string;
+  digest: string;
+}
+
+export const sha256Digest = (b: Buffer | string): string =>
+  `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
 export interface RegistryClientOptions {
   address: RepositoryAddress;
   credentials?: RegistryCredentials;
@@ -69,19 +87,18 @@ export class RegistryClient {
     return `registry ${this.o.address.host} repository ${this.o.address.path}`;
   }
 
-  private async send(
-    url: string,
-    init: { method?: string; accept?: string; auth?: string },
-  ): Promise<Response> {
+  private async send(url: string, init: SendInit): Promise<Response> {
     const signals = [AbortSignal.timeout(this.o.timeoutMs ?? 30_000)];
     if (this.o.signal) signals.push(this.o.signal);
     const headers: Record<string, string> = { 'User-Agent': 'sluice' };
     if (init.accept) headers['Accept'] = init.accept;
     if (init.auth) headers['Authorization'] = init.auth;
+    if (init.body) headers['Content-Type'] = init.body.contentType;
     try {
       return await fetch(url, {
         method: init.method ?? 'GET',
         headers,
+        ...(init.body ? { body: new Uint8Array(init.body.data) } : {}),
         signal: AbortSignal.any(signals),
       });
     } catch (err) {
@@ -96,7 +113,7 @@ export class RegistryClient {
   }
 
   /** Answers a 401 challenge: the Authorization value to try, or undefined when there is none. */
-  private async answer(res: Response): Promise<string | undefined> {
+  private async answer(res: Response, push = false): Promise<string | undefined> {
     const ch = parseChallenge(res.headers.get('www-authenticate'));
     await res.body?.cancel();
     const creds = this.o.credentials;
@@ -105,7 +122,11 @@ export class RegistryClient {
     if (!ch || !realm) return undefined;
     const url = new URL(realm);
     if (ch.params['service']) url.searchParams.set('service', ch.params['service']);
-    url.searchParams.set('scope', ch.params['scope'] ?? `repository:${this.o.address.path}:pull`);
+    const actions = push ? 'pull,push' : 'pull';
+    url.searchParams.set(
+      'scope',
+      ch.params['scope'] ?? `repository:${this.o.address.path}:${actions}`,
+    );
     return this.token(url);
   }
 
@@ -141,24 +162,29 @@ export class RegistryClient {
     return new RegistryError(kind, `${this.where}: ${what}: ${why}`);
   }
 
-  /** GET/HEAD with authentication; the response is ok, or a RegistryError is thrown. */
+  /** A request with authentication; the response is ok, or a RegistryError is thrown. */
   private async request(
     url: string,
     what: string,
     method = 'GET',
     accept?: string,
+    body?: SendInit['body'],
   ): Promise<Response> {
-    let res = await this.send(url, {
+    const init: SendInit = {
       method,
       ...(accept ? { accept } : {}),
+      ...(body ? { body } : {}),
+    };
+    let res = await this.send(url, {
+      ...init,
       ...(this.authorization ? { auth: this.authorization } : {}),
     });
     if (res.status === 401) {
-      const auth = await this.answer(res);
+      const auth = await this.answer(res, method !== 'GET' && method !== 'HEAD');
       if (auth === undefined)
         throw this.authFailed('the registry asks for credentials and none were given');
       this.authorization = auth;
-      res = await this.send(url, { method, ...(accept ? { accept } : {}), auth });
+      res = await this.send(url, { ...init, auth });
       if (res.status === 401) {
         await res.body?.cancel();
         throw this.authFailed('the registry refused the credentials');
@@ -227,5 +253,87 @@ export class RegistryClient {
     const created = ((await blob.json()) as { created?: string }).created;
     const t = created ? Date.parse(created) : NaN;
     return Number.isNaN(t) ? undefined : t;
+  }
+
+  /** The address this client talks to (for messages). */
+  get address(): RepositoryAddress {
+    return this.o.address;
+  }
+
+  /** A manifest's bytes; NotFound when the tag or digest is absent. */
+  async rawManifest(ref: string, accept = MANIFESTS): Promise<RawManifest> {
+    const res = await this.request(this.manifestURL(ref), `manifest ${ref}`, 'GET', accept);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const digest = sha256Digest(bytes);
+    if (ref.startsWith('sha256:') && ref !== digest)
+      throw new RegistryError(
+        'BadResponse',
+        `${this.where}: manifest ${ref}: the bytes served hash to ${digest}`,
+      );
+    const mediaType =
+      (JSON.parse(bytes.toString('utf8')) as Manifest).mediaType ??
+      res.headers.get('content-type') ??
+      '';
+    return { bytes, mediaType, digest };
+  }
+
+  /** A blob's bytes, checked against its digest. */
+  async blob(digest: string, what = `blob ${digest}`): Promise<Buffer> {
+    const res = await this.request(`${this.base}/v2/${this.o.address.path}/blobs/${digest}`, what);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (sha256Digest(bytes) !== digest)
+      throw new RegistryError(
+        'BadResponse',
+        `${this.where}: ${what}: the bytes served do not match`,
+      );
+    return bytes;
+  }
+
+  /** Uploads a blob (monolithic: POST then PUT) unless the repository has it; answers its digest. */
+  async putBlob(data: Buffer): Promise<string> {
+    const digest = sha256Digest(data);
+    const url = `${this.base}/v2/${this.o.address.path}/blobs/${digest}`;
+    try {
+      await (await this.request(url, `blob ${digest}`, 'HEAD')).body?.cancel();
+      return digest;
+    } catch (err) {
+      if (!(err instanceof RegistryError && err.kind === 'NotFound')) throw err;
+    }
+    const start = await this.request(
+      `${this.base}/v2/${this.o.address.path}/blobs/uploads/`,
+      'starting an upload',
+      'POST',
+    );
+    await start.body?.cancel();
+    const location = new URL(start.headers.get('location') ?? '', this.base);
+    location.searchParams.set('digest', digest);
+    const put = await this.request(
+      location.toString(),
+      `uploading blob ${digest}`,
+      'PUT',
+      undefined,
+      {
+        data,
+        contentType: 'application/octet-stream',
+      },
+    );
+    await put.body?.cancel();
+    return digest;
+  }
+
+  /** Writes a manifest under `tag`; answers its digest. */
+  async putManifest(tag: string, bytes: Buffer, mediaType: string): Promise<string> {
+    const res = await this.request(
+      this.manifestURL(tag),
+      `writing manifest ${tag}`,
+      'PUT',
+      undefined,
+      {
+        data: bytes,
+        contentType: mediaType,
+      },
+    );
+    await res.body?.cancel();
+    return sha256Digest(bytes);
   }
 }
