@@ -58,17 +58,6 @@ export const COSIGN: ExtraTool = {
   expected: '~8 min',
 };
 
-/**
- * cosign v3, the current line: it signs in the Sigstore bundle format by default, and in the
- * legacy `.sig` layout with `--new-bundle-format=false --use-signing-config=false`.
- */
-export const COSIGN_V3: ExtraTool = {
-  ...COSIGN,
-  version: '3.1.3',
-  packages: ['github.com/sigstore/cosign/v3/cmd/cosign'],
-  expected: '~10 min',
-};
-
 type AnyTool = Tool | ExtraTool;
 
 /** Rough first-build times on a 2-core machine, so people know what they wait for. */

@@ -1,6 +1,6 @@
 /**
- * Signed images against the dev cluster's real registry and the real cosign (v2.6.5, and v3.1.3
- * in its legacy mode; built from their Go modules into the tool cache by the setup), both ways:
+ * Signed images against the dev cluster's real registry and the real cosign (v2.6.5, built from
+ * its Go module into the tool cache by the setup), both ways:
  * - `sluice image sign` (with a PEM key, and with the cosign.key cosign wrote) → `cosign verify
  *   --key` accepts it;
  * - `cosign sign --key` → `sluice image verify --key` accepts it (exit 0), a wrong key or an
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION, KIND, type Application } from '../../src/api/application.ts';
 import { installCrds } from '../../src/api/install.ts';
-import { COSIGN, COSIGN_V3, ensureExtraTool } from '../../src/devcluster/build.ts';
+import { COSIGN, ensureExtraTool } from '../../src/devcluster/build.ts';
 import { SluiceError } from '../../src/errors.ts';
 import { getCondition } from '../../src/gitops/conditions.ts';
 import type { Kube } from '../../src/kube/api.ts';
@@ -210,54 +210,6 @@ async function controller(k: Kube): Promise<void> {
     }
   }
 }
-
-describe('cosign v3 (legacy layout)', () => {
-  let cosign3 = '';
-  beforeAll(async () => {
-    cosign3 = await ensureExtraTool(
-      COSIGN_V3,
-      process.env['CI'] ? consoleProgress() : silentProgress,
-    );
-  }, 900_000);
-
-  it('cosign v3 sign --new-bundle-format=false is verified by sluice; cosign v3 verify accepts sluice image sign', async () => {
-    const run = (args: string[]) =>
-      execFile(cosign3, args, { cwd: dir, env: env(), timeoutMs: 120_000 });
-    const a = await newImage();
-    const s = await run([
-      'sign',
-      '--key',
-      'cosign.key',
-      '--new-bundle-format=false',
-      '--use-signing-config=false',
-      '--tlog-upload=false',
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      '-y',
-      a.image,
-    ]);
-    expect(s.code).toBe(0);
-    const ok = await sluice(['image', 'verify', a.image, '--key', 'cosign.pub', '--plain-http']);
-    expect(ok.stdout).toContain('Verified');
-    expect(ok.code).toBe(0);
-
-    const b = await newImage();
-    expect(
-      (await sluice(['image', 'sign', b.image, '--key', 'sluice.key', '--plain-http'])).code,
-    ).toBe(0);
-    const v = await run([
-      'verify',
-      '--key',
-      'sluice.pub',
-      '--insecure-ignore-tlog',
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      b.image,
-    ]);
-    expect(v.stderr).toContain('The signatures were verified against the specified public key');
-    expect(v.code).toBe(0);
-  });
-});
 
 describe('an Application with verifyImages', () => {
   async function appWith(
