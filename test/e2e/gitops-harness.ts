@@ -281,3 +281,60 @@ export function controllerProcess(
     env: { ...process.env, SLUICE_CACHE_DIR: cacheDir, ...options.env },
   });
 }
+
+/** A `sluice controller` process a test started (see `startSluiceController`). */
+export interface SluiceControllerProcess {
+  child: ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
+  log(): string;
+  /** Its work dir (Git mirrors, render journal), removed after the test. */
+  workDir: string;
+  /** SIGTERM, and wait for it to exit (also done after the test). */
+  stop(): Promise<void>;
+}
+
+/**
+ * `sluice controller` as its own process, as a user runs it: the run's cluster, its Lease and
+ * Applications in `namespace`, deploying only there, with `args` added (the controllers a test
+ * turns off, `--listen`, ...); its output kept for assertions. Stopped (SIGTERM) after the test.
+ */
+export async function startSluiceController(
+  namespace: string,
+  args: readonly string[],
+): Promise<SluiceControllerProcess> {
+  const workDir = await mkdtemp(join(tmpdir(), 'sluice-ctrl-proc-'));
+  let log = '';
+  const child = spawn(
+    process.execPath,
+    [
+      'bin/sluice.js',
+      'controller',
+      '--kubeconfig',
+      kubeconfigPath(),
+      '--namespace',
+      namespace,
+      '--app-namespace',
+      namespace,
+      '--destination-namespace',
+      namespace,
+      '--work-dir',
+      join(workDir, 'work'),
+      ...args,
+    ],
+    { env: { ...process.env, NO_COLOR: '1' } },
+  );
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  cleanups.push(async () => {
+    await stop();
+    await rm(workDir, { recursive: true, force: true });
+  });
+  return { child, log: () => log, workDir, stop };
+}

@@ -4,73 +4,32 @@
  * <that URL>` seals a Secret on this machine; the SealedSecret created in the cluster becomes the
  * Secret, owned by it — and the plaintext appears nowhere but in that Secret.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parse } from 'yaml';
 import type { SealedSecret, Secret } from '../../src/api/sealedsecret.ts';
 import { execFile } from '../../src/util/exec.ts';
-import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
+import { freePort } from '../../src/source/testing/sshd.ts';
+import { startSluiceController } from './gitops-harness.ts';
+import { eventually, kube, useNamespace } from './harness.ts';
 import { ensureCrds } from './taskrun-harness.ts';
 
 const ns = useNamespace('sealed-cli');
 const PLAIN = 'hunter2-planted-0x5eal';
 
-let child: ChildProcess | undefined;
-let dir = '';
-afterEach(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
-  child = undefined;
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 describe('sluice controller with sealed secrets', () => {
   it('serves its certificate; `sluice seal --cert URL` output becomes a Secret it owns', async () => {
     const k = await kube();
     await ensureCrds(k);
-    dir = await mkdtemp(join(tmpdir(), 'sluice-sealed-'));
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-sealed-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const port = await freePort();
-    let log = '';
-    child = spawn(
-      process.execPath,
-      [
-        'bin/sluice.js',
-        'controller',
-        '--kubeconfig',
-        kubeconfigPath(),
-        '--namespace',
-        ns(),
-        '--app-namespace',
-        ns(),
-        '--destination-namespace',
-        ns(),
-        '--no-pipelines',
-        '--no-dora',
-        '--no-image-automation',
-        '--work-dir',
-        join(dir, 'work'),
-        '--listen',
-        `127.0.0.1:${port}`,
-      ],
-      { env: { ...process.env, NO_COLOR: '1' } },
-    );
-    child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    const controller = await startSluiceController(ns(), [
+      ...['--no-pipelines', '--no-dora', '--no-image-automation', '--no-policies'],
+      ...['--listen', `127.0.0.1:${port}`],
+    ]);
     const certURL = `http://127.0.0.1:${port}/v1/cert.pem`;
     const cert = await eventually(
       'the controller serves its certificate',
@@ -112,6 +71,6 @@ stringData: {password: ${PLAIN}}
     });
     const status = await k.get<SealedSecret>(ss.apiVersion, 'SealedSecret', ns(), 'db');
     expect(JSON.stringify(status)).not.toContain(PLAIN);
-    expect(log).not.toContain(PLAIN);
+    expect(controller.log()).not.toContain(PLAIN);
   }, 240_000);
 });

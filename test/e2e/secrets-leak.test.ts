@@ -6,17 +6,15 @@
  * of the namespace, the controller's log at debug level, and its HTTP endpoints (/metrics,
  * /api/dora). The only place a value may be is the Secret itself.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Secret } from '../../src/api/sealedsecret.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { eventually, kube, kubeconfigPath, useNamespace } from './harness.ts';
-import { configMap, createRepo, type TestRepo } from './gitops-harness.ts';
+import { freePort } from '../../src/source/testing/sshd.ts';
+import { configMap, createRepo, startSluiceController, type TestRepo } from './gitops-harness.ts';
 import { ensureCrds } from './taskrun-harness.ts';
 
 const ns = useNamespace('leak');
@@ -39,25 +37,6 @@ function leaks(text: string): string[] {
   return found;
 }
 
-let child: ChildProcess | undefined;
-let dir = '';
-let log = '';
-afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 const sluice = (...args: string[]) =>
   execFile(process.execPath, ['bin/sluice.js', ...args, '--kubeconfig', kubeconfigPath()], {
     timeoutMs: 150_000,
@@ -76,37 +55,14 @@ describe('secret values', () => {
   it('appear in no CLI output, status, Event, log line or HTTP response', async () => {
     const k = await kube();
     await ensureCrds(k);
-    dir = await mkdtemp(join(tmpdir(), 'sluice-leak-'));
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-leak-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const port = await freePort();
-    child = spawn(
-      process.execPath,
-      [
-        'bin/sluice.js',
-        'controller',
-        '--kubeconfig',
-        kubeconfigPath(),
-        '--namespace',
-        ns(),
-        '--app-namespace',
-        ns(),
-        '--destination-namespace',
-        ns(),
-        '--no-rollouts',
-        '--no-pipelines',
-        '--no-image-automation',
-        '--no-promotions',
-        '--no-triggers',
-        '--log-level',
-        'debug',
-        '--work-dir',
-        join(dir, 'work'),
-        '--listen',
-        `127.0.0.1:${port}`,
-      ],
-      { env: { ...process.env, NO_COLOR: '1' } },
-    );
-    child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    const controller = await startSluiceController(ns(), [
+      ...['--no-rollouts', '--no-pipelines', '--no-image-automation', '--no-promotions'],
+      ...['--no-triggers', '--no-policies', '--log-level', 'debug'],
+      ...['--listen', `127.0.0.1:${port}`],
+    ]);
     const base = `http://127.0.0.1:${port}`;
     await eventually(
       'the controller serves its sealing certificate',
@@ -201,6 +157,7 @@ describe('secret values', () => {
       const r = await fetch(`${base}${path}`);
       outputs.push([`GET ${path}`, await r.text()]);
     }
+    const log = controller.log();
     outputs.push(['controller log (debug)', log]);
     expect(log).toContain('sync succeeded');
 
