@@ -48,6 +48,23 @@ async function runCosign(
   return execFile(cosign, args, { cwd: dir, env: env(), timeoutMs: 120_000 });
 }
 
+/** `cosign sign --key KEY IMAGE` against the plain-http registry, with no transparency log. */
+function cosignSign(
+  image: string,
+  key: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCosign([
+    'sign',
+    '--key',
+    key,
+    '--tlog-upload=false',
+    '--allow-insecure-registry',
+    '--allow-http-registry',
+    '-y',
+    image,
+  ]);
+}
+
 const sluice = (args: string[]) =>
   execFile(process.execPath, [join(process.cwd(), 'bin/sluice.js'), ...args], {
     cwd: dir,
@@ -130,16 +147,7 @@ describe('sluice image sign / verify with the real cosign', () => {
 
   it('cosign sign --key: sluice image verify --key accepts it; another key or no signature is "not verified"', async () => {
     const { image, digest } = await newImage();
-    const s = await runCosign([
-      'sign',
-      '--key',
-      'cosign.key',
-      '--tlog-upload=false',
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      '-y',
-      image,
-    ]);
+    const s = await cosignSign(image, 'cosign.key');
     expect(s.stderr).not.toContain('Error');
     expect(s.code).toBe(0);
 
@@ -283,16 +291,7 @@ describe('an Application with verifyImages', () => {
     const k = await kube();
     await controller(k);
     const { image } = await newImage();
-    const signed = await runCosign([
-      'sign',
-      '--key',
-      'cosign.key',
-      '--tlog-upload=false',
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      '-y',
-      image,
-    ]);
+    const signed = await cosignSign(image, 'cosign.key');
     expect(signed.code).toBe(0);
     const name = await appWith(k, image, 'secret');
     await waitApp(k, ns(), name, 'Synced and Healthy', syncedHealthy, 60_000);
@@ -316,20 +315,7 @@ describe('an Application with verifyImages', () => {
     const k = await kube();
     await controller(k);
     const signedImage = await newImage('v1');
-    expect(
-      (
-        await runCosign([
-          'sign',
-          '--key',
-          'cosign.key',
-          '--tlog-upload=false',
-          '--allow-insecure-registry',
-          '--allow-http-registry',
-          '-y',
-          signedImage.image,
-        ])
-      ).code,
-    ).toBe(0);
+    expect((await cosignSign(signedImage.image, 'cosign.key')).code).toBe(0);
     // A second image in the same repository; its .sig tag gets the first image's signature.
     const other = await pushTag(reg, signedImage.repo, 'v2', new Date(Date.now() - 60_000));
     const accept = 'application/vnd.oci.image.manifest.v1+json';
@@ -375,16 +361,7 @@ describe('an Application with verifyImages', () => {
     const k = await kube();
     await controller(k);
     const { repo, image } = await newImage();
-    const signed = await runCosign([
-      'sign',
-      '--key',
-      'cosign.key',
-      '--tlog-upload=false',
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      '-y',
-      image,
-    ]);
+    const signed = await cosignSign(image, 'cosign.key');
     expect(signed.code).toBe(0);
     const credentials = { username: 'ci', password: 'let-me-in' };
     // A registry on 127.0.0.1 that wants credentials; stopped at once (the registry is down).
