@@ -24,6 +24,7 @@ import { ensureExtraTool, KUBESEAL } from '../../src/devcluster/build.ts';
 import type { Kube } from '../../src/kube/api.ts';
 import { Manager } from '../../src/runtime/manager.ts';
 import { SealedSecretsController } from '../../src/sealed/controller.ts';
+import { parseCertificate } from '../../src/sealed/keys.ts';
 import { KEY_LABEL } from '../../src/sealed/keystore.ts';
 import { execFile } from '../../src/util/exec.ts';
 import { silentLogger } from '../../src/util/log.ts';
@@ -138,7 +139,21 @@ describe('kubeseal interoperability', () => {
     const k = await kube();
     const url = await startController(k);
     const certFile = join(dir, `${ns()}-cert.pem`);
-    await writeFile(certFile, await (await fetch(`${url}/v1/cert.pem`)).text());
+    const certPem = await (await fetch(`${url}/v1/cert.pem`)).text();
+    await writeFile(certFile, certPem);
+    // Should a blob not open, say for which key kubeseal sealed and which key Secrets exist.
+    const why = async (err: unknown): Promise<never> => {
+      const secrets = await k.list('v1', 'Secret', {
+        namespace: ns(),
+        labelSelector: `${KEY_LABEL}=active`,
+      });
+      const names = secrets.items.map(
+        (s) => `${s.metadata.name ?? ''} (${s.metadata.creationTimestamp ?? ''})`,
+      );
+      throw new Error(
+        `${String(err)}\nkubeseal sealed for ${parseCertificate(certPem).fingerprint}; key Secrets: ${names.join(', ')}`,
+      );
+    };
 
     // A whole Secret, strict scope: kubeseal's output with only the apiVersion changed.
     const out = parse(
@@ -149,7 +164,7 @@ describe('kubeseal interoperability', () => {
     ) as SealedSecret;
     expect(out.apiVersion).toBe('bitnami.com/v1alpha1');
     await k.create({ ...out, apiVersion: SLUICE_SEALED_API_VERSION });
-    expect(text(await syncedSecret(k, 'db'), 'password')).toBe('hunter2');
+    expect(text(await syncedSecret(k, 'db').catch(why), 'password')).toBe('hunter2');
 
     // A raw value, namespace-wide, opened under a name kubeseal never saw.
     await writeFile(join(dir, `${ns()}-value`), 'namespace value');
@@ -177,7 +192,7 @@ describe('kubeseal interoperability', () => {
       },
       spec: { encryptedData: { value: blob } },
     });
-    expect(text(await syncedSecret(k, 'any-name'), 'value')).toBe('namespace value');
+    expect(text(await syncedSecret(k, 'any-name').catch(why), 'value')).toBe('namespace value');
   });
 
   it('kubeseal --recovery-unseal opens what `sluice seal` sealed, with Sluice’s keys', async () => {
